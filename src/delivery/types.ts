@@ -1,0 +1,59 @@
+import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
+
+/** One message ready for SQS: composed, validated and routed to a queue URL. */
+export interface OutgoingMessage {
+  queueUrl: string;
+  /** The row's message id, as the user configured it: names the row in logs and rejections. */
+  messageId: string;
+  body: string;
+  /** Body plus attribute names, types and values, as SQS counts them toward its size limit. */
+  bytes: number;
+  groupId?: string;
+  dedupId?: string;
+  delaySeconds?: number;
+  attributes?: Record<string, MessageAttributeValue>;
+  /** Opaque to delivery; handed back in the callbacks (the checkpoint ticket). */
+  ticket: number;
+}
+
+/** One entry of a SendMessageBatch request. `id` is unique within the request. */
+export interface BatchEntry {
+  id: string;
+  message: OutgoingMessage;
+}
+
+export interface EntryFailure {
+  id: string;
+  senderFault: boolean;
+  code: string;
+  message?: string;
+}
+
+export interface BatchResult {
+  /** Ids SQS accepted, with the MD5 of the body it stored. */
+  successful: { id: string; md5OfBody?: string }[];
+  failed: EntryFailure[];
+}
+
+/** Sends one SendMessageBatch request. Throws on request-level failure (see delivery/errors.ts). */
+export interface BatchSender {
+  sendBatch(queueUrl: string, entries: BatchEntry[], signal: AbortSignal): Promise<BatchResult>;
+}
+
+export interface DeliveryCallbacks {
+  /** SQS stored the message. */
+  acknowledged(message: OutgoingMessage): void;
+  /** SQS refused the message for a reason retrying cannot fix (SenderFault, unknown queue). */
+  rejected(message: OutgoingMessage, reason: string, code: string): void;
+}
+
+export interface DeliveryOptions {
+  fifo: boolean;
+  maxInFlight: number;
+  /** The most bytes one request's messages may add up to. */
+  maxBatchBytes: number;
+  /** How long a message may keep failing with retriable errors before delivery fails. */
+  retryMaxMs: number;
+  /** How long a partly filled batch may wait for more messages before it is sent. */
+  lingerMs: number;
+}

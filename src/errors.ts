@@ -1,0 +1,16 @@
+import type { FailureType } from "./protocol/messages.js";
+
+/**
+ * An error the user can act on. `message` is one plain sentence saying what was wrong, where,
+ * and what to do; `detail` carries the technical cause for the TRACE's internal_message.
+ */
+export class UserFacingError extends Error {
+  constructor(
+    message: string,
+    readonly failureType: FailureType = "config_error",
+    readonly detail?: string,
+  ) {
+    super(message);
+    this.name = "UserFacingError";
+  }
+}

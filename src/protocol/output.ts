@@ -1,0 +1,44 @@
+import type { Writable } from "node:stream";
+import type { AirbyteMessage, FailureType, LogLevel } from "./messages.js";
+
+/**
+ * Writes Airbyte messages as JSON lines. `emit` resolves once the line is accepted by the
+ * stream's buffer, so a slow reader of stdout slows the connector instead of growing memory.
+ */
+export class MessageWriter {
+  constructor(private readonly out: Writable) {}
+
+  async emit(message: AirbyteMessage): Promise<void> {
+    if (!this.out.write(JSON.stringify(message) + "\n")) {
+      await new Promise<void>((resolve) => this.out.once("drain", resolve));
+    }
+  }
+
+  log(level: LogLevel, message: string): Promise<void> {
+    return this.emit({ type: "LOG", log: { level, message } });
+  }
+
+  error(failure: FailureType, message: string, internalMessage?: string, stackTrace?: string): Promise<void> {
+    return this.emit({
+      type: "TRACE",
+      trace: {
+        type: "ERROR",
+        emitted_at: Date.now(),
+        error: {
+          message,
+          failure_type: failure,
+          ...(internalMessage === undefined ? {} : { internal_message: internalMessage }),
+          ...(stackTrace === undefined ? {} : { stack_trace: stackTrace }),
+        },
+      },
+    });
+  }
+
+  /** Resolves once everything written so far has been handed to the operating system. */
+  flush(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.out.writableLength === 0) resolve();
+      else this.out.write("", () => resolve());
+    });
+  }
+}
