@@ -56,4 +56,27 @@ export interface DeliveryOptions {
   retryMaxMs: number;
   /** How long a partly filled batch may wait for more messages before it is sent. */
   lingerMs: number;
+  /** Abandon and retry a request that has not answered after this long. Default: no limit of delivery's own. */
+  requestTimeoutMs?: number;
+  /** submit() makes its caller wait while this many messages are unsettled. Default: maxInFlight × 10 × 4. */
+  maxBufferedMessages?: number;
+  /** submit() makes its caller wait while this many message bytes are unsettled. Default: 128 MiB. */
+  maxBufferedBytes?: number;
+}
+
+export interface DeliveryStats {
+  /** SendMessageBatch requests sent, retries included. */
+  requestsSent: number;
+  /** Entries put in requests, retries included. */
+  messagesSent: number;
+  /** Entries sent again after a retriable failure. */
+  entriesRetried: number;
+  /** Message bytes put in requests, retries included. */
+  bytesSent: number;
+  acknowledged: number;
+  rejected: number;
+  /** Requests in flight now. */
+  inFlight: number;
+  /** Messages submitted and not yet acknowledged or rejected. */
+  unsettled: number;
 }

@@ -6,10 +6,19 @@ import type { AirbyteMessage, FailureType, LogLevel } from "./messages.js";
  * stream's buffer, so a slow reader of stdout slows the connector instead of growing memory.
  */
 export class MessageWriter {
+  private secrets: string[] = [];
+
   constructor(private readonly out: Writable) {}
 
+  /** Values that must never be printed: each is replaced by "**********" wherever it appears. */
+  redact(values: string[]): void {
+    this.secrets = values.filter((value) => value.length > 0).map((value) => JSON.stringify(value).slice(1, -1));
+  }
+
   async emit(message: AirbyteMessage): Promise<void> {
-    if (!this.out.write(JSON.stringify(message) + "\n")) {
+    let line = JSON.stringify(message);
+    for (const secret of this.secrets) line = line.replaceAll(secret, "**********");
+    if (!this.out.write(line + "\n")) {
       await new Promise<void>((resolve) => this.out.once("drain", resolve));
     }
   }

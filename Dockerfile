@@ -1,0 +1,48 @@
+# destination-sqs: an Airbyte destination that publishes records to Amazon SQS.
+#
+#   docker build -t destination-sqs:dev .
+#   docker run --rm -i destination-sqs:dev spec
+#
+# Two stages: the first compiles TypeScript with the dev dependencies, the second holds only
+# what runs (dist/, spec.json, package.json, production node_modules), as the unprivileged
+# `node` user.
+
+ARG NODE_IMAGE=node:22-bookworm-slim
+
+FROM ${NODE_IMAGE} AS build
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --loglevel=error
+COPY tsconfig.json spec.json ./
+COPY src ./src
+# Type declarations and source maps are of no use at run time (the sources are not shipped),
+# so they are dropped with the dev dependencies to keep the image small.
+RUN npm run build \
+ && npm prune --omit=dev --no-audit --no-fund --loglevel=error \
+ && find dist node_modules \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -type f -delete
+
+FROM ${NODE_IMAGE}
+# Airbyte reads the connector's version from this label; docker-test.sh passes package.json's.
+ARG VERSION=0.1.0
+WORKDIR /airbyte/integration_code
+COPY --from=build /build/package.json /build/spec.json ./
+COPY --from=build /build/node_modules ./node_modules
+COPY --from=build /build/dist ./dist
+# Airbyte mounts /local into destination containers; the snapshot store (change_detection
+# "snapshot") defaults to /local/destination-sqs, so the node user must be able to write there.
+RUN mkdir -p /local/destination-sqs && chown -R node:node /local
+
+# Node sizes its heap from the container's memory limit, but only to about a quarter of it.
+# The connector's memory is bounded by backpressure (stdin is read only as fast as SQS accepts),
+# so allow the heap 75% of a 2 GiB limit (Airbyte's usual for a destination) and leave the
+# rest for buffers and the runtime. With a different limit, override: -e NODE_OPTIONS=--max-old-space-size=<75% in MiB>.
+ENV NODE_ENV=production \
+    NODE_OPTIONS=--max-old-space-size=1536 \
+    AIRBYTE_ENTRYPOINT="node /airbyte/integration_code/dist/main.js"
+ENTRYPOINT ["node", "/airbyte/integration_code/dist/main.js"]
+
+LABEL io.airbyte.name="airbyte/destination-sqs" \
+      io.airbyte.version="${VERSION}"
+
+# Numeric, so Kubernetes' runAsNonRoot can verify it: uid 1000 is the image's `node` user.
+USER 1000:1000

@@ -1,0 +1,153 @@
+#!/usr/bin/env bash
+# End-to-end test of the container image: builds it, then runs spec, check, write and a
+# SIGTERM mid-write against an SQS emulator (fauxqs) on 127.0.0.1, and inspects the image's
+# Airbyte metadata. Exits non-zero on the first failure; removes its containers and temp files.
+#
+# Usage: bash scripts/docker-test.sh        (from anywhere; needs Docker, or root to start it)
+# Env:   IMAGE (default destination-sqs:test)
+set -euo pipefail
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+image=${IMAGE:-destination-sqs:test}
+base_image=node:22-bookworm-slim
+records=2000
+state_every=250
+stop_grace_seconds=10
+run_id=destination-sqs-test-$$
+
+step() { echo; echo "==> $*"; }
+die() { echo "docker-test: FAILED: $*" >&2; exit 1; }
+verify() { node --import tsx scripts/docker/verify.ts "$@"; }
+# Every container carries this run's label, so cleanup finds exactly the ones it started.
+run() { docker run -i --network host --label "$run_id" "$@"; }
+
+work=$(mktemp -d /tmp/destination-sqs-docker-test.XXXXXX)
+chmod 755 "$work" # the container's node user (uid 1000) reads the mounted config files
+emulator_pid=
+feeder_pid=
+cleanup() {
+  local status=$?
+  local leftover
+  leftover=$(docker ps -aq --filter "label=$run_id" 2>/dev/null || true)
+  [ -z "$leftover" ] || docker rm -f $leftover >/dev/null 2>&1 || true
+  [ -z "$feeder_pid" ] || kill "$feeder_pid" 2>/dev/null || true
+  [ -z "$emulator_pid" ] || kill "$emulator_pid" 2>/dev/null || true
+  rm -rf "$work"
+  [ "$status" -eq 0 ] && echo && echo "docker-test: all checks passed"
+  exit "$status"
+}
+trap cleanup EXIT
+
+# Waits up to $1 seconds for the command after it to succeed.
+wait_for() {
+  local seconds=$1; shift
+  for _ in $(seq 1 "$((seconds * 5))"); do "$@" && return 0; sleep 0.2; done
+  return 1
+}
+
+step "Docker engine and base image"
+if ! docker info >/dev/null 2>&1 || ! docker image inspect "$base_image" >/dev/null 2>&1; then
+  make_base=$repo/../shared/docker/make-base-image.sh
+  [ -f "$make_base" ] || die "Docker is not usable and $make_base is missing; start Docker or provide $base_image"
+  [ "$(id -u)" -eq 0 ] || die "Docker is not usable; run as root so $make_base can start it"
+  bash "$make_base" "$base_image"
+fi
+docker version --format 'engine {{.Server.Version}}'
+
+step "Build $image"
+version=$(node -p 'require("./package.json").version')
+docker build --network host --build-arg VERSION="$version" -t "$image" .
+
+step "Start the SQS emulator"
+node --import tsx scripts/docker/sqs-emulator.ts users interrupted >"$work/emulator.json" 2>"$work/emulator.log" &
+emulator_pid=$!
+wait_for 30 test -s "$work/emulator.json" || die "fauxqs did not start within 30 s: $(cat "$work/emulator.log")"
+endpoint=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).endpoint' "$work/emulator.json")
+queue_url() { node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).queues[process.argv[2]]' "$work/emulator.json" "$1"; }
+echo "fauxqs at $endpoint, queues: users, interrupted"
+
+# config.json and interrupted.json point at the emulator's queues; missing-queue.json at one that does not exist.
+secrets=$work/secrets
+mkdir -p "$secrets"
+write_config() {
+  node -e '
+    const [file, endpoint, queue] = process.argv.slice(1);
+    const config = {
+      region: "us-east-1",
+      endpoint,
+      credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+      queue: { source: "static", value: queue },
+    };
+    require("fs").writeFileSync(file, JSON.stringify(config, null, 2));
+  ' "$1" "$endpoint" "$2"
+}
+users_url=$(queue_url users)
+write_config "$secrets/config.json" "$users_url"
+write_config "$secrets/interrupted.json" "$(queue_url interrupted)"
+write_config "$secrets/missing-queue.json" "${users_url%/*}/no-such-queue"
+cat >"$secrets/catalog.json" <<'EOF'
+{"streams": [{
+  "stream": {"name": "users", "json_schema": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
+             "supported_sync_modes": ["full_refresh", "incremental"]},
+  "sync_mode": "incremental", "destination_sync_mode": "append", "primary_key": [["id"]]
+}]}
+EOF
+chmod 644 "$secrets"/*
+mount=(-v "$secrets:/secrets:ro")
+
+step "spec"
+run --rm "$image" spec >"$work/spec.out" || die "spec exited with status $?"
+verify spec "$work/spec.out"
+
+step "check with a reachable queue"
+run --rm "${mount[@]}" "$image" check --config /secrets/config.json >"$work/check-ok.out" || die "check exited with status $?"
+verify status "$work/check-ok.out" SUCCEEDED
+
+step "check with a missing queue"
+run --rm "${mount[@]}" "$image" check --config /secrets/missing-queue.json >"$work/check-missing.out" \
+  || echo "  (check exited with status $?)"
+verify status "$work/check-missing.out" FAILED
+
+step "write $records records, a STATE every $state_every, on stdin without a TTY"
+node --import tsx scripts/docker/input-messages.ts "$records" "$state_every" \
+  | run --rm "${mount[@]}" "$image" write --config /secrets/config.json --catalog /secrets/catalog.json \
+  >"$work/write.out" || die "write exited with status $?; output: $(tail -5 "$work/write.out")"
+verify complete "$work/write.out" "$endpoint" users "$records" "$((records / state_every))"
+
+step "Image metadata"
+inspect() { docker image inspect --format "$1" "$image"; }
+label_name=$(inspect '{{index .Config.Labels "io.airbyte.name"}}')
+label_version=$(inspect '{{index .Config.Labels "io.airbyte.version"}}')
+entrypoint=$(inspect '{{join .Config.Entrypoint " "}}')
+airbyte_entrypoint=$(inspect '{{range .Config.Env}}{{println .}}{{end}}' | sed -n 's/^AIRBYTE_ENTRYPOINT=//p')
+user=$(inspect '{{.Config.User}}')
+echo "  io.airbyte.name=$label_name io.airbyte.version=$label_version user=$user"
+echo "  ENTRYPOINT: $entrypoint"
+[ -n "$label_name" ] || die "label io.airbyte.name is missing"
+[ "$label_version" = "$version" ] || die "label io.airbyte.version is '$label_version', package.json says '$version'"
+[ "$airbyte_entrypoint" = "$entrypoint" ] || die "AIRBYTE_ENTRYPOINT '$airbyte_entrypoint' differs from the Entrypoint '$entrypoint'"
+case "${user%%:*}" in ""|root|0) die "the image runs as root (User '$user')" ;; esac
+echo "  ok: labels, AIRBYTE_ENTRYPOINT and non-root user"
+
+step "SIGTERM during a write"
+# Input keeps coming slowly (a STATE every 100 records, then a pause), so the container is
+# mid-write when it is told to stop; its own queue keeps the earlier write's messages apart.
+(node --import tsx scripts/docker/input-messages.ts 1000000 100 200 \
+  | run --name "$run_id-sigterm" "${mount[@]}" "$image" write --config /secrets/interrupted.json --catalog /secrets/catalog.json \
+  >"$work/sigterm.out" 2>"$work/sigterm.err") &
+feeder_pid=$!
+wait_for 60 grep -q '"type":"STATE"' "$work/sigterm.out" || die "no STATE echoed within 60 s; stderr: $(tail -5 "$work/sigterm.err")"
+started=$(date +%s)
+docker kill --signal TERM "$run_id-sigterm" >/dev/null
+exit_code=$(timeout "$((stop_grace_seconds + 5))" docker wait "$run_id-sigterm") \
+  || die "the container did not exit within $((stop_grace_seconds + 5)) s of SIGTERM"
+elapsed=$(($(date +%s) - started))
+echo "  exited with status $exit_code, $elapsed s after SIGTERM"
+[ "$elapsed" -le "$stop_grace_seconds" ] || die "exit took $elapsed s, more than $stop_grace_seconds s"
+[ "$exit_code" -ne 0 ] || die "the container exited 0 after SIGTERM; an interrupted sync must fail"
+verify partial "$work/sigterm.out" "$endpoint" interrupted
+
+step "Image size"
+size=$(inspect '{{.Size}}')
+echo "  $image: $size bytes ($((size / 1024 / 1024)) MiB)"

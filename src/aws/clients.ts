@@ -1,0 +1,64 @@
+import { Agent as HttpAgent } from "node:http";
+import { Agent as HttpsAgent } from "node:https";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import { STSClient } from "@aws-sdk/client-sts";
+import { NodeHttpHandler } from "@smithy/node-http-handler";
+import type { Config } from "../config/types.js";
+import { observeApiCalls, type ApiCallObserver } from "./api-calls.js";
+import { assumeRoleCredentials, baseCredentials, type CredentialSource } from "./credentials.js";
+
+export interface AwsClients {
+  sqs: SQSClient;
+}
+
+export interface AwsClientOptions {
+  /** Overrides `request_timeout_seconds`, for short calls such as `check`'s. */
+  requestTimeoutMs?: number;
+  /** Attempts per STS AssumeRole call (default 3). SQS calls are never retried by the SDK. */
+  stsMaxAttempts?: number;
+  /** Sees every SQS and STS request (the API call log). */
+  onCall?: ApiCallObserver;
+}
+
+/** The one place AWS clients are made: region, endpoint, credentials (and assumed role), HTTP settings. */
+export function createAwsClients(config: Config, options: AwsClientOptions = {}): AwsClients {
+  const timeoutMs = options.requestTimeoutMs ?? config.request_timeout_seconds * 1000;
+  const agentOptions = { keepAlive: true, maxSockets: Math.max(50, config.max_in_flight) };
+  const sqs = new SQSClient({
+    ...awsTarget(config),
+    credentials: sqsCredentials(config, timeoutMs, options),
+    // Delivery owns retries and checks the MD5 of every accepted entry itself: the SDK would
+    // resend a whole batch after a partial success, and its MD5 check throws after SQS stored it.
+    md5: false,
+    maxAttempts: 1,
+    requestHandler: new NodeHttpHandler({
+      httpAgent: new HttpAgent(agentOptions),
+      httpsAgent: new HttpsAgent(agentOptions),
+      connectionTimeout: timeoutMs,
+      requestTimeout: timeoutMs,
+    }),
+  });
+  if (options.onCall) sqs.middlewareStack.use(observeApiCalls("SQS", options.onCall));
+  return { sqs };
+}
+
+function awsTarget(config: Config): { region: string; endpoint?: string } {
+  return { region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) };
+}
+
+function sqsCredentials(config: Config, timeoutMs: number, options: AwsClientOptions): CredentialSource {
+  const base = baseCredentials(config.credentials);
+  if (!config.role_arn) return base;
+  const sts = new STSClient({
+    ...awsTarget(config),
+    credentials: base,
+    maxAttempts: options.stsMaxAttempts ?? 3,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: timeoutMs, requestTimeout: timeoutMs }),
+  });
+  if (options.onCall) sts.middlewareStack.use(observeApiCalls("STS", options.onCall));
+  return assumeRoleCredentials(sts, {
+    roleArn: config.role_arn,
+    sessionName: config.role_session_name,
+    ...(config.external_id ? { externalId: config.external_id } : {}),
+  });
+}

@@ -1,0 +1,99 @@
+import type { Config } from "../config/types.js";
+import { AssumeRoleError } from "./credentials.js";
+
+/** What a failed call was for, so its explanation can name the permission and the place. */
+export interface FailedCallContext {
+  /** The IAM permission the call needs, e.g. "sqs:ListQueues". */
+  permission: string;
+  config: Pick<Config, "region" | "endpoint" | "credentials">;
+}
+
+const REJECTED_CREDENTIALS = new Set([
+  "InvalidClientTokenId",
+  "UnrecognizedClientException",
+  "SignatureDoesNotMatch",
+  "InvalidAccessKeyId",
+  "InvalidSecurityToken",
+  "IncompleteSignature",
+  "AuthFailure",
+]);
+const EXPIRED_CREDENTIALS = new Set(["ExpiredToken", "ExpiredTokenException", "RequestExpired"]);
+const ACCESS_DENIED = new Set(["AccessDenied", "AccessDeniedException", "AuthorizationError", "KMS.AccessDeniedException"]);
+const UNREACHABLE = new Set([
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ETIMEDOUT",
+  "EPIPE",
+  "TimeoutError",
+]);
+
+/**
+ * One plain sentence saying why an SQS or STS call failed and what to do about it. It names
+ * codes, permissions, endpoints and role ARNs, never a credential.
+ */
+export function explainAwsError(error: unknown, context: FailedCallContext): string {
+  if (error instanceof AssumeRoleError) {
+    const cause = describe(error.cause, "sts", { ...context, permission: "sts:AssumeRole" });
+    const externalId = error.withExternalId ? "the configured external_id" : "no external_id";
+    return (
+      `Could not assume role ${error.roleArn}: ${cause}. Check role_arn, and that the role's trust policy ` +
+      `allows these credentials with ${externalId} (the external_id must match the trust policy's sts:ExternalId).`
+    );
+  }
+  return capitalize(describe(error, "sqs", context)) + ".";
+}
+
+function describe(error: unknown, service: "sqs" | "sts", context: FailedCallContext): string {
+  const code = errorCode(error);
+  const message = error instanceof Error ? error.message : String(error);
+  if (REJECTED_CREDENTIALS.has(code) || /security token included in the request is invalid/i.test(message)) {
+    return `AWS rejected the credentials (${code}): ${credentialsHint(context)}`;
+  }
+  if (EXPIRED_CREDENTIALS.has(code)) {
+    return `the credentials have expired (${code}): ${credentialsHint(context)}`;
+  }
+  if (ACCESS_DENIED.has(code)) {
+    return `the credentials are valid but not allowed to call ${context.permission} (${code}): grant ${context.permission} to them in IAM`;
+  }
+  if (code === "CredentialsProviderError") {
+    return (
+      "the default credential chain found no AWS credentials (environment variables, shared config files, " +
+      'container or instance role, web identity): provide them there, or set credentials.auth_type to "access_key"'
+    );
+  }
+  if (UNREACHABLE.has(code)) {
+    return (
+      `could not reach ${endpointOf(service, context.config)} (${code}): check the region and the endpoint, ` +
+      `and that this host can reach it`
+    );
+  }
+  return `${service.toUpperCase()} answered ${code}: ${message}`;
+}
+
+/** The SDK names service errors by their code; Node names network errors in `code`. */
+function errorCode(error: unknown): string {
+  if (!(error instanceof Error)) return "Error";
+  const { code, errors } = error as Error & { code?: unknown; errors?: unknown };
+  if (typeof code === "string") return code;
+  // Node reports a refused connection to a host with several addresses as an AggregateError.
+  if (Array.isArray(errors) && errors.length > 0) return errorCode(errors[0]);
+  return error.name;
+}
+
+function credentialsHint(context: FailedCallContext): string {
+  return context.config.credentials.auth_type === "access_key"
+    ? "check credentials.access_key_id, credentials.secret_access_key and credentials.session_token"
+    : "check the credentials the default chain found (environment variables, shared config files, container or instance role)";
+}
+
+function endpointOf(service: "sqs" | "sts", config: FailedCallContext["config"]): string {
+  return config.endpoint ?? `https://${service}.${config.region}.amazonaws.com`;
+}
+
+function capitalize(sentence: string): string {
+  return sentence.charAt(0).toUpperCase() + sentence.slice(1);
+}

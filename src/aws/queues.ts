@@ -1,0 +1,109 @@
+import { ListQueuesCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { QueueType } from "../config/types.js";
+import { UserFacingError } from "../errors.js";
+
+/** Where SQS calls go, for messages that tell the user where a queue was looked for. */
+export interface SqsLocation {
+  region: string;
+  endpoint?: string;
+}
+
+export class QueueNotFoundError extends UserFacingError {
+  /** `setting` names the config key the queue came from, when that is not plain `queue`. */
+  constructor(
+    readonly queueName: string,
+    location: SqsLocation,
+    setting = "queue",
+  ) {
+    super(
+      `Queue "${queueName}" (${setting}) was not found in region ${location.region}` +
+        (location.endpoint ? ` at endpoint ${location.endpoint}` : "") +
+        `: check the queue name, the region, and that the credentials may list it (sqs:ListQueues).`,
+    );
+    this.name = "QueueNotFoundError";
+  }
+}
+
+export function isQueueUrl(nameOrUrl: string): boolean {
+  return /^https?:\/\//i.test(nameOrUrl);
+}
+
+/** The queue's name: the last segment of its URL's path. */
+export function queueNameFromUrl(url: string): string {
+  const segments = new URL(url).pathname.split("/").filter((segment) => segment !== "");
+  return segments.at(-1) ?? "";
+}
+
+export function isFifoQueueName(name: string): boolean {
+  return name.endsWith(".fifo");
+}
+
+/** Why a queue cannot take `queueType`'s messages, or undefined when it can. */
+export function queueTypeMismatch(queueName: string, queueType: QueueType): string | undefined {
+  if (queueType === "standard" && isFifoQueueName(queueName)) {
+    return (
+      `queue_type is "standard" but queue "${queueName}" is a FIFO queue (its name ends in .fifo): ` +
+      `set queue_type to "fifo" and configure message_group_id, or use a standard queue.`
+    );
+  }
+  if (queueType === "fifo" && !isFifoQueueName(queueName)) {
+    return (
+      `queue_type is "fifo" but queue "${queueName}" is a standard queue (FIFO queue names end in .fifo): ` +
+      `set queue_type to "standard", or use a FIFO queue.`
+    );
+  }
+  return undefined;
+}
+
+/** Enough pages for any prefix: an account holds at most a few hundred thousand queues. */
+const MAX_LIST_PAGES = 1000;
+
+/** The URL of the queue named exactly `name`, or undefined when the credentials see none. */
+export async function findQueueUrl(sqs: SQSClient, name: string): Promise<string | undefined> {
+  let nextToken: string | undefined;
+  for (let page = 0; page < MAX_LIST_PAGES; page++) {
+    const response = await sqs.send(
+      new ListQueuesCommand({ QueueNamePrefix: name, MaxResults: 1000, ...(nextToken ? { NextToken: nextToken } : {}) }),
+    );
+    const match = response.QueueUrls?.find((url) => queueNameFromUrl(url) === name);
+    if (match) return match;
+    nextToken = response.NextToken;
+    if (!nextToken) return undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Turns the `queue` setting's value into a queue URL. A URL is used as it is; a bare name is
+ * looked up once with ListQueues and remembered, and concurrent callers share that one lookup.
+ * A lookup that failed for another reason than a missing queue is forgotten, so the next caller
+ * tries again.
+ */
+export class QueueResolver {
+  private readonly lookups = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly sqs: SQSClient,
+    private readonly location: SqsLocation,
+    private readonly setting = "queue",
+  ) {}
+
+  resolve(nameOrUrl: string): Promise<string> {
+    if (isQueueUrl(nameOrUrl)) return Promise.resolve(nameOrUrl);
+    let lookup = this.lookups.get(nameOrUrl);
+    if (!lookup) {
+      lookup = this.lookUp(nameOrUrl);
+      this.lookups.set(nameOrUrl, lookup);
+      lookup.catch((error: unknown) => {
+        if (!(error instanceof QueueNotFoundError)) this.lookups.delete(nameOrUrl);
+      });
+    }
+    return lookup;
+  }
+
+  private async lookUp(name: string): Promise<string> {
+    const url = await findQueueUrl(this.sqs, name);
+    if (url === undefined) throw new QueueNotFoundError(name, this.location, this.setting);
+    return url;
+  }
+}

@@ -1,0 +1,71 @@
+import type { MessageBody } from "../config/types.js";
+import { compileColumnPath } from "./paths.js";
+import { errorMessage, RowRejection } from "./rejection.js";
+import type { TemplateCompiler, TemplateScope } from "./templates.js";
+
+/** Builds the row's message body as compact JSON; throws RowRejection when it cannot. */
+export type ComposeBody = (scope: TemplateScope) => string;
+
+const SETTING = "message_body";
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new RowRejection(SETTING, `${what} is not valid JSON: ${errorMessage(error)}.`);
+  }
+}
+
+function columnBody(column: string): ComposeBody {
+  const read = compileColumnPath(column);
+  const origin = `message_body (column ${JSON.stringify(column)})`;
+  return (scope) => {
+    const value = read(scope.row);
+    if (value === null || value === undefined || value === "") {
+      const state = value === undefined ? "missing" : value === null ? "null" : "an empty string";
+      throw new RowRejection(SETTING, `${origin} is ${state}; the column must hold the message as an object, an array or a JSON string.`);
+    }
+    const message = typeof value === "string" ? parseJson(value, `${origin} holds a string that`) : value;
+    return JSON.stringify(message);
+  };
+}
+
+function columnsBody(columns: { column: string; field?: string }[]): ComposeBody {
+  const fields = columns.map(({ column, field }) => ({ name: field ?? column, read: compileColumnPath(column) }));
+  return (scope) => {
+    // No prototype, so a field named "__proto__" is an ordinary key.
+    const message: Record<string, unknown> = Object.create(null);
+    for (const field of fields) message[field.name] = field.read(scope.row) ?? null;
+    return JSON.stringify(message);
+  };
+}
+
+function templateBody(source: string, templates: TemplateCompiler): ComposeBody {
+  const setting = `${SETTING}.template`;
+  const render = templates.compile(setting, source, "json");
+  return (scope) => {
+    let rendered: string;
+    try {
+      rendered = render(scope);
+    } catch (error) {
+      throw new RowRejection(SETTING, `${setting} failed to render: ${errorMessage(error)}.`);
+    }
+    if (rendered.trim() === "") {
+      throw new RowRejection(SETTING, `${setting} rendered an empty body; SQS needs a non-empty message.`);
+    }
+    return JSON.stringify(parseJson(rendered, `the output of ${setting}`));
+  };
+}
+
+export function compileBody(body: MessageBody, templates: TemplateCompiler): ComposeBody {
+  switch (body.format) {
+    case "record":
+      return (scope) => JSON.stringify(scope.row);
+    case "column":
+      return columnBody(body.column);
+    case "columns":
+      return columnsBody(body.columns);
+    case "template":
+      return templateBody(body.template, templates);
+  }
+}

@@ -1,0 +1,174 @@
+import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
+import type { ChangeType, Config, MessageAttributeSetting } from "../config/types.js";
+import { UserFacingError } from "../errors.js";
+import { compileBody } from "./body.js";
+import { defaultDeduplicationId, defaultMessageId } from "./ids.js";
+import { quoteValue, RowRejection } from "./rejection.js";
+import { checkFifoId, checkJsonBody, encodeAttribute, parseDelaySeconds } from "./sqs-rules.js";
+import { createTemplateCompiler, type TemplateCompiler, type TemplateScope } from "./templates.js";
+import { compileValueSource, type CompiledValueSource } from "./value-source.js";
+
+export interface RowInput {
+  /** The record's data. */
+  data: Record<string, unknown>;
+  change: ChangeType;
+  /** The last published version of the row (snapshot mode only). */
+  previous?: Record<string, unknown>;
+  stream: string;
+  namespace?: string | null;
+  emittedAt: number;
+  /** The catalog's primary key for this stream, if any. */
+  primaryKey?: string[][];
+}
+
+export interface ComposedMessage {
+  /** A queue URL or a bare queue name, as the value source yielded it. */
+  queue: string;
+  messageId: string;
+  /** Compact JSON. */
+  body: string;
+  /** Body plus attributes, as SQS counts them toward its size limit. */
+  bytes: number;
+  groupId?: string;
+  dedupId?: string;
+  delaySeconds?: number;
+  attributes?: Record<string, MessageAttributeValue>;
+}
+
+/** A rejected row: `reason` is a full sentence naming the message id, the setting and its source. */
+export type ComposeResult =
+  | { ok: true; message: ComposedMessage }
+  | { ok: false; messageId: string; setting: string; reason: string };
+
+export interface Composer {
+  compose(row: RowInput): ComposeResult;
+}
+
+interface CompiledAttribute {
+  name: string;
+  dataType: MessageAttributeSetting["data_type"];
+  value: CompiledValueSource;
+  /** Name and data type bytes, which SQS counts toward the message size. */
+  overheadBytes: number;
+}
+
+function rejectValue(source: CompiledValueSource, value: string, problem: string, what = source.setting): never {
+  throw new RowRejection(source.setting, `${what} (${source.origin}) is ${quoteValue(value)}, which ${problem}.`);
+}
+
+function assertQueueTypeSettings(config: Config): void {
+  if (config.queue_type !== "fifo") return;
+  if (!config.message_group_id) {
+    throw new UserFacingError(
+      "queue_type is fifo but message_group_id is not set: FIFO queues need a message group id for every message; set message_group_id (for example a static value).",
+    );
+  }
+  if (config.delay_seconds) {
+    throw new UserFacingError(
+      "delay_seconds is set but queue_type is fifo: SQS does not accept a per-message delay on FIFO queues; remove delay_seconds or set a delay on the queue itself.",
+    );
+  }
+}
+
+function compileAttribute(setting: MessageAttributeSetting, index: number, templates: TemplateCompiler): CompiledAttribute {
+  return {
+    name: setting.name,
+    dataType: setting.data_type,
+    value: compileValueSource(`message_attributes[${index}].value`, setting.value, templates),
+    overheadBytes: Buffer.byteLength(setting.name) + Buffer.byteLength(setting.data_type),
+  };
+}
+
+function toScope(row: RowInput): TemplateScope {
+  return {
+    row: row.data,
+    change: row.change,
+    previous: row.previous ?? null,
+    stream: row.stream,
+    namespace: row.namespace ?? null,
+    emitted_at: row.emittedAt,
+  };
+}
+
+export function createComposer(config: Config): Composer {
+  assertQueueTypeSettings(config);
+  const templates = createTemplateCompiler(config.max_message_bytes);
+  const compile = (setting: string, source: Config["queue"] | undefined) =>
+    source && compileValueSource(setting, source, templates);
+
+  const fifo = config.queue_type === "fifo";
+  const maxBytes = config.max_message_bytes;
+  const queue = compileValueSource("queue", config.queue, templates);
+  const messageIdSource = compile("message_id", config.message_id);
+  const composeBody = compileBody(config.message_body, templates);
+  const groupIdSource = compile("message_group_id", config.message_group_id);
+  const dedupIdSource = fifo ? compile("message_deduplication_id", config.message_deduplication_id) : undefined;
+  const delaySource = compile("delay_seconds", config.delay_seconds);
+  const attributes = config.message_attributes.map((setting, index) => compileAttribute(setting, index, templates));
+
+  function fifoId(source: CompiledValueSource, scope: TemplateScope): string {
+    const value = source.require(scope);
+    const problem = checkFifoId(value);
+    return problem === undefined ? value : rejectValue(source, value, problem);
+  }
+
+  function composeMessage(row: RowInput, scope: TemplateScope, messageId: string): ComposedMessage {
+    const queueName = queue.require(scope);
+    const body = composeBody(scope);
+    const bodyProblem = checkJsonBody(body);
+    if (bodyProblem) {
+      throw new RowRejection("message_body", `The message body ${bodyProblem}; fix the source data or the body setting.`);
+    }
+    const message: ComposedMessage = { queue: queueName, messageId, body, bytes: Buffer.byteLength(body) };
+    if (groupIdSource) message.groupId = fifoId(groupIdSource, scope);
+    if (fifo) {
+      message.dedupId = dedupIdSource ? fifoId(dedupIdSource, scope) : defaultDeduplicationId(messageId, row.change, body);
+    }
+    if (delaySource) {
+      const text = delaySource.require(scope);
+      const delay = parseDelaySeconds(text);
+      message.delaySeconds = typeof delay === "number" ? delay : rejectValue(delaySource, text, delay);
+    }
+    if (attributes.length > 0) {
+      message.attributes = {};
+      for (const attribute of attributes) {
+        const text = attribute.value.require(scope);
+        const encoded = encodeAttribute(attribute.dataType, text);
+        if (typeof encoded === "string") {
+          const what = `${attribute.value.setting} (attribute ${JSON.stringify(attribute.name)}, ${attribute.dataType})`;
+          rejectValue(attribute.value, text, encoded, what);
+        }
+        message.attributes[attribute.name] = encoded.value;
+        message.bytes += attribute.overheadBytes + encoded.bytes;
+      }
+    }
+    if (message.bytes > maxBytes) {
+      throw new RowRejection(
+        "max_message_bytes",
+        `The message is ${message.bytes} bytes (body and attributes), over max_message_bytes (${maxBytes}); shrink the body or raise max_message_bytes (SQS allows up to 1048576).`,
+      );
+    }
+    return message;
+  }
+
+  return {
+    compose(row) {
+      const scope = toScope(row);
+      let messageId: string | undefined;
+      try {
+        messageId = messageIdSource ? messageIdSource.require(scope) : defaultMessageId(row);
+        return { ok: true, message: composeMessage(row, scope, messageId) };
+      } catch (error) {
+        if (!(error instanceof RowRejection)) throw error;
+        // When message_id itself has no value, the row is named by its default id.
+        const rowId = messageId ?? defaultMessageId(row);
+        return {
+          ok: false,
+          messageId: rowId,
+          setting: error.setting,
+          reason: `Row with message id ${JSON.stringify(rowId)} was rejected: ${error.problem}`,
+        };
+      }
+    },
+  };
+}

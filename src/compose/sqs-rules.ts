@@ -1,0 +1,94 @@
+import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
+import type { AttributeDataType } from "../config/types.js";
+
+// SQS field rules (see sqs-facts.md). Each check returns a problem description, or undefined when the value is fine.
+
+/** Characters SQS accepts in a body or string attribute: #x9 #xA #xD #x20–#xD7FF #xE000–#xFFFD #x10000–#x10FFFF. */
+const DISALLOWED_CHARACTER = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+/**
+ * JSON.stringify writes an unpaired surrogate as a lowercase `\udXXX` escape and a valid pair as
+ * the character itself, so an escape preceded by an even number of backslashes is a lone surrogate.
+ */
+const LONE_SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*(\\ud[89a-f][0-9a-f]{2})/;
+
+export const MAX_DELAY_SECONDS = 900;
+export const MAX_FIFO_ID_CHARS = 128;
+const FIFO_ID = /^[A-Za-z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]+$/;
+const WHOLE_NUMBER = /^\d+$/;
+const DECIMAL_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const MAX_NUMBER_DIGITS = 38;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function describeCharacter(text: string, index: number): string {
+  const code = text.codePointAt(index) ?? 0;
+  return `U+${code.toString(16).toUpperCase().padStart(4, "0")} at character ${index}`;
+}
+
+/** Characters SQS refuses with InvalidMessageContents. */
+export function checkCharacters(text: string): string | undefined {
+  const match = DISALLOWED_CHARACTER.exec(text);
+  if (match) return `contains ${describeCharacter(text, match.index)}, a character SQS does not accept`;
+  return undefined;
+}
+
+/** A compact JSON body: SQS characters, and no unpaired surrogate hidden in a `\u` escape. */
+export function checkJsonBody(body: string): string | undefined {
+  if (body.includes("\\ud")) {
+    const match = LONE_SURROGATE_ESCAPE.exec(body);
+    if (match) {
+      return `contains an unpaired UTF-16 surrogate (${match[1]}) at character ${match.index + match[0].length - 6}, which is not valid Unicode`;
+    }
+  }
+  return checkCharacters(body);
+}
+
+export function checkFifoId(value: string): string | undefined {
+  if (value.length > MAX_FIFO_ID_CHARS) return `is ${value.length} characters long; SQS allows at most ${MAX_FIFO_ID_CHARS}`;
+  if (!FIFO_ID.test(value)) {
+    return "contains a character SQS does not allow: use only letters, digits and ASCII punctuation, no spaces";
+  }
+  return undefined;
+}
+
+/** DelaySeconds: a whole number 0–900, or a problem description. */
+export function parseDelaySeconds(value: string): number | string {
+  if (WHOLE_NUMBER.test(value)) {
+    const seconds = Number(value);
+    if (seconds <= MAX_DELAY_SECONDS) return seconds;
+  }
+  return `is not a whole number of seconds from 0 to ${MAX_DELAY_SECONDS}`;
+}
+
+/** SQS Number attributes: up to 38 significant digits, magnitude 10^-128 to 10^+126. */
+function checkNumber(value: string): string | undefined {
+  const invalid = "is not a number SQS accepts (decimal digits with an optional sign, point and exponent, up to 38 significant digits, between 10^-128 and 10^126)";
+  if (!DECIMAL_NUMBER.test(value)) return invalid;
+  const mantissa = value.replace(/^[+-]/, "").replace(/[eE].*$/, "");
+  let digits = mantissa.replace(".", "").replace(/^0+/, "");
+  if (mantissa.includes(".")) digits = digits.replace(/0+$/, "");
+  const magnitude = Math.abs(Number(value));
+  if (digits.length > MAX_NUMBER_DIGITS || !Number.isFinite(magnitude)) return invalid;
+  if (magnitude !== 0 && (magnitude > 1e126 || magnitude < 1e-128)) return invalid;
+  return undefined;
+}
+
+export interface EncodedAttribute {
+  value: MessageAttributeValue;
+  /** The value's share of the message size, as SQS counts it. */
+  bytes: number;
+}
+
+/** Turns a non-empty attribute value into its SQS form, or a problem description. */
+export function encodeAttribute(dataType: AttributeDataType, value: string): EncodedAttribute | string {
+  switch (dataType) {
+    case "String":
+      return checkCharacters(value) ?? { value: { DataType: dataType, StringValue: value }, bytes: Buffer.byteLength(value) };
+    case "Number":
+      return checkNumber(value) ?? { value: { DataType: dataType, StringValue: value }, bytes: Buffer.byteLength(value) };
+    case "Binary": {
+      if (!BASE64.test(value)) return "is not valid base64 (Binary attribute values are read as base64 text)";
+      const bytes = Buffer.from(value, "base64");
+      return { value: { DataType: dataType, BinaryValue: bytes }, bytes: bytes.length };
+    }
+  }
+}

@@ -1,0 +1,97 @@
+import { Liquid, type Context, type Template } from "liquidjs";
+import type { ChangeType } from "../config/types.js";
+import { UserFacingError } from "../errors.js";
+
+/** What a template can read: the names documented under "Message body". */
+export interface TemplateScope {
+  row: Record<string, unknown>;
+  change: ChangeType;
+  previous: Record<string, unknown> | null;
+  stream: string;
+  namespace: string | null;
+  emitted_at: number;
+}
+
+/** Renders a parsed template for one row; throws a liquidjs RenderError when a render limit trips. */
+export type RenderTemplate = (scope: TemplateScope) => string;
+
+/**
+ * JSON templates escape printed strings for a JSON string literal; text templates (ids, queue,
+ * attributes) print them verbatim.
+ */
+export type TemplateKind = "json" | "text";
+
+/** A render may not run longer than this, so one hostile row cannot stall the sync. */
+const RENDER_LIMIT_MS = 1000;
+/** Liquid-counted allocations (loop ranges, filter results, printed values) per render, as a multiple of the largest message. */
+const MEMORY_LIMIT_PER_MESSAGE_BYTE = 16;
+const PARSE_LIMIT_CHARS = 1_000_000;
+/** Tags that read other templates from disk: a config must not be able to read files. */
+const FILE_TAGS = ["include", "render", "layout"];
+
+/** How a printed value becomes text: null and undefined print nothing, objects and arrays print as JSON. */
+export function printable(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (value === null || value === undefined) return "";
+  if (typeof value === "object") return JSON.stringify(value) ?? "";
+  return String(value);
+}
+
+/** A string's JSON string-literal form without the surrounding quotes. */
+function jsonEscape(text: string): string {
+  const quoted = JSON.stringify(text);
+  return quoted.slice(1, quoted.length - 1);
+}
+
+function createEngine(kind: TemplateKind, maxMessageBytes: number): Liquid {
+  const engine = new Liquid({
+    strictFilters: true,
+    ownPropertyOnly: true,
+    parseLimit: PARSE_LIMIT_CHARS,
+    renderLimit: RENDER_LIMIT_MS,
+    memoryLimit: MEMORY_LIMIT_PER_MESSAGE_BYTE * maxMessageBytes,
+    outputEscape(this: { context: Context }, value: unknown): string {
+      const text = kind === "json" && typeof value === "string" ? jsonEscape(value) : printable(value);
+      // Printed output counts toward the memory limit, so a loop cannot build an unbounded body.
+      this.context.memoryLimit.use(text.length);
+      return text;
+    },
+  });
+  for (const tag of FILE_TAGS) delete engine.tags[tag];
+  engine.registerFilter("json", {
+    raw: true,
+    handler(this: { context: Context }, value: unknown, indent: unknown = 0): string {
+      const text = JSON.stringify(value ?? null, null, typeof indent === "number" ? indent : 0) ?? "null";
+      this.context.memoryLimit.use(text.length);
+      return text;
+    },
+  });
+  return engine;
+}
+
+export interface TemplateCompiler {
+  /** Parses `source` once; `setting` names it in the config error when it does not parse. */
+  compile(setting: string, source: string, kind: TemplateKind): RenderTemplate;
+}
+
+export function createTemplateCompiler(maxMessageBytes: number): TemplateCompiler {
+  const engines: Partial<Record<TemplateKind, Liquid>> = {};
+  return {
+    compile(setting, source, kind) {
+      const engine = (engines[kind] ??= createEngine(kind, maxMessageBytes));
+      let parsed: Template[];
+      try {
+        parsed = engine.parse(source);
+      } catch (error) {
+        const cause = error instanceof Error ? error.message : String(error);
+        throw new UserFacingError(
+          `The Liquid template in ${setting} does not parse: ${cause}. Fix the template at that position ` +
+            `(available filters: Liquid's standard filters plus json and raw; include, render and layout are not supported).`,
+          "config_error",
+          cause,
+        );
+      }
+      return (scope) => engine.renderSync(parsed, scope) as string;
+    },
+  };
+}

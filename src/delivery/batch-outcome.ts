@@ -1,0 +1,59 @@
+import { createHash } from "node:crypto";
+import type { BatchEntry, BatchResult } from "./types.js";
+
+/** What became of each entry of a request that SQS answered, by position in the request. */
+export interface BatchOutcome {
+  acknowledged: number[];
+  rejected: { position: number; reason: string; code: string }[];
+  /** Entries to send again: retriable failures, MD5 mismatches and entries missing from the answer. */
+  retry: number[];
+  /** Why the last entry in `retry` has to be sent again. */
+  retryCode: string;
+  retryMessage: string;
+}
+
+export function bodyMd5(body: string): string {
+  return createHash("md5").update(body, "utf8").digest("hex");
+}
+
+function positionOf(entries: BatchEntry[], id: string): number {
+  const guess = Number(id);
+  if (entries[guess]?.id === id) return guess;
+  return entries.findIndex((entry) => entry.id === id);
+}
+
+export function sortOutcome(entries: BatchEntry[], result: BatchResult): BatchOutcome {
+  const outcome: BatchOutcome = { acknowledged: [], rejected: [], retry: [], retryCode: "", retryMessage: "" };
+  const answered = new Array<boolean>(entries.length).fill(false);
+  const retry = (position: number, code: string, message: string): void => {
+    outcome.retry.push(position);
+    outcome.retryCode = code;
+    outcome.retryMessage = message;
+  };
+
+  for (const success of result.successful) {
+    const position = positionOf(entries, success.id);
+    if (position < 0 || answered[position]) continue;
+    answered[position] = true;
+    const expected = success.md5OfBody;
+    if (expected !== undefined && expected !== bodyMd5(entries[position]!.message.body)) {
+      retry(position, "MD5Mismatch", `SQS reported MD5 ${expected} for a body whose MD5 differs: the body was altered in transit`);
+    } else {
+      outcome.acknowledged.push(position);
+    }
+  }
+  for (const failure of result.failed) {
+    const position = positionOf(entries, failure.id);
+    if (position < 0 || answered[position]) continue;
+    answered[position] = true;
+    const reason = failure.message ? `${failure.code}: ${failure.message}` : failure.code;
+    if (failure.senderFault) outcome.rejected.push({ position, reason, code: failure.code });
+    else retry(position, failure.code, reason);
+  }
+  for (let position = 0; position < entries.length; position++) {
+    if (!answered[position]) retry(position, "MissingFromResponse", "SQS's answer did not mention the entry");
+  }
+  // A retried FIFO group's entries must keep their order.
+  outcome.retry.sort((a, b) => a - b);
+  return outcome;
+}

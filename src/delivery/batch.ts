@@ -1,0 +1,26 @@
+import type { BatchEntry } from "./types.js";
+import type { Lane, MessageGroup } from "./lane.js";
+
+/** One SendMessageBatch request's worth of entries, and its retry history. */
+export interface Batch {
+  lane: Lane;
+  entries: BatchEntry[];
+  /** The group each entry belongs to, by position: its FIFO lock is held until the entry settles. */
+  groups: MessageGroup[];
+  /** How many times this batch (or the batch it was split from) has failed. */
+  failures: number;
+  /** When it first failed (performance.now()), or -1 when it has not failed yet. */
+  firstFailureAt: number;
+}
+
+/** The entries at `positions`, as a batch that keeps every entry's id and the failure history. */
+export function retryBatchOf(batch: Batch, positions: number[]): Batch {
+  if (positions.length === batch.entries.length) return batch;
+  return {
+    lane: batch.lane,
+    entries: positions.map((position) => batch.entries[position]!),
+    groups: positions.map((position) => batch.groups[position]!),
+    failures: batch.failures,
+    firstFailureAt: batch.firstFailureAt,
+  };
+}

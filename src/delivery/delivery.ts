@@ -1,0 +1,397 @@
+import { UserFacingError } from "../errors.js";
+import { backoffDelayMs } from "./backoff.js";
+import { sortOutcome } from "./batch-outcome.js";
+import { type Batch, retryBatchOf } from "./batch.js";
+import {
+  type ClassifiedError,
+  classifySendError,
+  fatalSendError,
+  missingQueueReason,
+  retriesExhaustedError,
+} from "./errors.js";
+import { FifoList } from "./fifo-list.js";
+import { Lane, MAX_BATCH_ENTRIES } from "./lane.js";
+import type {
+  BatchResult,
+  BatchSender,
+  DeliveryCallbacks,
+  DeliveryOptions,
+  DeliveryStats,
+  OutgoingMessage,
+} from "./types.js";
+
+const RESOLVED: Promise<void> = Promise.resolve();
+const BUFFERED_BATCHES_PER_REQUEST_SLOT = 4;
+const DEFAULT_MAX_BUFFERED_BYTES = 128 * 1024 * 1024;
+
+function ignore(): void {}
+
+interface Waiter {
+  promise: Promise<void>;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/** A promise to hand out, already marked as handled so that a rejection nobody awaits cannot crash the process. */
+function newWaiter(): Waiter {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((onResolve, onReject) => {
+    resolve = onResolve;
+    reject = onReject;
+  });
+  promise.catch(ignore);
+  return { promise, resolve, reject };
+}
+
+interface Request {
+  batch: Batch;
+  controller: AbortController;
+  timeout: NodeJS.Timeout | undefined;
+  timedOut: boolean;
+}
+
+/** A lane's ready messages started waiting at `since`; stale once the lane's readySince moved on. */
+interface LingerMark {
+  lane: Lane;
+  since: number;
+}
+
+/**
+ * Delivers messages to SQS with SendMessageBatch: batches per queue URL (10 entries, maxBatchBytes),
+ * at most maxInFlight requests, FIFO groups kept in order with one batch in flight per group,
+ * failed entries retried with backoff.
+ *
+ * Usage: `await submit(message)` for each message (it waits while too much is unsettled, which
+ * is how the reader is paused), then `await flush()`. Each message ends in exactly one callback,
+ * `acknowledged` or `rejected`, unless delivery stops first.
+ *
+ * Fatal failure: `failed` rejects with a UserFacingError (request refused for good, or a message
+ * failing longer than retryMaxMs); from then on every pending or later `submit()`/`flush()` rejects
+ * with the same error and no callback fires. Leaving `failed` unobserved is safe.
+ *
+ * `abort()` stops at once: in-flight requests are abandoned, nothing is retried, no callback fires,
+ * and pending or later `submit()`/`flush()` reject with "delivery was aborted".
+ */
+export class Delivery {
+  readonly failed: Promise<never>;
+  private readonly rejectFailed: (error: UserFacingError) => void;
+  /** Set when delivery stops: what submit() and flush() return from then on. */
+  private closed: Promise<never> | undefined;
+  private flushing = false;
+
+  private readonly lanes = new Map<string, Lane>();
+  private readonly dueLanes = new FifoList<Lane>();
+  private readonly dueRetries = new FifoList<Batch>();
+  private readonly lingerMarks = new FifoList<LingerMark>();
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  private readonly requests = new Set<Request>();
+
+  private unsettled = 0;
+  private unsettledBytes = 0;
+  private readonly maxBufferedMessages: number;
+  private readonly maxBufferedBytes: number;
+  private roomWaiter: Waiter | undefined;
+  private flushWaiter: Waiter | undefined;
+
+  private readonly counts = { requestsSent: 0, messagesSent: 0, entriesRetried: 0, bytesSent: 0, acknowledged: 0, rejected: 0 };
+
+  constructor(
+    private readonly sender: BatchSender,
+    private readonly options: DeliveryOptions,
+    private readonly callbacks: DeliveryCallbacks,
+  ) {
+    let rejectFailed!: (error: UserFacingError) => void;
+    this.failed = new Promise<never>((_, reject) => {
+      rejectFailed = reject;
+    });
+    this.failed.catch(ignore);
+    this.rejectFailed = rejectFailed;
+    this.maxBufferedMessages =
+      options.maxBufferedMessages ?? options.maxInFlight * MAX_BATCH_ENTRIES * BUFFERED_BATCHES_PER_REQUEST_SLOT;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+  }
+
+  /** Queues a message. Resolves at once while there is room, otherwise once there is room again. */
+  submit(message: OutgoingMessage): Promise<void> {
+    if (this.closed !== undefined) return this.closed;
+    this.unsettled++;
+    this.unsettledBytes += message.bytes;
+    const lane = this.laneOf(message.queueUrl);
+    const wasReady = lane.readyCount > 0;
+    lane.add(message);
+    if (this.review(lane, wasReady)) this.pump();
+    if (this.hasRoom()) return RESOLVED;
+    this.roomWaiter ??= newWaiter();
+    return this.roomWaiter.promise;
+  }
+
+  /** Sends partly filled batches now; resolves once every message submitted so far is settled. */
+  flush(): Promise<void> {
+    if (this.closed !== undefined) return this.closed;
+    if (this.unsettled === 0) return RESOLVED;
+    this.flushing = true;
+    for (const lane of this.lanes.values()) {
+      if (!lane.scheduled && this.isDue(lane)) this.schedule(lane);
+    }
+    this.pump();
+    this.flushWaiter ??= newWaiter();
+    return this.flushWaiter.promise;
+  }
+
+  abort(): void {
+    if (this.closed !== undefined) return;
+    const aborted = new Error("delivery was aborted");
+    this.closed = Promise.reject(aborted);
+    this.closed.catch(ignore);
+    this.stop(aborted);
+  }
+
+  get stats(): DeliveryStats {
+    return { ...this.counts, inFlight: this.requests.size, unsettled: this.unsettled };
+  }
+
+  private laneOf(queueUrl: string): Lane {
+    let lane = this.lanes.get(queueUrl);
+    if (lane === undefined) {
+      lane = new Lane(queueUrl, this.options.fifo, this.options.maxBatchBytes);
+      this.lanes.set(queueUrl, lane);
+    }
+    return lane;
+  }
+
+  private hasRoom(): boolean {
+    return this.unsettled < this.maxBufferedMessages && this.unsettledBytes < this.maxBufferedBytes;
+  }
+
+  private isDue(lane: Lane): boolean {
+    return lane.readyCount > 0 && (this.flushing || lane.lingerExpired || lane.isFull());
+  }
+
+  private schedule(lane: Lane): void {
+    lane.scheduled = true;
+    this.dueLanes.push(lane);
+  }
+
+  /** After a lane gained ready messages: starts their linger wait, schedules the lane if due. Returns whether it did. */
+  private review(lane: Lane, wasReady: boolean): boolean {
+    if (lane.readyCount === 0) return false;
+    if (!wasReady) this.startLinger(lane);
+    if (lane.scheduled || !this.isDue(lane)) return false;
+    this.schedule(lane);
+    return true;
+  }
+
+  private startLinger(lane: Lane): void {
+    const now = performance.now();
+    lane.readySince = now;
+    lane.lingerExpired = this.options.lingerMs <= 0;
+    if (lane.lingerExpired) return;
+    this.lingerMarks.push({ lane, since: now });
+    this.armLingerTimer();
+  }
+
+  private armLingerTimer(): void {
+    const mark = this.lingerMarks.peek();
+    if (this.lingerTimer !== undefined || mark === undefined) return;
+    const delay = Math.max(0, mark.since + this.options.lingerMs - performance.now());
+    this.lingerTimer = setTimeout(this.onLingerTimer, delay);
+  }
+
+  private readonly onLingerTimer = (): void => {
+    this.lingerTimer = undefined;
+    const now = performance.now();
+    for (let mark = this.lingerMarks.peek(); mark !== undefined; mark = this.lingerMarks.peek()) {
+      if (mark.since + this.options.lingerMs > now) break;
+      this.lingerMarks.shift();
+      const { lane } = mark;
+      if (lane.readyCount === 0 || lane.readySince !== mark.since) continue;
+      lane.lingerExpired = true;
+      if (!lane.scheduled) this.schedule(lane);
+    }
+    this.pump();
+    this.armLingerTimer();
+  };
+
+  /** Sends while request slots are free: due retries first, then a batch from each due lane in turn. */
+  private pump(): void {
+    while (this.closed === undefined && this.requests.size < this.options.maxInFlight) {
+      const retry = this.dueRetries.shift();
+      if (retry !== undefined) {
+        this.send(retry);
+        continue;
+      }
+      const lane = this.dueLanes.shift();
+      if (lane === undefined) return;
+      lane.scheduled = false;
+      if (!this.isDue(lane)) continue;
+      const { entries, groups } = lane.cut();
+      if (lane.readyCount > 0) this.review(lane, false);
+      this.send({ lane, entries, groups, failures: 0, firstFailureAt: -1 });
+    }
+  }
+
+  private send(batch: Batch): void {
+    const request: Request = { batch, controller: new AbortController(), timeout: undefined, timedOut: false };
+    this.requests.add(request);
+    this.counts.requestsSent++;
+    this.counts.messagesSent += batch.entries.length;
+    for (const entry of batch.entries) this.counts.bytesSent += entry.message.bytes;
+    const timeoutMs = this.options.requestTimeoutMs;
+    if (timeoutMs !== undefined) {
+      request.timeout = setTimeout(() => {
+        request.timedOut = true;
+        request.controller.abort();
+      }, timeoutMs);
+    }
+    let answer: Promise<BatchResult>;
+    try {
+      answer = this.sender.sendBatch(batch.lane.queueUrl, batch.entries, request.controller.signal);
+    } catch (error) {
+      answer = Promise.reject(error);
+    }
+    answer
+      .then(
+        (result) => this.onAnswer(request, result),
+        (error: unknown) => this.onRequestError(request, error),
+      )
+      .catch((error: unknown) => this.fail(unexpectedError(error)));
+  }
+
+  /** Forgets a finished request; false when delivery has stopped and the outcome no longer matters. */
+  private finish(request: Request): boolean {
+    clearTimeout(request.timeout);
+    this.requests.delete(request);
+    return this.closed === undefined;
+  }
+
+  private onAnswer(request: Request, result: BatchResult): void {
+    if (!this.finish(request)) return;
+    const { batch } = request;
+    const outcome = sortOutcome(batch.entries, result);
+    for (const position of outcome.acknowledged) {
+      if (this.closed !== undefined) return;
+      const message = this.settle(batch, position);
+      this.counts.acknowledged++;
+      this.callbacks.acknowledged(message);
+    }
+    for (const { position, reason, code } of outcome.rejected) {
+      if (this.closed !== undefined) return;
+      this.reject(batch, position, reason, code);
+    }
+    if (this.closed !== undefined) return;
+    if (outcome.retry.length > 0) {
+      this.retryLater(retryBatchOf(batch, outcome.retry), { code: outcome.retryCode, message: outcome.retryMessage });
+    }
+    this.afterSettling();
+  }
+
+  private onRequestError(request: Request, error: unknown): void {
+    if (!this.finish(request)) return;
+    const { batch } = request;
+    const classified: ClassifiedError = request.timedOut
+      ? { kind: "retry", code: "RequestTimeout", message: `no answer within ${this.options.requestTimeoutMs} ms` }
+      : classifySendError(error);
+    if (classified.kind === "fatal") {
+      this.fail(fatalSendError(classified, batch.lane.queueUrl));
+      return;
+    }
+    if (classified.kind === "retry") {
+      this.retryLater(batch, classified);
+    } else {
+      const reason = missingQueueReason(classified, batch.lane.queueUrl);
+      for (let position = 0; position < batch.entries.length && this.closed === undefined; position++) {
+        this.reject(batch, position, reason, classified.code);
+      }
+    }
+    this.afterSettling();
+  }
+
+  /** The entry at `position` is done: releases its group lock and its room in the buffer. */
+  private settle(batch: Batch, position: number): OutgoingMessage {
+    const { lane } = batch;
+    const message = batch.entries[position]!.message;
+    const wasReady = lane.readyCount > 0;
+    lane.settle(batch.groups[position]!);
+    this.unsettled--;
+    this.unsettledBytes -= message.bytes;
+    this.review(lane, wasReady);
+    return message;
+  }
+
+  private reject(batch: Batch, position: number, reason: string, code: string): void {
+    const message = this.settle(batch, position);
+    this.counts.rejected++;
+    this.callbacks.rejected(message, reason, code);
+  }
+
+  private retryLater(batch: Batch, last: { code: string; message: string }): void {
+    const now = performance.now();
+    if (batch.firstFailureAt < 0) batch.firstFailureAt = now;
+    batch.failures++;
+    const failingMs = now - batch.firstFailureAt;
+    if (failingMs >= this.options.retryMaxMs) {
+      this.fail(retriesExhaustedError(batch.lane.queueUrl, last, failingMs, this.options.retryMaxMs));
+      return;
+    }
+    this.counts.entriesRetried += batch.entries.length;
+    // The last attempt happens at the deadline, so a message that never succeeds fails on time.
+    const delay = Math.min(backoffDelayMs(batch.failures), this.options.retryMaxMs - failingMs);
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(timer);
+      this.dueRetries.push(batch);
+      this.pump();
+    }, delay);
+    this.retryTimers.add(timer);
+  }
+
+  private afterSettling(): void {
+    if (this.closed !== undefined) return;
+    this.pump();
+    if (this.roomWaiter !== undefined && this.hasRoom()) {
+      this.roomWaiter.resolve();
+      this.roomWaiter = undefined;
+    }
+    if (this.flushing && this.unsettled === 0) {
+      this.flushing = false;
+      this.flushWaiter?.resolve();
+      this.flushWaiter = undefined;
+    }
+  }
+
+  private fail(error: UserFacingError): void {
+    if (this.closed !== undefined) return;
+    this.closed = this.failed;
+    this.rejectFailed(error);
+    this.stop(error);
+  }
+
+  /** Abandons in-flight requests, cancels timers, and rejects whoever waits on submit() or flush(). */
+  private stop(reason: Error): void {
+    for (const request of this.requests) {
+      clearTimeout(request.timeout);
+      request.controller.abort();
+    }
+    this.requests.clear();
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
+    for (const timer of this.retryTimers) clearTimeout(timer);
+    this.retryTimers.clear();
+    this.roomWaiter?.reject(reason);
+    this.flushWaiter?.reject(reason);
+    this.roomWaiter = undefined;
+    this.flushWaiter = undefined;
+  }
+}
+
+/** A callback's own UserFacingError stops delivery as it is; anything else thrown is a bug. */
+function unexpectedError(error: unknown): UserFacingError {
+  if (error instanceof UserFacingError) return error;
+  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  return new UserFacingError(
+    `Delivery to SQS failed unexpectedly: ${error instanceof Error ? error.message : String(error)}. Please report this.`,
+    "system_error",
+    detail,
+  );
+}

@@ -1,0 +1,200 @@
+// Turns a thrown SendMessageBatch failure (SDK service exception, socket error, timeout) into
+// what delivery should do about it: retry the request, reject its rows, or stop the sync.
+
+import { UserFacingError } from "../errors.js";
+import type { FailureType } from "../protocol/messages.js";
+
+export type ErrorKind = "retry" | "reject" | "fatal";
+
+export interface ClassifiedError {
+  kind: ErrorKind;
+  /** The most specific code found: the SDK error name, the query-compatible code, or the socket error code. */
+  code: string;
+  /** The error's own text, with anything that looks like a credential removed. */
+  message: string;
+}
+
+const RETRIABLE_CODES = new Set([
+  "RequestThrottled",
+  "ThrottlingException",
+  "Throttling",
+  "TooManyRequestsException",
+  "KmsThrottled",
+  "InternalError",
+  "InternalFailure",
+  "ServiceUnavailable",
+  "RequestTimeout",
+  "RequestTimeoutException",
+  "TimeoutError",
+  "AbortError",
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "ECONNABORTED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "EAI_AGAIN",
+  "ENOTFOUND",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CONNECT_TIMEOUT",
+  "NetworkingError",
+]);
+
+const MISSING_QUEUE_CODES = new Set([
+  "QueueDoesNotExist",
+  "AWS.SimpleQueueService.NonExistentQueue",
+  "NonExistentQueue",
+]);
+
+const MAX_MESSAGE_CHARS = 300;
+
+interface ErrorShape {
+  name?: unknown;
+  code?: unknown;
+  Code?: unknown;
+  message?: unknown;
+  cause?: unknown;
+  $metadata?: { httpStatusCode?: unknown };
+  $response?: { statusCode?: unknown };
+}
+
+function shapeOf(error: unknown): ErrorShape {
+  return typeof error === "object" && error !== null ? (error as ErrorShape) : {};
+}
+
+function stringsOf(...values: unknown[]): string[] {
+  return values.filter((value): value is string => typeof value === "string" && value !== "");
+}
+
+/** Every code the error (and the errors that caused it) carries: SDK name first, then query-compatible and socket codes. */
+function codesOf(error: unknown): string[] {
+  const codes: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 3 && current !== undefined && current !== null; depth++) {
+    const shape = shapeOf(current);
+    codes.push(...stringsOf(shape.name, shape.Code, shape.code).filter((code) => code !== "Error"));
+    current = shape.cause;
+  }
+  return codes;
+}
+
+function httpStatusOf(error: unknown): number | undefined {
+  const shape = shapeOf(error);
+  const status = shape.$metadata?.httpStatusCode ?? shape.$response?.statusCode;
+  return typeof status === "number" ? status : undefined;
+}
+
+/** Removes AWS access key ids and long base64 runs (secret keys, session tokens, signatures). */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(/\b(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b/g, "[redacted]")
+    .replace(/[A-Za-z0-9+/=]{40,}/g, "[redacted]");
+}
+
+function messageOf(error: unknown): string {
+  const raw = shapeOf(error).message;
+  const text = typeof raw === "string" && raw !== "" ? raw : String(error);
+  const redacted = redactSecrets(text.replace(/\s+/g, " ").trim());
+  return redacted.length > MAX_MESSAGE_CHARS ? `${redacted.slice(0, MAX_MESSAGE_CHARS)}…` : redacted;
+}
+
+export function classifySendError(error: unknown): ClassifiedError {
+  const codes = codesOf(error);
+  const status = httpStatusOf(error);
+  const message = messageOf(error);
+  const missingQueue = codes.find((code) => MISSING_QUEUE_CODES.has(code));
+  if (missingQueue !== undefined) return { kind: "reject", code: missingQueue, message };
+  const retriable = codes.find((code) => RETRIABLE_CODES.has(code));
+  if (retriable !== undefined) return { kind: "retry", code: retriable, message };
+  const code = codes[0] ?? (status === undefined ? "Error" : `HTTP ${status}`);
+  if (status !== undefined && (status === 429 || status >= 500)) return { kind: "retry", code, message };
+  return { kind: "fatal", code, message };
+}
+
+interface FatalAdvice {
+  failureType: FailureType;
+  verb: string;
+  hint: string;
+}
+
+const CREDENTIALS_HINT = "check the credentials in the connector's configuration (or the role it assumes)";
+
+const ACCESS_DENIED: FatalAdvice = {
+  failureType: "config_error",
+  verb: "denied",
+  hint:
+    "grant sqs:SendMessage on this queue to the connector's credentials " +
+    "(and kms:GenerateDataKey and kms:Decrypt if the queue uses a customer managed KMS key)",
+};
+const UNKNOWN_KEY: FatalAdvice = { failureType: "config_error", verb: "refused", hint: `the access key id is unknown: ${CREDENTIALS_HINT}` };
+const KMS_DENIED: FatalAdvice = {
+  failureType: "config_error",
+  verb: "denied",
+  hint: "the queue's KMS key refuses the connector's credentials: grant kms:GenerateDataKey and kms:Decrypt on it",
+};
+
+const ADVICE: Record<string, FatalAdvice> = {
+  AccessDenied: ACCESS_DENIED,
+  AccessDeniedException: ACCESS_DENIED,
+  InvalidClientTokenId: UNKNOWN_KEY,
+  UnrecognizedClientException: UNKNOWN_KEY,
+  SignatureDoesNotMatch: {
+    failureType: "config_error",
+    verb: "refused",
+    hint: `the secret access key does not match the access key id: ${CREDENTIALS_HINT}`,
+  },
+  ExpiredToken: { failureType: "config_error", verb: "refused", hint: `the session token has expired: ${CREDENTIALS_HINT}` },
+  InvalidSecurity: { failureType: "config_error", verb: "refused", hint: "the queue requires HTTPS: use an https endpoint" },
+  KmsAccessDenied: KMS_DENIED,
+  "KMS.AccessDeniedException": KMS_DENIED,
+  KmsDisabled: { failureType: "config_error", verb: "refused", hint: "the queue's KMS key is disabled: enable it or change the queue's encryption" },
+  KmsNotFound: { failureType: "config_error", verb: "refused", hint: "the queue's KMS key does not exist: fix the queue's encryption settings" },
+  UnsupportedOperation: {
+    failureType: "config_error",
+    verb: "refused",
+    hint: "the queue does not support this request: check queue_type (FIFO queues need fifo, standard queues need standard)",
+  },
+};
+
+const DEFAULT_ADVICE: FatalAdvice = {
+  failureType: "system_error",
+  verb: "refused",
+  hint: "this is not retried; if the queue's settings look right, report it with this message",
+};
+
+/** The error that stops the sync when a SendMessageBatch request fails for a reason retrying cannot fix. */
+export function fatalSendError(classified: ClassifiedError, queueUrl: string): UserFacingError {
+  const advice = ADVICE[classified.code] ?? DEFAULT_ADVICE;
+  return new UserFacingError(
+    `SQS ${advice.verb} SendMessageBatch on queue ${queueUrl}: ${classified.code} — ${advice.hint}.`,
+    advice.failureType,
+    classified.message,
+  );
+}
+
+/** The reason given for each row of a request sent to a queue that does not exist. */
+export function missingQueueReason(classified: ClassifiedError, queueUrl: string): string {
+  return (
+    `${classified.code}: queue ${queueUrl} does not exist (deleted, or the routed URL is wrong); ` +
+    "create the queue or fix the queue setting"
+  );
+}
+
+/** The error that stops the sync when a message kept failing with retriable errors for too long. */
+export function retriesExhaustedError(
+  queueUrl: string,
+  last: { code: string; message: string },
+  failingMs: number,
+  retryMaxMs: number,
+): UserFacingError {
+  const seconds = (ms: number): string => (ms / 1000).toFixed(1);
+  return new UserFacingError(
+    `Gave up sending to SQS queue ${queueUrl}: messages kept failing for ${seconds(failingMs)} s ` +
+      `(the limit, retry_max_seconds, is ${seconds(retryMaxMs)} s); last error ${last.code}. ` +
+      "Check the queue's throttling limits and SQS's health, then run the sync again (or raise retry_max_seconds).",
+    "transient_error",
+    `${last.code}: ${last.message}`,
+  );
+}

@@ -1,0 +1,37 @@
+import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from "@aws-sdk/client-sqs";
+import type { BatchEntry, BatchResult, BatchSender } from "./types.js";
+
+function toRequestEntry({ id, message }: BatchEntry): SendMessageBatchRequestEntry {
+  return {
+    Id: id,
+    MessageBody: message.body,
+    MessageGroupId: message.groupId,
+    MessageDeduplicationId: message.dedupId,
+    DelaySeconds: message.delaySeconds,
+    MessageAttributes: message.attributes,
+  };
+}
+
+/**
+ * Sends batches with the AWS SDK. The client is expected to have `md5: false` and `maxAttempts: 1`:
+ * delivery checks each entry's MD5 itself and owns every retry, so the SDK must do neither.
+ */
+export class SdkBatchSender implements BatchSender {
+  constructor(private readonly client: SQSClient) {}
+
+  async sendBatch(queueUrl: string, entries: BatchEntry[], signal: AbortSignal): Promise<BatchResult> {
+    const output = await this.client.send(
+      new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries.map(toRequestEntry) }),
+      { abortSignal: signal },
+    );
+    return {
+      successful: (output.Successful ?? []).map((entry) => ({ id: entry.Id ?? "", md5OfBody: entry.MD5OfMessageBody })),
+      failed: (output.Failed ?? []).map((entry) => ({
+        id: entry.Id ?? "",
+        senderFault: entry.SenderFault ?? false,
+        code: entry.Code ?? "UnknownError",
+        message: entry.Message,
+      })),
+    };
+  }
+}

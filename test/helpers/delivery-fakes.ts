@@ -1,0 +1,117 @@
+import { createHash } from "node:crypto";
+import type { BatchEntry, BatchResult, BatchSender, OutgoingMessage } from "../../src/delivery/types.js";
+
+export function outgoing(queueUrl: string, n: number, fields: Partial<OutgoingMessage> = {}): OutgoingMessage {
+  const body = fields.body ?? JSON.stringify({ n, group: fields.groupId ?? null });
+  return {
+    queueUrl,
+    messageId: `row-${n}`,
+    body,
+    bytes: Buffer.byteLength(body),
+    ticket: n,
+    ...fields,
+  };
+}
+
+export function md5(body: string): string {
+  return createHash("md5").update(body, "utf8").digest("hex");
+}
+
+export function succeedAll(entries: BatchEntry[]): BatchResult {
+  return { successful: entries.map((entry) => ({ id: entry.id, md5OfBody: md5(entry.message.body) })), failed: [] };
+}
+
+export function throttlingError(): Error {
+  return Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $metadata: { httpStatusCode: 400 } });
+}
+
+export function serviceError(name: string, message: string, httpStatusCode = 400): Error {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode } });
+}
+
+export interface SentRequest {
+  queueUrl: string;
+  entries: BatchEntry[];
+}
+
+/** What the fake answers a request: a result, an error to throw, or undefined for "all succeeded". */
+export type Responder = (request: SentRequest, index: number) => BatchResult | Error | undefined;
+
+/**
+ * A BatchSender that records every request, answers after a short random delay (or when released,
+ * with `hold`), and measures concurrency: requests in flight, and batches in flight per message group.
+ */
+export class FakeSender implements BatchSender {
+  readonly requests: SentRequest[] = [];
+  inFlight = 0;
+  maxInFlight = 0;
+  /** The most batches seen in flight at once holding the same (queue, message group). */
+  maxBatchesPerGroup = 0;
+  private readonly groupsInFlight = new Map<string, number>();
+  private held: (() => void)[] = [];
+
+  constructor(
+    private readonly respond: Responder = () => undefined,
+    private readonly options: { hold?: boolean; maxDelayMs?: number } = {},
+  ) {}
+
+  async sendBatch(queueUrl: string, entries: BatchEntry[], signal: AbortSignal): Promise<BatchResult> {
+    const request = { queueUrl, entries: [...entries] };
+    const index = this.requests.push(request) - 1;
+    const groups = [...new Set(entries.map((entry) => `${queueUrl}|${entry.message.groupId ?? ""}`))];
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    for (const group of groups) {
+      const count = (this.groupsInFlight.get(group) ?? 0) + 1;
+      this.groupsInFlight.set(group, count);
+      this.maxBatchesPerGroup = Math.max(this.maxBatchesPerGroup, count);
+    }
+    try {
+      await this.wait();
+      if (signal.aborted) throw Object.assign(new Error("Request aborted"), { name: "AbortError" });
+      const answer = this.respond(request, index);
+      if (answer instanceof Error) throw answer;
+      return answer ?? succeedAll(entries);
+    } finally {
+      this.inFlight--;
+      for (const group of groups) this.groupsInFlight.set(group, this.groupsInFlight.get(group)! - 1);
+    }
+  }
+
+  /** Lets every held request answer. */
+  release(): void {
+    const held = this.held;
+    this.held = [];
+    for (const resume of held) resume();
+  }
+
+  get heldCount(): number {
+    return this.held.length;
+  }
+
+  private wait(): Promise<void> {
+    if (this.options.hold) return new Promise((resolve) => this.held.push(resolve));
+    const delay = Math.random() * (this.options.maxDelayMs ?? 2);
+    return new Promise((resolve) => setTimeout(resolve, delay));
+  }
+}
+
+/** Resolves once `predicate` holds, checking after each turn of the event loop (at most `turns` times). */
+export async function eventually(predicate: () => boolean, turns = 10_000): Promise<void> {
+  for (let turn = 0; turn < turns; turn++) {
+    if (predicate()) return;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  throw new Error("condition never held");
+}
+
+/** Whether `promise` is still pending after the event loop has had a few turns. */
+export async function isPending(promise: Promise<unknown>): Promise<boolean> {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+  return !settled;
+}

@@ -1,0 +1,384 @@
+// SQS emulators for integration tests: fauxqs in process, moto_server as a child process.
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+import { after, before, describe } from "node:test";
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  type MessageAttributeValue,
+} from "@aws-sdk/client-sqs";
+import { startFauxqs as startFauxqsServer } from "fauxqs";
+import { validateConfig } from "../../src/config/load.js";
+import type { Config } from "../../src/config/types.js";
+
+export const TEST_REGION = "us-east-1";
+export const TEST_ACCOUNT = "123456789012";
+export const TEST_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
+export const MOTO_MISSING = "moto_server not found: skipping the moto runs";
+
+export interface ReceivedMessage {
+  sqsMessageId: string;
+  body: string;
+  /** System attributes: SentTimestamp, MessageGroupId, SequenceNumber, … */
+  attributes: Record<string, string>;
+  messageAttributes: Record<string, MessageAttributeValue>;
+  groupId?: string;
+  dedupId?: string;
+}
+
+export interface ReceiveOptions {
+  /** Keep polling (bounded by maxPolls) until this many messages arrived. */
+  expected?: number;
+  /** Most ReceiveMessage calls, default 200. */
+  maxPolls?: number;
+}
+
+export interface Emulator {
+  name: "fauxqs" | "moto";
+  endpoint: string;
+  /** Creates a queue and returns its URL; a name ending in .fifo makes a FIFO queue. */
+  createQueue(name: string, attributes?: Record<string, string>): Promise<string>;
+  /** Reads and deletes the queue's messages, 10 at a time, until it is empty (or `expected` arrived). */
+  receiveAll(queueUrl: string, options?: ReceiveOptions): Promise<ReceivedMessage[]>;
+  stop(): Promise<void>;
+}
+
+export interface IamAccessKey {
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface AssumedRoleRecord {
+  roleArn: string;
+  sessionName: string;
+  externalId: string | null;
+  accessKeyId: string;
+}
+
+export interface MotoEmulator extends Emulator {
+  name: "moto";
+  /** Creates an IAM user allowed `actions` (none when empty) and returns its access key. */
+  createUser(name: string, actions: string[]): Promise<IamAccessKey>;
+  /** Creates a role in the test account allowed `actions`, whose trust policy wants `externalId`; returns its ARN. */
+  createRole(name: string, actions: string[], externalId?: string): Promise<string>;
+  /**
+   * From now on moto checks every request's signature and IAM permissions, as AWS does. The
+   * helper's own calls (createQueue, receiveAll) switch to an administrator user first.
+   */
+  enforceAuth(): Promise<void>;
+  /** The AssumeRole calls moto answered, oldest first. */
+  assumedRoles(): Promise<AssumedRoleRecord[]>;
+}
+
+let queueCounter = 0;
+
+/** A queue name no other test in this process uses: `prefix-<n>`, plus `.fifo` when asked. */
+export function uniqueQueueName(prefix: string, fifo = false): string {
+  queueCounter += 1;
+  return `${prefix}-${process.pid}-${queueCounter}${fifo ? ".fifo" : ""}`;
+}
+
+/**
+ * A validated Config pointing at `emulator` with the test credentials; `settings` adds or
+ * replaces keys (queue defaults to a static "orders").
+ */
+export function emulatorConfig(emulator: Emulator, settings: Record<string, unknown> = {}): Config {
+  const raw = {
+    region: TEST_REGION,
+    endpoint: emulator.endpoint,
+    credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+    queue: { source: "static", value: "orders" },
+    ...settings,
+  };
+  return validateConfig(raw, "the test config");
+}
+
+export async function startFauxqs(): Promise<Emulator> {
+  const server = await startFauxqsServer({ port: 0, logger: false, host: "127.0.0.1" });
+  return sqsEmulator("fauxqs", server.address, () => server.stop());
+}
+
+/** A moto_server on a free port, or null when moto is not installed or does not start. */
+export async function startMoto(): Promise<MotoEmulator | null> {
+  const command = motoCommand();
+  if (!command) return null;
+  const [program, ...args] = command;
+  const port = await freePort();
+  const child = spawn(program, [...args, "-H", "127.0.0.1", "-p", String(port)], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  runningChildren.add(child);
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.once("exit", () => runningChildren.delete(child));
+  const endpoint = `http://127.0.0.1:${port}`;
+  if (!(await waitUntilServing(endpoint, child))) {
+    child.kill("SIGKILL");
+    process.stderr.write(`moto_server did not start on port ${port}:\n${stderr}\n`);
+    return null;
+  }
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    await exited;
+  };
+  return motoEmulator(endpoint, stop);
+}
+
+/**
+ * Defines `suiteName` once per emulator: against fauxqs always, and against moto when it is
+ * installed (otherwise the moto suite is skipped, saying so). Each suite gets its own server.
+ */
+export function forEachEmulator(suiteName: string, define: (context: EmulatorContext) => void): void {
+  emulatorSuite(`${suiteName} (fauxqs)`, startFauxqs, define);
+  withMoto(suiteName, define);
+}
+
+/** Defines a suite that runs against its own moto_server, or is skipped when moto is missing. */
+export function withMoto(suiteName: string, define: (context: EmulatorContext<MotoEmulator>) => void): void {
+  if (!motoCommand()) {
+    describe(`${suiteName} (moto)`, { skip: MOTO_MISSING }, () => {});
+    return;
+  }
+  emulatorSuite(`${suiteName} (moto)`, startMotoOrFail, define);
+}
+
+/** Gives the suite's tests the emulator started before them. */
+export interface EmulatorContext<E extends Emulator = Emulator> {
+  readonly emulator: E;
+}
+
+function emulatorSuite<E extends Emulator>(
+  name: string,
+  start: () => Promise<E>,
+  define: (context: EmulatorContext<E>) => void,
+): void {
+  describe(name, () => {
+    let started: E | undefined;
+    before(async () => {
+      started = await start();
+    });
+    after(async () => {
+      await started?.stop();
+    });
+    define({
+      get emulator(): E {
+        if (!started) throw new Error(`the emulator of "${name}" has not started`);
+        return started;
+      },
+    });
+  });
+}
+
+async function startMotoOrFail(): Promise<MotoEmulator> {
+  const moto = await startMoto();
+  if (!moto) throw new Error("moto_server is installed but did not start (see stderr)");
+  return moto;
+}
+
+function sqsEmulator<N extends Emulator["name"]>(name: N, endpoint: string, stopServer: () => Promise<void>) {
+  let sqs = helperClient(endpoint, TEST_CREDENTIALS);
+  return {
+    name,
+    endpoint,
+    useCredentials(credentials: IamAccessKey): void {
+      sqs.destroy();
+      sqs = helperClient(endpoint, credentials);
+    },
+    async createQueue(queueName: string, attributes: Record<string, string> = {}): Promise<string> {
+      const fifo = queueName.endsWith(".fifo") ? { FifoQueue: "true" } : {};
+      const created = await sqs.send(
+        new CreateQueueCommand({ QueueName: queueName, Attributes: { ...fifo, ...attributes } }),
+      );
+      if (!created.QueueUrl) throw new Error(`${name} returned no URL for queue ${queueName}`);
+      return created.QueueUrl;
+    },
+    async receiveAll(queueUrl: string, options: ReceiveOptions = {}): Promise<ReceivedMessage[]> {
+      const received: ReceivedMessage[] = [];
+      const maxPolls = options.maxPolls ?? 200;
+      for (let poll = 0; poll < maxPolls; poll++) {
+        const response = await sqs.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: 10,
+            WaitTimeSeconds: 0,
+            VisibilityTimeout: 60,
+            MessageSystemAttributeNames: ["All"],
+            MessageAttributeNames: ["All"],
+          }),
+        );
+        const messages = response.Messages ?? [];
+        if (messages.length === 0) {
+          if (options.expected === undefined || received.length >= options.expected) break;
+          await sleep(50);
+          continue;
+        }
+        for (const message of messages) received.push(toReceived(message));
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle })),
+          }),
+        );
+        if (options.expected !== undefined && received.length >= options.expected) break;
+      }
+      return received;
+    },
+    async stop(): Promise<void> {
+      sqs.destroy();
+      await stopServer();
+    },
+  };
+}
+
+function motoEmulator(endpoint: string, stop: () => Promise<void>): MotoEmulator {
+  const base = sqsEmulator("moto", endpoint, stop);
+  const iam = (action: string, params: Record<string, string>) => motoIamCall(endpoint, action, params);
+  const allow = (actions: string[]) =>
+    JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }] });
+  const createUser = async (userName: string, actions: string[]): Promise<IamAccessKey> => {
+    await iam("CreateUser", { UserName: userName });
+    if (actions.length > 0) {
+      await iam("PutUserPolicy", { UserName: userName, PolicyName: "allowed", PolicyDocument: allow(actions) });
+    }
+    const created = await iam("CreateAccessKey", { UserName: userName });
+    return { accessKeyId: xmlValue(created, "AccessKeyId"), secretAccessKey: xmlValue(created, "SecretAccessKey") };
+  };
+  return {
+    ...base,
+    createUser,
+    async createRole(roleName, actions, externalId) {
+      const trust = {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { AWS: `arn:aws:iam::${TEST_ACCOUNT}:root` },
+            Action: "sts:AssumeRole",
+            ...(externalId ? { Condition: { StringEquals: { "sts:ExternalId": externalId } } } : {}),
+          },
+        ],
+      };
+      const created = await iam("CreateRole", { RoleName: roleName, AssumeRolePolicyDocument: JSON.stringify(trust) });
+      await iam("PutRolePolicy", { RoleName: roleName, PolicyName: "allowed", PolicyDocument: allow(actions) });
+      return xmlValue(created, "Arn");
+    },
+    async enforceAuth() {
+      base.useCredentials(await createUser("test-helper-admin", ["*"]));
+      const response = await fetch(`${endpoint}/moto-api/reset-auth`, { method: "POST", body: "0" });
+      if (!response.ok) throw new Error(`moto refused reset-auth: ${response.status}`);
+    },
+    async assumedRoles() {
+      const response = await fetch(`${endpoint}/moto-api/data.json`);
+      const data = (await response.json()) as { sts?: { AssumedRole?: MotoAssumedRole[] } };
+      return (data.sts?.AssumedRole ?? []).map((role) => ({
+        roleArn: role.role_arn,
+        sessionName: role.session_name,
+        externalId: role.external_id ?? null,
+        accessKeyId: role.access_key_id,
+      }));
+    },
+  };
+}
+
+interface MotoAssumedRole {
+  role_arn: string;
+  session_name: string;
+  external_id?: string | null;
+  access_key_id: string;
+}
+
+/**
+ * Calls moto's IAM query API. Only used before enforceAuth, so the request need not be signed:
+ * moto routes it to IAM by the credential scope in the Authorization header.
+ */
+async function motoIamCall(endpoint: string, action: string, params: Record<string, string>): Promise<string> {
+  const response = await fetch(endpoint, {
+    method: "POST",
+    headers: {
+      "Content-Type": "application/x-www-form-urlencoded",
+      Authorization: `AWS4-HMAC-SHA256 Credential=test/20240101/${TEST_REGION}/iam/aws4_request, SignedHeaders=host, Signature=0`,
+    },
+    body: new URLSearchParams({ Action: action, Version: "2010-05-08", ...params }).toString(),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`moto IAM ${action} failed with ${response.status}: ${text}`);
+  return text;
+}
+
+function xmlValue(xml: string, element: string): string {
+  const value = new RegExp(`<${element}>([^<]*)</${element}>`).exec(xml)?.[1];
+  if (value === undefined) throw new Error(`no <${element}> in moto's answer: ${xml}`);
+  return value;
+}
+
+function helperClient(endpoint: string, credentials: IamAccessKey): SQSClient {
+  return new SQSClient({ region: TEST_REGION, endpoint, credentials });
+}
+
+function toReceived(message: {
+  MessageId?: string;
+  Body?: string;
+  Attributes?: Record<string, string>;
+  MessageAttributes?: Record<string, MessageAttributeValue>;
+}): ReceivedMessage {
+  const attributes = message.Attributes ?? {};
+  return {
+    sqsMessageId: message.MessageId ?? "",
+    body: message.Body ?? "",
+    attributes,
+    messageAttributes: message.MessageAttributes ?? {},
+    ...(attributes.MessageGroupId === undefined ? {} : { groupId: attributes.MessageGroupId }),
+    ...(attributes.MessageDeduplicationId === undefined ? {} : { dedupId: attributes.MessageDeduplicationId }),
+  };
+}
+
+type Command = [string, ...string[]];
+
+let motoCommandCache: Command | null | undefined;
+
+/** How to start moto here: moto_server, else python3 -m moto.server, else null. Probed once. */
+function motoCommand(): Command | null {
+  if (motoCommandCache !== undefined) return motoCommandCache;
+  const candidates: Command[] = [["moto_server"], ["python3", "-m", "moto.server"]];
+  motoCommandCache =
+    candidates.find(([program, ...args]) => {
+      const probe = spawnSync(program, [...args, "--help"], { stdio: "ignore", timeout: 30_000 });
+      return probe.status === 0;
+    }) ?? null;
+  return motoCommandCache;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Polls until the server answers HTTP (at most ~30 s), or the child exits. */
+async function waitUntilServing(endpoint: string, child: ChildProcess): Promise<boolean> {
+  for (let attempt = 0; attempt < 300; attempt++) {
+    if (child.exitCode !== null || child.signalCode !== null) return false;
+    try {
+      await fetch(`${endpoint}/moto-api/`);
+      return true;
+    } catch {
+      await sleep(100);
+    }
+  }
+  return false;
+}
+
+const runningChildren = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of runningChildren) child.kill("SIGKILL");
+});
