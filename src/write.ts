@@ -103,6 +103,8 @@ class WriteRun {
       this.throwIfFailed();
       return this.summary;
     } catch (error) {
+      // Bad input stops reading, but what was accepted before it is still delivered and checkpointed.
+      if (this.failure === undefined) await this.delivery.flush().catch(() => undefined);
       this.delivery.abort();
       throw this.failure ?? error;
     } finally {

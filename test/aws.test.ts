@@ -3,6 +3,8 @@ import { before, test } from "node:test";
 import { GetQueueAttributesCommand, ListQueuesCommand } from "@aws-sdk/client-sqs";
 import type { ApiCall } from "../src/aws/api-calls.js";
 import { createAwsClients } from "../src/aws/clients.js";
+import { AssumeRoleError } from "../src/aws/credentials.js";
+import { awsErrorCode } from "../src/aws/error-code.js";
 import { QueueNotFoundError, QueueResolver, queueNameFromUrl } from "../src/aws/queues.js";
 import {
   emulatorConfig,
@@ -13,6 +15,7 @@ import {
   withMoto,
   type Emulator,
   type IamAccessKey,
+  type IamUser,
 } from "./helpers/emulators.js";
 
 function resolverFor(emulator: Emulator): { resolver: QueueResolver; calls: ApiCall[] } {
@@ -94,7 +97,7 @@ forEachEmulator("QueueResolver", (context) => {
 
 withMoto("AWS credentials", (context) => {
   let lister: IamAccessKey;
-  let assumer: IamAccessKey;
+  let assumer: IamUser;
   let roleArn: string;
   let queueName: string;
 
@@ -104,7 +107,7 @@ withMoto("AWS credentials", (context) => {
     await moto.createQueue(queueName);
     lister = await moto.createUser("lister", ["sqs:ListQueues"]);
     assumer = await moto.createUser("assumer", ["sts:AssumeRole"]);
-    roleArn = await moto.createRole("queue-writer", ["sqs:ListQueues"], "ext-42");
+    roleArn = await moto.createRole("queue-writer", ["sqs:ListQueues"], { userArn: assumer.arn, externalId: "ext-42" });
     await moto.enforceAuth();
   });
 
@@ -152,7 +155,14 @@ withMoto("AWS credentials", (context) => {
     assert.equal(assumed?.roleArn, roleArn);
     assert.equal(assumed?.externalId, "ext-42");
     assert.equal(assumed?.sessionName, "sync-7");
-    await assert.rejects(listQueuesWith(accessKey(assumer)), { name: "AccessDenied" });
+    await assert.rejects(listQueuesWith(accessKey(assumer)), (error) => awsErrorCode(error) === "AccessDenied");
+  });
+
+  test("role_arn with a different external_id than the trust policy wants is refused", async () => {
+    await assert.rejects(
+      listQueuesWith({ ...accessKey(assumer), role_arn: roleArn, external_id: "wrong" }),
+      (error: unknown) => error instanceof AssumeRoleError && awsErrorCode(error.cause) === "AccessDenied",
+    );
   });
 });
 

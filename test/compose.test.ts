@@ -309,6 +309,12 @@ describe("message attributes", () => {
 });
 
 describe("message-level checks", () => {
+  it("an attribute named __proto__ is an ordinary attribute", () => {
+    const composer = createComposer(config({ message_attributes: [{ name: "__proto__", data_type: "String", value: { source: "static", value: "x" } }] }));
+    const attributes = accepted(composer.compose(row({ id: 1 }))).attributes ?? {};
+    assert.deepEqual(Object.entries(attributes), [["__proto__", { DataType: "String", StringValue: "x" }]]);
+  });
+
   it("a message over max_message_bytes (body plus attributes) is rejected", () => {
     const composer = createComposer(
       config({

@@ -200,3 +200,39 @@ describe("text templates (ids, queue, attributes)", () => {
     assert.match(result.reason, /queue\.template failed to render: memory alloc limit exceeded/);
   });
 });
+
+describe("plain templates (fast path)", () => {
+  // A leading comment tag makes the same template go through the Liquid interpreter.
+  const throughLiquid = (template: string) => `{% comment %}force Liquid{% endcomment %}${template}`;
+  const templates = [
+    '{"name": "{{row.name}}", "n": {{ row.n }}, "deep": "{{ row.a.b.c }}", "obj": {{ row.a }}}',
+    '{"len": "{{ row.name.length }}", "item": "{{ row.list.length }}", "ctor": "{{ row.constructor }}", "proto": "{{row.__proto__}}"}',
+    '{"change": "{{ change }}", "stream": "{{\nstream\n}}", "ns": "{{ namespace }}", "at": {{emitted_at}}, "prev": "{{ previous.name }}", "row": {{ row }}}',
+    '{"missing": "{{ row.nothing.at.all }}", "null": "{{ row.none }}", "through_number": "{{ row.n.x }}", "arr": {{ row.list }}}',
+  ];
+  const rows = [
+    { name: 'quote " back \\ nl \n tab \t ctl \u0001 😀 </script>', n: 1.5, a: { b: { c: "deep" } }, list: [1, "x", null], none: null },
+    { name: "", n: 0, a: { b: null }, list: [], none: null },
+    { name: "lone \uDC00", n: -2, a: "a string", list: [{ k: 1 }] },
+  ];
+
+  for (const [index, template] of templates.entries()) {
+    it(`template ${index} renders exactly as Liquid does`, () => {
+      const fast = bodyTemplate(template);
+      const slow = bodyTemplate(throughLiquid(template));
+      for (const data of rows) {
+        for (const extra of [{}, { previous: { name: 'was "x"' }, change: "changed" as const, namespace: null }]) {
+          assert.deepEqual(fast.compose(row(data, extra)), slow.compose(row(data, extra)));
+        }
+      }
+    });
+  }
+
+  it("text templates render exactly as Liquid does", () => {
+    const template = "{{ row.name }}|{{ row.n }}|{{ row.a }}|{{ row.name.length }}|{{ namespace }}";
+    const composerFor = (source: string) => createComposer({ ...BASE, message_id: { source: "template", template: source } });
+    for (const data of rows) {
+      assert.deepEqual(composerFor(template).compose(row(data)), composerFor(throughLiquid(template)).compose(row(data)));
+    }
+  });
+});

@@ -1,4 +1,5 @@
 import type { DeserializeMiddleware, MetadataBearer, Pluggable } from "@smithy/types";
+import { awsErrorCode } from "./error-code.js";
 
 /** One SQS or STS request as it went over the wire: what the API call log prints. */
 export interface ApiCall {
@@ -60,13 +61,12 @@ export function observeApiCalls<Input extends object, Output extends MetadataBea
       });
       return result;
     } catch (error) {
-      const failure = error as Partial<MetadataBearer> & { name?: string; code?: string };
-      const httpStatus = failure.$metadata?.httpStatusCode;
+      const httpStatus = (error as Partial<MetadataBearer>).$metadata?.httpStatusCode;
       observe({
         ...base,
         latencyMs: performance.now() - started,
         ...(httpStatus === undefined ? {} : { httpStatus }),
-        error: failure.code ?? failure.name ?? "Error",
+        error: awsErrorCode(error),
       });
       throw error;
     }

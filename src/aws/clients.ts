@@ -5,6 +5,7 @@ import { STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Config } from "../config/types.js";
 import { observeApiCalls, type ApiCallObserver } from "./api-calls.js";
+import { keepErrorBodies } from "./error-code.js";
 import { assumeRoleCredentials, baseCredentials, type CredentialSource } from "./credentials.js";
 
 export interface AwsClients {
@@ -38,6 +39,7 @@ export function createAwsClients(config: Config, options: AwsClientOptions = {})
       requestTimeout: timeoutMs,
     }),
   });
+  sqs.middlewareStack.use(keepErrorBodies());
   if (options.onCall) sqs.middlewareStack.use(observeApiCalls("SQS", options.onCall));
   return { sqs };
 }

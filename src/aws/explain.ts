@@ -1,5 +1,6 @@
 import type { Config } from "../config/types.js";
 import { AssumeRoleError } from "./credentials.js";
+import { awsErrorCode } from "./error-code.js";
 
 /** What a failed call was for, so its explanation can name the permission and the place. */
 export interface FailedCallContext {
@@ -48,7 +49,7 @@ export function explainAwsError(error: unknown, context: FailedCallContext): str
 }
 
 function describe(error: unknown, service: "sqs" | "sts", context: FailedCallContext): string {
-  const code = errorCode(error);
+  const code = awsErrorCode(error);
   const message = error instanceof Error ? error.message : String(error);
   if (REJECTED_CREDENTIALS.has(code) || /security token included in the request is invalid/i.test(message)) {
     return `AWS rejected the credentials (${code}): ${credentialsHint(context)}`;
@@ -72,16 +73,6 @@ function describe(error: unknown, service: "sqs" | "sts", context: FailedCallCon
     );
   }
   return `${service.toUpperCase()} answered ${code}: ${message}`;
-}
-
-/** The SDK names service errors by their code; Node names network errors in `code`. */
-function errorCode(error: unknown): string {
-  if (!(error instanceof Error)) return "Error";
-  const { code, errors } = error as Error & { code?: unknown; errors?: unknown };
-  if (typeof code === "string") return code;
-  // Node reports a refused connection to a host with several addresses as an AggregateError.
-  if (Array.isArray(errors) && errors.length > 0) return errorCode(errors[0]);
-  return error.name;
 }
 
 function credentialsHint(context: FailedCallContext): string {

@@ -28,9 +28,13 @@ export function isQueueUrl(nameOrUrl: string): boolean {
   return /^https?:\/\//i.test(nameOrUrl);
 }
 
-/** The queue's name: the last segment of its URL's path. */
+/**
+ * The queue's name: the last segment of its URL's path. Split by hand because emulators hand
+ * out URLs such as http://sqs.us-east-1.127.0.0.1:4566/… that WHATWG URL parsing rejects.
+ */
 export function queueNameFromUrl(url: string): string {
-  const segments = new URL(url).pathname.split("/").filter((segment) => segment !== "");
+  const path = url.split(/[?#]/, 1)[0] ?? "";
+  const segments = path.split("/").filter((segment) => segment !== "");
   return segments.at(-1) ?? "";
 }
 

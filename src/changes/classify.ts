@@ -1,7 +1,7 @@
 import type { ChangeDetection, ChangeType } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
 import { compileColumnPath } from "../compose/paths.js";
-import { quoteValue } from "../compose/rejection.js";
+import { describeEmpty, isEmptyValue, quoteValue } from "../compose/rejection.js";
 
 export type Classification =
   | { kind: "change"; change: ChangeType }
@@ -56,12 +56,11 @@ function fieldClassifier(detection: Extract<ChangeDetection, { mode: "field" }>)
 
   return (data) => {
     const value = read(data);
-    if (value === null || value === undefined || value === "") {
-      const state = value === undefined ? "missing" : value === null ? "null" : "empty";
+    if (isEmptyValue(value)) {
       return {
         kind: "reject",
         setting,
-        reason: `The change field ${field} is ${state}, so the row's change cannot be decided; accepted values (case-insensitive) are ${accepted}.`,
+        reason: `The change field ${field} is ${describeEmpty(value)}, so the row's change cannot be decided; accepted values (case-insensitive) are ${accepted}.`,
       };
     }
     const text = typeof value === "string" ? value : JSON.stringify(value);

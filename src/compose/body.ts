@@ -1,6 +1,6 @@
 import type { MessageBody } from "../config/types.js";
 import { compileColumnPath } from "./paths.js";
-import { errorMessage, RowRejection } from "./rejection.js";
+import { describeEmpty, errorMessage, isEmptyValue, RowRejection } from "./rejection.js";
 import type { TemplateCompiler, TemplateScope } from "./templates.js";
 
 /** Builds the row's message body as compact JSON; throws RowRejection when it cannot. */
@@ -21,9 +21,8 @@ function columnBody(column: string): ComposeBody {
   const origin = `message_body (column ${JSON.stringify(column)})`;
   return (scope) => {
     const value = read(scope.row);
-    if (value === null || value === undefined || value === "") {
-      const state = value === undefined ? "missing" : value === null ? "null" : "an empty string";
-      throw new RowRejection(SETTING, `${origin} is ${state}; the column must hold the message as an object, an array or a JSON string.`);
+    if (isEmptyValue(value)) {
+      throw new RowRejection(SETTING, `${origin} is ${describeEmpty(value)}; the column must hold the message as an object, an array or a JSON string.`);
     }
     const message = typeof value === "string" ? parseJson(value, `${origin} holds a string that`) : value;
     return JSON.stringify(message);

@@ -1,5 +1,5 @@
 import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
-import type { ChangeType, Config, MessageAttributeSetting } from "../config/types.js";
+import type { ChangeType, Config, MessageAttributeSetting, ValueSource } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
 import { compileBody } from "./body.js";
 import { defaultDeduplicationId, defaultMessageId } from "./ids.js";
@@ -93,7 +93,7 @@ function toScope(row: RowInput): TemplateScope {
 export function createComposer(config: Config): Composer {
   assertQueueTypeSettings(config);
   const templates = createTemplateCompiler(config.max_message_bytes);
-  const compile = (setting: string, source: Config["queue"] | undefined) =>
+  const compile = (setting: string, source: ValueSource | undefined) =>
     source && compileValueSource(setting, source, templates);
 
   const fifo = config.queue_type === "fifo";
@@ -130,7 +130,7 @@ export function createComposer(config: Config): Composer {
       message.delaySeconds = typeof delay === "number" ? delay : rejectValue(delaySource, text, delay);
     }
     if (attributes.length > 0) {
-      message.attributes = {};
+      const entries: [string, MessageAttributeValue][] = [];
       for (const attribute of attributes) {
         const text = attribute.value.require(scope);
         const encoded = encodeAttribute(attribute.dataType, text);
@@ -138,9 +138,11 @@ export function createComposer(config: Config): Composer {
           const what = `${attribute.value.setting} (attribute ${JSON.stringify(attribute.name)}, ${attribute.dataType})`;
           rejectValue(attribute.value, text, encoded, what);
         }
-        message.attributes[attribute.name] = encoded.value;
+        entries.push([attribute.name, encoded.value]);
         message.bytes += attribute.overheadBytes + encoded.bytes;
       }
+      // fromEntries defines own properties, so an attribute named "__proto__" stays an attribute.
+      message.attributes = Object.fromEntries(entries);
     }
     if (message.bytes > maxBytes) {
       throw new RowRejection(

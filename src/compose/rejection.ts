@@ -23,3 +23,14 @@ export function quoteValue(text: string): string {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** Whether a value counts as "no value" for a required setting: null, missing or an empty string. */
+export function isEmptyValue(value: unknown): value is null | undefined | "" {
+  return value === null || value === undefined || value === "";
+}
+
+/** How a rejection names an empty value. */
+export function describeEmpty(value: null | undefined | ""): string {
+  if (value === undefined) return "missing";
+  return value === null ? "null" : "an empty string";
+}

@@ -1,6 +1,7 @@
 import { Liquid, type Context, type Template } from "liquidjs";
 import type { ChangeType } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
+import { compilePlainTemplate } from "./fast-template.js";
 
 /** What a template can read: the names documented under "Message body". */
 export interface TemplateScope {
@@ -37,13 +38,17 @@ export function printable(value: unknown): string {
   return String(value);
 }
 
-/** A string's JSON string-literal form without the surrounding quotes. */
-function jsonEscape(text: string): string {
-  const quoted = JSON.stringify(text);
+/** Like `printable`, but a string becomes its JSON string-literal form without the surrounding quotes. */
+function printableInJson(value: unknown): string {
+  if (typeof value !== "string") return printable(value);
+  const quoted = JSON.stringify(value);
   return quoted.slice(1, quoted.length - 1);
 }
 
+const PRINTERS: Record<TemplateKind, (value: unknown) => string> = { json: printableInJson, text: printable };
+
 function createEngine(kind: TemplateKind, maxMessageBytes: number): Liquid {
+  const print = PRINTERS[kind];
   const engine = new Liquid({
     strictFilters: true,
     ownPropertyOnly: true,
@@ -51,7 +56,7 @@ function createEngine(kind: TemplateKind, maxMessageBytes: number): Liquid {
     renderLimit: RENDER_LIMIT_MS,
     memoryLimit: MEMORY_LIMIT_PER_MESSAGE_BYTE * maxMessageBytes,
     outputEscape(this: { context: Context }, value: unknown): string {
-      const text = kind === "json" && typeof value === "string" ? jsonEscape(value) : printable(value);
+      const text = print(value);
       // Printed output counts toward the memory limit, so a loop cannot build an unbounded body.
       this.context.memoryLimit.use(text.length);
       return text;
@@ -91,7 +96,9 @@ export function createTemplateCompiler(maxMessageBytes: number): TemplateCompile
           cause,
         );
       }
-      return (scope) => engine.renderSync(parsed, scope) as string;
+      const renderWithLiquid = (scope: TemplateScope) => engine.renderSync(parsed, scope) as string;
+      const renderPlain = compilePlainTemplate(source, PRINTERS[kind]);
+      return renderPlain ? (scope) => renderPlain(scope) ?? renderWithLiquid(scope) : renderWithLiquid;
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { ValueSource } from "../config/types.js";
 import { compileColumnPath } from "./paths.js";
-import { errorMessage, RowRejection } from "./rejection.js";
+import { describeEmpty, isEmptyValue, errorMessage, RowRejection } from "./rejection.js";
 import { printable, type TemplateCompiler, type TemplateScope } from "./templates.js";
 
 /** A configured value source, compiled once; `require` yields the row's value as text. */
@@ -13,18 +13,12 @@ export interface CompiledValueSource {
   require(scope: TemplateScope): string;
 }
 
-function describeEmpty(value: unknown): string {
-  if (value === undefined) return "missing";
-  if (value === null) return "null";
-  return "an empty string";
-}
-
 export function compileValueSource(
   setting: string,
   source: ValueSource,
   templates: TemplateCompiler,
 ): CompiledValueSource {
-  const rejectEmpty = (origin: string, value: unknown): never => {
+  const rejectEmpty = (origin: string, value: null | undefined | ""): never => {
     throw new RowRejection(
       setting,
       `${setting} (${origin}) is ${describeEmpty(value)}; give every row a value there or choose another source for ${setting}.`,
@@ -36,7 +30,7 @@ export function compileValueSource(
       return {
         setting,
         origin,
-        require: () => (source.value === "" ? rejectEmpty(origin, source.value) : source.value),
+        require: () => (source.value === "" ? rejectEmpty(origin, "") : source.value),
       };
     }
     case "column": {
@@ -46,8 +40,8 @@ export function compileValueSource(
         setting,
         origin,
         require(scope) {
-          const text = printable(read(scope.row));
-          return text === "" ? rejectEmpty(origin, read(scope.row)) : text;
+          const value = read(scope.row);
+          return isEmptyValue(value) ? rejectEmpty(origin, value) : printable(value);
         },
       };
     }
@@ -64,7 +58,7 @@ export function compileValueSource(
           } catch (error) {
             throw new RowRejection(setting, `${setting}.template failed to render: ${errorMessage(error)}.`);
           }
-          return text === "" ? rejectEmpty(origin, text) : text;
+          return text === "" ? rejectEmpty(origin, "") : text;
         },
       };
     }

@@ -51,6 +51,16 @@ export interface IamAccessKey {
   secretAccessKey: string;
 }
 
+export interface IamUser extends IamAccessKey {
+  arn: string;
+}
+
+/** Who may assume a role: moto checks the caller and the ExternalId against the trust policy. */
+export interface RoleTrust {
+  userArn: string;
+  externalId?: string;
+}
+
 export interface AssumedRoleRecord {
   roleArn: string;
   sessionName: string;
@@ -60,10 +70,10 @@ export interface AssumedRoleRecord {
 
 export interface MotoEmulator extends Emulator {
   name: "moto";
-  /** Creates an IAM user allowed `actions` (none when empty) and returns its access key. */
-  createUser(name: string, actions: string[]): Promise<IamAccessKey>;
-  /** Creates a role in the test account allowed `actions`, whose trust policy wants `externalId`; returns its ARN. */
-  createRole(name: string, actions: string[], externalId?: string): Promise<string>;
+  /** Creates an IAM user allowed `actions` (none when empty) and returns its ARN and access key. */
+  createUser(name: string, actions: string[]): Promise<IamUser>;
+  /** Creates a role allowed `actions` that `trust` may assume; returns its ARN. */
+  createRole(name: string, actions: string[], trust: RoleTrust): Promise<string>;
   /**
    * From now on moto checks every request's signature and IAM permissions, as AWS does. The
    * helper's own calls (createQueue, receiveAll) switch to an administrator user first.
@@ -85,7 +95,7 @@ export function uniqueQueueName(prefix: string, fifo = false): string {
  * A validated Config pointing at `emulator` with the test credentials; `settings` adds or
  * replaces keys (queue defaults to a static "orders").
  */
-export function emulatorConfig(emulator: Emulator, settings: Record<string, unknown> = {}): Config {
+export function emulatorConfig(emulator: Pick<Emulator, "endpoint">, settings: Record<string, unknown> = {}): Config {
   const raw = {
     region: TEST_REGION,
     endpoint: emulator.endpoint,
@@ -239,30 +249,37 @@ function motoEmulator(endpoint: string, stop: () => Promise<void>): MotoEmulator
   const iam = (action: string, params: Record<string, string>) => motoIamCall(endpoint, action, params);
   const allow = (actions: string[]) =>
     JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }] });
-  const createUser = async (userName: string, actions: string[]): Promise<IamAccessKey> => {
-    await iam("CreateUser", { UserName: userName });
+  const createUser = async (userName: string, actions: string[]): Promise<IamUser> => {
+    const user = await iam("CreateUser", { UserName: userName });
     if (actions.length > 0) {
       await iam("PutUserPolicy", { UserName: userName, PolicyName: "allowed", PolicyDocument: allow(actions) });
     }
     const created = await iam("CreateAccessKey", { UserName: userName });
-    return { accessKeyId: xmlValue(created, "AccessKeyId"), secretAccessKey: xmlValue(created, "SecretAccessKey") };
+    return {
+      arn: xmlValue(user, "Arn"),
+      accessKeyId: xmlValue(created, "AccessKeyId"),
+      secretAccessKey: xmlValue(created, "SecretAccessKey"),
+    };
   };
   return {
     ...base,
     createUser,
-    async createRole(roleName, actions, externalId) {
-      const trust = {
+    async createRole(roleName, actions, trust) {
+      const trustPolicy = {
         Version: "2012-10-17",
         Statement: [
           {
             Effect: "Allow",
-            Principal: { AWS: `arn:aws:iam::${TEST_ACCOUNT}:root` },
+            Principal: { AWS: trust.userArn },
             Action: "sts:AssumeRole",
-            ...(externalId ? { Condition: { StringEquals: { "sts:ExternalId": externalId } } } : {}),
+            ...(trust.externalId ? { Condition: { StringEquals: { "sts:ExternalId": trust.externalId } } } : {}),
           },
         ],
       };
-      const created = await iam("CreateRole", { RoleName: roleName, AssumeRolePolicyDocument: JSON.stringify(trust) });
+      const created = await iam("CreateRole", {
+        RoleName: roleName,
+        AssumeRolePolicyDocument: JSON.stringify(trustPolicy),
+      });
       await iam("PutRolePolicy", { RoleName: roleName, PolicyName: "allowed", PolicyDocument: allow(actions) });
       return xmlValue(created, "Arn");
     },
@@ -352,7 +369,8 @@ function motoCommand(): Command | null {
   return motoCommandCache;
 }
 
-function freePort(): Promise<number> {
+/** A local port nothing listens on (at the moment of the call). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

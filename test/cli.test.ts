@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import Ajv from "ajv";
+import { REPO_ROOT, runCli } from "./helpers/cli.js";
+
+const PROTOCOL_SCHEMA = join(REPO_ROOT, "..", "shared", "airbyte-protocol", "airbyte_protocol.json");
+
+test("spec prints one SPEC message carrying spec.json, sync modes and a documentation URL", async () => {
+  const result = await runCli(["spec"]);
+  assert.equal(result.code, 0);
+  assert.equal(result.messages.length, 1);
+  const [message] = result.messages;
+  assert.equal(message?.type, "SPEC");
+  const spec = (message as { spec: Record<string, unknown> }).spec;
+  assert.deepEqual(spec.connectionSpecification, JSON.parse(readFileSync(join(REPO_ROOT, "spec.json"), "utf8")));
+  assert.deepEqual(spec.supported_destination_sync_modes, ["append", "overwrite", "append_dedup"]);
+  assert.match(String(spec.documentationUrl), /^https:\/\//);
+});
+
+test("spec output conforms to the Airbyte protocol schema", async (t) => {
+  if (!existsSync(PROTOCOL_SCHEMA)) {
+    t.skip(`protocol schema not found at ${PROTOCOL_SCHEMA}: skipping the conformance check`);
+    return;
+  }
+  const ajv = new Ajv.default({ strict: false, allErrors: true });
+  ajv.addSchema(JSON.parse(readFileSync(PROTOCOL_SCHEMA, "utf8")), "airbyte");
+  const validate = ajv.getSchema("airbyte#/definitions/AirbyteMessage");
+  assert.ok(validate);
+  const result = await runCli(["spec"]);
+  for (const message of result.messages) assert.ok(validate(message), JSON.stringify(validate.errors));
+});
+
+for (const [args, pattern] of [
+  [[], /No command given/],
+  [["publish"], /Unknown command "publish"/],
+  [["check"], /needs --config/],
+  [["write", "--config", "c.json"], /needs --catalog/],
+  [["write", "--config"], /--config needs a file path/],
+  [["spec", "--verbose"], /Unknown option "--verbose"/],
+] as const) {
+  test(`usage error for "${args.join(" ")}": a sentence and the usage on stderr, exit 2, nothing on stdout`, async () => {
+    const result = await runCli([...args]);
+    assert.equal(result.code, 2);
+    assert.equal(result.stdout, "");
+    assert.match(result.stderr, pattern);
+    assert.match(result.stderr, /Usage: destination-sqs/);
+  });
+}
+
+test("--help prints the usage and exits 0", async () => {
+  const result = await runCli(["--help"]);
+  assert.equal(result.code, 0);
+  assert.match(result.stderr, /write --config CONFIG --catalog CATALOG/);
+});
+
+test("a config file that does not exist makes check FAILED with the path, exit 0", async () => {
+  const result = await runCli(["check", "--config", "/nonexistent/config.json"]);
+  assert.equal(result.code, 0);
+  assert.equal(result.messages.length, 1);
+  const status = (result.messages[0] as { connectionStatus: { status: string; message: string } }).connectionStatus;
+  assert.equal(status.status, "FAILED");
+  assert.match(status.message, /\/nonexistent\/config\.json/);
+});

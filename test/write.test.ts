@@ -1,0 +1,154 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
+import { runCli, writeTempJson } from "./helpers/cli.js";
+import { forEachEmulator, TEST_REGION, uniqueQueueName, type Emulator } from "./helpers/emulators.js";
+
+function configFor(emulator: Emulator, settings: Record<string, unknown>): string {
+  return writeTempJson({
+    region: TEST_REGION,
+    endpoint: emulator.endpoint,
+    credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test-secret-value" },
+    ...settings,
+  });
+}
+
+const twoStreams = writeTempJson(catalogOf([{ name: "orders", primaryKey: [["id"]] }, { name: "users", namespace: "crm" }]));
+
+forEachEmulator("write", (context) => {
+  const small = () => context.emulator.name === "moto";
+
+  test("every record of two streams lands exactly once and each STATE is echoed after its records, with counts", async () => {
+    const { emulator } = context;
+    const queueName = uniqueQueueName("write-all");
+    const queueUrl = await emulator.createQueue(queueName);
+    const perStream = small() ? 150 : 2500;
+    const lines: string[] = [];
+    const expectedCounts: number[] = [];
+    let sinceState = 0;
+    for (let i = 0; i < perStream; i++) {
+      lines.push(recordLine("orders", { id: i, total: i * 1.5, note: `order ${i}` }));
+      lines.push(recordLine("users", { id: i, name: `user ${i}` }, "crm"));
+      sinceState += 2;
+      if (i % 97 === 96) {
+        lines.push(stateLine({ position: i }));
+        expectedCounts.push(sinceState);
+        sinceState = 0;
+      }
+    }
+    lines.push(stateLine({ position: "end" }));
+    expectedCounts.push(sinceState);
+
+    const result = await runCli(
+      ["write", "--config", configFor(emulator, { queue: { source: "static", value: queueName } }), "--catalog", twoStreams],
+      { stdin: lines.join("\n") + "\n" },
+    );
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.deepEqual(result.nonJsonLines, []);
+    const states = statesOf(result.messages);
+    assert.deepEqual(
+      states.map((state) => (state.data as { position: unknown }).position),
+      [...Array.from({ length: expectedCounts.length - 1 }, (_, k) => k * 97 + 96), "end"],
+    );
+    assert.deepEqual(
+      states.map((state) => state.destinationStats?.recordCount),
+      expectedCounts,
+    );
+
+    const received = await emulator.receiveAll(queueUrl, { expected: perStream * 2, maxPolls: perStream });
+    const bodies = received.map((message) => message.body);
+    assert.equal(new Set(bodies).size, bodies.length, "no record was delivered twice");
+    assert.equal(bodies.length, perStream * 2);
+    assert.ok(bodies.includes(JSON.stringify({ id: 7, total: 10.5, note: "order 7" })));
+    assert.ok(bodies.includes(JSON.stringify({ id: 7, name: "user 7" })));
+  });
+
+  test("FIFO: order is kept within each message group across many groups", async () => {
+    const { emulator } = context;
+    const queueName = uniqueQueueName("write-fifo", true);
+    const queueUrl = await emulator.createQueue(queueName);
+    const groups = small() ? 5 : 60;
+    const perGroup = small() ? 8 : 25;
+    const lines: string[] = [];
+    for (let seq = 0; seq < perGroup; seq++) {
+      for (let group = 0; group < groups; group++) lines.push(recordLine("orders", { id: `${group}-${seq}`, group, seq }));
+    }
+    lines.push(stateLine({ done: true }));
+    const config = configFor(emulator, {
+      queue: { source: "static", value: queueName },
+      queue_type: "fifo",
+      message_group_id: { source: "column", column: "group" },
+      max_in_flight: 8,
+    });
+    const result = await runCli(["write", "--config", config, "--catalog", twoStreams], { stdin: lines.join("\n") + "\n" });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.equal(statesOf(result.messages).length, 1);
+
+    const received = await emulator.receiveAll(queueUrl, { expected: groups * perGroup, maxPolls: groups * perGroup });
+    assert.equal(received.length, groups * perGroup);
+    // A FIFO queue hands out each group's messages in the order it stored them.
+    const byGroup = new Map<string, number[]>();
+    for (const message of received) {
+      const { seq } = JSON.parse(message.body) as { seq: number };
+      byGroup.set(message.groupId!, [...(byGroup.get(message.groupId!) ?? []), seq]);
+    }
+    assert.equal(byGroup.size, groups);
+    for (const [group, seqs] of byGroup) {
+      assert.deepEqual(
+        seqs,
+        Array.from({ length: perGroup }, (_, i) => i),
+        `group ${group} arrived out of order`,
+      );
+    }
+  });
+
+  test("a line that is not JSON stops the sync naming the line, with no STATE after it", async () => {
+    const { emulator } = context;
+    const queueName = uniqueQueueName("write-bad-line");
+    await emulator.createQueue(queueName);
+    const input = [recordLine("orders", { id: 1 }), stateLine({ at: 1 }), "{not json", recordLine("orders", { id: 2 }), stateLine({ at: 2 })];
+    const config = configFor(emulator, { queue: { source: "static", value: queueName } });
+    const result = await runCli(["write", "--config", config, "--catalog", twoStreams], { stdin: input.join("\n") + "\n" });
+    assert.equal(result.code, 1);
+    const error = errorTraceOf(result.messages);
+    assert.match(error?.message ?? "", /line 3 is not valid JSON/);
+    assert.deepEqual(statesOf(result.messages).map((state) => state.data), [{ at: 1 }]);
+    assert.equal(result.stderr.includes("    at "), false, "no stack trace on stderr");
+  });
+
+  test("a record for a stream missing from the catalog stops the sync naming the stream and line", async () => {
+    const { emulator } = context;
+    const queueName = uniqueQueueName("write-unknown-stream");
+    await emulator.createQueue(queueName);
+    const input = [recordLine("orders", { id: 1 }), recordLine("invoices", { id: 1 }), stateLine({ at: 2 })];
+    const config = configFor(emulator, { queue: { source: "static", value: queueName } });
+    const result = await runCli(["write", "--config", config, "--catalog", twoStreams], { stdin: input.join("\n") + "\n" });
+    assert.equal(result.code, 1);
+    const error = errorTraceOf(result.messages);
+    assert.match(error?.message ?? "", /line 2 .*"invoices".*not in the configured catalog/);
+    assert.equal(error?.failure_type, "config_error");
+    assert.deepEqual(statesOf(result.messages), []);
+  });
+});
+
+test("an invalid config makes write fail with a config_error naming the field, before reading input", async () => {
+  const config = writeTempJson({ region: "us-east-1", credentials: { auth_type: "access_key" }, queue: { source: "static", value: "q" }, queue_type: "lifo" });
+  const result = await runCli(["write", "--config", config, "--catalog", twoStreams], { stdin: recordLine("orders", { id: 1 }) + "\n" });
+  assert.equal(result.code, 1);
+  const error = errorTraceOf(result.messages);
+  assert.equal(error?.failure_type, "config_error");
+  assert.match(error?.message ?? "", /queue_type/);
+  assert.match(error?.message ?? "", /credentials\.access_key_id/);
+});
+
+test("empty input is a successful sync that echoes nothing", async () => {
+  const config = writeTempJson({
+    region: "us-east-1",
+    endpoint: "http://127.0.0.1:9",
+    credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+    queue: { source: "static", value: "http://127.0.0.1:9/000000000000/q" },
+  });
+  const result = await runCli(["write", "--config", config, "--catalog", twoStreams], { stdin: "" });
+  assert.equal(result.code, 0, result.stdout);
+  assert.deepEqual(statesOf(result.messages), []);
+});
