@@ -147,6 +147,9 @@ echo "  exited with status $exit_code, $elapsed s after SIGTERM"
 [ "$elapsed" -le "$stop_grace_seconds" ] || die "exit took $elapsed s, more than $stop_grace_seconds s"
 [ "$exit_code" -ne 0 ] || die "the container exited 0 after SIGTERM; an interrupted sync must fail"
 verify partial "$work/sigterm.out" "$endpoint" interrupted
+# Node's own status 13 means the event loop ran dry with main's top-level await unsettled: the
+# process ended by accident, not through the connector's shutdown path.
+[ "$exit_code" -ne 13 ] || die "exit status 13 (unsettled top-level await): the write did not end after SIGTERM, Node gave up on it"
 
 step "Image size"
 size=$(inspect '{{.Size}}')

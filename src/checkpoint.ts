@@ -27,11 +27,14 @@ export class CheckpointTracker {
 
   constructor(private readonly onCheckpoint: (checkpoint: Checkpoint) => void) {}
 
-  /** Registers a record and returns the ticket to settle it with. */
-  recordReceived(): number {
+  /**
+   * Registers a record and returns the ticket to settle it with. `counted` is false for messages
+   * the connector makes itself (rows found removed), which the next STATE waits for but does not count.
+   */
+  recordReceived(counted = true): number {
     const segment = this.segments[this.segments.length - 1]!;
     segment.outstanding++;
-    segment.recordCount++;
+    if (counted) segment.recordCount++;
     return this.firstTicket + this.segments.length - 1;
   }
 

@@ -1,16 +1,24 @@
 import type { Readable } from "node:stream";
-import { createClassifier, type Classifier } from "./changes/classify.js";
+import { isQueueUrl, QueueNotFoundError } from "./aws/queues.js";
+import { createChangeDetector, type ChangeDetector } from "./changes/detector.js";
 import { CheckpointTracker, type Checkpoint } from "./checkpoint.js";
 import { createComposer, type Composer } from "./compose/composer.js";
 import type { ChangeType, Config } from "./config/types.js";
 import { Delivery } from "./delivery/delivery.js";
-import type { BatchSender, OutgoingMessage } from "./delivery/types.js";
+import type { BatchSender, DeliveryStats, OutgoingMessage } from "./delivery/types.js";
 import { UserFacingError } from "./errors.js";
 import { parseMessage, readLines } from "./protocol/input.js";
-import { streamKey, type ConfiguredStream, type RecordMessage } from "./protocol/messages.js";
+import { streamKey, type ConfiguredStream, type RecordMessage, type TraceMessage } from "./protocol/messages.js";
 import type { MessageWriter } from "./protocol/output.js";
-import { RejectionPolicy, type RejectedRow } from "./rejections.js";
-import { isQueueUrl, QueueNotFoundError } from "./aws/queues.js";
+import { RejectionPolicy } from "./rejections.js";
+
+/** Sees what happens to every row, for the run summary and progress reports. */
+export interface WriteObserver {
+  recordRead(stream: string): void;
+  skipped(stream: string, change: ChangeType | undefined, reason: "event_filter" | "unchanged"): void;
+  published(stream: string, change: ChangeType, bytes: number): void;
+  rejected(stream: string, change: ChangeType | undefined, messageId: string, reason: string): void;
+}
 
 export interface WriteOptions {
   config: Config;
@@ -22,47 +30,65 @@ export interface WriteOptions {
   resolveQueue(name: string): Promise<string>;
   /** Aborted on SIGTERM/SIGINT: stop reading, abandon what is in flight, echo no further STATE. */
   signal?: AbortSignal;
+  observer?: WriteObserver;
+  detector?: ChangeDetector;
 }
 
-export interface WriteSummary {
-  recordsRead: number;
-  published: number;
-  rejected: number;
-  skipped: number;
-  statesEmitted: number;
+export interface WriteResult {
+  delivery: DeliveryStats;
 }
 
 /** How long a partly filled batch waits for more rows before it goes out. */
 const LINGER_MS = 20;
 
+/** The row a message was made from, carried along so its outcome can be reported and recorded. */
+interface RowRef {
+  stream: ConfiguredStream;
+  change: ChangeType;
+  data: Record<string, unknown>;
+  onPublished?: () => void;
+  /** Set on the dead-letter envelope of a rejected row, which settles that row when stored. */
+  deadLetter?: true;
+}
+
+interface RowMessage extends OutgoingMessage {
+  row: RowRef;
+}
+
+const NO_OBSERVER: WriteObserver = {
+  recordRead: () => undefined,
+  skipped: () => undefined,
+  published: () => undefined,
+  rejected: () => undefined,
+};
+
 /**
  * The write command: reads Airbyte messages, turns each record into an SQS message and echoes
  * each STATE once every record before it has been acknowledged, rejected or skipped.
  */
-export async function runWrite(options: WriteOptions): Promise<WriteSummary> {
+export async function runWrite(options: WriteOptions): Promise<WriteResult> {
   return new WriteRun(options).run();
 }
 
 class WriteRun {
   private readonly config: Config;
-  private readonly classify: Classifier;
+  private readonly detector: ChangeDetector;
   private readonly composer: Composer;
+  private readonly observer: WriteObserver;
   private readonly tracker: CheckpointTracker;
   private readonly rejections: RejectionPolicy;
   private readonly delivery: Delivery;
   private readonly queueUrls = new Map<string, string>();
   private readonly events: ReadonlySet<ChangeType>;
-  /** Rows whose dead-letter envelope is on its way; their message is not the row's own. */
-  private readonly deadLetters = new WeakSet<OutgoingMessage>();
-  /** Record data kept until its message settles, so a rejection can carry the row to the dead-letter queue. */
-  private readonly pendingRows = new Map<OutgoingMessage, RecordMessage>();
+  /** Streams whose end the source announced, complete or not. */
+  private readonly endedStreams = new Set<ConfiguredStream>();
   private failure: Error | undefined;
-  private readonly summary: WriteSummary = { recordsRead: 0, published: 0, rejected: 0, skipped: 0, statesEmitted: 0 };
 
   constructor(private readonly options: WriteOptions) {
     this.config = options.config;
-    this.classify = createClassifier(this.config.change_detection);
+    this.detector = options.detector ?? createChangeDetector(this.config);
     this.composer = createComposer(this.config);
+    this.observer = options.observer ?? NO_OBSERVER;
     this.events = new Set(this.config.events);
     this.tracker = new CheckpointTracker((checkpoint) => this.emitCheckpoint(checkpoint));
     this.rejections = new RejectionPolicy(this.config.rejected_rows, this.config.max_message_bytes);
@@ -77,17 +103,22 @@ class WriteRun {
         requestTimeoutMs: this.config.request_timeout_seconds * 1000,
       },
       {
-        acknowledged: (message) => this.acknowledged(message),
-        rejected: (message, reason) => this.deliveryRejected(message, reason),
+        acknowledged: (message) => this.acknowledged(message as RowMessage),
+        rejected: (message, reason) => this.deliveryRejected(message as RowMessage, reason),
       },
     );
     this.delivery.failed.catch((error: Error) => this.fail(error));
   }
 
-  async run(): Promise<WriteSummary> {
+  async run(): Promise<WriteResult> {
     const { signal } = this.options;
     const onAbort = (): void => {
-      this.fail(new UserFacingError("The sync was stopped by a signal before it finished; nothing after the last echoed STATE is checkpointed.", "transient_error"));
+      this.fail(
+        new UserFacingError(
+          "The sync was stopped by a signal before it finished; rows after the last echoed STATE will be sent again by the next sync.",
+          "transient_error",
+        ),
+      );
       this.options.input.destroy();
     };
     signal?.addEventListener("abort", onAbort, { once: true });
@@ -97,15 +128,21 @@ class WriteRun {
         const message = parseMessage(line);
         if (message.type === "RECORD") await this.handleRecord(message.record, line.lineNumber);
         else if (message.type === "STATE") this.tracker.stateReceived(message.state);
+        else if (message.type === "TRACE") await this.handleTrace(message.trace);
       }
       this.throwIfFailed();
+      for (const stream of this.options.catalog.values()) {
+        if (!this.endedStreams.has(stream)) await this.streamCompleted(stream);
+      }
       await this.delivery.flush();
       this.throwIfFailed();
-      return this.summary;
+      this.detector.close(true);
+      return { delivery: this.delivery.stats };
     } catch (error) {
       // Bad input stops reading, but what was accepted before it is still delivered and checkpointed.
       if (this.failure === undefined) await this.delivery.flush().catch(() => undefined);
       this.delivery.abort();
+      this.detector.close(false);
       throw this.failure ?? error;
     } finally {
       signal?.removeEventListener("abort", onAbort);
@@ -113,45 +150,79 @@ class WriteRun {
   }
 
   private async handleRecord(record: RecordMessage, lineNumber: number): Promise<void> {
-    const stream = this.options.catalog.get(streamKey(record.stream, record.namespace));
+    const key = streamKey(record.stream, record.namespace);
+    const stream = this.options.catalog.get(key);
     if (!stream) {
       throw new UserFacingError(
-        `Input line ${lineNumber} is a record for stream "${streamKey(record.stream, record.namespace)}", which is not in the configured catalog. Add the stream to the catalog or stop the source from sending it.`,
+        `Input line ${lineNumber} is a record for stream "${key}", which is not in the configured catalog. Add the stream to the catalog or stop the source from sending it.`,
       );
     }
-    this.summary.recordsRead++;
+    this.observer.recordRead(record.stream);
     const ticket = this.tracker.recordReceived();
-    const classification = this.classify(record.data);
-    if (classification.kind === "reject") {
-      return this.reject({ messageId: `line ${lineNumber}`, stream: record.stream, namespace: record.namespace, data: record.data, reason: classification.reason, ticket });
+    const detection = this.detector.detect(record, stream);
+    if (detection.kind === "reject") {
+      return this.reject(`line ${lineNumber}`, { stream, change: "added", data: record.data }, detection.reason, ticket, undefined);
     }
-    if (!this.events.has(classification.change)) {
-      this.summary.skipped++;
+    if (detection.kind === "unchanged") {
+      this.observer.skipped(record.stream, undefined, "unchanged");
       this.tracker.settle(ticket);
       return;
     }
+    if (!this.events.has(detection.change)) {
+      this.observer.skipped(record.stream, detection.change, "event_filter");
+      this.tracker.settle(ticket);
+      return;
+    }
+    const row: RowRef = { stream, change: detection.change, data: record.data, onPublished: detection.onPublished };
+    await this.publish(row, ticket, record.emitted_at, detection.previous);
+  }
+
+  private async handleTrace(trace: TraceMessage): Promise<void> {
+    const status = trace.stream_status;
+    if (trace.type !== "STREAM_STATUS" || !status) return;
+    if (status.status !== "COMPLETE" && status.status !== "INCOMPLETE") return;
+    const stream = this.options.catalog.get(streamKey(status.stream_descriptor.name, status.stream_descriptor.namespace));
+    if (!stream || this.endedStreams.has(stream)) return;
+    if (status.status === "COMPLETE") await this.streamCompleted(stream);
+    else this.endedStreams.add(stream);
+  }
+
+  /** Publishes the rows the detector finds removed from a stream that ended complete. */
+  private async streamCompleted(stream: ConfiguredStream): Promise<void> {
+    this.endedStreams.add(stream);
+    for (const removed of this.detector.completed(stream)) {
+      this.throwIfFailed();
+      if (!this.events.has("removed")) {
+        this.observer.skipped(stream.stream.name, "removed", "event_filter");
+        continue;
+      }
+      const row: RowRef = { stream, change: "removed", data: removed.data, onPublished: removed.onPublished };
+      await this.publish(row, this.tracker.recordReceived(false), Date.now(), removed.data);
+    }
+  }
+
+  private async publish(row: RowRef, ticket: number, emittedAt: number, previous?: Record<string, unknown>): Promise<void> {
+    const { stream } = row;
     const composed = this.composer.compose({
-      data: record.data,
-      change: classification.change,
-      stream: record.stream,
-      namespace: record.namespace,
-      emittedAt: record.emitted_at,
+      data: row.data,
+      change: row.change,
+      previous,
+      stream: stream.stream.name,
+      namespace: stream.stream.namespace,
+      emittedAt,
       primaryKey: stream.primary_key,
     });
-    if (!composed.ok) {
-      return this.reject({ messageId: composed.messageId, stream: record.stream, namespace: record.namespace, data: record.data, reason: composed.reason, ticket });
-    }
+    if (!composed.ok) return this.reject(composed.messageId, row, composed.reason, ticket, row.change);
     const { queue, ...fields } = composed.message;
     let queueUrl: string;
     try {
       queueUrl = await this.queueUrl(queue);
     } catch (error) {
       if (!(error instanceof QueueNotFoundError)) throw error;
-      return this.reject({ messageId: fields.messageId, stream: record.stream, namespace: record.namespace, data: record.data, reason: error.message, ticket });
+      return this.reject(fields.messageId, row, error.message, ticket, row.change);
     }
-    const outgoing: OutgoingMessage = { ...fields, queueUrl, ticket };
-    if (this.config.rejected_rows.policy === "dead_letter") this.pendingRows.set(outgoing, record);
-    await this.delivery.submit(outgoing);
+    const message: RowMessage = { ...fields, queueUrl, ticket, row };
+    await this.delivery.submit(message);
   }
 
   private queueUrl(queue: string): string | Promise<string> {
@@ -164,52 +235,61 @@ class WriteRun {
     });
   }
 
-  private acknowledged(message: OutgoingMessage): void {
-    const wasDeadLetter = this.deadLetters.has(message);
-    this.pendingRows.delete(message);
-    if (!wasDeadLetter) this.summary.published++;
-    this.tracker.settle(message.ticket, wasDeadLetter);
+  private acknowledged(message: RowMessage): void {
+    const { row } = message;
+    if (!row.deadLetter) {
+      row.onPublished?.();
+      this.observer.published(row.stream.stream.name, row.change, message.bytes);
+    }
+    this.tracker.settle(message.ticket, row.deadLetter);
   }
 
-  private deliveryRejected(message: OutgoingMessage, reason: string): void {
-    if (this.deadLetters.has(message)) {
-      this.fail(new UserFacingError(`The dead-letter queue ${message.queueUrl} refused rejected row ${message.messageId}: ${reason}. Check rejected_rows.queue_url and its permissions.`));
+  private deliveryRejected(message: RowMessage, reason: string): void {
+    const { row } = message;
+    if (row.deadLetter) {
+      this.fail(
+        new UserFacingError(
+          `The dead-letter queue ${message.queueUrl} refused rejected row ${message.messageId}: ${reason}. Check rejected_rows.queue_url and that the credentials may send to it.`,
+        ),
+      );
       return;
     }
-    const record = this.pendingRows.get(message);
-    this.pendingRows.delete(message);
     try {
-      this.reject({
-        messageId: message.messageId,
-        stream: record?.stream ?? "",
-        namespace: record?.namespace,
-        data: record?.data ?? {},
-        reason: `SQS refused the message for queue ${message.queueUrl}: ${reason}.`,
-        ticket: message.ticket,
-      });
+      this.reject(message.messageId, row, `SQS refused the message for queue ${message.queueUrl}: ${reason}.`, message.ticket, row.change);
     } catch (error) {
       this.fail(error as Error);
     }
   }
 
-  private reject(row: RejectedRow): void {
-    this.summary.rejected++;
-    const outcome = this.rejections.handle(row);
+  /** Applies the rejected-rows policy; throws when it says the sync must stop. */
+  private reject(messageId: string, row: RowRef, reason: string, ticket: number, change: ChangeType | undefined): void {
+    const streamName = row.stream.stream.name;
+    this.observer.rejected(streamName, change, messageId, reason);
+    const outcome = this.rejections.handle({
+      messageId,
+      stream: streamName,
+      namespace: row.stream.stream.namespace,
+      data: row.data,
+      reason,
+      ticket,
+    });
     if (outcome.kind === "skipped") {
-      void this.options.writer.log("WARN", `Rejected row ${row.messageId} of stream "${row.stream}": ${row.reason}`);
-      this.tracker.settle(row.ticket, true);
+      void this.options.writer.log("WARN", `Rejected row ${messageId} of stream "${streamName}": ${reason}`);
+      this.tracker.settle(ticket, true);
       return;
     }
-    this.deadLetters.add(outcome.message);
-    void this.delivery.submit(outcome.message);
+    const deadLetter: RowMessage = { ...outcome.message, row: { ...row, deadLetter: true } };
+    this.delivery.submit(deadLetter).catch(() => undefined);
   }
 
   private emitCheckpoint({ state, recordCount, rejectedCount }: Checkpoint): void {
     if (this.failure) return;
-    this.summary.statesEmitted++;
     void this.options.writer.emit({
       type: "STATE",
-      state: { ...state, destinationStats: { recordCount, ...(rejectedCount > 0 ? { rejectedRecordCount: rejectedCount } : {}) } },
+      state: {
+        ...state,
+        destinationStats: { recordCount, ...(rejectedCount > 0 ? { rejectedRecordCount: rejectedCount } : {}) },
+      },
     });
   }
 

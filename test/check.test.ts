@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { runCheck } from "../src/check.js";
+import { runCli, writeTempJson } from "./helpers/cli.js";
 import {
   emulatorConfig,
   forEachEmulator,
@@ -76,6 +77,31 @@ forEachEmulator("check", (context) => {
     const present = await runCheck(emulatorConfig(context.emulator, settings));
     assert.equal(present.status, "SUCCEEDED", present.message);
     assert.match(present.message, new RegExp(`"${deadLetter}" \\(rejected_rows.queue_url\\)`));
+  });
+});
+
+forEachEmulator("check command of the built CLI", (context) => {
+  test("prints exactly one CONNECTION_STATUS and exits 0, whether the check succeeds or fails", async () => {
+    const name = uniqueQueueName("orders");
+    await context.emulator.createQueue(name);
+    const config = (queue: string) => ({
+      region: TEST_REGION,
+      endpoint: context.emulator.endpoint,
+      credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+      queue: { source: "static", value: queue },
+    });
+
+    const found = await runCli(["check", "--config", writeTempJson(config(name))]);
+    assert.equal(found.code, 0, found.stderr);
+    assert.deepEqual(found.nonJsonLines, []);
+    const statuses = found.messages.filter((message) => message.type === "CONNECTION_STATUS");
+    assert.equal(statuses.length, 1);
+    assert.equal(statuses[0]?.type === "CONNECTION_STATUS" && statuses[0].connectionStatus.status, "SUCCEEDED");
+
+    const missing = await runCli(["check", "--config", writeTempJson(config(`${name}-missing`))]);
+    assert.equal(missing.code, 0, missing.stderr);
+    const failed = missing.messages.find((message) => message.type === "CONNECTION_STATUS");
+    assert.equal(failed?.type === "CONNECTION_STATUS" && failed.connectionStatus.status, "FAILED");
   });
 });
 
@@ -163,9 +189,9 @@ withMoto("check with IAM enforced", (context) => {
     assert.equal(result.status, "FAILED");
     assert.equal(
       result.message,
-      `Could not assume role ${roleArn}: the credentials are valid but not allowed to call sts:AssumeRole (AccessDenied). ` +
-        "Check role_arn, and that the role's trust policy allows these credentials with the configured external_id " +
-        "(the external_id must match the trust policy's sts:ExternalId).",
+      `Could not assume role ${roleArn} (AccessDenied): the role's trust policy must allow these credentials ` +
+        "with the configured external_id (matching its sts:ExternalId condition), and the credentials need " +
+        "sts:AssumeRole on the role. Check role_arn and external_id.",
     );
   });
 

@@ -7,6 +7,12 @@ import { setTimeout as sleep } from "node:timers/promises";
 const [records, stateEvery, delayMs] = process.argv.slice(2).map(Number);
 if (!records || !stateEvery) throw new Error("usage: input-messages.ts RECORDS STATE_EVERY [DELAY_MS]");
 
+// The reader going away (the container was stopped) ends the input early; that is expected here.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(0);
+});
+
 async function write(line: string): Promise<void> {
   if (!process.stdout.write(line + "\n")) await new Promise((resolve) => process.stdout.once("drain", resolve));
 }

@@ -4,7 +4,8 @@
 //   spec     STDOUT_FILE
 //   status   STDOUT_FILE SUCCEEDED|FAILED
 //   complete STDOUT_FILE ENDPOINT QUEUE RECORDS STATES   every record in the queue once, every STATE echoed
-//   partial  STDOUT_FILE ENDPOINT QUEUE                  no echoed STATE claims records the queue lacks
+//   partial  STDOUT_FILE ENDPOINT QUEUE                  no echoed STATE claims records the queue lacks,
+//                                                        and a TRACE error says why the sync stopped
 import { readFileSync } from "node:fs";
 
 interface Message {
@@ -12,6 +13,7 @@ interface Message {
   spec?: { connectionSpecification?: { properties?: Record<string, unknown> } };
   connectionStatus?: { status: string; message?: string };
   state?: { destinationStats?: { recordCount?: unknown } };
+  trace?: { type: string; error?: { message: string } };
 }
 
 class CheckFailed extends Error {}
@@ -103,7 +105,10 @@ async function run([command, file, ...rest]: string[]): Promise<string> {
       const stated = statedRecords(messages, file);
       if (stated.states === 0) fail(`${file}: no STATE was echoed before the stop, so the write was not mid-way`);
       if (delivered < stated.records) fail(`${file}: STATEs vouch for ${stated.records} records but only ${delivered} reached ${queue}`);
-      return `${stated.states} STATEs vouch for ${stated.records} records; ${delivered} reached ${queue}`;
+      const lastState = messages.map((m) => m.type).lastIndexOf("STATE");
+      const error = messages.slice(lastState + 1).find((m) => m.type === "TRACE" && m.trace?.type === "ERROR");
+      if (!error) fail(`${file}: no TRACE error after the last STATE, so Airbyte is not told why the sync stopped`);
+      return `${stated.states} STATEs vouch for ${stated.records} records; ${delivered} reached ${queue}; TRACE error: ${error.trace?.error?.message}`;
     }
     default:
       return fail(`unknown command ${command}`);

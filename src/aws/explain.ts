@@ -33,17 +33,21 @@ const UNREACHABLE = new Set([
 ]);
 
 /**
- * One plain sentence saying why an SQS or STS call failed and what to do about it. It names
+ * A plain message saying why an SQS or STS call failed and what to do about it. It names
  * codes, permissions, endpoints and role ARNs, never a credential.
  */
 export function explainAwsError(error: unknown, context: FailedCallContext): string {
   if (error instanceof AssumeRoleError) {
-    const cause = describe(error.cause, "sts", { ...context, permission: "sts:AssumeRole" });
-    const externalId = error.withExternalId ? "the configured external_id" : "no external_id";
-    return (
-      `Could not assume role ${error.roleArn}: ${cause}. Check role_arn, and that the role's trust policy ` +
-      `allows these credentials with ${externalId} (the external_id must match the trust policy's sts:ExternalId).`
-    );
+    const code = awsErrorCode(error.cause);
+    if (ACCESS_DENIED.has(code)) {
+      const externalId = error.withExternalId ? "the configured external_id" : "no external_id";
+      return (
+        `Could not assume role ${error.roleArn} (${code}): the role's trust policy must allow these credentials ` +
+        `with ${externalId} (matching its sts:ExternalId condition), and the credentials need sts:AssumeRole ` +
+        `on the role. Check role_arn and external_id.`
+      );
+    }
+    return `Could not assume role ${error.roleArn}: ${describe(error.cause, "sts", { ...context, permission: "sts:AssumeRole" })}.`;
   }
   return capitalize(describe(error, "sqs", context)) + ".";
 }

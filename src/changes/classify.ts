@@ -84,7 +84,7 @@ export function createClassifier(detection: ChangeDetection): Classifier {
     case "cdc":
       return (data) => {
         const deletedAt = Object.hasOwn(data, CDC_DELETED_AT) ? data[CDC_DELETED_AT] : undefined;
-        return deletedAt === null || deletedAt === undefined || deletedAt === "" ? CHANGED : REMOVED;
+        return isEmptyValue(deletedAt) ? CHANGED : REMOVED;
       };
     case "snapshot":
       throw new Error("snapshot classification is stateful: use the snapshot store");

@@ -196,7 +196,8 @@ export class Delivery {
     const mark = this.lingerMarks.peek();
     if (this.lingerTimer !== undefined || mark === undefined) return;
     const delay = Math.max(0, mark.since + this.options.lingerMs - performance.now());
-    this.lingerTimer = setTimeout(this.onLingerTimer, delay);
+    // flush() sends lingering batches without it, so this timer alone must not keep the process alive.
+    this.lingerTimer = setTimeout(this.onLingerTimer, delay).unref();
   }
 
   private readonly onLingerTimer = (): void => {

@@ -1,0 +1,38 @@
+import type { ChangeType, Config } from "../config/types.js";
+import type { ConfiguredStream, RecordMessage } from "../protocol/messages.js";
+import { createClassifier } from "./classify.js";
+
+/** What a record means for the queue. `onPublished` runs once SQS has stored the row's message. */
+export type Detection =
+  | { kind: "change"; change: ChangeType; previous?: Record<string, unknown>; onPublished?: () => void }
+  | { kind: "unchanged" }
+  | { kind: "reject"; setting: string; reason: string };
+
+/** A row that disappeared from a stream that ended complete, to publish as `removed`. */
+export interface RemovedRow {
+  data: Record<string, unknown>;
+  onPublished?: () => void;
+}
+
+/** Decides each record's change type; stateful detectors also find removed rows. */
+export interface ChangeDetector {
+  detect(record: RecordMessage, stream: ConfiguredStream): Detection;
+  /** The stream ended complete this sync: the rows to publish as removed. */
+  completed(stream: ConfiguredStream): Iterable<RemovedRow>;
+  /** The sync is over; `succeeded` is false when it failed or was stopped. */
+  close(succeeded: boolean): void;
+}
+
+/** Change detection that looks at each record alone (modes none, field and cdc). */
+function statelessDetector(config: Config): ChangeDetector {
+  const classify = createClassifier(config.change_detection);
+  return {
+    detect: (record) => classify(record.data),
+    completed: () => [],
+    close: () => undefined,
+  };
+}
+
+export function createChangeDetector(config: Config): ChangeDetector {
+  return statelessDetector(config);
+}
