@@ -105,10 +105,11 @@ async function run([command, file, ...rest]: string[]): Promise<string> {
       const stated = statedRecords(messages, file);
       if (stated.states === 0) fail(`${file}: no STATE was echoed before the stop, so the write was not mid-way`);
       if (delivered < stated.records) fail(`${file}: STATEs vouch for ${stated.records} records but only ${delivered} reached ${queue}`);
+      console.log(`  ok: ${stated.states} STATEs vouch for ${stated.records} records; ${delivered} reached ${queue}`);
       const lastState = messages.map((m) => m.type).lastIndexOf("STATE");
       const error = messages.slice(lastState + 1).find((m) => m.type === "TRACE" && m.trace?.type === "ERROR");
       if (!error) fail(`${file}: no TRACE error after the last STATE, so Airbyte is not told why the sync stopped`);
-      return `${stated.states} STATEs vouch for ${stated.records} records; ${delivered} reached ${queue}; TRACE error: ${error.trace?.error?.message}`;
+      return `then a TRACE error: ${error.trace?.error?.message}`;
     }
     default:
       return fail(`unknown command ${command}`);

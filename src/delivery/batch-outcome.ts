@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import * as crypto from "node:crypto";
 import type { BatchEntry, BatchResult } from "./types.js";
 
 /** What became of each entry of a request that SQS answered, by position in the request. */
@@ -12,9 +12,14 @@ export interface BatchOutcome {
   retryMessage: string;
 }
 
-export function bodyMd5(body: string): string {
-  return createHash("md5").update(body, "utf8").digest("hex");
-}
+/**
+ * Hex MD5 of the UTF-8 body. The one-shot `crypto.hash` is about twice as fast as createHash, but
+ * only exists from Node 20.12 on (hence the namespace import and the fallback).
+ */
+export const bodyMd5: (body: string) => string =
+  typeof crypto.hash === "function"
+    ? (body) => crypto.hash("md5", body, "hex")
+    : (body) => crypto.createHash("md5").update(body, "utf8").digest("hex");
 
 function positionOf(entries: BatchEntry[], id: string): number {
   const guess = Number(id);
@@ -37,7 +42,7 @@ export function sortOutcome(entries: BatchEntry[], result: BatchResult): BatchOu
     answered[position] = true;
     const expected = success.md5OfBody;
     if (expected !== undefined && expected !== bodyMd5(entries[position]!.message.body)) {
-      retry(position, "MD5Mismatch", `SQS reported MD5 ${expected} for a body whose MD5 differs: the body was altered in transit`);
+      retry(position, "MD5Mismatch", `SQS stored a body with MD5 ${expected}, not the one sent: altered in transit`);
     } else {
       outcome.acknowledged.push(position);
     }

@@ -95,7 +95,14 @@ export class Delivery {
   private roomWaiter: Waiter | undefined;
   private flushWaiter: Waiter | undefined;
 
-  private readonly counts = { requestsSent: 0, messagesSent: 0, entriesRetried: 0, bytesSent: 0, acknowledged: 0, rejected: 0 };
+  private readonly counts: Omit<DeliveryStats, "inFlight" | "unsettled"> = {
+    requestsSent: 0,
+    messagesSent: 0,
+    entriesRetried: 0,
+    bytesSent: 0,
+    acknowledged: 0,
+    rejected: 0,
+  };
 
   constructor(
     private readonly sender: BatchSender,
@@ -174,7 +181,7 @@ export class Delivery {
     this.dueLanes.push(lane);
   }
 
-  /** After a lane gained ready messages: starts their linger wait, schedules the lane if due. Returns whether it did. */
+  /** After a lane gained ready messages: starts their linger wait; schedules the lane if due, and says so. */
   private review(lane: Lane, wasReady: boolean): boolean {
     if (lane.readyCount === 0) return false;
     if (!wasReady) this.startLinger(lane);
@@ -389,9 +396,10 @@ export class Delivery {
 /** A callback's own UserFacingError stops delivery as it is; anything else thrown is a bug. */
 function unexpectedError(error: unknown): UserFacingError {
   if (error instanceof UserFacingError) return error;
-  const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const message = error instanceof Error ? error.message : String(error);
+  const detail = error instanceof Error ? (error.stack ?? message) : message;
   return new UserFacingError(
-    `Delivery to SQS failed unexpectedly: ${error instanceof Error ? error.message : String(error)}. Please report this.`,
+    `Delivery to SQS failed unexpectedly: ${message}. Please report this.`,
     "system_error",
     detail,
   );

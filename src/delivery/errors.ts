@@ -68,7 +68,7 @@ function stringsOf(...values: unknown[]): string[] {
   return values.filter((value): value is string => typeof value === "string" && value !== "");
 }
 
-/** Every code the error (and the errors that caused it) carries: SDK name first, then query-compatible and socket codes. */
+/** Every code the error and its causes carry: SDK name first, then query-compatible and socket codes. */
 function codesOf(error: unknown): string[] {
   const codes: string[] = [];
   let current: unknown = error;
@@ -119,43 +119,43 @@ interface FatalAdvice {
   hint: string;
 }
 
-const CREDENTIALS_HINT = "check the credentials in the connector's configuration (or the role it assumes)";
+function userMustFix(hint: string, verb = "refused"): FatalAdvice {
+  return { failureType: "config_error", verb, hint };
+}
 
-const ACCESS_DENIED: FatalAdvice = {
-  failureType: "config_error",
-  verb: "denied",
-  hint:
-    "grant sqs:SendMessage on this queue to the connector's credentials " +
+const CHECK_CREDENTIALS = "check the credentials in the connector's configuration (or the role it assumes)";
+const ACCESS_DENIED = userMustFix(
+  "grant sqs:SendMessage on this queue to the connector's credentials " +
     "(and kms:GenerateDataKey and kms:Decrypt if the queue uses a customer managed KMS key)",
-};
-const UNKNOWN_KEY: FatalAdvice = { failureType: "config_error", verb: "refused", hint: `the access key id is unknown: ${CREDENTIALS_HINT}` };
-const KMS_DENIED: FatalAdvice = {
-  failureType: "config_error",
-  verb: "denied",
-  hint: "the queue's KMS key refuses the connector's credentials: grant kms:GenerateDataKey and kms:Decrypt on it",
-};
+  "denied",
+);
+const UNKNOWN_KEY = userMustFix(`the access key id is unknown: ${CHECK_CREDENTIALS}`);
+const EXPIRED_TOKEN = userMustFix(`the session token has expired: ${CHECK_CREDENTIALS}`);
+const KMS_DENIED = userMustFix(
+  "the queue's KMS key refuses the connector's credentials: grant kms:GenerateDataKey and kms:Decrypt on it",
+  "denied",
+);
 
 const ADVICE: Record<string, FatalAdvice> = {
   AccessDenied: ACCESS_DENIED,
   AccessDeniedException: ACCESS_DENIED,
   InvalidClientTokenId: UNKNOWN_KEY,
   UnrecognizedClientException: UNKNOWN_KEY,
-  SignatureDoesNotMatch: {
-    failureType: "config_error",
-    verb: "refused",
-    hint: `the secret access key does not match the access key id: ${CREDENTIALS_HINT}`,
-  },
-  ExpiredToken: { failureType: "config_error", verb: "refused", hint: `the session token has expired: ${CREDENTIALS_HINT}` },
-  InvalidSecurity: { failureType: "config_error", verb: "refused", hint: "the queue requires HTTPS: use an https endpoint" },
+  SignatureDoesNotMatch: userMustFix(`the secret access key does not match the access key id: ${CHECK_CREDENTIALS}`),
+  ExpiredToken: EXPIRED_TOKEN,
+  ExpiredTokenException: EXPIRED_TOKEN,
+  CredentialsProviderError: userMustFix(
+    "no AWS credentials were found: set access keys in the configuration, or give the environment a role",
+    "could not sign",
+  ),
+  InvalidSecurity: userMustFix("the queue requires HTTPS: use an https endpoint"),
   KmsAccessDenied: KMS_DENIED,
   "KMS.AccessDeniedException": KMS_DENIED,
-  KmsDisabled: { failureType: "config_error", verb: "refused", hint: "the queue's KMS key is disabled: enable it or change the queue's encryption" },
-  KmsNotFound: { failureType: "config_error", verb: "refused", hint: "the queue's KMS key does not exist: fix the queue's encryption settings" },
-  UnsupportedOperation: {
-    failureType: "config_error",
-    verb: "refused",
-    hint: "the queue does not support this request: check queue_type (FIFO queues need fifo, standard queues need standard)",
-  },
+  KmsDisabled: userMustFix("the queue's KMS key is disabled: enable it or change the queue's encryption"),
+  KmsNotFound: userMustFix("the queue's KMS key does not exist: fix the queue's encryption settings"),
+  UnsupportedOperation: userMustFix(
+    "the queue does not support this request: check queue_type (fifo for .fifo queues, standard otherwise)",
+  ),
 };
 
 const DEFAULT_ADVICE: FatalAdvice = {

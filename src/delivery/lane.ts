@@ -76,7 +76,8 @@ export class Lane {
       const group = this.readyGroups.peek();
       if (group === undefined) break;
       for (let message = group.pending.peek(); message !== undefined; message = group.pending.peek()) {
-        if (entries.length === MAX_BATCH_ENTRIES || (entries.length > 0 && bytes + message.bytes > this.maxBatchBytes)) {
+        const tooBig = entries.length > 0 && bytes + message.bytes > this.maxBatchBytes;
+        if (entries.length === MAX_BATCH_ENTRIES || tooBig) {
           full = true;
           break;
         }
