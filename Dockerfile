@@ -10,6 +10,12 @@
 ARG NODE_IMAGE=node:22-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
+# better-sqlite3 (the snapshot store) is a native addon: npm fetches a prebuilt binary when it can
+# reach GitHub, and otherwise compiles it, which needs Python, make and a C++ compiler. Only this
+# stage has them.
+RUN apt-get update -qq \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3 make g++ >/dev/null \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /build
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error

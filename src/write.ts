@@ -38,6 +38,9 @@ export interface WriteResult {
   delivery: DeliveryStats;
 }
 
+/** SQS's limit on one SendMessageBatch request, whatever the per-message limit is. */
+const MAX_REQUEST_BYTES = 1_048_576;
+
 /** How long a partly filled batch waits for more rows before it goes out. */
 const LINGER_MS = 20;
 
@@ -97,7 +100,7 @@ class WriteRun {
       {
         fifo: this.config.queue_type === "fifo",
         maxInFlight: this.config.max_in_flight,
-        maxBatchBytes: this.config.max_message_bytes,
+        maxBatchBytes: MAX_REQUEST_BYTES,
         retryMaxMs: this.config.retry_max_seconds * 1000,
         lingerMs: LINGER_MS,
         requestTimeoutMs: this.config.request_timeout_seconds * 1000,

@@ -1,0 +1,75 @@
+// Shared by the composition, routing, rejected-rows and change-type integration tests: one
+// `write` run of the built CLI against an emulator, and readers of what it printed and delivered.
+import type { AirbyteMessage, StateMessage } from "../src/protocol/messages.js";
+import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
+import { runCli, writeTempJson, type CliResult } from "./helpers/cli.js";
+import { TEST_REGION, type Emulator, type ReceivedMessage } from "./helpers/emulators.js";
+
+/** The stream every test writes: "people", primary key `id`. */
+export const STREAM = "people";
+export const PEOPLE_CATALOG = writeTempJson(catalogOf([{ name: STREAM, primaryKey: [["id"]] }]));
+
+export interface SyncResult extends CliResult {
+  states: StateMessage[];
+  error: ReturnType<typeof errorTraceOf>;
+  /** Messages of the WARN LOG lines. */
+  warnings: string[];
+}
+
+export function configFile(emulator: Emulator, settings: Record<string, unknown>): string {
+  return writeTempJson({
+    region: TEST_REGION,
+    endpoint: emulator.endpoint,
+    credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+    ...settings,
+  });
+}
+
+/** Input lines: one RECORD of stream "people" per row, then one STATE `{ "done": true }`. */
+export function rowsThenState(rows: Record<string, unknown>[]): string[] {
+  return [...rows.map((row) => recordLine(STREAM, row)), stateLine({ done: true })];
+}
+
+/** Runs `write` with `settings` (endpoint and credentials added) on `lines`. */
+export async function runSync(emulator: Emulator, settings: Record<string, unknown>, lines: string[]): Promise<SyncResult> {
+  const result = await runCli(["write", "--config", configFile(emulator, settings), "--catalog", PEOPLE_CATALOG], {
+    stdin: lines.join("\n") + "\n",
+  });
+  return { ...result, states: statesOf(result.messages), error: errorTraceOf(result.messages), warnings: warningsOf(result.messages) };
+}
+
+function warningsOf(messages: AirbyteMessage[]): string[] {
+  return messages.flatMap((message) => (message.type === "LOG" && message.log.level === "WARN" ? [message.log.message] : []));
+}
+
+/** What a failed assertion prints about a run. */
+export function describeRun(result: CliResult): string {
+  return `exit ${result.code}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`;
+}
+
+/** Each received body parsed, keyed by its `id` field. */
+export function bodiesById(received: ReceivedMessage[]): Map<unknown, Record<string, unknown>> {
+  const byId = new Map<unknown, Record<string, unknown>>();
+  for (const message of received) {
+    const body = JSON.parse(message.body) as Record<string, unknown>;
+    byId.set(body.id, body);
+  }
+  return byId;
+}
+
+/** The ids of the received bodies, sorted. */
+export function receivedIds(received: ReceivedMessage[]): unknown[] {
+  return [...bodiesById(received).keys()].sort(compareIds);
+}
+
+function compareIds(a: unknown, b: unknown): number {
+  return String(a).localeCompare(String(b), "en", { numeric: true });
+}
+
+/** The WARN lines that name a rejected row, as `[message id, reason]`. */
+export function rejectionWarnings(result: SyncResult): { messageId: string; reason: string }[] {
+  return result.warnings.flatMap((warning) => {
+    const match = /^Rejected row (\S+) of stream "[^"]*": (.*)$/s.exec(warning);
+    return match ? [{ messageId: match[1]!, reason: match[2]! }] : [];
+  });
+}
