@@ -3,29 +3,12 @@ import { describe, it } from "node:test";
 import { createComposer, type ComposedMessage, type ComposeResult, type RowInput } from "../src/compose/composer.js";
 import type { Config } from "../src/config/types.js";
 import { UserFacingError } from "../src/errors.js";
+import { testConfig } from "./helpers/config.js";
 
 const QUEUE_URL = "http://127.0.0.1:4566/000000000000/orders";
 
 function config(overrides: Partial<Config> = {}): Config {
-  return {
-    region: "us-east-1",
-    credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
-    role_session_name: "destination-sqs",
-    queue_type: "standard",
-    queue: { source: "static", value: QUEUE_URL },
-    message_body: { format: "record" },
-    message_attributes: [],
-    events: ["added", "changed", "removed"],
-    change_detection: { mode: "none" },
-    rejected_rows: { policy: "fail" },
-    max_in_flight: 64,
-    max_message_bytes: 1_048_576,
-    retry_max_seconds: 300,
-    request_timeout_seconds: 30,
-    log_api_calls: false,
-    log_message_bodies: false,
-    ...overrides,
-  };
+  return testConfig({ queue: { source: "static", value: QUEUE_URL }, ...overrides });
 }
 
 function row(data: Record<string, unknown>, extra: Partial<RowInput> = {}): RowInput {

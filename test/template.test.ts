@@ -3,26 +3,13 @@ import { describe, it } from "node:test";
 import { createComposer, type ComposeResult, type RowInput } from "../src/compose/composer.js";
 import type { Config } from "../src/config/types.js";
 import { UserFacingError } from "../src/errors.js";
+import { testConfig } from "./helpers/config.js";
 
-const BASE: Config = {
-  region: "us-east-1",
+const BASE: Config = testConfig({
   credentials: { auth_type: "default_chain" },
-  role_session_name: "destination-sqs",
-  queue_type: "standard",
   queue: { source: "static", value: "orders" },
-  message_body: { format: "record" },
   message_id: { source: "column", column: "id" },
-  message_attributes: [],
-  events: ["added", "changed", "removed"],
-  change_detection: { mode: "none" },
-  rejected_rows: { policy: "fail" },
-  max_in_flight: 64,
-  max_message_bytes: 1_048_576,
-  retry_max_seconds: 300,
-  request_timeout_seconds: 30,
-  log_api_calls: false,
-  log_message_bodies: false,
-};
+});
 
 function bodyTemplate(template: string, overrides: Partial<Config> = {}) {
   return createComposer({ ...BASE, message_body: { format: "template", template }, ...overrides });
