@@ -1,0 +1,118 @@
+// A stand-in SQS for benchmarks: answers SendMessageBatch (with the right MD5 of every body) and
+// ListQueues in the AWS JSON protocol, at once or after a fixed delay. Runs as its own process so
+// its CPU time is not the connector's. Prints {"port": N} on stdout once it listens.
+//
+//   node --import tsx bench/endpoint.ts [--delay-ms 20]
+//
+// GET /stats answers what it saw since the last POST /reset: requests, messages, most requests in
+// flight at once (overall and within one FIFO message group), and FIFO order violations.
+
+import { hash } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+
+const ACCOUNT = "123456789012";
+/** The sequence number the benchmark's template puts in each body, checked per FIFO group. */
+const SEQUENCE = /"id":(\d+)/;
+
+interface Entry {
+  Id: string;
+  MessageBody: string;
+  MessageGroupId?: string;
+}
+
+export interface EndpointStats {
+  requests: number;
+  messages: number;
+  maxInFlight: number;
+  maxGroupInFlight: number;
+  orderViolations: number;
+}
+
+const delayArg = process.argv.indexOf("--delay-ms");
+const delayMs = delayArg >= 0 ? Number(process.argv[delayArg + 1]) : 0;
+
+let stats: EndpointStats;
+let inFlight: number;
+const groupInFlight = new Map<string, number>();
+const groupLastSequence = new Map<string, number>();
+let messageCounter = 0;
+
+function reset(): void {
+  stats = { requests: 0, messages: 0, maxInFlight: 0, maxGroupInFlight: 0, orderViolations: 0 };
+  inFlight = 0;
+  groupInFlight.clear();
+  groupLastSequence.clear();
+}
+reset();
+
+function answer(response: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { "content-type": "application/x-amz-json-1.0", "content-length": Buffer.byteLength(text) });
+  response.end(text);
+}
+
+/** Counts the request's FIFO groups in flight and checks each group's sequence numbers only grow. */
+function enterGroups(entries: Entry[]): string[] {
+  const groups = new Set<string>();
+  for (const entry of entries) {
+    if (entry.MessageGroupId === undefined) continue;
+    const group = entry.MessageGroupId;
+    const sequence = Number(SEQUENCE.exec(entry.MessageBody)?.[1] ?? -1);
+    if (sequence <= (groupLastSequence.get(group) ?? -1)) stats.orderViolations++;
+    groupLastSequence.set(group, sequence);
+    groups.add(group);
+  }
+  for (const group of groups) {
+    const count = (groupInFlight.get(group) ?? 0) + 1;
+    groupInFlight.set(group, count);
+    stats.maxGroupInFlight = Math.max(stats.maxGroupInFlight, count);
+  }
+  return [...groups];
+}
+
+function sendMessageBatch(input: { Entries: Entry[] }, response: ServerResponse): void {
+  stats.requests++;
+  stats.messages += input.Entries.length;
+  inFlight++;
+  stats.maxInFlight = Math.max(stats.maxInFlight, inFlight);
+  const groups = enterGroups(input.Entries);
+  const successful = input.Entries.map((entry) => ({
+    Id: entry.Id,
+    MessageId: `m-${++messageCounter}`,
+    MD5OfMessageBody: hash("md5", entry.MessageBody, "hex"),
+  }));
+  const done = (): void => {
+    inFlight--;
+    for (const group of groups) groupInFlight.set(group, (groupInFlight.get(group) ?? 1) - 1);
+    answer(response, 200, { Successful: successful, Failed: [] });
+  };
+  if (delayMs > 0) setTimeout(done, delayMs);
+  else done();
+}
+
+function handle(request: IncomingMessage, body: string, response: ServerResponse): void {
+  if (request.method === "GET" && request.url === "/stats") return answer(response, 200, stats);
+  if (request.method === "POST" && request.url === "/reset") {
+    reset();
+    return answer(response, 200, {});
+  }
+  const target = request.headers["x-amz-target"];
+  const input = JSON.parse(body === "" ? "{}" : body) as Record<string, unknown>;
+  if (target === "AmazonSQS.SendMessageBatch") return sendMessageBatch(input as { Entries: Entry[] }, response);
+  if (target === "AmazonSQS.ListQueues") {
+    const name = String(input.QueueNamePrefix ?? "bench");
+    return answer(response, 200, { QueueUrls: [`http://${request.headers.host}/${ACCOUNT}/${name}`] });
+  }
+  answer(response, 400, { __type: "com.amazonaws.sqs#UnsupportedOperation", message: `${String(target)} is not emulated` });
+}
+
+const server = createServer({ keepAliveTimeout: 60_000 }, (request, response) => {
+  const chunks: Buffer[] = [];
+  request.on("data", (chunk: Buffer) => chunks.push(chunk));
+  request.on("end", () => handle(request, Buffer.concat(chunks).toString("utf8"), response));
+});
+server.listen(0, "127.0.0.1", () => {
+  const address = server.address();
+  process.stdout.write(`${JSON.stringify({ port: typeof address === "object" && address ? address.port : 0 })}\n`);
+});
+process.on("SIGTERM", () => server.close(() => process.exit(0)));

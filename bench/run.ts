@@ -1,0 +1,271 @@
+// Throughput and memory benchmark: runs the built CLI (dist/main.js) against a null SQS endpoint
+// and a 20 ms latency endpoint, next to a bare SDK loop, and checks the results against targets.
+//
+//   npm run bench [-- --records 200000] [--memory-records 1000000 | --skip-memory]
+//
+// Prints a markdown table and writes it to bench/results.md.
+
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createInterface } from "node:readline";
+import type { EndpointStats } from "./endpoint.js";
+import { catalog, connectorConfig, writeInput, type ScenarioConfig } from "./input.js";
+import { measureProcess, type ProcessMeasurement } from "./measure.js";
+
+const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
+const ENDPOINT_SCRIPT = fileURLToPath(new URL("./endpoint.ts", import.meta.url));
+const BASELINE_SCRIPT = fileURLToPath(new URL("./baseline.ts", import.meta.url));
+const CLI = join(REPO_ROOT, "dist", "main.js");
+const RESULTS = fileURLToPath(new URL("./results.md", import.meta.url));
+
+const LATENCY_MS = 20;
+const MAX_IN_FLIGHT = 64;
+const LATENCY_BOUND = (MAX_IN_FLIGHT * 10) / (LATENCY_MS / 1000);
+const MAX_MEMORY_RSS_MB = 150;
+
+interface Options {
+  records: number;
+  memoryRecords: number;
+}
+
+function parseOptions(argv: string[]): Options {
+  const value = (flag: string, fallback: number): number => {
+    const index = argv.indexOf(flag);
+    if (index < 0) return fallback;
+    const parsed = Number(argv[index + 1]);
+    if (!Number.isInteger(parsed) || parsed <= 0) throw new Error(`${flag} needs a positive integer`);
+    return parsed;
+  };
+  return {
+    records: value("--records", 200_000),
+    memoryRecords: argv.includes("--skip-memory") ? 0 : value("--memory-records", 1_000_000),
+  };
+}
+
+interface Endpoint {
+  url: string;
+  child: ChildProcess;
+  stats(): Promise<EndpointStats>;
+  reset(): Promise<void>;
+}
+
+async function startEndpoint(delayMs: number): Promise<Endpoint> {
+  const child = spawn(process.execPath, ["--import", "tsx", ENDPOINT_SCRIPT, "--delay-ms", String(delayMs)], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const [line] = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next().then((r) => [r.value as string]);
+  const { port } = JSON.parse(line ?? "{}") as { port: number };
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url,
+    child,
+    stats: async () => (await (await fetch(`${url}/stats`)).json()) as EndpointStats,
+    reset: async () => void (await fetch(`${url}/reset`, { method: "POST" })).arrayBuffer(),
+  };
+}
+
+interface Scenario {
+  name: string;
+  kind: "connector" | "baseline";
+  endpoint: Endpoint;
+  input: string;
+  records: number;
+  config?: ScenarioConfig & { staticGroup?: boolean };
+  env?: Record<string, string>;
+}
+
+interface Result {
+  scenario: Scenario;
+  process: ProcessMeasurement;
+  endpoint: EndpointStats;
+  msgsPerSecond: number;
+  requestsPerSecond: number;
+  msgsPerRequest: number;
+  cpuMsPer1k: number;
+}
+
+async function run(scenario: Scenario, workDir: string): Promise<Result> {
+  await scenario.endpoint.reset();
+  let measured: ProcessMeasurement;
+  if (scenario.kind === "baseline") {
+    measured = await measureProcess(["--import", "tsx"], [BASELINE_SCRIPT, scenario.endpoint.url], scenario.input, workDir);
+  } else {
+    const configPath = join(workDir, `${scenario.name.replace(/\W+/g, "-")}.config.json`);
+    const config = connectorConfig(scenario.endpoint.url, scenario.config) as Record<string, unknown>;
+    if (scenario.config?.staticGroup) config.message_group_id = { source: "static", value: "one" };
+    writeFileSync(configPath, JSON.stringify(config));
+    const catalogPath = join(workDir, "catalog.json");
+    writeFileSync(catalogPath, JSON.stringify(catalog()));
+    measured = await measureProcess([], [CLI, "write", "--config", configPath, "--catalog", catalogPath], scenario.input, workDir, scenario.env);
+  }
+  const endpoint = await scenario.endpoint.stats();
+  if (measured.exitCode !== 0 || endpoint.messages < scenario.records) {
+    throw new Error(
+      `${scenario.name}: exit code ${measured.exitCode}, ${endpoint.messages} of ${scenario.records} messages arrived\n` +
+        `${measured.stdout.slice(-2000)}\n${measured.stderr.slice(-2000)}`,
+    );
+  }
+  const seconds = measured.wallMs / 1000;
+  const result: Result = {
+    scenario,
+    process: measured,
+    endpoint,
+    msgsPerSecond: endpoint.messages / seconds,
+    requestsPerSecond: endpoint.requests / seconds,
+    msgsPerRequest: endpoint.messages / endpoint.requests,
+    cpuMsPer1k: measured.cpuMs / (endpoint.messages / 1000),
+  };
+  process.stderr.write(`  ${scenario.name}: ${Math.round(result.msgsPerSecond)} msgs/s, ${measured.peakRssMb.toFixed(0)} MB\n`);
+  return result;
+}
+
+interface Check {
+  target: string;
+  measured: string;
+  pass: boolean;
+}
+
+function fmt(value: number, digits = 0): string {
+  return value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+function table(results: Result[], baseline: Result): string {
+  const rows = results.map((r) => {
+    const ratio = r.scenario.kind === "connector" && r.scenario.endpoint === baseline.scenario.endpoint
+      ? `${fmt(r.msgsPerSecond / baseline.msgsPerSecond, 2)}×`
+      : "";
+    return `| ${r.scenario.name} | ${fmt(r.scenario.records)} | ${fmt(r.process.wallMs / 1000, 2)} | ${fmt(r.msgsPerSecond)} | ${ratio} | ${fmt(r.requestsPerSecond)} | ${fmt(r.msgsPerRequest, 2)} | ${fmt(r.endpoint.maxInFlight)} | ${fmt(r.process.peakRssMb)} | ${fmt(r.cpuMsPer1k, 1)} |`;
+  });
+  return [
+    "| scenario | records | wall s | msgs/s | vs baseline | requests/s | msgs/request | max in flight | peak RSS MB | CPU ms / 1k msgs |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ...rows,
+  ].join("\n");
+}
+
+function checks(byName: Map<string, Result>, options: Options): Check[] {
+  const get = (name: string): Result => byName.get(name)!;
+  const baseline = get("baseline (SDK loop), null endpoint");
+  const plain = get("connector, null endpoint");
+  const latency = get(`connector, ${LATENCY_MS} ms endpoint`);
+  const fifo1000 = get("connector FIFO 1,000 groups, null endpoint");
+  const fifo1 = get("connector FIFO 1 group, null endpoint");
+  const latencyTarget = 0.8 * Math.min(plain.msgsPerSecond, LATENCY_BOUND);
+  const list: Check[] = [
+    {
+      target: "null endpoint: ≥ 0.9× the baseline loop",
+      measured: `${fmt(plain.msgsPerSecond / baseline.msgsPerSecond, 2)}×`,
+      pass: plain.msgsPerSecond >= 0.9 * baseline.msgsPerSecond,
+    },
+    { target: "null endpoint: ≥ 25,000 msgs/s", measured: `${fmt(plain.msgsPerSecond)} msgs/s`, pass: plain.msgsPerSecond >= 25_000 },
+    {
+      target: `${LATENCY_MS} ms endpoint: ≥ 0.8 × min(CPU-bound rate, ${fmt(LATENCY_BOUND)}) = ${fmt(latencyTarget)} msgs/s`,
+      measured: `${fmt(latency.msgsPerSecond)} msgs/s`,
+      pass: latency.msgsPerSecond >= latencyTarget,
+    },
+    {
+      target: "FIFO, 1,000 groups: ≥ 0.7× the standard queue",
+      measured: `${fmt(fifo1000.msgsPerSecond / plain.msgsPerSecond, 2)}×`,
+      pass: fifo1000.msgsPerSecond >= 0.7 * plain.msgsPerSecond,
+    },
+    {
+      target: "FIFO, 1 group: one batch in flight, order kept",
+      measured: `max ${fifo1.endpoint.maxInFlight} in flight, ${fifo1.endpoint.orderViolations} out of order`,
+      pass: fifo1.endpoint.maxInFlight === 1 && fifo1.endpoint.orderViolations === 0,
+    },
+    {
+      target: "FIFO, 1,000 groups: one batch per group in flight, order kept",
+      measured: `max ${fifo1000.endpoint.maxGroupInFlight} per group, ${fifo1000.endpoint.orderViolations} out of order`,
+      pass: fifo1000.endpoint.maxGroupInFlight === 1 && fifo1000.endpoint.orderViolations === 0,
+    },
+    {
+      target: "batches full: ≥ 9.5 messages per request (standard queue)",
+      measured: `${fmt(Math.min(plain.msgsPerRequest, latency.msgsPerRequest), 2)}`,
+      pass: Math.min(plain.msgsPerRequest, latency.msgsPerRequest) >= 9.5,
+    },
+  ];
+  const memory = byName.get(`connector, ${fmt(options.memoryRecords)} records, null endpoint`);
+  if (memory) {
+    list.push(
+      {
+        target: `memory: peak RSS ≤ ${MAX_MEMORY_RSS_MB} MB for ${fmt(options.memoryRecords)} records`,
+        measured: `${fmt(memory.process.peakRssMb)} MB`,
+        pass: memory.process.peakRssMb <= MAX_MEMORY_RSS_MB,
+      },
+      {
+        target: `memory: not growing with input (${fmt(options.records)} → ${fmt(options.memoryRecords)} records, ≤ +15%)`,
+        measured: `${fmt(plain.process.peakRssMb)} → ${fmt(memory.process.peakRssMb)} MB`,
+        pass: memory.process.peakRssMb <= plain.process.peakRssMb * 1.15,
+      },
+    );
+  }
+  return list;
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const workDir = mkdtempSync(join(tmpdir(), "destination-sqs-bench-"));
+  const endpoints: Endpoint[] = [];
+  try {
+    process.stderr.write(`Generating ${fmt(options.records)} records…\n`);
+    const input = join(workDir, "input.jsonl");
+    await writeInput(input, options.records);
+    const nullEndpoint = await startEndpoint(0);
+    const latencyEndpoint = await startEndpoint(LATENCY_MS);
+    endpoints.push(nullEndpoint, latencyEndpoint);
+
+    const base = { input, records: options.records };
+    const scenarios: Scenario[] = [
+      { ...base, name: "baseline (SDK loop), null endpoint", kind: "baseline", endpoint: nullEndpoint },
+      { ...base, name: "connector, null endpoint", kind: "connector", endpoint: nullEndpoint },
+      { ...base, name: "connector (SDK sender), null endpoint", kind: "connector", endpoint: nullEndpoint, env: { DESTINATION_SQS_SENDER: "sdk" } },
+      { ...base, name: `baseline (SDK loop), ${LATENCY_MS} ms endpoint`, kind: "baseline", endpoint: latencyEndpoint },
+      { ...base, name: `connector, ${LATENCY_MS} ms endpoint`, kind: "connector", endpoint: latencyEndpoint },
+      { ...base, name: "connector FIFO 1,000 groups, null endpoint", kind: "connector", endpoint: nullEndpoint, config: { fifo: true } },
+      { ...base, name: "connector FIFO 1 group, null endpoint", kind: "connector", endpoint: nullEndpoint, config: { fifo: true, staticGroup: true } },
+    ];
+    if (options.memoryRecords > 0) {
+      const memoryInput = join(workDir, "memory.jsonl");
+      process.stderr.write(`Generating ${fmt(options.memoryRecords)} records for the memory run…\n`);
+      await writeInput(memoryInput, options.memoryRecords);
+      scenarios.push({
+        name: `connector, ${fmt(options.memoryRecords)} records, null endpoint`,
+        kind: "connector",
+        endpoint: nullEndpoint,
+        input: memoryInput,
+        records: options.memoryRecords,
+      });
+    }
+
+    const results: Result[] = [];
+    for (const scenario of scenarios) results.push(await run(scenario, workDir));
+    const byName = new Map(results.map((result) => [result.scenario.name, result]));
+    const baseline = byName.get("baseline (SDK loop), null endpoint")!;
+    const checkList = checks(byName, options);
+    const cpu = cpus();
+    const report = [
+      `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} × ${cpu[0]?.model.trim() ?? "unknown CPU"}, Node ${process.versions.node}; ` +
+        `~250-byte rows, template body, max_in_flight ${MAX_IN_FLIGHT}; the endpoint runs in its own process. ` +
+        `"vs baseline" compares with the bare SDK loop on the same endpoint.`,
+      "",
+      table(results, baseline),
+      "",
+      "| target | measured | met |",
+      "|---|---|---|",
+      ...checkList.map((check) => `| ${check.target} | ${check.measured} | ${check.pass ? "yes" : "**no**"} |`),
+      "",
+    ].join("\n");
+    process.stdout.write(`\n${report}`);
+    writeFileSync(RESULTS, `# Benchmark results\n\n${report}`);
+    process.stderr.write(`\nWritten to ${RESULTS}\n`);
+  } finally {
+    for (const endpoint of endpoints) endpoint.child.kill("SIGTERM");
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+await main();
