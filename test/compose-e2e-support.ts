@@ -1,5 +1,7 @@
 // Shared by the composition, routing, rejected-rows and change-type integration tests: one
 // `write` run of the built CLI against an emulator, and readers of what it printed and delivered.
+import { createServer, request as httpRequest } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { AirbyteMessage, StateMessage } from "../src/protocol/messages.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
 import { runCli, writeTempJson, type CliResult } from "./helpers/cli.js";
@@ -72,4 +74,41 @@ export function rejectionWarnings(result: SyncResult): { messageId: string; reas
     const match = /^Rejected row (\S+) of stream "[^"]*": (.*)$/s.exec(warning);
     return match ? [{ messageId: match[1]!, reason: match[2]! }] : [];
   });
+}
+
+export interface CountingProxy {
+  endpoint: string;
+  /** The SQS actions forwarded so far, in order, e.g. "ListQueues". */
+  actions: string[];
+  close(): Promise<void>;
+}
+
+/** An HTTP proxy in front of an emulator that records which SQS action each request was. */
+export async function countingProxy(target: string): Promise<CountingProxy> {
+  const actions: string[] = [];
+  const targetUrl = new URL(target);
+  const server = createServer((request, response) => {
+    const amzTarget = request.headers["x-amz-target"];
+    actions.push(typeof amzTarget === "string" ? amzTarget.replace(/^AmazonSQS\./, "") : "unknown");
+    const forwarded = httpRequest(
+      { host: targetUrl.hostname, port: targetUrl.port, method: request.method, path: request.url, headers: request.headers },
+      (answer) => {
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        answer.pipe(response);
+      },
+    );
+    forwarded.on("error", () => response.destroy());
+    request.pipe(forwarded);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address() as AddressInfo;
+  return {
+    endpoint: `http://127.0.0.1:${address.port}`,
+    actions,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }

@@ -42,6 +42,11 @@ export type ComposeResult =
 
 export interface Composer {
   compose(row: RowInput): ComposeResult;
+  /**
+   * The row's message id without composing it: names a row rejected before composition (by
+   * change detection). Falls back to the default id when message_id has no value for the row.
+   */
+  messageIdOf(row: RowInput): string;
 }
 
 interface CompiledAttribute {
@@ -52,8 +57,10 @@ interface CompiledAttribute {
   overheadBytes: number;
 }
 
-function rejectValue(source: CompiledValueSource, value: string, problem: string, what = source.setting): never {
-  throw new RowRejection(source.setting, `${what} (${source.origin}) is ${quoteValue(value)}, which ${problem}.`);
+/** `detail` adds to the source's description, e.g. `attribute "n", Number`. */
+function rejectValue(source: CompiledValueSource, value: string, problem: string, detail?: string): never {
+  const described = detail === undefined ? source.origin : `${detail}, from ${source.origin}`;
+  throw new RowRejection(source.setting, `${source.setting} (${described}) is ${quoteValue(value)}, which ${problem}.`);
 }
 
 function assertQueueTypeSettings(config: Config): void {
@@ -135,8 +142,7 @@ export function createComposer(config: Config): Composer {
         const text = attribute.value.require(scope);
         const encoded = encodeAttribute(attribute.dataType, text);
         if (typeof encoded === "string") {
-          const what = `${attribute.value.setting} (attribute ${JSON.stringify(attribute.name)}, ${attribute.dataType})`;
-          rejectValue(attribute.value, text, encoded, what);
+          rejectValue(attribute.value, text, encoded, `attribute ${JSON.stringify(attribute.name)}, ${attribute.dataType}`);
         }
         entries.push([attribute.name, encoded.value]);
         message.bytes += attribute.overheadBytes + encoded.bytes;
@@ -153,7 +159,18 @@ export function createComposer(config: Config): Composer {
     return message;
   }
 
+  function messageIdOf(row: RowInput, scope: TemplateScope): string {
+    if (!messageIdSource) return defaultMessageId(row);
+    try {
+      return messageIdSource.require(scope);
+    } catch (error) {
+      if (!(error instanceof RowRejection)) throw error;
+      return defaultMessageId(row);
+    }
+  }
+
   return {
+    messageIdOf: (row) => messageIdOf(row, toScope(row)),
     compose(row) {
       const scope = toScope(row);
       let messageId: string | undefined;

@@ -106,8 +106,13 @@ export function emulatorConfig(emulator: Pick<Emulator, "endpoint">, settings: R
   return validateConfig(raw, "the test config");
 }
 
-export async function startFauxqs(): Promise<Emulator> {
-  const server = await startFauxqsServer({ port: 0, logger: false, host: "127.0.0.1" });
+/**
+ * fauxqs names queues http://sqs.<region>.127.0.0.1:<port>/…, which WHATWG URL parsing rejects;
+ * `plainQueueUrls` makes them http://sqs.<region>.localhost:<port>/… instead, for settings the
+ * config validates as URLs (rejected_rows.queue_url).
+ */
+export async function startFauxqs(options: { plainQueueUrls?: boolean } = {}): Promise<Emulator> {
+  const server = await startFauxqsServer({ port: 0, logger: false, ...(options.plainQueueUrls ? {} : { host: "127.0.0.1" }) });
   return sqsEmulator("fauxqs", server.address, () => server.stop());
 }
 
