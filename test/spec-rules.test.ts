@@ -196,7 +196,7 @@ test("every key of the configuration contract is in the spec, with its documente
     none: [],
     field: ["field", "added_values", "changed_values", "removed_values"],
     cdc: [],
-    snapshot: ["state_directory", "primary_key", "compare_columns", "initial_sync"],
+    snapshot: ["state_directory", "primary_key", "compare_columns", "initial_sync", "reset"],
   });
   assert.deepEqual(branchFields("rejected_rows", "policy"), { fail: [], skip: ["max_rejected_rows"], dead_letter: ["queue_url"] });
 

@@ -1,6 +1,7 @@
 import type { ChangeType, Config } from "../config/types.js";
 import type { ConfiguredStream, RecordMessage } from "../protocol/messages.js";
 import { createClassifier } from "./classify.js";
+import { SnapshotDetector } from "./snapshot-detector.js";
 
 /** What a record means for the queue. `onPublished` runs once SQS has stored the row's message. */
 export type Detection =
@@ -33,6 +34,16 @@ function statelessDetector(config: Config): ChangeDetector {
   };
 }
 
-export function createChangeDetector(config: Config): ChangeDetector {
+/**
+ * Builds the detector for `change_detection`; snapshot mode opens (and locks) its store for the
+ * catalog's streams. A dry run (the preview command) decides as a sync would but records nothing.
+ */
+export function createChangeDetector(
+  config: Config,
+  catalog: Iterable<ConfiguredStream>,
+  options: { dryRun?: boolean } = {},
+): ChangeDetector {
+  const detection = config.change_detection;
+  if (detection.mode === "snapshot") return SnapshotDetector.open(config, detection, catalog, options.dryRun === true);
   return statelessDetector(config);
 }

@@ -44,6 +44,8 @@ export type ChangeDetection =
       primary_key?: string[][];
       compare_columns?: string[];
       initial_sync?: "backfill" | "changes_only";
+      /** Empty the snapshot before this sync, which then counts as the first. */
+      reset?: boolean;
     };
 
 export type RejectedRows =

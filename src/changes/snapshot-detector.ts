@@ -1,0 +1,138 @@
+import type { ChangeDetection, ChangeType, Config } from "../config/types.js";
+import type { ConfiguredStream, RecordMessage } from "../protocol/messages.js";
+import type { ChangeDetector, Detection, RemovedRow } from "./detector.js";
+import { contentHasher, keyReaderFor, type ContentHasher, type KeyReader } from "./snapshot-keys.js";
+import { snapshotStorePath } from "./snapshot-location.js";
+import { SeenRows } from "./snapshot-seen.js";
+import { SnapshotStore } from "./snapshot-store.js";
+
+export type SnapshotSettings = Extract<ChangeDetection, { mode: "snapshot" }>;
+
+/** Keys read per query while looking for removed rows: memory stays flat whatever the stream's size. */
+const REMOVAL_PAGE_SIZE = 500;
+
+const UNCHANGED: Detection = Object.freeze({ kind: "unchanged" });
+
+interface StreamState {
+  id: number;
+  readKey: KeyReader;
+  /** `changes_only` and no completed sync yet: rows are recorded, nothing is published. */
+  recordingOnly: boolean;
+}
+
+/**
+ * Snapshot change detection: diffs each record against the store and, when a full-refresh stream
+ * ends complete, reports the keys it did not see as removed. The store advances only when SQS
+ * acknowledges a row's message (`onPublished`), so anything rejected or unsent is found again
+ * next sync. Rows of a change type `events` filters out advance at once: nobody waits for them.
+ */
+export class SnapshotDetector implements ChangeDetector {
+  private readonly streams = new Map<ConfiguredStream, StreamState>();
+  private readonly seen = new SeenRows();
+  private readonly hash: ContentHasher;
+  private readonly events: ReadonlySet<ChangeType>;
+
+  private constructor(
+    private readonly store: SnapshotStore,
+    settings: SnapshotSettings,
+    events: ChangeType[],
+  ) {
+    this.hash = contentHasher(settings.compare_columns);
+    this.events = new Set(events);
+  }
+
+  /** `dryRun` (the preview command) diffs as a sync would but leaves the store unchanged. */
+  static open(
+    config: Config,
+    settings: SnapshotSettings,
+    catalog: Iterable<ConfiguredStream>,
+    dryRun: boolean,
+  ): SnapshotDetector {
+    // Key errors come first: a config error must not wait for, or touch, the store.
+    const readers = [...catalog].map((stream) => ({ stream, readKey: keyReaderFor(stream, settings.primary_key) }));
+    const store = SnapshotStore.open(snapshotStorePath(settings.state_directory, config.queue), {
+      reset: settings.reset === true,
+      dryRun,
+    });
+    const detector = new SnapshotDetector(store, settings, config.events);
+    const changesOnly = settings.initial_sync === "changes_only";
+    for (const { stream, readKey } of readers) {
+      const stored = store.stream(stream.stream.name, stream.stream.namespace);
+      detector.streams.set(stream, { id: stored.id, readKey, recordingOnly: changesOnly && !stored.initialized });
+    }
+    return detector;
+  }
+
+  detect(record: RecordMessage, stream: ConfiguredStream): Detection {
+    const state = this.stateOf(stream);
+    const key = state.readKey(record.data);
+    if (!key.ok) return { kind: "reject", setting: "change_detection.primary_key", reason: key.reason };
+    const rowJson = JSON.stringify(record.data);
+    const hash = this.hash(record.data, rowJson);
+    const stored = this.store.find(state.id, key.key);
+    if (stored) this.seen.add(stored.rowId);
+    const advance = (): void => this.save(state.id, key.key, hash, rowJson);
+    if (state.recordingOnly) {
+      advance();
+      return UNCHANGED;
+    }
+    if (stored?.hash === hash) return UNCHANGED;
+    const change: ChangeType = stored ? "changed" : "added";
+    const previous = stored ? (JSON.parse(this.store.readRow(stored.rowId)) as Record<string, unknown>) : undefined;
+    if (!this.events.has(change)) {
+      advance();
+      return { kind: "change", change, previous };
+    }
+    return { kind: "change", change, previous, onPublished: advance };
+  }
+
+  completed(stream: ConfiguredStream): Iterable<RemovedRow> {
+    const state = this.stateOf(stream);
+    const recordingOnly = state.recordingOnly;
+    state.recordingOnly = false;
+    this.store.markInitialized(state.id);
+    if (stream.sync_mode !== "full_refresh") return [];
+    return this.unseenRows(state.id, recordingOnly);
+  }
+
+  close(): void {
+    // Acknowledged rows are kept even when the sync failed: their messages are in SQS.
+    this.store.close();
+  }
+
+  private *unseenRows(streamId: number, forgetSilently: boolean): Generator<RemovedRow> {
+    const publish = !forgetSilently && this.events.has("removed");
+    let afterKey = "";
+    for (;;) {
+      const page = this.store.keysAfter(streamId, afterKey, REMOVAL_PAGE_SIZE);
+      if (page.length === 0) return;
+      afterKey = page[page.length - 1]!.key;
+      for (const { key, rowId } of page) {
+        if (this.seen.has(rowId)) continue;
+        if (forgetSilently) {
+          this.store.remove(streamId, key);
+          continue;
+        }
+        const data = JSON.parse(this.store.readRow(rowId)) as Record<string, unknown>;
+        const forget = (): void => this.forget(streamId, key);
+        if (!publish) forget();
+        yield publish ? { data, onPublished: forget } : { data };
+      }
+    }
+  }
+
+  /** Acknowledgements can still arrive while a failed sync shuts down; the next sync redoes those rows. */
+  private save(streamId: number, key: string, hash: string, rowJson: string): void {
+    if (!this.store.isClosed) this.seen.add(this.store.save(streamId, key, hash, rowJson));
+  }
+
+  private forget(streamId: number, key: string): void {
+    if (!this.store.isClosed) this.store.remove(streamId, key);
+  }
+
+  private stateOf(stream: ConfiguredStream): StreamState {
+    const state = this.streams.get(stream);
+    if (!state) throw new Error(`stream "${stream.stream.name}" is not in the catalog the snapshot detector was opened with`);
+    return state;
+  }
+}

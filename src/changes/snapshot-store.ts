@@ -1,0 +1,276 @@
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import { UserFacingError } from "../errors.js";
+
+/** Written changes are committed after this many writes, or after COMMIT_EVERY_MS, whichever comes first. */
+const COMMIT_EVERY_WRITES = 2000;
+const COMMIT_EVERY_MS = 250;
+const SCHEMA_VERSION = 1;
+
+// Keys and hashes live in a narrow table so that looking a record up reads one small B-tree;
+// the published rows, read only for changed and removed rows, live in their own table.
+const SCHEMA = `
+  CREATE TABLE snapshot_streams (
+    id INTEGER PRIMARY KEY,
+    namespace TEXT NOT NULL,
+    name TEXT NOT NULL,
+    initialized INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (namespace, name)
+  );
+  CREATE TABLE snapshot_keys (
+    stream_id INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    row_id INTEGER NOT NULL,
+    PRIMARY KEY (stream_id, key)
+  ) WITHOUT ROWID;
+  CREATE TABLE snapshot_rows (id INTEGER PRIMARY KEY, data TEXT NOT NULL);
+  PRAGMA user_version = ${SCHEMA_VERSION};
+`;
+
+const RESET = "DELETE FROM snapshot_keys; DELETE FROM snapshot_rows; DELETE FROM snapshot_streams;";
+
+export interface StoredKey {
+  rowId: number;
+  hash: string;
+}
+
+export interface StoredStream {
+  id: number;
+  /** Whether a sync has completed this stream before (until then `changes_only` only records). */
+  initialized: boolean;
+}
+
+/**
+ * The snapshot file: for each stream and primary key, the content hash and the last published row.
+ * The connection holds SQLite's exclusive lock from open to close, so a second sync on the same
+ * file fails at once; the operating system drops the lock when a process dies, even by kill -9.
+ * Writes are grouped into transactions, so a crash loses at most the last few hundred ms of them
+ * and never leaves a half-written row.
+ */
+export class SnapshotStore {
+  private readonly db: Database.Database;
+  private readonly statements: ReturnType<typeof prepareStatements>;
+  private writesSinceCommit = 0;
+  private readonly commitTimer: NodeJS.Timeout | undefined;
+  private commitFailure: Error | undefined;
+  private closed = false;
+
+  private constructor(
+    db: Database.Database,
+    private readonly dryRun: boolean,
+  ) {
+    this.db = db;
+    this.statements = prepareStatements(db);
+    this.commitTimer = dryRun ? undefined : setInterval(() => this.commitInBackground(), COMMIT_EVERY_MS).unref();
+  }
+
+  /**
+   * Opens (creating it if needed) and locks the store at `path`; `reset` empties it first. A dry
+   * run keeps every write in one transaction that close rolls back, so it leaves the store as it was.
+   */
+  static open(path: string, options: { reset: boolean; dryRun: boolean }): SnapshotStore {
+    createDirectory(dirname(path));
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path, { timeout: 0 });
+      // Exclusive locking before WAL: the lock is held for the whole sync and no shared-memory file is used.
+      db.pragma("locking_mode = EXCLUSIVE");
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = NORMAL");
+      prepareSchema(db, path);
+      const store = new SnapshotStore(db, options.dryRun);
+      if (options.reset) store.empty();
+      return store;
+    } catch (error) {
+      db?.close();
+      throw explainOpenError(error, path);
+    }
+  }
+
+  stream(name: string, namespace: string | null | undefined): StoredStream {
+    const ns = namespace ?? "";
+    const found = this.statements.findStream.get(ns, name);
+    if (found) return { id: found.id, initialized: found.initialized === 1 };
+    const id = this.write(() => Number(this.statements.addStream.run(ns, name).lastInsertRowid));
+    return { id, initialized: false };
+  }
+
+  markInitialized(streamId: number): void {
+    this.write(() => this.statements.initialize.run(streamId));
+  }
+
+  find(streamId: number, key: string): StoredKey | undefined {
+    return this.statements.findKey.get(streamId, key);
+  }
+
+  /** The last published row, as the JSON text it was saved with. */
+  readRow(rowId: number): string {
+    const data = this.statements.readRow.get(rowId);
+    if (data === undefined) throw new Error(`snapshot row ${rowId} is missing although its key refers to it`);
+    return data;
+  }
+
+  /** Records `data` as the key's last published row; returns its row id. */
+  save(streamId: number, key: string, hash: string, data: string): number {
+    return this.write(() => {
+      const existing = this.statements.updateKey.get(hash, streamId, key);
+      if (existing !== undefined) {
+        this.statements.updateRow.run(data, existing);
+        return existing;
+      }
+      const rowId = Number(this.statements.insertRow.run(data).lastInsertRowid);
+      this.statements.insertKey.run(streamId, key, hash, rowId);
+      return rowId;
+    });
+  }
+
+  remove(streamId: number, key: string): void {
+    this.write(() => {
+      const rowId = this.statements.deleteKey.get(streamId, key);
+      if (rowId !== undefined) this.statements.deleteRow.run(rowId);
+    });
+  }
+
+  /** Up to `limit` keys of a stream in key order, after `afterKey`: pages never hold a statement open between calls. */
+  keysAfter(streamId: number, afterKey: string, limit: number): { key: string; rowId: number }[] {
+    return this.statements.keysAfter.all(streamId, afterKey, limit);
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Commits what is written (a dry run rolls it back) and releases the lock; later calls do nothing. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.commitTimer);
+    try {
+      if (this.dryRun) {
+        if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      } else {
+        this.commit();
+        // Folds the write-ahead log back into the file so the state directory holds one compact file.
+        this.db.pragma("wal_checkpoint(TRUNCATE)");
+      }
+    } finally {
+      this.db.close();
+    }
+    if (this.commitFailure) throw this.commitFailure;
+  }
+
+  private empty(): void {
+    this.write(() => this.db.exec(RESET));
+  }
+
+  private write<T>(change: () => T): T {
+    if (this.commitFailure) throw this.commitFailure;
+    if (!this.db.inTransaction) this.statements.begin.run();
+    const result = change();
+    if (++this.writesSinceCommit >= COMMIT_EVERY_WRITES && !this.dryRun) this.commit();
+    return result;
+  }
+
+  private commit(): void {
+    if (this.db.inTransaction) this.statements.commit.run();
+    this.writesSinceCommit = 0;
+  }
+
+  /** A failed timed commit (e.g. a full disk) is reported by the next write or by close. */
+  private commitInBackground(): void {
+    try {
+      this.commit();
+    } catch (error) {
+      this.commitFailure ??= error as Error;
+    }
+  }
+}
+
+function prepareStatements(db: Database.Database) {
+  return {
+    begin: db.prepare("BEGIN"),
+    commit: db.prepare("COMMIT"),
+    findStream: db.prepare<[string, string], { id: number; initialized: number }>(
+      "SELECT id, initialized FROM snapshot_streams WHERE namespace = ? AND name = ?",
+    ),
+    addStream: db.prepare<[string, string]>("INSERT INTO snapshot_streams (namespace, name) VALUES (?, ?)"),
+    initialize: db.prepare<[number]>("UPDATE snapshot_streams SET initialized = 1 WHERE id = ?"),
+    findKey: db.prepare<[number, string], { rowId: number; hash: string }>(
+      "SELECT row_id AS rowId, hash FROM snapshot_keys WHERE stream_id = ? AND key = ?",
+    ),
+    readRow: db.prepare<[number], string>("SELECT data FROM snapshot_rows WHERE id = ?").pluck(),
+    updateKey: db
+      .prepare<[string, number, string], number>("UPDATE snapshot_keys SET hash = ? WHERE stream_id = ? AND key = ? RETURNING row_id")
+      .pluck(),
+    updateRow: db.prepare<[string, number]>("UPDATE snapshot_rows SET data = ? WHERE id = ?"),
+    insertRow: db.prepare<[string]>("INSERT INTO snapshot_rows (data) VALUES (?)"),
+    insertKey: db.prepare<[number, string, string, number]>(
+      "INSERT INTO snapshot_keys (stream_id, key, hash, row_id) VALUES (?, ?, ?, ?)",
+    ),
+    deleteKey: db
+      .prepare<[number, string], number>("DELETE FROM snapshot_keys WHERE stream_id = ? AND key = ? RETURNING row_id")
+      .pluck(),
+    deleteRow: db.prepare<[number]>("DELETE FROM snapshot_rows WHERE id = ?"),
+    keysAfter: db.prepare<[number, string, number], { key: string; rowId: number }>(
+      "SELECT key, row_id AS rowId FROM snapshot_keys WHERE stream_id = ? AND key > ? ORDER BY key LIMIT ?",
+    ),
+  };
+}
+
+function createDirectory(directory: string): void {
+  try {
+    mkdirSync(directory, { recursive: true });
+  } catch (error) {
+    throw new UserFacingError(
+      `change_detection.state_directory "${directory}" cannot be created (${(error as NodeJS.ErrnoException).code ?? String(error)}). ` +
+        "Mount a writable volume there (Airbyte mounts /local for destinations) or set state_directory to a writable directory.",
+      "config_error",
+      String(error),
+    );
+  }
+}
+
+function prepareSchema(db: Database.Database, path: string): void {
+  // Taking the write lock here, before any reading, is what makes a second sync fail fast.
+  db.exec("BEGIN EXCLUSIVE");
+  const version = db.pragma("user_version", { simple: true });
+  if (version === 0) {
+    db.exec(SCHEMA);
+  } else if (version !== SCHEMA_VERSION) {
+    db.exec("ROLLBACK");
+    throw new UserFacingError(
+      `The snapshot store ${path} has format version ${String(version)}, which this connector version does not read (it reads version ${SCHEMA_VERSION}). ` +
+        "Use the connector version that wrote it, or delete the file to start over (the next sync then counts as the first).",
+    );
+  }
+  db.exec("COMMIT");
+}
+
+function explainOpenError(error: unknown, path: string): Error {
+  if (error instanceof UserFacingError) return error;
+  const code = (error as { code?: unknown }).code;
+  const detail = error instanceof Error ? error.message : String(error);
+  if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {
+    return new UserFacingError(
+      `Another sync is using the snapshot store ${path} right now (its lock is held). ` +
+        "Wait for that sync to finish; two syncs sharing one store would publish wrong changes. " +
+        "If two connections share this store, give each its own change_detection.state_directory.",
+      "transient_error",
+      detail,
+    );
+  }
+  if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT") {
+    return new UserFacingError(
+      `${path} is not a readable snapshot store (${detail}). Delete it to start over (the next sync then counts as the first) or set change_detection.state_directory elsewhere.`,
+      "config_error",
+      detail,
+    );
+  }
+  return new UserFacingError(
+    `The snapshot store ${path} cannot be opened: ${detail}. Check that change_detection.state_directory is on a writable local disk.`,
+    "system_error",
+    detail,
+  );
+}

@@ -1,0 +1,147 @@
+import type { Readable } from "node:stream";
+import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
+import { isQueueUrl, queueNameFromUrl, queueTypeMismatch } from "./aws/queues.js";
+import { createChangeDetector, type ChangeDetector } from "./changes/detector.js";
+import { createComposer, type ComposedMessage, type Composer } from "./compose/composer.js";
+import type { ChangeType, Config } from "./config/types.js";
+import { parseMessage, readLines } from "./protocol/input.js";
+import { streamKey, type ConfiguredStream, type RecordMessage } from "./protocol/messages.js";
+import type { MessageWriter } from "./protocol/output.js";
+
+/** The prefix of each previewed record's LOG line; the rest of the line is one JSON object. */
+export const PREVIEW_PREFIX = "PREVIEW ";
+
+export interface PreviewOptions {
+  config: Config;
+  catalog: Map<string, ConfiguredStream>;
+  input: Readable;
+  writer: MessageWriter;
+  /** How many records to preview before stopping. */
+  limit: number;
+  detector?: ChangeDetector;
+}
+
+/** The SQS message a record would become. */
+export interface PreviewedMessage {
+  /** As the queue setting yielded it: bare names are not looked up. */
+  queue: string;
+  message_id: string;
+  group_id?: string;
+  dedup_id?: string;
+  delay_seconds?: number;
+  attributes?: Record<string, { data_type: string; value: string }>;
+  /** Body plus attributes, as SQS counts them toward its size limit. */
+  bytes: number;
+  body: string;
+  /** A problem SQS would have with the message that composing cannot see. */
+  warning?: string;
+}
+
+/** One previewed record, as printed after PREVIEW_PREFIX. */
+export type PreviewEntry = { record: number; line: number; stream: string; change?: ChangeType } & (
+  | ({ outcome: "message" } & PreviewedMessage)
+  | { outcome: "rejected"; message_id?: string; reason: string }
+  | { outcome: "skipped"; reason: string }
+  | { outcome: "error"; reason: string }
+);
+
+export interface PreviewCounts {
+  records: number;
+  messages: number;
+  rejected: number;
+  skipped: number;
+  errors: number;
+}
+
+/**
+ * The preview command: reads Airbyte messages like write and shows, for the first `limit` records,
+ * the SQS message each would become (or why it would be rejected or skipped). Sends nothing and
+ * makes no AWS call; the change detector is closed as after a failed sync, so it records nothing.
+ */
+export async function runPreview(options: PreviewOptions): Promise<PreviewCounts> {
+  const { config, writer, limit } = options;
+  const composer = createComposer(config);
+  const detector = options.detector ?? createChangeDetector(config, options.catalog.values(), { dryRun: true });
+  const counts: PreviewCounts = { records: 0, messages: 0, rejected: 0, skipped: 0, errors: 0 };
+  try {
+    for await (const line of readLines(options.input)) {
+      if (counts.records >= limit) break;
+      const message = parseMessage(line);
+      if (message.type !== "RECORD") continue;
+      counts.records++;
+      const entry = previewRecord(options, composer, detector, message.record, { record: counts.records, line: line.lineNumber });
+      counts[COUNTED_AS[entry.outcome]]++;
+      await writer.log(entry.outcome === "message" ? "INFO" : "WARN", PREVIEW_PREFIX + JSON.stringify(entry));
+    }
+  } finally {
+    detector.close(false);
+  }
+  await writer.log(
+    "INFO",
+    `Preview of ${counts.records} record${counts.records === 1 ? "" : "s"}: ${counts.messages} would be sent, ` +
+      `${counts.rejected} rejected, ${counts.skipped} skipped, ${counts.errors} would stop the sync. Nothing was sent to SQS.`,
+  );
+  return counts;
+}
+
+const COUNTED_AS = { message: "messages", rejected: "rejected", skipped: "skipped", error: "errors" } as const;
+
+function previewRecord(
+  options: PreviewOptions,
+  composer: Composer,
+  detector: ChangeDetector,
+  record: RecordMessage,
+  position: { record: number; line: number },
+): PreviewEntry {
+  const base = { ...position, stream: streamKey(record.stream, record.namespace) };
+  const stream = options.catalog.get(base.stream);
+  if (!stream) {
+    return { ...base, outcome: "error", reason: `Stream "${base.stream}" is not in the configured catalog: write would stop here.` };
+  }
+  const detection = detector.detect(record, stream);
+  if (detection.kind === "reject") return { ...base, outcome: "rejected", reason: detection.reason };
+  if (detection.kind === "unchanged") return { ...base, outcome: "skipped", reason: "unchanged since the last published version" };
+  const { change } = detection;
+  if (!options.config.events.includes(change)) {
+    return { ...base, change, outcome: "skipped", reason: `the events setting does not include "${change}"` };
+  }
+  const composed = composer.compose({
+    data: record.data,
+    change,
+    previous: detection.previous,
+    stream: stream.stream.name,
+    namespace: stream.stream.namespace,
+    emittedAt: record.emitted_at,
+    primaryKey: stream.primary_key,
+  });
+  if (!composed.ok) return { ...base, change, outcome: "rejected", message_id: composed.messageId, reason: composed.reason };
+  return { ...base, change, outcome: "message", ...describeMessage(composed.message, options.config) };
+}
+
+function describeMessage(message: ComposedMessage, config: Config): PreviewedMessage {
+  const queueName = isQueueUrl(message.queue) ? queueNameFromUrl(message.queue) : message.queue;
+  const warning = queueTypeMismatch(queueName, config.queue_type);
+  return {
+    queue: message.queue,
+    message_id: message.messageId,
+    ...(message.groupId === undefined ? {} : { group_id: message.groupId }),
+    ...(message.dedupId === undefined ? {} : { dedup_id: message.dedupId }),
+    ...(message.delaySeconds === undefined ? {} : { delay_seconds: message.delaySeconds }),
+    ...(message.attributes === undefined ? {} : { attributes: describeAttributes(message.attributes) }),
+    bytes: message.bytes,
+    body: message.body,
+    ...(warning === undefined ? {} : { warning }),
+  };
+}
+
+function describeAttributes(attributes: Record<string, MessageAttributeValue>): Record<string, { data_type: string; value: string }> {
+  return Object.fromEntries(
+    Object.entries(attributes).map(([name, attribute]) => [
+      name,
+      {
+        data_type: attribute.DataType ?? "String",
+        value: attribute.StringValue ?? Buffer.from(attribute.BinaryValue ?? new Uint8Array()).toString("base64"),
+      },
+    ]),
+  );
+}

@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { createChangeDetector, type ChangeDetector, type Detection } from "../src/changes/detector.js";
+import { validateConfig } from "../src/config/load.js";
+import type { ConfiguredStream } from "../src/protocol/messages.js";
+
+const stateDirectory = mkdtempSync(join(tmpdir(), "destination-sqs-snapshot-unit-"));
+after(() => rmSync(stateDirectory, { recursive: true, force: true }));
+
+let queueCounter = 0;
+
+const stream: ConfiguredStream = {
+  stream: { name: "customers", json_schema: { type: "object" } },
+  sync_mode: "full_refresh",
+  destination_sync_mode: "append",
+  primary_key: [["id"]],
+};
+
+/** A fresh store (its own queue name, so its own file); `open` starts one sync on it. */
+function newStore(settings: Record<string, unknown> = {}) {
+  const config = validateConfig(
+    {
+      region: "us-east-1",
+      credentials: { auth_type: "default_chain" },
+      queue: { source: "static", value: `unit-${++queueCounter}` },
+      change_detection: { mode: "snapshot", state_directory: stateDirectory },
+      ...settings,
+    },
+    "the test config",
+  );
+  return { open: (options: { dryRun?: boolean } = {}) => createChangeDetector(config, [stream], options) };
+}
+
+function detect(detector: ChangeDetector, data: Record<string, unknown>): Detection {
+  return detector.detect({ stream: "customers", data, emitted_at: 1 }, stream);
+}
+
+/** One sync where SQS acknowledges every published row; returns each row's change (or "unchanged") and the removed ids. */
+function syncAll(detector: ChangeDetector, rows: Record<string, unknown>[]): { changes: string[]; removed: unknown[] } {
+  const changes = rows.map((row) => {
+    const detection = detect(detector, row);
+    if (detection.kind === "change") detection.onPublished?.();
+    return detection.kind === "change" ? detection.change : detection.kind;
+  });
+  const removed: unknown[] = [];
+  for (const row of detector.completed(stream)) {
+    row.onPublished?.();
+    removed.push(row.data.id);
+  }
+  detector.close(true);
+  return { changes, removed };
+}
+
+test("a row seen but not acknowledged is neither removed nor advanced", () => {
+  const store = newStore();
+  syncAll(store.open(), [{ id: 1, v: 1 }, { id: 2, v: 1 }]);
+
+  const unacknowledged = store.open();
+  const detection = detect(unacknowledged, { id: 1, v: 2 });
+  assert.equal(detection.kind === "change" && detection.change, "changed");
+  assert.deepEqual([...unacknowledged.completed(stream)].map((row) => row.data), [{ id: 2, v: 1 }]);
+  unacknowledged.close(true);
+
+  const next = store.open();
+  const again = detect(next, { id: 1, v: 2 });
+  assert.deepEqual(again.kind === "change" && [again.change, again.previous], ["changed", { id: 1, v: 1 }]);
+  next.close(true);
+});
+
+test("a dry run (preview) diffs against the store but leaves it as it was", () => {
+  const store = newStore();
+  syncAll(store.open(), [{ id: 1, v: 1 }]);
+  const preview = store.open({ dryRun: true });
+  assert.deepEqual(syncAll(preview, [{ id: 1, v: 2 }, { id: 3, v: 1 }]), { changes: ["changed", "added"], removed: [] });
+  assert.deepEqual(syncAll(store.open(), [{ id: 1, v: 2 }, { id: 3, v: 1 }]), { changes: ["changed", "added"], removed: [] });
+});
+
+test("rows of change types left out of events are recorded at once, so later removals are still found", () => {
+  const store = newStore({ events: ["removed"] });
+  assert.deepEqual(syncAll(store.open(), [{ id: 1 }, { id: 2 }]), { changes: ["added", "added"], removed: [] });
+  assert.deepEqual(syncAll(store.open(), [{ id: 1 }]), { changes: ["unchanged"], removed: [2] });
+});
+
+test("a row whose primary key is missing or null is rejected, naming the column", () => {
+  const detector = newStore().open();
+  const missing = detect(detector, { name: "no id" });
+  assert.equal(missing.kind, "reject");
+  assert.match(missing.kind === "reject" ? missing.reason : "", /primary key column "id" is missing/);
+  const nulled = detect(detector, { id: null });
+  assert.match(nulled.kind === "reject" ? nulled.reason : "", /primary key column "id" is null/);
+  detector.close(false);
+});
+
+test("removals are found page by page across more rows than one page holds", () => {
+  const store = newStore();
+  const rows = Array.from({ length: 1203 }, (_, id) => ({ id }));
+  syncAll(store.open(), rows);
+  const kept = rows.filter(({ id }) => id % 3 === 0);
+  const { removed } = syncAll(store.open(), kept);
+  assert.equal(removed.length, rows.length - kept.length);
+  assert.deepEqual(syncAll(store.open(), kept).removed, []);
+});
