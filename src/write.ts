@@ -2,12 +2,12 @@ import type { Readable } from "node:stream";
 import { isQueueUrl, QueueNotFoundError } from "./aws/queues.js";
 import { createChangeDetector, type ChangeDetector } from "./changes/detector.js";
 import { CheckpointTracker, type Checkpoint } from "./checkpoint.js";
-import { createComposer, type Composer } from "./compose/composer.js";
+import { createComposer, type ComposedMessage, type Composer, type RowInput } from "./compose/composer.js";
 import type { ChangeType, Config } from "./config/types.js";
 import { Delivery } from "./delivery/delivery.js";
 import type { BatchSender, DeliveryStats, OutgoingMessage } from "./delivery/types.js";
 import { UserFacingError } from "./errors.js";
-import { parseMessage, readLines } from "./protocol/input.js";
+import { lineHandlingError, parseMessage, readLineBatches } from "./protocol/input.js";
 import { streamKey, type ConfiguredStream, type RecordMessage, type TraceMessage } from "./protocol/messages.js";
 import type { MessageWriter } from "./protocol/output.js";
 import { RejectionPolicy } from "./rejections.js";
@@ -58,6 +58,23 @@ interface RowMessage extends OutgoingMessage {
   row: RowRef;
 }
 
+function rowInput(row: RowRef, emittedAt: number, previous?: Record<string, unknown>): RowInput {
+  return {
+    data: row.data,
+    change: row.change,
+    previous,
+    stream: row.stream.stream.name,
+    namespace: row.stream.stream.namespace,
+    emittedAt,
+    primaryKey: row.stream.primary_key,
+  };
+}
+
+/** SQS's own messages often end in a period; the sentence around them adds one. */
+function withoutFinalPeriod(text: string): string {
+  return text.replace(/\.+$/, "");
+}
+
 const NO_OBSERVER: WriteObserver = {
   recordRead: () => undefined,
   skipped: () => undefined,
@@ -85,11 +102,13 @@ class WriteRun {
   private readonly events: ReadonlySet<ChangeType>;
   /** Streams whose end the source announced, complete or not. */
   private readonly endedStreams = new Set<ConfiguredStream>();
+  /** Whether the source reports stream statuses; if it does, only a COMPLETE status ends a stream complete. */
+  private sawStreamStatus = false;
   private failure: Error | undefined;
 
   constructor(private readonly options: WriteOptions) {
     this.config = options.config;
-    this.detector = options.detector ?? createChangeDetector(this.config);
+    this.detector = options.detector ?? createChangeDetector(this.config, options.catalog.values());
     this.composer = createComposer(this.config);
     this.observer = options.observer ?? NO_OBSERVER;
     this.events = new Set(this.config.events);
@@ -126,16 +145,27 @@ class WriteRun {
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
-      for await (const line of readLines(this.options.input)) {
-        this.throwIfFailed();
-        const message = parseMessage(line);
-        if (message.type === "RECORD") await this.handleRecord(message.record, line.lineNumber);
-        else if (message.type === "STATE") this.tracker.stateReceived(message.state);
-        else if (message.type === "TRACE") await this.handleTrace(message.trace);
+      for await (const lines of readLineBatches(this.options.input)) {
+        for (const line of lines) {
+          this.throwIfFailed();
+          const message = parseMessage(line);
+          if (message.type === "RECORD") {
+            // Awaited only when delivery asks the reader to wait (or a queue name is being looked up).
+            try {
+              const waiting = this.handleRecord(message.record, line.lineNumber);
+              if (waiting !== undefined) await waiting;
+            } catch (error) {
+              throw lineHandlingError(error, line.lineNumber);
+            }
+          } else if (message.type === "STATE") this.tracker.stateReceived(message.state);
+          else if (message.type === "TRACE") await this.handleTrace(message.trace);
+        }
       }
       this.throwIfFailed();
-      for (const stream of this.options.catalog.values()) {
-        if (!this.endedStreams.has(stream)) await this.streamCompleted(stream);
+      // A source that reports statuses and sent no COMPLETE for a stream may have failed part-way:
+      // finding its unseen rows removed would publish false removals.
+      if (!this.sawStreamStatus) {
+        for (const stream of this.options.catalog.values()) await this.streamCompleted(stream);
       }
       await this.delivery.flush();
       this.throwIfFailed();
@@ -152,7 +182,7 @@ class WriteRun {
     }
   }
 
-  private async handleRecord(record: RecordMessage, lineNumber: number): Promise<void> {
+  private handleRecord(record: RecordMessage, lineNumber: number): Promise<void> | undefined {
     const key = streamKey(record.stream, record.namespace);
     const stream = this.options.catalog.get(key);
     if (!stream) {
@@ -164,25 +194,30 @@ class WriteRun {
     const ticket = this.tracker.recordReceived();
     const detection = this.detector.detect(record, stream);
     if (detection.kind === "reject") {
-      return this.reject(`line ${lineNumber}`, { stream, change: "added", data: record.data }, detection.reason, ticket, undefined);
+      const row: RowRef = { stream, change: "added", data: record.data };
+      const messageId = this.composer.messageIdOf(rowInput(row, record.emitted_at));
+      const reason = `Row with message id ${JSON.stringify(messageId)} (input line ${lineNumber}) was rejected: ${detection.reason}`;
+      this.reject(messageId, row, reason, ticket, undefined);
+      return undefined;
     }
     if (detection.kind === "unchanged") {
       this.observer.skipped(record.stream, undefined, "unchanged");
       this.tracker.settle(ticket);
-      return;
+      return undefined;
     }
     if (!this.events.has(detection.change)) {
       this.observer.skipped(record.stream, detection.change, "event_filter");
       this.tracker.settle(ticket);
-      return;
+      return undefined;
     }
     const row: RowRef = { stream, change: detection.change, data: record.data, onPublished: detection.onPublished };
-    await this.publish(row, ticket, record.emitted_at, detection.previous);
+    return this.publish(row, ticket, record.emitted_at, detection.previous);
   }
 
   private async handleTrace(trace: TraceMessage): Promise<void> {
     const status = trace.stream_status;
     if (trace.type !== "STREAM_STATUS" || !status) return;
+    this.sawStreamStatus = true;
     if (status.status !== "COMPLETE" && status.status !== "INCOMPLETE") return;
     const stream = this.options.catalog.get(streamKey(status.stream_descriptor.name, status.stream_descriptor.namespace));
     if (!stream || this.endedStreams.has(stream)) return;
@@ -204,28 +239,31 @@ class WriteRun {
     }
   }
 
-  private async publish(row: RowRef, ticket: number, emittedAt: number, previous?: Record<string, unknown>): Promise<void> {
-    const { stream } = row;
-    const composed = this.composer.compose({
-      data: row.data,
-      change: row.change,
-      previous,
-      stream: stream.stream.name,
-      namespace: stream.stream.namespace,
-      emittedAt,
-      primaryKey: stream.primary_key,
-    });
-    if (!composed.ok) return this.reject(composed.messageId, row, composed.reason, ticket, row.change);
-    const { queue, ...fields } = composed.message;
-    let queueUrl: string;
-    try {
-      queueUrl = await this.queueUrl(queue);
-    } catch (error) {
-      if (!(error instanceof QueueNotFoundError)) throw error;
-      return this.reject(fields.messageId, row, error.message, ticket, row.change);
+  /** Returns a promise only when the caller has to wait: for room in delivery, or for a queue lookup. */
+  private publish(row: RowRef, ticket: number, emittedAt: number, previous?: Record<string, unknown>): Promise<void> | undefined {
+    const composed = this.composer.compose(rowInput(row, emittedAt, previous));
+    if (!composed.ok) {
+      this.reject(composed.messageId, row, composed.reason, ticket, row.change);
+      return undefined;
     }
-    const message: RowMessage = { ...fields, queueUrl, ticket, row };
-    await this.delivery.submit(message);
+    const { message } = composed;
+    const queueUrl = this.queueUrl(message.queue);
+    if (typeof queueUrl === "string") return this.submit(message, queueUrl, ticket, row);
+    return queueUrl.then(
+      (url) => this.submit(message, url, ticket, row),
+      (error: unknown) => {
+        if (!(error instanceof QueueNotFoundError)) throw error;
+        this.reject(message.messageId, row, error.message, ticket, row.change);
+      },
+    );
+  }
+
+  /** Hands the message to delivery; a promise only when delivery is full and the reader must wait. */
+  private submit(composed: ComposedMessage, queueUrl: string, ticket: number, row: RowRef): Promise<void> | undefined {
+    const { messageId, body, bytes, groupId, dedupId, delaySeconds, attributes } = composed;
+    const message: RowMessage = { queueUrl, messageId, body, bytes, groupId, dedupId, delaySeconds, attributes, ticket, row };
+    const room = this.delivery.submit(message);
+    return this.delivery.mustWait ? room : undefined;
   }
 
   private queueUrl(queue: string): string | Promise<string> {
@@ -258,7 +296,7 @@ class WriteRun {
       return;
     }
     try {
-      this.reject(message.messageId, row, `SQS refused the message for queue ${message.queueUrl}: ${reason}.`, message.ticket, row.change);
+      this.reject(message.messageId, row, `SQS refused the message for queue ${message.queueUrl}: ${withoutFinalPeriod(reason)}.`, message.ticket, row.change);
     } catch (error) {
       this.fail(error as Error);
     }

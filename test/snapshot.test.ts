@@ -152,6 +152,19 @@ describe("snapshot change detection (fauxqs)", () => {
     );
   });
 
+  test("a source that reports stream statuses but ends without COMPLETE removes nothing", async () => {
+    const store = await connection();
+    await store.sync(inputOf([customer(1, "Ada"), customer(2, "Brian")]));
+    assert.equal((await store.published(2)).length, 2);
+
+    const started = JSON.stringify({
+      type: "TRACE",
+      trace: { type: "STREAM_STATUS", emitted_at: 1, stream_status: { stream_descriptor: { name: STREAM }, status: "STARTED" } },
+    });
+    await store.sync([started, recordLine(STREAM, customer(1, "Ada")), stateLine({ done: true })].join("\n") + "\n");
+    assert.deepEqual(await store.published(), []);
+  });
+
   test("compare_columns: changes in other columns are not published", async () => {
     const store = await connection({ compare_columns: ["name"] });
     await store.sync(inputOf([customer(1, "Ada", { seen_at: 1 }), customer(2, "Brian", { seen_at: 1 })]));
