@@ -22,11 +22,15 @@ RUN npm ci --no-audit --no-fund --loglevel=error
 COPY tsconfig.json spec.json ./
 COPY src ./src
 # Type declarations and source maps are of no use at run time (the sources are not shipped),
-# so they are dropped with the dev dependencies (and the scope folders those leave empty).
+# so they are dropped with the dev dependencies (and the scope folders those leave empty). Of
+# better-sqlite3 only the compiled addon is needed: its C sources and build intermediates are 26 MB.
 RUN npm run build \
  && npm prune --omit=dev --no-audit --no-fund --loglevel=error \
  && find dist node_modules \( -name '*.map' -o -name '*.d.ts' -o -name '*.d.mts' -o -name '*.d.cts' \) -type f -delete \
- && find node_modules -mindepth 1 -type d -empty -delete
+ && find node_modules -mindepth 1 -type d -empty -delete \
+ && rm -rf node_modules/better-sqlite3/deps node_modules/better-sqlite3/src \
+ && find node_modules/better-sqlite3/build -mindepth 1 -maxdepth 1 -not -name Release -exec rm -rf {} + \
+ && find node_modules/better-sqlite3/build/Release -mindepth 1 -not -name better_sqlite3.node -exec rm -rf {} +
 
 FROM ${NODE_IMAGE}
 # Airbyte reads the connector's version from this label; docker-test.sh passes package.json's.

@@ -59,7 +59,7 @@ docker version --format 'engine {{.Server.Version}}'
 
 step "Build $image"
 version=$(node -p 'require("./package.json").version')
-timeout "$build_timeout_seconds" docker build --network host --build-arg VERSION="$version" -t "$image" .
+timeout "$build_timeout_seconds" docker build --network host --force-rm --build-arg VERSION="$version" -t "$image" .
 
 step "Start the SQS emulator"
 node --import tsx scripts/docker/sqs-emulator.ts users interrupted >"$work/emulator.json" 2>"$work/emulator.log" &

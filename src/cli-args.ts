@@ -2,6 +2,7 @@ export type Command =
   | { name: "spec" }
   | { name: "check"; config: string }
   | { name: "write"; config: string; catalog: string }
+  | { name: "preview"; config: string; catalog: string; limit: number }
   | { name: "help" };
 
 export const USAGE = `Usage: destination-sqs <command> [options]
@@ -10,6 +11,9 @@ Commands:
   spec                                     print the connector specification (Airbyte SPEC message)
   check --config CONFIG                    test the credentials and the queue; prints CONNECTION_STATUS
   write --config CONFIG --catalog CATALOG  publish the Airbyte messages read on stdin to SQS
+  preview --config CONFIG --catalog CATALOG [--limit N]
+                                           show the SQS messages the first N records read on stdin
+                                           would become (default 10), without sending anything
   --help                                   show this help
 
 CONFIG is a JSON file matching spec.json; CATALOG is a ConfiguredAirbyteCatalog JSON file.`;
@@ -26,9 +30,11 @@ export function parseArgs(argv: string[]): Command {
     const flag = rest[i]!;
     if (flag === "--help" || flag === "-h") return { name: "help" };
     const [key, inlineValue] = flag.startsWith("--") ? flag.slice(2).split(/=(.*)/s, 2) : [undefined, undefined];
-    if (key !== "config" && key !== "catalog") throw new UsageError(`Unknown option "${flag}".`);
+    if (key !== "config" && key !== "catalog" && key !== "limit") throw new UsageError(`Unknown option "${flag}".`);
     const value = inlineValue ?? rest[++i];
-    if (value === undefined || value === "") throw new UsageError(`Option --${key} needs a file path.`);
+    if (value === undefined || value === "") {
+      throw new UsageError(`Option --${key} needs ${key === "limit" ? "a number" : "a file path"}.`);
+    }
     flags.set(key, value);
   }
   const required = (key: string): string => {
@@ -36,6 +42,7 @@ export function parseArgs(argv: string[]): Command {
     if (value === undefined) throw new UsageError(`The ${command} command needs --${key} FILE.`);
     return value;
   };
+  if (flags.has("limit") && command !== "preview") throw new UsageError(`Option --limit only applies to the preview command.`);
   switch (command) {
     case "spec":
       return { name: "spec" };
@@ -43,7 +50,17 @@ export function parseArgs(argv: string[]): Command {
       return { name: "check", config: required("config") };
     case "write":
       return { name: "write", config: required("config"), catalog: required("catalog") };
+    case "preview":
+      return { name: "preview", config: required("config"), catalog: required("catalog"), limit: previewLimit(flags.get("limit")) };
     default:
       throw new UsageError(`Unknown command "${command}".`);
   }
+}
+
+const DEFAULT_PREVIEW_LIMIT = 10;
+
+function previewLimit(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_PREVIEW_LIMIT;
+  if (!/^[1-9][0-9]*$/.test(text)) throw new UsageError(`Option --limit needs a whole number of records, 1 or more; got "${text}".`);
+  return Number(text);
 }

@@ -1,13 +1,20 @@
 #!/usr/bin/env node
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import { createAwsClients } from "./aws/clients.js";
+import { awsCallFailure } from "./aws/explain.js";
 import { QueueResolver } from "./aws/queues.js";
 import { runCheck } from "./check.js";
 import { parseArgs, USAGE, UsageError, type Command } from "./cli-args.js";
 import { loadConfig } from "./config/load.js";
+import type { Config } from "./config/types.js";
 import { secretValues } from "./config/secrets.js";
+import { HttpBatchSender } from "./delivery/http-sender.js";
 import { SdkBatchSender } from "./delivery/sdk-sender.js";
+import type { BatchSender } from "./delivery/types.js";
 import { UserFacingError } from "./errors.js";
 import { loadCatalog } from "./protocol/catalog.js";
+import { SyncObservation, type ObservationOptions } from "./observe/sync-observation.js";
+import { runPreview } from "./preview.js";
 import { MessageWriter } from "./protocol/output.js";
 import { specMessage } from "./spec.js";
 import { runWrite } from "./write.js";
@@ -41,25 +48,62 @@ async function check(configPath: string): Promise<number> {
   return 0;
 }
 
+/**
+ * The lean HTTP sender by default; the SDK's when API calls are logged (its middleware sees each
+ * call) or when DESTINATION_SQS_SENDER=sdk asks for it.
+ */
+function batchSender(config: Config, sqs: SQSClient): BatchSender {
+  if (config.log_api_calls || process.env.DESTINATION_SQS_SENDER === "sdk") return new SdkBatchSender(sqs);
+  return new HttpBatchSender(sqs, {
+    region: config.region,
+    endpoint: config.endpoint,
+    maxSockets: Math.max(50, config.max_in_flight),
+  });
+}
+
+/** Test hooks, deliberately undocumented: a shorter progress interval, a local PagerDuty endpoint. */
+function observationOptions(): ObservationOptions {
+  const interval = Number(process.env.DESTINATION_SQS_PROGRESS_INTERVAL_MS);
+  return {
+    ...(interval > 0 ? { progressIntervalMs: interval } : {}),
+    ...(process.env.DESTINATION_SQS_PAGERDUTY_URL ? { pagerDutyUrl: process.env.DESTINATION_SQS_PAGERDUTY_URL } : {}),
+  };
+}
+
 async function write(configPath: string, catalogPath: string): Promise<number> {
   const config = loadConfig(configPath);
   writer.redact(secretValues(config));
   await warnAboutOldNode();
   const catalog = loadCatalog(catalogPath);
-  const { sqs } = createAwsClients(config);
+  const observation = new SyncObservation(config, writer, observationOptions());
+  const { sqs } = createAwsClients(config, { onCall: observation.onCall });
   const resolver = new QueueResolver(sqs, config);
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
   process.once("SIGTERM", onSignal).once("SIGINT", onSignal);
-  await runWrite({
-    config,
-    catalog,
-    input: process.stdin,
-    writer,
-    sender: new SdkBatchSender(sqs),
-    resolveQueue: (name) => resolver.resolve(name),
-    signal: stop.signal,
-  });
+  await observation.run(() =>
+    runWrite({
+      config,
+      catalog,
+      input: process.stdin,
+      writer,
+      sender: observation.wrapSender(batchSender(config, sqs)),
+      resolveQueue: (name) =>
+        resolver.resolve(name).catch((error: unknown) => {
+          throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
+        }),
+      signal: stop.signal,
+      observer: observation.rows,
+    }),
+  );
+  return 0;
+}
+
+async function preview(command: Extract<Command, { name: "preview" }>): Promise<number> {
+  const config = loadConfig(command.config);
+  writer.redact(secretValues(config));
+  const catalog = loadCatalog(command.catalog);
+  await runPreview({ config, catalog, input: process.stdin, writer, limit: command.limit });
   return 0;
 }
 
@@ -75,6 +119,8 @@ async function execute(command: Command): Promise<number> {
       return check(command.config);
     case "write":
       return write(command.config, command.catalog);
+    case "preview":
+      return preview(command);
   }
 }
 

@@ -1,4 +1,6 @@
 import type { Config } from "../config/types.js";
+import { UserFacingError } from "../errors.js";
+import type { FailureType } from "../protocol/messages.js";
 import { AssumeRoleError } from "./credentials.js";
 import { awsErrorCode } from "./error-code.js";
 
@@ -50,6 +52,28 @@ export function explainAwsError(error: unknown, context: FailedCallContext): str
     return `Could not assume role ${error.roleArn}: ${describe(error.cause, "sts", { ...context, permission: "sts:AssumeRole" })}.`;
   }
   return capitalize(describe(error, "sqs", context)) + ".";
+}
+
+const SERVICE_TROUBLE = new Set(["ThrottlingException", "Throttling", "RequestThrottled", "InternalError", "InternalFailure", "ServiceUnavailable"]);
+
+/**
+ * A failed SQS or STS call as the error that stops a sync: explained as above, with the failure
+ * type Airbyte should report (config_error for what the user must fix, transient_error for what
+ * a later sync may not meet). An error that is already user-facing is returned as it is.
+ */
+export function awsCallFailure(error: unknown, context: FailedCallContext): UserFacingError {
+  if (error instanceof UserFacingError) return error;
+  const cause = error instanceof AssumeRoleError ? error.cause : error;
+  const code = awsErrorCode(cause);
+  const userMustFix =
+    REJECTED_CREDENTIALS.has(code) || EXPIRED_CREDENTIALS.has(code) || ACCESS_DENIED.has(code) || code === "CredentialsProviderError";
+  const failureType: FailureType = userMustFix
+    ? "config_error"
+    : UNREACHABLE.has(code) || SERVICE_TROUBLE.has(code)
+      ? "transient_error"
+      : "system_error";
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new UserFacingError(explainAwsError(error, context), failureType, `${code}: ${message}`);
 }
 
 function describe(error: unknown, service: "sqs" | "sts", context: FailedCallContext): string {

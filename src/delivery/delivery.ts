@@ -155,6 +155,11 @@ export class Delivery {
     this.stop(aborted);
   }
 
+  /** Whether the promise submit() returned must be awaited: there is no room, or delivery has stopped. */
+  get mustWait(): boolean {
+    return this.closed !== undefined || !this.hasRoom();
+  }
+
   get stats(): DeliveryStats {
     return { ...this.counts, inFlight: this.requests.size, unsettled: this.unsettled };
   }

@@ -149,6 +149,12 @@ const ADVICE: Record<string, FatalAdvice> = {
     "could not sign",
   ),
   InvalidSecurity: userMustFix("the queue requires HTTPS: use an https endpoint"),
+  // Thrown by the credentials provider when STS refuses role_arn; an unreachable STS carries a retriable cause code.
+  AssumeRoleError: userMustFix(
+    "role_arn could not be assumed: the role's trust policy must allow the configured credentials (with external_id if it " +
+      "has an sts:ExternalId condition) and they need sts:AssumeRole on it; check role_arn and external_id",
+    "never received",
+  ),
   KmsAccessDenied: KMS_DENIED,
   "KMS.AccessDeniedException": KMS_DENIED,
   KmsDisabled: userMustFix("the queue's KMS key is disabled: enable it or change the queue's encryption"),

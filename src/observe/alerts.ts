@@ -1,0 +1,197 @@
+import type { Alerts, ValueSource } from "../config/types.js";
+import type { LogLevel } from "../protocol/messages.js";
+import type { SyncSummary } from "./summary.js";
+
+export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
+/** An alert endpoint that has not answered by then is given up on: alerts never hold up a sync. */
+export const ALERT_TIMEOUT_MS = 5000;
+const CONNECTOR = "destination-sqs";
+
+/** What an alert is about: one per sync at most, a failure taking precedence over rejected rows. */
+export interface AlertEvent {
+  event: "sync_failed" | "rejected_rows";
+  severity: "error" | "warning";
+  /** One sentence saying what happened. */
+  summary: string;
+  /** Where the sync was publishing: the queue setting, as configured. */
+  queue: string;
+  sync: SyncSummary;
+}
+
+/** Says which alert, if any, the sync's outcome calls for under the `alerts` settings. */
+export function alertEventFor(alerts: Alerts, sync: SyncSummary, queue: ValueSource): AlertEvent | undefined {
+  const where = describeQueue(queue);
+  if (sync.failure !== undefined && (alerts.on_failure ?? true)) {
+    return {
+      event: "sync_failed",
+      severity: "error",
+      summary: `The ${CONNECTOR} sync to ${where} failed: ${sync.failure.message}`,
+      queue: where,
+      sync,
+    };
+  }
+  const threshold = alerts.rejected_rows_threshold ?? 1;
+  const rejected = sync.totals.rejected;
+  if (rejected < threshold) return undefined;
+  const first = sync.streams.flatMap((stream) => stream.rejections)[0];
+  return {
+    event: "rejected_rows",
+    severity: "warning",
+    summary:
+      `The ${CONNECTOR} sync to ${where} rejected ${rejected} row${rejected === 1 ? "" : "s"} ` +
+      `(alerts.rejected_rows_threshold is ${threshold})` +
+      (first === undefined ? "." : `; the first: ${first.reason}`),
+    queue: where,
+    sync,
+  };
+}
+
+function describeQueue(queue: ValueSource): string {
+  switch (queue.source) {
+    case "static":
+      return `queue ${queue.value}`;
+    case "column":
+      return `the queues named by column "${queue.column}"`;
+    case "template":
+      return `the queues of template "${queue.template}"`;
+  }
+}
+
+/** One POST to make: which service, where, and the JSON body. */
+export interface AlertDelivery {
+  service: "Slack" | "PagerDuty" | "webhook";
+  /** The config field to check when the delivery fails. */
+  setting: string;
+  url: string;
+  body: unknown;
+}
+
+/** The requests that deliver `event` to every service `alerts` configures. */
+export function alertDeliveries(alerts: Alerts, event: AlertEvent, pagerDutyUrl = PAGERDUTY_EVENTS_URL): AlertDelivery[] {
+  const deliveries: AlertDelivery[] = [];
+  if (alerts.slack_webhook_url) {
+    deliveries.push({ service: "Slack", setting: "alerts.slack_webhook_url", url: alerts.slack_webhook_url, body: slackMessage(event) });
+  }
+  if (alerts.pagerduty_routing_key) {
+    deliveries.push({
+      service: "PagerDuty",
+      setting: "alerts.pagerduty_routing_key",
+      url: pagerDutyUrl,
+      body: pagerDutyEvent(event, alerts.pagerduty_routing_key),
+    });
+  }
+  if (alerts.webhook_url) {
+    deliveries.push({ service: "webhook", setting: "alerts.webhook_url", url: alerts.webhook_url, body: webhookEvent(event) });
+  }
+  return deliveries;
+}
+
+function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Slack's mrkdwn treats these three as control characters. */
+function slackEscape(text: string): string {
+  return text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+}
+
+function slackMessage(event: AlertEvent): unknown {
+  const { totals } = event.sync;
+  const title = event.event === "sync_failed" ? "destination-sqs: sync failed" : "destination-sqs: rows rejected";
+  const field = (label: string, value: number | string) => ({ type: "mrkdwn", text: `*${label}*\n${value}` });
+  return {
+    text: slackEscape(truncate(event.summary, 3000)),
+    blocks: [
+      { type: "header", text: { type: "plain_text", text: title } },
+      { type: "section", text: { type: "mrkdwn", text: slackEscape(truncate(event.summary, 3000)) } },
+      {
+        type: "section",
+        fields: [
+          field("Records read", totals.records_read),
+          field("Published", totals.published),
+          field("Rejected", totals.rejected),
+          field("Duration", `${event.sync.duration_seconds} s`),
+        ],
+      },
+    ],
+  };
+}
+
+/** A PagerDuty Events API v2 trigger; a repeat of the same problem on the same queue joins the open incident. */
+function pagerDutyEvent(event: AlertEvent, routingKey: string): unknown {
+  return {
+    routing_key: routingKey,
+    event_action: "trigger",
+    dedup_key: truncate(`${CONNECTOR}/${event.event}/${event.queue}`, 255),
+    payload: {
+      summary: truncate(event.summary, 1024),
+      source: event.queue,
+      severity: event.severity,
+      component: CONNECTOR,
+      class: event.event,
+      custom_details: event.sync,
+    },
+  };
+}
+
+function webhookEvent(event: AlertEvent): unknown {
+  return {
+    event: event.event,
+    connector: CONNECTOR,
+    severity: event.severity,
+    summary: event.summary,
+    queue: event.queue,
+    ...(event.sync.failure === undefined ? {} : { failure: event.sync.failure }),
+    sync: event.sync,
+  };
+}
+
+export interface SendAlertOptions {
+  timeoutMs?: number;
+  log(level: LogLevel, text: string): Promise<void>;
+}
+
+/**
+ * POSTs every delivery at once and logs how each went. Never throws: an alert endpoint that is
+ * down or slow costs at most `timeoutMs` and a WARN line, never the sync.
+ */
+export async function sendAlerts(event: AlertEvent, deliveries: AlertDelivery[], options: SendAlertOptions): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? ALERT_TIMEOUT_MS;
+  await Promise.all(
+    deliveries.map(async (delivery) => {
+      const problem = await post(delivery, timeoutMs);
+      if (problem === undefined) {
+        await options.log("INFO", `Sent the ${event.event} alert to ${delivery.service}.`);
+      } else {
+        await options.log(
+          "WARN",
+          `Could not send the ${event.event} alert to ${delivery.service} (${problem}); the sync's outcome is not affected. Check ${delivery.setting} and that this host can reach it.`,
+        );
+      }
+    }),
+  );
+}
+
+/** Sends one alert; the problem in a few words, or undefined when the endpoint accepted it. */
+async function post(delivery: AlertDelivery, timeoutMs: number): Promise<string | undefined> {
+  try {
+    const response = await fetch(delivery.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(delivery.body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await response.body?.cancel();
+    return response.ok ? undefined : `the endpoint answered HTTP ${response.status}`;
+  } catch (error) {
+    return describeFetchError(error, timeoutMs);
+  }
+}
+
+function describeFetchError(error: unknown, timeoutMs: number): string {
+  const { name, message, cause } = error as { name?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
+  if (name === "TimeoutError") return `no answer within ${timeoutMs / 1000} s`;
+  if (typeof cause?.code === "string") return `could not connect: ${cause.code}`;
+  if (typeof cause?.message === "string") return cause.message;
+  return typeof message === "string" ? message : String(error);
+}

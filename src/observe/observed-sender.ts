@@ -1,0 +1,79 @@
+import type { BatchEntry, BatchResult, BatchSender, OutgoingMessage } from "../delivery/types.js";
+
+/** One SendMessageBatch call as the delivery layer made it: which rows, which attempt, what came back. */
+export interface BatchCall {
+  queueUrl: string;
+  entries: BatchEntry[];
+  /** 1 for a first send; n when some entry of the batch is being sent for the n-th time. */
+  attempt: number;
+  /** Body plus attribute bytes of the entries. */
+  bytes: number;
+  latencyMs: number;
+  /** SQS's answer; absent when the call threw. */
+  result?: BatchResult;
+  error?: unknown;
+}
+
+/** What has been sent so far, retries included. Counted here so a failed sync can report it too. */
+export interface SendCounts {
+  requestsSent: number;
+  messagesSent: number;
+  /** Entries sent again after a failed attempt. */
+  entriesRetried: number;
+  bytesSent: number;
+  requestsInFlight: number;
+  messagesInFlight: number;
+}
+
+export function noSends(): SendCounts {
+  return { requestsSent: 0, messagesSent: 0, entriesRetried: 0, bytesSent: 0, requestsInFlight: 0, messagesInFlight: 0 };
+}
+
+/**
+ * A BatchSender that counts what goes through it and reports each call to `onCall` (the API call
+ * log). A message's attempt number is how many times its object has been handed to sendBatch:
+ * delivery retries the same OutgoingMessage objects.
+ */
+export class ObservedSender implements BatchSender {
+  private readonly counts = noSends();
+  private readonly attempts = new WeakMap<OutgoingMessage, number>();
+
+  constructor(
+    private readonly inner: BatchSender,
+    private readonly onCall?: (call: BatchCall) => void,
+  ) {}
+
+  get stats(): SendCounts {
+    return { ...this.counts };
+  }
+
+  async sendBatch(queueUrl: string, entries: BatchEntry[], signal: AbortSignal): Promise<BatchResult> {
+    let attempt = 0;
+    let bytes = 0;
+    for (const { message } of entries) {
+      const sent = (this.attempts.get(message) ?? 0) + 1;
+      this.attempts.set(message, sent);
+      if (sent > 1) this.counts.entriesRetried++;
+      attempt = Math.max(attempt, sent);
+      bytes += message.bytes;
+    }
+    this.counts.requestsSent++;
+    this.counts.messagesSent += entries.length;
+    this.counts.bytesSent += bytes;
+    this.counts.requestsInFlight++;
+    this.counts.messagesInFlight += entries.length;
+    const call = { queueUrl, entries, attempt, bytes };
+    const started = performance.now();
+    try {
+      const result = await this.inner.sendBatch(queueUrl, entries, signal);
+      this.onCall?.({ ...call, latencyMs: performance.now() - started, result });
+      return result;
+    } catch (error) {
+      this.onCall?.({ ...call, latencyMs: performance.now() - started, error });
+      throw error;
+    } finally {
+      this.counts.requestsInFlight--;
+      this.counts.messagesInFlight -= entries.length;
+    }
+  }
+}

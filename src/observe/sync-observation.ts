@@ -1,0 +1,109 @@
+import type { ApiCallObserver } from "../aws/api-calls.js";
+import { secretValues } from "../config/secrets.js";
+import type { Config } from "../config/types.js";
+import type { BatchSender } from "../delivery/types.js";
+import { UserFacingError } from "../errors.js";
+import type { MessageWriter } from "../protocol/output.js";
+import { alertDeliveries, alertEventFor, sendAlerts } from "./alerts.js";
+import { ApiCallLog } from "./api-call-log.js";
+import { noSends, ObservedSender, type SendCounts } from "./observed-sender.js";
+import { ProgressReporter } from "./progress.js";
+import { Redactor } from "./redact.js";
+import { describeSummary, RunSummary, SUMMARY_PREFIX, type SyncSummary } from "./summary.js";
+
+export interface ObservationOptions {
+  /** How often progress is logged; default every 10 s. */
+  progressIntervalMs?: number;
+  /** Where PagerDuty events go; default PagerDuty's Events API v2. */
+  pagerDutyUrl?: string;
+  /** How long an alert endpoint may take; default 5 s. */
+  alertTimeoutMs?: number;
+}
+
+/**
+ * Everything a write reports besides its STATE messages: the API call log, progress lines, the run
+ * summary and alerts. Usage: pass `onCall` to the AWS clients, `wrapSender(...)` as the write's
+ * sender and `rows` as its observer, all inside `run(...)`.
+ */
+export class SyncObservation {
+  /** The write's observer: counts every row. */
+  readonly rows = new RunSummary();
+  /** The AWS clients' call observer, when `log_api_calls` is on. */
+  readonly onCall: ApiCallObserver | undefined;
+  private readonly redactor: Redactor;
+  private readonly apiCallLog: ApiCallLog | undefined;
+  private sender: ObservedSender | undefined;
+
+  constructor(
+    private readonly config: Config,
+    private readonly writer: MessageWriter,
+    private readonly options: ObservationOptions = {},
+  ) {
+    this.redactor = new Redactor(secretValues(config));
+    if (config.log_api_calls) {
+      this.apiCallLog = new ApiCallLog({
+        bodies: config.log_message_bodies,
+        redactor: this.redactor,
+        log: (level, text) => void writer.log(level, text),
+      });
+      this.onCall = this.apiCallLog.sdkCall;
+    }
+  }
+
+  /** The sender to give the write: counts requests for the summary and feeds the API call log. */
+  wrapSender(inner: BatchSender): BatchSender {
+    this.sender = new ObservedSender(inner, this.apiCallLog?.batchCall);
+    return this.sender;
+  }
+
+  /**
+   * Runs the write with progress reports, then logs the run summary and sends the alert the
+   * outcome calls for, whether the write succeeded or threw. The write's error is rethrown as is.
+   */
+  async run<T>(write: () => Promise<T>): Promise<T> {
+    const progress = new ProgressReporter(
+      {
+        rows: () => this.rows.current,
+        sent: () => this.sentCounts(),
+        log: (text) => void this.writer.log("INFO", text),
+      },
+      this.options.progressIntervalMs,
+    );
+    progress.start();
+    try {
+      const result = await write();
+      progress.stop();
+      await this.report(this.rows.finish(this.sentCounts()));
+      return result;
+    } catch (error) {
+      progress.stop();
+      await this.report(this.rows.finish(this.sentCounts(), failureOf(error)));
+      throw error;
+    }
+  }
+
+  private sentCounts(): SendCounts {
+    return this.sender?.stats ?? noSends();
+  }
+
+  private async report(summary: SyncSummary): Promise<void> {
+    const level = summary.status === "succeeded" ? "INFO" : "ERROR";
+    for (const line of describeSummary(summary)) await this.writer.log(level, line);
+    await this.writer.log("INFO", SUMMARY_PREFIX + JSON.stringify(summary));
+    const { alerts } = this.config;
+    if (alerts === undefined) return;
+    const event = alertEventFor(alerts, summary, this.config.queue);
+    if (event === undefined) return;
+    // Alerts leave through the network, not the protocol writer that redacts stdout.
+    const redacted = this.redactor.value(event);
+    await sendAlerts(redacted, alertDeliveries(alerts, redacted, this.options.pagerDutyUrl), {
+      timeoutMs: this.options.alertTimeoutMs,
+      log: (level, text) => this.writer.log(level, text),
+    });
+  }
+}
+
+function failureOf(error: unknown): NonNullable<SyncSummary["failure"]> {
+  if (error instanceof UserFacingError) return { failure_type: error.failureType, message: error.message };
+  return { failure_type: "system_error", message: `The connector failed unexpectedly: ${error instanceof Error ? error.message : String(error)}` };
+}

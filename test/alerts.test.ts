@@ -1,0 +1,317 @@
+// Alerts through the real CLI: Slack, PagerDuty and a generic webhook, all pointed at a local HTTP
+// server that records what it receives. Also: an alert endpoint that is down never fails a sync,
+// and no secret from the config reaches stdout, stderr or an alert.
+import assert from "node:assert/strict";
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
+import { after, before, describe, test } from "node:test";
+import { startFauxqs } from "fauxqs";
+import { sendAlerts, type AlertEvent } from "../src/observe/alerts.js";
+import { SUMMARY_PREFIX, type SyncSummary } from "../src/observe/summary.js";
+import type { AirbyteMessage, LogLevel } from "../src/protocol/messages.js";
+import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
+import { runCli, writeTempJson } from "./helpers/cli.js";
+import { freePort, TEST_REGION, uniqueQueueName } from "./helpers/emulators.js";
+
+interface RecordedRequest {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: Record<string, unknown>;
+}
+
+interface Recorder {
+  url: string;
+  requests: RecordedRequest[];
+  /** Requests whose path starts with `path`. */
+  to(path: string): RecordedRequest[];
+  stop(): Promise<void>;
+}
+
+/** An HTTP server on 127.0.0.1 that records every POST and answers `status` (or never, with "hang"). */
+async function startRecorder(status: number | "hang" = 200): Promise<Recorder> {
+  const requests: RecordedRequest[] = [];
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on("data", (chunk: Buffer) => chunks.push(chunk));
+    request.on("end", () => {
+      requests.push({
+        path: request.url ?? "",
+        headers: request.headers,
+        body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>,
+      });
+      if (status === "hang") return;
+      response.writeHead(status, { "content-type": "text/plain" }).end(status === 200 ? "ok" : "no");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    to: (path) => requests.filter((request) => request.path.startsWith(path)),
+    stop: () => {
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+const catalog = writeTempJson(catalogOf([{ name: "orders" }]));
+
+function logs(messages: AirbyteMessage[], level?: LogLevel): string[] {
+  return messages.flatMap((message) =>
+    message.type === "LOG" && (level === undefined || message.log.level === level) ? [message.log.message] : [],
+  );
+}
+
+function summaryOf(messages: AirbyteMessage[]): SyncSummary {
+  const line = logs(messages).find((text) => text.startsWith(SUMMARY_PREFIX));
+  assert.ok(line, "a SYNC_SUMMARY line");
+  return JSON.parse(line.slice(SUMMARY_PREFIX.length)) as SyncSummary;
+}
+
+/** A row the composer rejects: its Number attribute is not a number. */
+function badRow(id: number): string {
+  return recordLine("orders", { id, amount: "not a number" });
+}
+
+function goodRow(id: number): string {
+  return recordLine("orders", { id, amount: id * 10 });
+}
+
+describe("alerts (fauxqs)", () => {
+  let sqs: Awaited<ReturnType<typeof startFauxqs>>;
+  let recorder: Recorder;
+  before(async () => {
+    sqs = await startFauxqs({ port: 0, logger: false, host: "127.0.0.1" });
+    recorder = await startRecorder();
+  });
+  after(async () => {
+    await recorder.stop();
+    await sqs.stop();
+  });
+
+  /** A config publishing to a new queue, with a Number attribute taken from column "amount". */
+  function configWith(settings: Record<string, unknown>): string {
+    const queue = uniqueQueueName("alerts");
+    sqs.createQueue(queue);
+    return writeTempJson({
+      region: TEST_REGION,
+      endpoint: sqs.address,
+      credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+      queue: { source: "static", value: queue },
+      message_attributes: [{ name: "amount", data_type: "Number", value: { source: "column", column: "amount" } }],
+      ...settings,
+    });
+  }
+
+  function allServices(tag: string, extra: Record<string, unknown> = {}) {
+    return {
+      slack_webhook_url: `${recorder.url}/slack/${tag}`,
+      webhook_url: `${recorder.url}/hook/${tag}`,
+      pagerduty_routing_key: `routing-key-${tag}`,
+      ...extra,
+    };
+  }
+
+  const pagerDutyEnv = (tag: string) => ({ DESTINATION_SQS_PAGERDUTY_URL: `${recorder.url}/pagerduty/${tag}` });
+
+  test("a failed sync sends one alert to each service, after the summary and before the TRACE", async () => {
+    const config = configWith({ alerts: allServices("failed") });
+    const result = await runCli(["write", "--config", config, "--catalog", catalog], {
+      stdin: [goodRow(1), stateLine({ at: 1 }), badRow(2), goodRow(3)].join("\n") + "\n",
+      env: pagerDutyEnv("failed"),
+    });
+    assert.equal(result.code, 1, result.stdout);
+    const error = errorTraceOf(result.messages);
+    assert.equal(error?.failure_type, "config_error");
+
+    const [slack, pagerDuty, hook] = ["/slack/failed", "/pagerduty/failed", "/hook/failed"].map((path) => recorder.to(path));
+    assert.equal(slack!.length, 1);
+    assert.equal(pagerDuty!.length, 1);
+    assert.equal(hook!.length, 1);
+    for (const request of [slack![0]!, pagerDuty![0]!, hook![0]!]) {
+      assert.equal(request.headers["content-type"], "application/json");
+    }
+
+    const slackBody = slack![0]!.body as { text: string; blocks: { type: string }[] };
+    assert.match(slackBody.text, /^The destination-sqs sync to queue alerts-\S+ failed: The sync stopped at a rejected row/);
+    assert.deepEqual(
+      slackBody.blocks.map((block) => block.type),
+      ["header", "section", "section"],
+    );
+
+    const event = pagerDuty![0]!.body as {
+      routing_key: string;
+      event_action: string;
+      dedup_key: string;
+      payload: { summary: string; source: string; severity: string; custom_details: SyncSummary };
+    };
+    assert.equal(event.routing_key, "routing-key-failed");
+    assert.equal(event.event_action, "trigger");
+    assert.match(event.dedup_key, /^destination-sqs\/sync_failed\/queue alerts-/);
+    assert.equal(event.payload.severity, "error");
+    assert.equal(event.payload.summary, slackBody.text);
+    assert.match(event.payload.source, /^queue alerts-/);
+    assert.equal(event.payload.custom_details.status, "failed");
+
+    const webhook = hook![0]!.body as { event: string; connector: string; summary: string; failure: { failure_type: string; message: string }; sync: SyncSummary };
+    assert.equal(webhook.event, "sync_failed");
+    assert.equal(webhook.connector, "destination-sqs");
+    assert.equal(webhook.summary, slackBody.text);
+    assert.equal(webhook.failure.failure_type, "config_error");
+    assert.equal(webhook.failure.message, error?.message);
+    assert.equal(webhook.sync.totals.rejected, 1);
+    assert.deepEqual(webhook.sync, summaryOf(result.messages));
+
+    const order = result.messages.map((message) =>
+      message.type === "TRACE" ? "trace" : message.type === "LOG" && message.log.message.startsWith("Sent the sync_failed alert") ? "alert" : message.type === "LOG" && message.log.message.startsWith(SUMMARY_PREFIX) ? "summary" : undefined,
+    ).filter((kind) => kind !== undefined);
+    assert.deepEqual(order, ["summary", "alert", "alert", "alert", "trace"]);
+  });
+
+  test("a template that does not parse fails the sync with an alert too", async () => {
+    const config = configWith({ alerts: { webhook_url: `${recorder.url}/hook/template` }, message_body: { format: "template", template: "{{ row.id " } });
+    const result = await runCli(["write", "--config", config, "--catalog", catalog], { stdin: goodRow(1) + "\n" });
+    assert.equal(result.code, 1);
+    assert.equal(errorTraceOf(result.messages)?.failure_type, "config_error");
+    const [request] = recorder.to("/hook/template");
+    assert.equal((request?.body as { event?: string }).event, "sync_failed");
+  });
+
+  test("on_failure false: a failed sync without rejected rows sends nothing", async () => {
+    const config = configWith({
+      alerts: { webhook_url: `${recorder.url}/hook/quiet`, on_failure: false },
+      message_body: { format: "template", template: "{{ row.id " },
+    });
+    const result = await runCli(["write", "--config", config, "--catalog", catalog], { stdin: goodRow(1) + "\n" });
+    assert.equal(result.code, 1);
+    assert.deepEqual(recorder.to("/hook/quiet"), []);
+  });
+
+  test("rejected rows at the threshold send one warning alert per service; below it, none", async () => {
+    const input = [goodRow(1), badRow(2), goodRow(3), badRow(4), stateLine({ at: 4 })].join("\n") + "\n";
+    const atThreshold = configWith({ rejected_rows: { policy: "skip" }, alerts: allServices("at", { rejected_rows_threshold: 2 }) });
+    const result = await runCli(["write", "--config", atThreshold, "--catalog", catalog], { stdin: input, env: pagerDutyEnv("at") });
+    assert.equal(result.code, 0, result.stdout);
+    assert.equal(statesOf(result.messages).length, 1);
+    const hook = recorder.to("/hook/at");
+    assert.equal(hook.length, 1);
+    const webhook = hook[0]!.body as { event: string; severity: string; summary: string; sync: SyncSummary };
+    assert.equal(webhook.event, "rejected_rows");
+    assert.equal(webhook.severity, "warning");
+    assert.match(webhook.summary, /rejected 2 rows \(alerts\.rejected_rows_threshold is 2\); the first: Row with message id/);
+    assert.equal(webhook.sync.status, "succeeded");
+    const pagerDuty = recorder.to("/pagerduty/at");
+    assert.equal(pagerDuty.length, 1);
+    assert.equal((pagerDuty[0]!.body as { payload: { severity: string } }).payload.severity, "warning");
+    assert.equal(recorder.to("/slack/at").length, 1);
+
+    const below = configWith({ rejected_rows: { policy: "skip" }, alerts: allServices("below", { rejected_rows_threshold: 3 }) });
+    const quiet = await runCli(["write", "--config", below, "--catalog", catalog], { stdin: input, env: pagerDutyEnv("below") });
+    assert.equal(quiet.code, 0);
+    assert.deepEqual(
+      recorder.requests.filter((request) => request.path.endsWith("/below")),
+      [],
+    );
+  });
+
+  test("an alert endpoint that is down or failing costs a WARN line, never the sync", async () => {
+    const failing = await startRecorder(500);
+    try {
+      const closedPort = await freePort();
+      const config = configWith({
+        rejected_rows: { policy: "skip" },
+        alerts: { slack_webhook_url: `http://127.0.0.1:${closedPort}/slack/down`, webhook_url: `${failing.url}/hook/500` },
+      });
+      const result = await runCli(["write", "--config", config, "--catalog", catalog], {
+        stdin: [badRow(1), goodRow(2), stateLine({ at: 2 })].join("\n") + "\n",
+      });
+      assert.equal(result.code, 0, result.stdout);
+      assert.equal(statesOf(result.messages).length, 1);
+      assert.equal(errorTraceOf(result.messages), undefined);
+      const warnings = logs(result.messages, "WARN").filter((text) => text.startsWith("Could not send"));
+      assert.deepEqual(warnings.sort(), [
+        "Could not send the rejected_rows alert to Slack (could not connect: ECONNREFUSED); the sync's outcome is not affected. Check alerts.slack_webhook_url and that this host can reach it.",
+        "Could not send the rejected_rows alert to webhook (the endpoint answered HTTP 500); the sync's outcome is not affected. Check alerts.webhook_url and that this host can reach it.",
+      ]);
+      assert.equal(failing.requests.length, 1);
+      assert.ok(!result.stdout.includes("/slack/down") && !result.stdout.includes("/hook/500"), "alert URLs are secrets");
+    } finally {
+      await failing.stop();
+    }
+  });
+
+  test("no secret from the config reaches stdout, stderr or an alert, with every log on", async () => {
+    const secrets = {
+      secretAccessKey: "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzSECRETKEY",
+      sessionToken: "FQoGZXIvYXdzSESSIONTOKENVALUE0123456789abcdef",
+      slackPath: "T000/B000/SLACKSECRETPATH",
+      webhookPath: "WEBHOOKSECRETPATH",
+      routingKey: "R0UT1NGKEYSECRETVALUE",
+    };
+    const config = configWith({
+      credentials: {
+        auth_type: "access_key",
+        access_key_id: "AKIAIOSFODNN7EXAMPLE",
+        secret_access_key: secrets.secretAccessKey,
+        session_token: secrets.sessionToken,
+      },
+      log_api_calls: true,
+      log_message_bodies: true,
+      rejected_rows: { policy: "skip" },
+      alerts: {
+        slack_webhook_url: `${recorder.url}/slack/${secrets.slackPath}`,
+        webhook_url: `${recorder.url}/hook/${secrets.webhookPath}`,
+        pagerduty_routing_key: secrets.routingKey,
+      },
+    });
+    const input = [
+      // Rejected, with the secret key in its reason; then published, with secrets in its body.
+      recordLine("orders", { id: 1, amount: secrets.secretAccessKey }),
+      recordLine("orders", { id: 2, amount: 2, copied: `${secrets.sessionToken} ${secrets.routingKey} AKIAIOSFODNN7EXAMPLE` }),
+      stateLine({ at: 2 }),
+    ];
+    const result = await runCli(["write", "--config", config, "--catalog", catalog], {
+      stdin: input.join("\n") + "\n",
+      env: pagerDutyEnv("secrets"),
+    });
+    assert.equal(result.code, 0, result.stdout);
+    assert.ok(logs(result.messages).some((text) => text.startsWith("API_CALL ")), "the API call log ran");
+    const output = result.stdout + result.stderr;
+    const alertBodies = recorder.requests
+      .filter((request) => request.path.includes("SECRET") || request.path.endsWith("/secrets"))
+      .map((request) => {
+        const { routing_key: routingKey, ...rest } = request.body;
+        if (routingKey !== undefined) assert.equal(routingKey, secrets.routingKey, "PagerDuty still gets its key");
+        return JSON.stringify(rest);
+      });
+    assert.equal(alertBodies.length, 3);
+    for (const [name, secret] of [...Object.entries(secrets), ["accessKeyId", "AKIAIOSFODNN7EXAMPLE"]]) {
+      assert.ok(!output.includes(secret!), `${name} is not in the output`);
+      for (const body of alertBodies) assert.ok(!body.includes(secret!), `${name} is not in an alert`);
+    }
+  });
+});
+
+describe("sendAlerts", () => {
+  test("gives up on an endpoint that does not answer in time, with a WARN line", async () => {
+    const hanging = await startRecorder("hang");
+    try {
+      const lines: [LogLevel, string][] = [];
+      const event = { event: "sync_failed", severity: "error", summary: "s", queue: "q", sync: {} } as unknown as AlertEvent;
+      await sendAlerts(event, [{ service: "webhook", setting: "alerts.webhook_url", url: hanging.url, body: {} }], {
+        timeoutMs: 100,
+        log: async (level, text) => void lines.push([level, text]),
+      });
+      assert.deepEqual(lines, [
+        [
+          "WARN",
+          "Could not send the sync_failed alert to webhook (no answer within 0.1 s); the sync's outcome is not affected. Check alerts.webhook_url and that this host can reach it.",
+        ],
+      ]);
+    } finally {
+      await hanging.stop();
+    }
+  });
+});

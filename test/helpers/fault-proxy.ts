@@ -1,0 +1,215 @@
+// An HTTP proxy on 127.0.0.1 that sits between the connector and an SQS emulator and injects the
+// faults real SQS produces, into SendMessageBatch requests only, drawn reproducibly from a seed.
+import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
+
+export type FaultKind =
+  /** 400 ThrottlingException, with the query-compatible code RequestThrottled. */
+  | "throttle"
+  /** 500 InternalError. */
+  | "server_error"
+  /** 503 with an HTML body, as a load balancer answers: the SDK cannot parse it. */
+  | "unavailable"
+  /** The connection is reset before the request reaches SQS: nothing is stored. */
+  | "reset_before"
+  /** The request is forwarded, SQS stores the batch, then the connection is reset instead of answering. */
+  | "reset_after"
+  /** The request is held for `delayMs` (past the connector's request timeout), then forwarded. */
+  | "delay"
+  /** The request is forwarded; the answer is rewritten so that some stored entries read as Failed, SenderFault false. */
+  | "partial_failure";
+
+export const ALL_FAULTS: readonly FaultKind[] = [
+  "throttle",
+  "server_error",
+  "unavailable",
+  "reset_before",
+  "reset_after",
+  "delay",
+  "partial_failure",
+];
+
+export interface FaultProxyOptions {
+  /** The emulator's endpoint, e.g. http://127.0.0.1:4566. */
+  target: string;
+  /** Seeds the draws: the n-th SendMessageBatch request gets the same fault on every run. */
+  seed: number;
+  /** Chance, 0–1, that a SendMessageBatch request is faulted. */
+  faultRate: number;
+  /** Faults to draw from, evenly. Default: all of them. */
+  faults?: readonly FaultKind[];
+  /** How long a delayed request is held before it is forwarded. Default 1,500 ms. */
+  delayMs?: number;
+}
+
+export interface FaultProxy {
+  /** Point the connector's `endpoint` here. */
+  endpoint: string;
+  /** SendMessageBatch requests seen, and how many got each fault. */
+  readonly batchRequests: number;
+  readonly injected: Readonly<Record<FaultKind, number>>;
+  /** Changes the fault rate from the next request on (e.g. 0 to let a retried sync through). */
+  setFaultRate(rate: number): void;
+  stop(): Promise<void>;
+}
+
+const SEND_MESSAGE_BATCH = "AmazonSQS.SendMessageBatch";
+const JSON_CONTENT_TYPE = "application/x-amz-json-1.0";
+
+/** mulberry32: a small, fast, seedable generator of numbers in [0, 1). */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Upstream {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
+  const random = seededRandom(options.seed);
+  const faults = options.faults ?? ALL_FAULTS;
+  const delayMs = options.delayMs ?? 1500;
+  let faultRate = options.faultRate;
+  let batchRequests = 0;
+  const injected = Object.fromEntries(ALL_FAULTS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
+  const target = new URL(options.target);
+  const agent = new Agent({ keepAlive: true, maxSockets: 128 });
+  const sockets = new Set<Socket>();
+  const stopped = new AbortController();
+
+  const draw = (): FaultKind | undefined => {
+    // Two draws per request whatever the rate, so a request's fault depends only on its position.
+    const faulted = random() < faultRate;
+    const kind = faults[Math.floor(random() * faults.length)];
+    return faulted ? kind : undefined;
+  };
+
+  const forward = (incoming: IncomingMessage, body: Buffer): Promise<Upstream> =>
+    new Promise((resolve, reject) => {
+      const outgoing = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          method: incoming.method,
+          path: incoming.url,
+          headers: incoming.headers,
+          agent,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          response.on("end", () => resolve({ status: response.statusCode ?? 502, headers: response.headers, body: Buffer.concat(chunks) }));
+          response.on("error", reject);
+        },
+      );
+      outgoing.on("error", reject);
+      outgoing.end(body);
+    });
+
+  const reply = (response: ServerResponse, upstream: Upstream): void => {
+    if (response.destroyed) return;
+    const headers: Upstream["headers"] = { ...upstream.headers, "content-length": String(upstream.body.length) };
+    delete headers["transfer-encoding"];
+    response.writeHead(upstream.status, headers);
+    response.end(upstream.body);
+  };
+
+  const jsonError = (status: number, type: string, message: string, queryCode?: string): Upstream => ({
+    status,
+    headers: {
+      "content-type": JSON_CONTENT_TYPE,
+      ...(queryCode ? { "x-amzn-query-error": queryCode } : {}),
+    },
+    body: Buffer.from(JSON.stringify({ __type: `com.amazonaws.sqs#${type}`, message })),
+  });
+
+  const failSomeEntries = (upstream: Upstream): Upstream => {
+    if (upstream.status !== 200) return upstream;
+    const answer = JSON.parse(upstream.body.toString("utf8")) as {
+      Successful?: { Id: string }[];
+      Failed?: { Id: string; SenderFault: boolean; Code: string; Message?: string }[];
+    };
+    const successful = answer.Successful ?? [];
+    const keep = successful.filter((_, index) => index % 2 === 1);
+    const failed = successful
+      .filter((_, index) => index % 2 === 0)
+      .map((entry) => ({ Id: entry.Id, SenderFault: false, Code: "InternalError", Message: "injected by the fault proxy" }));
+    const rewritten = { ...answer, Successful: keep, Failed: [...(answer.Failed ?? []), ...failed] };
+    return { ...upstream, body: Buffer.from(JSON.stringify(rewritten)) };
+  };
+
+  const handle = async (incoming: IncomingMessage, response: ServerResponse): Promise<void> => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of incoming) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    const fault = incoming.headers["x-amz-target"] === SEND_MESSAGE_BATCH ? (batchRequests++, draw()) : undefined;
+    if (fault !== undefined) injected[fault]++;
+    switch (fault) {
+      case undefined:
+        return reply(response, await forward(incoming, body));
+      case "throttle":
+        return reply(response, jsonError(400, "ThrottlingException", "Rate exceeded", "RequestThrottled;Sender"));
+      case "server_error":
+        return reply(response, jsonError(500, "InternalError", "We encountered an internal error. Please try again."));
+      case "unavailable":
+        return reply(response, {
+          status: 503,
+          headers: { "content-type": "text/html" },
+          body: Buffer.from("<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"),
+        });
+      case "reset_before":
+        incoming.socket.resetAndDestroy();
+        return;
+      case "reset_after":
+        await forward(incoming, body);
+        incoming.socket.resetAndDestroy();
+        return;
+      case "delay":
+        await sleep(delayMs, undefined, { signal: stopped.signal });
+        return reply(response, await forward(incoming, body));
+      case "partial_failure":
+        return reply(response, failSomeEntries(await forward(incoming, body)));
+    }
+  };
+
+  const server = createServer((incoming, response) => {
+    handle(incoming, response).catch((error: unknown) => {
+      if (response.headersSent || response.destroyed) return;
+      response.writeHead(502, { "content-type": "text/plain" });
+      response.end(`fault proxy: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  });
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    get batchRequests() {
+      return batchRequests;
+    },
+    injected,
+    setFaultRate(rate: number) {
+      faultRate = rate;
+    },
+    async stop() {
+      stopped.abort();
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      agent.destroy();
+    },
+  };
+}

@@ -1,0 +1,316 @@
+// What a user sees of a write besides its STATEs, through the real CLI: the API call log under
+// injected SQS faults, the run summary's counts, progress lines, and the TRACE of each kind of failure.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { startFauxqs } from "fauxqs";
+import type { ApiCallLine } from "../src/observe/api-call-log.js";
+import { SUMMARY_PREFIX, type SyncSummary } from "../src/observe/summary.js";
+import type { AirbyteMessage } from "../src/protocol/messages.js";
+import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
+import { runCli, writeTempJson } from "./helpers/cli.js";
+import { freePort, TEST_REGION, uniqueQueueName, withMoto } from "./helpers/emulators.js";
+import { startFaultProxy } from "./helpers/fault-proxy.js";
+import { startConnector } from "./helpers/live-connector.js";
+
+const catalog = writeTempJson(catalogOf([{ name: "orders" }, { name: "users", namespace: "crm" }]));
+
+function configFile(endpoint: string, settings: Record<string, unknown>): string {
+  return writeTempJson({
+    region: TEST_REGION,
+    endpoint,
+    credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+    message_id: { source: "column", column: "id" },
+    ...settings,
+  });
+}
+
+function logTexts(messages: AirbyteMessage[]): string[] {
+  return messages.flatMap((message) => (message.type === "LOG" ? [message.log.message] : []));
+}
+
+function apiCalls(messages: AirbyteMessage[]): ApiCallLine[] {
+  return logTexts(messages)
+    .filter((text) => text.startsWith("API_CALL "))
+    .map((text) => JSON.parse(text.slice("API_CALL ".length)) as ApiCallLine);
+}
+
+function summaryOf(messages: AirbyteMessage[]): SyncSummary {
+  const lines = logTexts(messages).filter((text) => text.startsWith(SUMMARY_PREFIX));
+  assert.equal(lines.length, 1, "exactly one SYNC_SUMMARY line");
+  return JSON.parse(lines[0]!.slice(SUMMARY_PREFIX.length)) as SyncSummary;
+}
+
+/** A row whose Number attribute is not a number: rejected by the connector's own validation. */
+const AMOUNT_ATTRIBUTE = [{ name: "amount", data_type: "Number", value: { source: "column", column: "amount" } }];
+
+describe("observability of a write (fauxqs)", () => {
+  let sqs: Awaited<ReturnType<typeof startFauxqs>>;
+  before(async () => {
+    sqs = await startFauxqs({ port: 0, logger: false, host: "127.0.0.1" });
+  });
+  after(async () => {
+    await sqs.stop();
+  });
+
+  function newQueue(prefix: string): string {
+    const name = uniqueQueueName(prefix);
+    sqs.createQueue(name);
+    return name;
+  }
+
+  test("the API call log shows every request, its failed entries by message id, retries as later attempts", async () => {
+    const proxy = await startFaultProxy({ target: sqs.address, seed: 11, faultRate: 0.4, faults: ["partial_failure", "throttle"] });
+    try {
+      const config = configFile(proxy.endpoint, {
+        queue: { source: "static", value: newQueue("debugger") },
+        log_api_calls: true,
+        rejected_rows: { policy: "skip" },
+        message_attributes: AMOUNT_ATTRIBUTE,
+        max_in_flight: 2,
+      });
+      const ids = Array.from({ length: 300 }, (_, i) => `order-${i}`);
+      const lines = ids.map((id, i) => recordLine("orders", { id, amount: i }));
+      lines.splice(150, 0, recordLine("orders", { id: "bad-amount", amount: "lots" }));
+      const result = await runCli(["write", "--config", config, "--catalog", catalog], { stdin: lines.join("\n") + "\n" });
+      assert.equal(result.code, 0, result.stdout.slice(-3000));
+
+      const calls = apiCalls(result.messages);
+      assert.deepEqual(calls.filter((call) => call.action !== "SendMessageBatch").map((call) => [call.action, call.outcome]), [["ListQueues", "ok"]]);
+      const batches = calls.filter((call) => call.action === "SendMessageBatch");
+      assert.equal(batches.length, proxy.batchRequests, "one line per request");
+      assert.ok(proxy.injected.partial_failure > 0 && proxy.injected.throttle > 0, JSON.stringify(proxy.injected));
+
+      const partial = batches.filter((call) => call.outcome === "partial");
+      assert.equal(partial.length, proxy.injected.partial_failure);
+      for (const call of partial) {
+        for (const failed of call.failed ?? []) {
+          assert.ok(ids.includes(failed.message_id), `${failed.message_id} names a row`);
+          assert.deepEqual([failed.code, failed.sender_fault, failed.message], ["InternalError", false, "injected by the fault proxy"]);
+        }
+      }
+      const throttled = batches.filter((call) => call.outcome === "error");
+      assert.equal(throttled.length, proxy.injected.throttle);
+      for (const call of throttled) assert.deepEqual([call.error, call.http_status], ["ThrottlingException", 400]);
+      for (const call of batches) {
+        assert.equal(typeof call.latency_ms, "number");
+        assert.ok(call.entries! >= 1 && call.entries! <= 10 && call.bytes > 0);
+        assert.equal(call.messages, undefined, "no bodies without log_message_bodies");
+      }
+      assert.ok(batches.some((call) => call.attempt! >= 2), "a retried entry is logged as a later attempt");
+      assert.ok(!result.stdout.includes('"message_id":"bad-amount"'), "the rejected row never reached SQS");
+
+      const summary = summaryOf(result.messages);
+      assert.equal(summary.totals.published, ids.length);
+      assert.equal(summary.totals.rejected, 1);
+      assert.equal(summary.delivery.requests_sent, proxy.batchRequests);
+      assert.equal(summary.delivery.messages_sent, ids.length + summary.delivery.entries_retried);
+      assert.equal(
+        summary.delivery.messages_sent,
+        batches.reduce((sum, call) => sum + call.entries!, 0),
+      );
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test("the run summary counts every row of the input exactly, per stream and change type", async () => {
+    const config = configFile(sqs.address, {
+      queue: { source: "static", value: newQueue("summary") },
+      change_detection: { mode: "field", field: "op" },
+      events: ["added", "changed"],
+      rejected_rows: { policy: "skip" },
+      message_attributes: AMOUNT_ATTRIBUTE,
+    });
+    const row = (stream: string, id: string, op: string, amount: unknown = 1) =>
+      stream === "users" ? recordLine("users", { id, op, amount }, "crm") : recordLine("orders", { id, op, amount });
+    const input = [
+      row("orders", "o1", "insert"),
+      row("orders", "o2", "insert"),
+      row("orders", "o3", "update"),
+      row("orders", "o4", "delete"),
+      row("orders", "o5", "explode"),
+      row("orders", "o6", "insert", "NaN?"),
+      stateLine({ at: 6 }),
+      row("users", "u1", "update"),
+      row("users", "u2", "delete"),
+      row("users", "u3", "delete"),
+      stateLine({ at: 9 }),
+    ];
+    const result = await runCli(["write", "--config", config, "--catalog", catalog], { stdin: input.join("\n") + "\n" });
+    assert.equal(result.code, 0, result.stdout);
+    assert.equal(statesOf(result.messages).length, 2);
+    const summary = summaryOf(result.messages);
+    assert.equal(summary.version, 1);
+    assert.equal(summary.status, "succeeded");
+    assert.deepEqual(summary.totals, {
+      records_read: 9,
+      unchanged: 0,
+      published: 4,
+      rejected: 2,
+      skipped_by_events_filter: 3,
+      bytes_published: summary.totals.bytes_published,
+    });
+    const [orders, users] = summary.streams;
+    assert.deepEqual(
+      { stream: orders!.stream, read: orders!.records_read, published: orders!.published, rejected: orders!.rejected, skipped: orders!.skipped_by_events_filter },
+      { stream: "orders", read: 6, published: 3, rejected: 2, skipped: 1 },
+    );
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(orders!.by_change).map(([change, counts]) => [change, [counts.published, counts.rejected, counts.skipped_by_events_filter]])),
+      { added: [2, 1, 0], changed: [1, 0, 0], removed: [0, 0, 1] },
+      "the row whose change is unknown counts for the stream only",
+    );
+    assert.deepEqual(
+      orders!.rejections.map((rejection) => rejection.message_id),
+      ["o5", "o6"],
+    );
+    assert.match(orders!.rejections[1]!.reason, /attribute "amount", Number/);
+    assert.deepEqual(
+      [users!.stream, users!.records_read, users!.published, users!.skipped_by_events_filter, users!.by_change.removed?.skipped_by_events_filter],
+      ["users", 3, 1, 2, 2],
+    );
+    assert.equal(summary.delivery.messages_sent, 4);
+    assert.equal(summary.delivery.entries_retried, 0);
+    assert.equal(summary.delivery.bytes_sent, summary.totals.bytes_published);
+    assert.equal(orders!.bytes_published + users!.bytes_published, summary.totals.bytes_published);
+    assert.ok(summary.duration_seconds > 0 && summary.messages_per_second > 0);
+    const human = logTexts(result.messages).find((text) => text.startsWith("Sync finished after "));
+    assert.match(human ?? "", /: 9 records read, 4 published \(\d+ bytes\), 2 rejected, 3 skipped by the events filter, 0 unchanged;/);
+  });
+
+  test("a failed sync logs its summary before the TRACE, with the same failure", async () => {
+    const config = configFile(sqs.address, { queue: { source: "static", value: newQueue("failed") }, message_attributes: AMOUNT_ATTRIBUTE });
+    const input = [recordLine("orders", { id: "a", amount: 1 }), stateLine({ at: 1 }), recordLine("orders", { id: "b", amount: "x" })];
+    const result = await runCli(["write", "--config", config, "--catalog", catalog], { stdin: input.join("\n") + "\n" });
+    assert.equal(result.code, 1);
+    const summaryIndex = result.messages.findIndex((message) => message.type === "LOG" && message.log.message.startsWith(SUMMARY_PREFIX));
+    const traceIndex = result.messages.findIndex((message) => message.type === "TRACE");
+    assert.ok(summaryIndex >= 0 && summaryIndex < traceIndex, "summary, then TRACE");
+    const summary = summaryOf(result.messages);
+    const error = errorTraceOf(result.messages)!;
+    assert.equal(summary.status, "failed");
+    assert.deepEqual(summary.failure, { failure_type: error.failure_type, message: error.message });
+    assert.deepEqual([summary.totals.records_read, summary.totals.rejected], [2, 1]);
+    assert.ok(logTexts(result.messages).some((text) => text.startsWith("Sync failed after ")));
+  });
+
+  test("a long write logs progress lines while it runs", async () => {
+    const config = configFile(sqs.address, { queue: { source: "static", value: newQueue("progress") } });
+    const connector = startConnector(["write", "--config", config, "--catalog", catalog], { DESTINATION_SQS_PROGRESS_INTERVAL_MS: "50" });
+    const isProgress = (message: AirbyteMessage) => message.type === "LOG" && message.log.message.startsWith("Progress: ");
+    await connector.write(recordLine("orders", { id: "1" }) + "\n" + stateLine({ at: 1 }) + "\n");
+    await connector.waitFor((messages) => statesOf(messages).length === 1, "the first STATE");
+    // stdin stays open: the write is idle but not finished, and progress keeps coming.
+    const progressAfterState = (messages: AirbyteMessage[]) =>
+      messages.slice(messages.findIndex((message) => message.type === "STATE")).filter(isProgress);
+    await connector.waitFor((messages) => progressAfterState(messages).length >= 2, "two progress lines after the STATE");
+    connector.endInput();
+    assert.equal((await connector.exit()).code, 0, connector.stdout());
+    const progress = progressAfterState(connector.messages).map((message) => (message.type === "LOG" ? message.log.message : ""));
+    assert.match(
+      progress.at(-1)!,
+      /^Progress: 1 records read, 1 published, 0 rejected, 0 not yet settled \(0 messages in 0 requests in flight\); \d+ messages\/s lately, \d+ messages\/s overall\.$/,
+    );
+  });
+});
+
+/** Asserts the run failed with one TRACE of `failureType` whose message is one sentence matching `message`. */
+function assertFailure(messages: AirbyteMessage[], failureType: string, message: RegExp): void {
+  const error = errorTraceOf(messages);
+  assert.ok(error, "a TRACE error");
+  assert.equal(error.failure_type, failureType, error.message);
+  assert.match(error.message, message);
+  assert.ok(!error.message.includes("\n") && /[.)]$/.test(error.message), `one sentence: ${error.message}`);
+  assert.equal(summaryOf(messages).failure?.failure_type, failureType);
+}
+
+describe("TRACE failure types (fauxqs and closed ports)", () => {
+  let sqs: Awaited<ReturnType<typeof startFauxqs>>;
+  before(async () => {
+    sqs = await startFauxqs({ port: 0, logger: false, host: "127.0.0.1" });
+  });
+  after(async () => {
+    await sqs.stop();
+  });
+
+  const oneRow = recordLine("orders", { id: "1" }) + "\n";
+  const write = (config: string, stdin = oneRow) => runCli(["write", "--config", config, "--catalog", catalog], { stdin });
+
+  test("a template that does not parse is a config error", async () => {
+    const result = await write(configFile(sqs.address, { queue: { source: "static", value: "q" }, message_body: { format: "template", template: "{{ row.id " } }));
+    assertFailure(result.messages, "config_error", /message_body\.template/);
+  });
+
+  test("a queue name that does not exist is a config error", async () => {
+    const result = await write(configFile(sqs.address, { queue: { source: "static", value: uniqueQueueName("missing") } }));
+    assertFailure(result.messages, "config_error", /Queue "missing-\S+" \(queue\) was not found/);
+  });
+
+  test("a queue URL that does not exist is a config error", async () => {
+    const queueUrl = `${sqs.address.replace("127.0.0.1", "sqs.us-east-1.127.0.0.1")}/000000000000/${uniqueQueueName("gone")}`;
+    const result = await write(configFile(sqs.address, { queue: { source: "static", value: queueUrl } }));
+    assertFailure(result.messages, "config_error", /does not exist/);
+  });
+
+  test("retries running out is a transient error", async () => {
+    const port = await freePort();
+    const endpoint = `http://127.0.0.1:${port}`;
+    const result = await write(configFile(endpoint, { queue: { source: "static", value: `${endpoint}/000000000000/q` }, retry_max_seconds: 1 }));
+    assertFailure(result.messages, "transient_error", /^Gave up sending to SQS queue .* last error ECONNREFUSED/);
+  });
+
+  test("an unreachable endpoint while looking up a queue name is a transient error", async () => {
+    const endpoint = `http://127.0.0.1:${await freePort()}`;
+    const result = await write(configFile(endpoint, { queue: { source: "static", value: "q" } }));
+    assertFailure(result.messages, "transient_error", /^Could not reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    assert.match(errorTraceOf(result.messages)?.internal_message ?? "", /ECONNREFUSED/);
+  });
+
+  test("input that is not an Airbyte message is a system error", async () => {
+    const result = await write(configFile(sqs.address, { queue: { source: "static", value: "q" } }), "{oops\n");
+    assertFailure(result.messages, "system_error", /line 1 is not valid JSON/);
+  });
+});
+
+withMoto("TRACE failure types with IAM enforced", (context) => {
+  const oneRow = recordLine("orders", { id: "1" }) + "\n";
+  let queueName = "";
+  let queueUrl = "";
+  const keys: Record<string, { accessKeyId: string; secretAccessKey: string }> = {};
+
+  before(async () => {
+    const moto = context.emulator;
+    queueName = uniqueQueueName("iam");
+    queueUrl = await moto.createQueue(queueName);
+    keys.sendOnly = await moto.createUser("send-only", ["sqs:SendMessage"]);
+    keys.listOnly = await moto.createUser("list-only", ["sqs:ListQueues"]);
+    keys.nothing = await moto.createUser("nothing", []);
+    await moto.enforceAuth();
+  });
+
+  const configAs = (user: string, settings: Record<string, unknown>) =>
+    writeTempJson({
+      region: TEST_REGION,
+      endpoint: context.emulator.endpoint,
+      credentials: { auth_type: "access_key", access_key_id: keys[user]!.accessKeyId, secret_access_key: keys[user]!.secretAccessKey },
+      ...settings,
+    });
+  const write = (config: string) => runCli(["write", "--config", config, "--catalog", catalog], { stdin: oneRow });
+
+  test("ListQueues denied while looking up a queue name is a config error", async () => {
+    const result = await write(configAs("sendOnly", { queue: { source: "static", value: queueName } }));
+    assertFailure(result.messages, "config_error", /not allowed to call sqs:ListQueues \(AccessDenied\): grant sqs:ListQueues/);
+  });
+
+  test("SendMessageBatch denied is a config error", async () => {
+    const result = await write(configAs("listOnly", { queue: { source: "static", value: queueUrl } }));
+    assertFailure(result.messages, "config_error", /denied SendMessageBatch .*AccessDenied — grant sqs:SendMessage/);
+  });
+
+  test("a role that cannot be assumed is a config error", async () => {
+    const result = await write(
+      configAs("nothing", { queue: { source: "static", value: queueUrl }, role_arn: "arn:aws:iam::123456789012:role/not-trusted" }),
+    );
+    assertFailure(result.messages, "config_error", /AssumeRoleError — role_arn could not be assumed: .*check role_arn and external_id/);
+  });
+});

@@ -1,0 +1,71 @@
+// SIGTERM and SIGINT mid-write, with stdin a pipe that stays open and batches stuck in flight:
+// the connector exits promptly, non-zero, and echoes no STATE whose records were not acknowledged.
+import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import { after, before, test } from "node:test";
+import { startFauxqs } from "fauxqs";
+import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
+import { writeTempJson } from "./helpers/cli.js";
+import { TEST_REGION, uniqueQueueName } from "./helpers/emulators.js";
+import { startFaultProxy } from "./helpers/fault-proxy.js";
+import { startConnector } from "./helpers/live-connector.js";
+
+type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
+
+const catalog = writeTempJson(catalogOf([{ name: "orders" }]));
+
+let server: Fauxqs;
+before(async () => {
+  server = await startFauxqs({ port: 0, logger: false, host: "127.0.0.1" });
+});
+after(async () => {
+  await server.stop();
+});
+
+function records(first: number, count: number): string {
+  return Array.from({ length: count }, (_, k) => recordLine("orders", { id: first + k })).join("\n") + "\n";
+}
+
+for (const signal of ["SIGTERM", "SIGINT"] as const) {
+  test(`${signal} with batches in flight and stdin still open: prompt non-zero exit, no STATE for unacknowledged records`, async () => {
+    const queueName = uniqueQueueName(`signal-${signal}`);
+    server.createQueue(queueName);
+    // Once enabled, every SendMessageBatch is held far longer than the test waits.
+    const proxy = await startFaultProxy({ target: server.address, seed: 3, faultRate: 0, faults: ["delay"], delayMs: 60_000 });
+    try {
+      const config = writeTempJson({
+        region: TEST_REGION,
+        endpoint: proxy.endpoint,
+        credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+        queue: { source: "static", value: queueName },
+        request_timeout_seconds: 30,
+      });
+      const connector = startConnector(["write", "--config", config, "--catalog", catalog]);
+      await connector.write(records(0, 50) + stateLine({ acknowledged: true }) + "\n");
+      await connector.waitFor((messages) => statesOf(messages).length === 1, "the first STATE");
+
+      proxy.setFaultRate(1);
+      const sentBefore = proxy.batchRequests;
+      await connector.write(records(50, 50) + stateLine({ acknowledged: false }) + "\n");
+      for (let poll = 0; poll < 500 && proxy.batchRequests === sentBefore; poll++) await sleep(10);
+      assert.ok(proxy.batchRequests > sentBefore, "the second batch is in flight");
+
+      connector.child.kill(signal);
+      // stdin is never closed: the connector must stop reading on its own.
+      const exit = await connector.exit(10_000);
+      assert.notEqual(exit.code, 0);
+      assert.equal(exit.signal, null, "the connector exits by itself, not killed by the signal");
+      assert.deepEqual(
+        statesOf(connector.messages).map((state) => state.data),
+        [{ acknowledged: true }],
+      );
+      const error = errorTraceOf(connector.messages);
+      assert.equal(error?.failure_type, "transient_error");
+      assert.match(error?.message ?? "", /stopped by a signal/);
+      assert.deepEqual(connector.nonJsonLines, []);
+      assert.equal(connector.stderr().includes("    at "), false, "no stack trace on stderr");
+    } finally {
+      await proxy.stop();
+    }
+  });
+}
