@@ -140,7 +140,7 @@ step "SIGTERM during a write"
   | run --name "$run_id-sigterm" "${mount[@]}" "$image" write --config /secrets/interrupted.json --catalog /secrets/catalog.json \
   >"$work/sigterm.out" 2>"$work/sigterm.err") &
 feeder_pid=$!
-wait_for 60 grep -q '"type":"STATE"' "$work/sigterm.out" || die "no STATE echoed within 60 s; stderr: $(tail -5 "$work/sigterm.err")"
+wait_for 60 grep -qs '"type":"STATE"' "$work/sigterm.out" || die "no STATE echoed within 60 s; stderr: $(tail -5 "$work/sigterm.err")"
 started=$(date +%s)
 docker kill --signal TERM "$run_id-sigterm" >/dev/null
 exit_code=$(timeout "$((stop_grace_seconds + 5))" docker wait "$run_id-sigterm") \
