@@ -11,7 +11,7 @@ import { SUMMARY_PREFIX, type SyncSummary } from "../src/observe/summary.js";
 import type { AirbyteMessage, LogLevel } from "../src/protocol/messages.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
-import { freePort, TEST_REGION, uniqueQueueName } from "./helpers/emulators.js";
+import { freePort, uniqueQueueName, emulatorConfigFile } from "./helpers/emulators.js";
 
 interface RecordedRequest {
   path: string;
@@ -95,10 +95,7 @@ describe("alerts (fauxqs)", () => {
   function configWith(settings: Record<string, unknown>): string {
     const queue = uniqueQueueName("alerts");
     sqs.createQueue(queue);
-    return writeTempJson({
-      region: TEST_REGION,
-      endpoint: sqs.address,
-      credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+    return emulatorConfigFile(sqs.address, {
       queue: { source: "static", value: queue },
       message_attributes: [{ name: "amount", data_type: "Number", value: { source: "column", column: "amount" } }],
       ...settings,

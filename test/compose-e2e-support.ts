@@ -5,7 +5,7 @@ import type { AddressInfo } from "node:net";
 import type { AirbyteMessage, StateMessage } from "../src/protocol/messages.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
 import { runCli, writeTempJson, type CliResult } from "./helpers/cli.js";
-import { TEST_REGION, type Emulator, type ReceivedMessage } from "./helpers/emulators.js";
+import { type Emulator, type ReceivedMessage, emulatorConfigFile } from "./helpers/emulators.js";
 
 /** The stream every test writes: "people", primary key `id`. */
 export const STREAM = "people";
@@ -19,10 +19,7 @@ export interface SyncResult extends CliResult {
 }
 
 export function configFile(emulator: Emulator, settings: Record<string, unknown>): string {
-  return writeTempJson({
-    region: TEST_REGION,
-    endpoint: emulator.endpoint,
-    credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+  return emulatorConfigFile(emulator.endpoint, {
     ...settings,
   });
 }

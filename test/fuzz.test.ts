@@ -11,8 +11,9 @@ import { runWrite } from "../src/write.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine } from "./helpers/airbyte.js";
 import { writeTempJson } from "./helpers/cli.js";
 import { FakeSender } from "./helpers/delivery-fakes.js";
-import { startFauxqs, TEST_REGION, uniqueQueueName, type Emulator } from "./helpers/emulators.js";
+import { startFauxqs, TEST_REGION, uniqueQueueName, type Emulator, emulatorConfigFile } from "./helpers/emulators.js";
 import { startConnector } from "./helpers/live-connector.js";
+import { seededRandom } from "./helpers/seeded-random.js";
 
 /** FUZZ_SEED=n reruns with another seed; a failure names the seed and the input that caused it. */
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);
@@ -22,17 +23,6 @@ const CLI_TIME_BUDGET_MS = 20_000;
 const MESSAGE_TYPES = new Set(["RECORD", "STATE", "LOG", "TRACE", "SPEC", "CONNECTION_STATUS", "CATALOG", "CONTROL"]);
 
 const catalogPath = writeTempJson(catalogOf([{ name: "orders", primaryKey: [["id"]] }, { name: "users", namespace: "crm" }]));
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const VALID_INPUT = Buffer.from(
   [
@@ -162,10 +152,7 @@ describe("fuzzed input through the CLI (fauxqs)", () => {
     const queueName = uniqueQueueName("fuzz");
     await emulator.createQueue(queueName);
     const configs = CONFIGS.map((settings) =>
-      writeTempJson({
-        region: TEST_REGION,
-        endpoint: emulator.endpoint,
-        credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+      emulatorConfigFile(emulator.endpoint, {
         ...(JSON.parse(JSON.stringify(settings).replaceAll("QUEUE", queueName)) as object),
       }),
     );

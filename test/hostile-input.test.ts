@@ -8,7 +8,7 @@ import { UserFacingError } from "../src/errors.js";
 import { parseMessage, readLineBatches, type InputLine } from "../src/protocol/input.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
 import { writeTempJson } from "./helpers/cli.js";
-import { TEST_REGION, uniqueQueueName } from "./helpers/emulators.js";
+import { uniqueQueueName, emulatorConfigFile } from "./helpers/emulators.js";
 import { startConnector, type LiveConnector } from "./helpers/live-connector.js";
 
 type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
@@ -105,10 +105,7 @@ describe("hostile input through the CLI (fauxqs)", () => {
   async function write(stdin: string | Buffer, settings: Record<string, unknown> = {}) {
     const queueName = uniqueQueueName("hostile");
     server.createQueue(queueName);
-    const config = writeTempJson({
-      region: TEST_REGION,
-      endpoint: server.address,
-      credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+    const config = emulatorConfigFile(server.address, {
       queue: { source: "static", value: queueName },
       ...settings,
     });

@@ -8,17 +8,14 @@ import { SUMMARY_PREFIX, type SyncSummary } from "../src/observe/summary.js";
 import type { AirbyteMessage } from "../src/protocol/messages.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
-import { freePort, TEST_REGION, uniqueQueueName, withMoto } from "./helpers/emulators.js";
+import { freePort, TEST_REGION, uniqueQueueName, withMoto, emulatorConfigFile } from "./helpers/emulators.js";
 import { startFaultProxy } from "./helpers/fault-proxy.js";
 import { startConnector } from "./helpers/live-connector.js";
 
 const catalog = writeTempJson(catalogOf([{ name: "orders" }, { name: "users", namespace: "crm" }]));
 
 function configFile(endpoint: string, settings: Record<string, unknown>): string {
-  return writeTempJson({
-    region: TEST_REGION,
-    endpoint,
-    credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+  return emulatorConfigFile(endpoint, {
     message_id: { source: "column", column: "id" },
     ...settings,
   });

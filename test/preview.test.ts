@@ -7,16 +7,13 @@ import type { AirbyteMessage } from "../src/protocol/messages.js";
 import { PREVIEW_PREFIX, type PreviewEntry } from "../src/preview.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine } from "./helpers/airbyte.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
-import { freePort, TEST_REGION } from "./helpers/emulators.js";
+import { freePort, emulatorConfigFile } from "./helpers/emulators.js";
 
 const catalog = writeTempJson(catalogOf([{ name: "orders" }]));
 const closedPort = await freePort();
 
 function configFile(settings: Record<string, unknown>): string {
-  return writeTempJson({
-    region: TEST_REGION,
-    endpoint: `http://127.0.0.1:${closedPort}`,
-    credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+  return emulatorConfigFile(`http://127.0.0.1:${closedPort}`, {
     queue: { source: "static", value: "orders-queue" },
     message_id: { source: "column", column: "id" },
     log_api_calls: true,

@@ -4,7 +4,7 @@ import { after, before, test } from "node:test";
 import { startFauxqs } from "fauxqs";
 import { catalogOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
-import { TEST_REGION, uniqueQueueName } from "./helpers/emulators.js";
+import { uniqueQueueName, emulatorConfigFile } from "./helpers/emulators.js";
 import { startConnector } from "./helpers/live-connector.js";
 
 type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
@@ -50,10 +50,7 @@ function missingBelow(copies: Map<number, number>, end: number): number[] {
 test("kill -9 mid-write, then replaying from the last echoed STATE, delivers every record at least once", async (t) => {
   const queueName = uniqueQueueName("crash");
   server.createQueue(queueName);
-  const config = writeTempJson({
-    region: TEST_REGION,
-    endpoint: server.address,
-    credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+  const config = emulatorConfigFile(server.address, {
     queue: { source: "static", value: queueName },
   });
   const args = ["write", "--config", config, "--catalog", catalog];

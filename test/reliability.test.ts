@@ -6,7 +6,7 @@ import { startFauxqs } from "fauxqs";
 import type { AirbyteMessage } from "../src/protocol/messages.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
-import { TEST_REGION, uniqueQueueName } from "./helpers/emulators.js";
+import { uniqueQueueName, emulatorConfigFile } from "./helpers/emulators.js";
 import { ALL_FAULTS, startFaultProxy, type FaultProxy } from "./helpers/fault-proxy.js";
 import { startConnector } from "./helpers/live-connector.js";
 
@@ -18,10 +18,7 @@ const GROUPS = 50;
 const catalog = writeTempJson(catalogOf([{ name: "orders", primaryKey: [["id"]] }]));
 
 function configFile(endpoint: string, settings: Record<string, unknown>): string {
-  return writeTempJson({
-    region: TEST_REGION,
-    endpoint,
-    credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+  return emulatorConfigFile(endpoint, {
     request_timeout_seconds: 1,
     ...settings,
   });

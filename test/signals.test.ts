@@ -6,7 +6,7 @@ import { after, before, test } from "node:test";
 import { startFauxqs } from "fauxqs";
 import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
 import { writeTempJson } from "./helpers/cli.js";
-import { TEST_REGION, uniqueQueueName } from "./helpers/emulators.js";
+import { uniqueQueueName, emulatorConfigFile } from "./helpers/emulators.js";
 import { startFaultProxy } from "./helpers/fault-proxy.js";
 import { startConnector } from "./helpers/live-connector.js";
 
@@ -33,10 +33,7 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     // Once enabled, every SendMessageBatch is held far longer than the test waits.
     const proxy = await startFaultProxy({ target: server.address, seed: 3, faultRate: 0, faults: ["delay"], delayMs: 60_000 });
     try {
-      const config = writeTempJson({
-        region: TEST_REGION,
-        endpoint: proxy.endpoint,
-        credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+      const config = emulatorConfigFile(proxy.endpoint, {
         queue: { source: "static", value: queueName },
         request_timeout_seconds: 30,
       });

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
 import { catalogOf, errorTraceOf, recordLine, stateLine } from "./helpers/airbyte.js";
 import { REPO_ROOT, runCli, writeTempJson, type CliResult } from "./helpers/cli.js";
-import { startFauxqs, TEST_REGION, uniqueQueueName, type Emulator } from "./helpers/emulators.js";
+import { startFauxqs, uniqueQueueName, type Emulator, emulatorConfigFile } from "./helpers/emulators.js";
 
 type Row = Record<string, unknown> & { id: number };
 
@@ -62,10 +62,7 @@ describe("snapshot change detection (fauxqs)", () => {
     const queueUrl = await emulator.createQueue(queueName);
     const stateDirectory = newStateDirectory();
     const configFile = (settings: Record<string, unknown> = {}, extraSnapshot: Record<string, unknown> = {}): string =>
-      writeTempJson({
-        region: TEST_REGION,
-        endpoint: emulator.endpoint,
-        credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+      emulatorConfigFile(emulator.endpoint, {
         queue: { source: "static", value: queueName },
         message_body: { format: "template", template: BODY },
         change_detection: { mode: "snapshot", state_directory: stateDirectory, ...snapshot, ...extraSnapshot },

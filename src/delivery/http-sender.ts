@@ -4,9 +4,10 @@
 
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
-import type { MessageAttributeValue, SQSClient } from "@aws-sdk/client-sqs";
+import type { MessageAttributeValue, SendMessageBatchRequestEntry, SQSClient } from "@aws-sdk/client-sqs";
 import { SignatureV4 } from "@smithy/signature-v4";
 import type { HttpRequest } from "@smithy/types";
+import { requestEntry } from "./request-entry.js";
 import type { BatchEntry, BatchResult, BatchSender } from "./types.js";
 
 /** Where SendMessageBatch requests go. */
@@ -45,14 +46,8 @@ interface JsonAttribute {
   BinaryValue?: string;
 }
 
-interface JsonEntry {
-  Id: string;
-  MessageBody: string;
-  MessageGroupId?: string;
-  MessageDeduplicationId?: string;
-  DelaySeconds?: number;
-  MessageAttributes?: Record<string, JsonAttribute>;
-}
+/** The SDK's entry shape, with binary attribute values as base64 text. */
+type JsonEntry = Omit<SendMessageBatchRequestEntry, "MessageAttributes"> & { MessageAttributes?: Record<string, JsonAttribute> };
 
 interface JsonAnswer {
   Successful?: { Id?: string; MD5OfMessageBody?: string }[];
@@ -72,15 +67,9 @@ function jsonAttributes(attributes: Record<string, MessageAttributeValue>): Reco
   return encoded;
 }
 
-function jsonEntry({ id, message }: BatchEntry): JsonEntry {
-  return {
-    Id: id,
-    MessageBody: message.body,
-    MessageGroupId: message.groupId,
-    MessageDeduplicationId: message.dedupId,
-    DelaySeconds: message.delaySeconds,
-    MessageAttributes: message.attributes && jsonAttributes(message.attributes),
-  };
+function jsonEntry(entry: BatchEntry): JsonEntry {
+  const { attributes } = entry.message;
+  return { ...requestEntry(entry), MessageAttributes: attributes && jsonAttributes(attributes) };
 }
 
 /** `prefix#Name:extra` → `Name`, as the SDK reads `__type` and x-amzn-errortype. */

@@ -1,16 +1,6 @@
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, type SQSClient } from "@aws-sdk/client-sqs";
+import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { requestEntry } from "./request-entry.js";
 import type { BatchEntry, BatchResult, BatchSender } from "./types.js";
-
-function toRequestEntry({ id, message }: BatchEntry): SendMessageBatchRequestEntry {
-  return {
-    Id: id,
-    MessageBody: message.body,
-    MessageGroupId: message.groupId,
-    MessageDeduplicationId: message.dedupId,
-    DelaySeconds: message.delaySeconds,
-    MessageAttributes: message.attributes,
-  };
-}
 
 /**
  * Sends batches with the AWS SDK. The client is expected to have `md5: false` and `maxAttempts: 1`:
@@ -21,7 +11,7 @@ export class SdkBatchSender implements BatchSender {
 
   async sendBatch(queueUrl: string, entries: BatchEntry[], signal: AbortSignal): Promise<BatchResult> {
     const output = await this.client.send(
-      new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries.map(toRequestEntry) }),
+      new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries.map(requestEntry) }),
       { abortSignal: signal },
     );
     return {

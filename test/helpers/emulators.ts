@@ -13,6 +13,7 @@ import {
 import { startFauxqs as startFauxqsServer } from "fauxqs";
 import { validateConfig } from "../../src/config/load.js";
 import type { Config } from "../../src/config/types.js";
+import { writeTempJson } from "./cli.js";
 
 export const TEST_REGION = "us-east-1";
 export const TEST_ACCOUNT = "123456789012";
@@ -91,19 +92,25 @@ export function uniqueQueueName(prefix: string, fifo = false): string {
   return `${prefix}-${process.pid}-${queueCounter}${fifo ? ".fifo" : ""}`;
 }
 
-/**
- * A validated Config pointing at `emulator` with the test credentials; `settings` adds or
- * replaces keys (queue defaults to a static "orders").
- */
-export function emulatorConfig(emulator: Pick<Emulator, "endpoint">, settings: Record<string, unknown> = {}): Config {
-  const raw = {
+/** Settings for `endpoint` with the test credentials; `settings` adds or replaces keys (queue defaults to a static "orders"). */
+function testSettings(endpoint: string, settings: Record<string, unknown>): Record<string, unknown> {
+  return {
     region: TEST_REGION,
-    endpoint: emulator.endpoint,
+    endpoint,
     credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
     queue: { source: "static", value: "orders" },
     ...settings,
   };
-  return validateConfig(raw, "the test config");
+}
+
+/** A validated Config pointing at `emulator` with the test credentials (see testSettings). */
+export function emulatorConfig(emulator: Pick<Emulator, "endpoint">, settings: Record<string, unknown> = {}): Config {
+  return validateConfig(testSettings(emulator.endpoint, settings), "the test config");
+}
+
+/** A config file for the CLI pointing at `endpoint` with the test credentials (see testSettings). */
+export function emulatorConfigFile(endpoint: string, settings: Record<string, unknown> = {}): string {
+  return writeTempJson(testSettings(endpoint, settings));
 }
 
 /**

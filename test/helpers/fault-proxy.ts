@@ -3,6 +3,7 @@
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { seededRandom } from "./seeded-random.js";
 
 export type FaultKind =
   /** 400 ThrottlingException, with the query-compatible code RequestThrottled. */
@@ -56,18 +57,6 @@ export interface FaultProxy {
 
 const SEND_MESSAGE_BATCH = "AmazonSQS.SendMessageBatch";
 const JSON_CONTENT_TYPE = "application/x-amz-json-1.0";
-
-/** mulberry32: a small, fast, seedable generator of numbers in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Upstream {
   status: number;
