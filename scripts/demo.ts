@@ -9,6 +9,8 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from "@aw
 import { startFauxqs } from "fauxqs";
 
 const repoRoot = fileURLToPath(new URL("../", import.meta.url));
+// The demo's own SQS client would otherwise warn on stderr that Node 20 is past its end of life.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
 const catalog = {
   streams: [
