@@ -6,7 +6,7 @@
 // Prints a markdown table and writes it to bench/results.md.
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,6 +25,16 @@ const LATENCY_MS = 20;
 const MAX_IN_FLIGHT = 64;
 const LATENCY_BOUND = (MAX_IN_FLIGHT * 10) / (LATENCY_MS / 1000);
 const MAX_MEMORY_RSS_MB = 150;
+/** How much CPU per message snapshot change detection may add to a plain write. */
+const MAX_SNAPSHOT_CPU_RATIO = 1.3;
+
+/** The connector is measured as the container image runs it: with the Dockerfile's NODE_OPTIONS. */
+function imageNodeOptions(): string[] {
+  const dockerfile = readFileSync(join(REPO_ROOT, "Dockerfile"), "utf8");
+  const options = /^\s+NODE_OPTIONS="([^"]*)"/m.exec(dockerfile)?.[1];
+  if (options === undefined) throw new Error('the Dockerfile sets no NODE_OPTIONS="…"');
+  return options.split(/\s+/).filter((option) => option !== "");
+}
 
 interface Options {
   records: number;
@@ -100,7 +110,7 @@ async function run(scenario: Scenario, workDir: string): Promise<Result> {
     writeFileSync(configPath, JSON.stringify(config));
     const catalogPath = join(workDir, "catalog.json");
     writeFileSync(catalogPath, JSON.stringify(catalog()));
-    measured = await measureProcess([], [CLI, "write", "--config", configPath, "--catalog", catalogPath], scenario.input, workDir, scenario.env);
+    measured = await measureProcess(imageNodeOptions(), [CLI, "write", "--config", configPath, "--catalog", catalogPath], scenario.input, workDir, scenario.env);
   }
   const endpoint = await scenario.endpoint.stats();
   if (measured.exitCode !== 0 || endpoint.messages < scenario.records) {
@@ -154,6 +164,7 @@ function checks(byName: Map<string, Result>, options: Options): Check[] {
   const latency = get(`connector, ${LATENCY_MS} ms endpoint`);
   const fifo1000 = get("connector FIFO 1,000 groups, null endpoint");
   const fifo1 = get("connector FIFO 1 group, null endpoint");
+  const snapshot = get(SNAPSHOT_SCENARIO);
   const latencyTarget = 0.8 * Math.min(plain.msgsPerSecond, LATENCY_BOUND);
   const list: Check[] = [
     {
@@ -183,6 +194,11 @@ function checks(byName: Map<string, Result>, options: Options): Check[] {
       pass: fifo1000.endpoint.maxGroupInFlight === 1 && fifo1000.endpoint.orderViolations === 0,
     },
     {
+      target: `snapshot change detection: ≤ ${MAX_SNAPSHOT_CPU_RATIO}× the CPU per message of a plain write`,
+      measured: `${fmt(snapshot.cpuMsPer1k / plain.cpuMsPer1k, 2)}× (${fmt(snapshot.cpuMsPer1k, 1)} vs ${fmt(plain.cpuMsPer1k, 1)} ms / 1k)`,
+      pass: snapshot.cpuMsPer1k <= MAX_SNAPSHOT_CPU_RATIO * plain.cpuMsPer1k,
+    },
+    {
       target: "batches full: ≥ 9.5 messages per request (standard queue)",
       measured: `${fmt(Math.min(plain.msgsPerRequest, latency.msgsPerRequest), 2)}`,
       pass: Math.min(plain.msgsPerRequest, latency.msgsPerRequest) >= 9.5,
@@ -206,6 +222,8 @@ function checks(byName: Map<string, Result>, options: Options): Check[] {
   return list;
 }
 
+const SNAPSHOT_SCENARIO = "connector, snapshot backfill (every row diffed and stored), null endpoint";
+
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const workDir = mkdtempSync(join(tmpdir(), "destination-sqs-bench-"));
@@ -227,6 +245,13 @@ async function main(): Promise<void> {
       { ...base, name: `connector, ${LATENCY_MS} ms endpoint`, kind: "connector", endpoint: latencyEndpoint },
       { ...base, name: "connector FIFO 1,000 groups, null endpoint", kind: "connector", endpoint: nullEndpoint, config: { fifo: true } },
       { ...base, name: "connector FIFO 1 group, null endpoint", kind: "connector", endpoint: nullEndpoint, config: { fifo: true, staticGroup: true } },
+      {
+        ...base,
+        name: SNAPSHOT_SCENARIO,
+        kind: "connector",
+        endpoint: nullEndpoint,
+        config: { changeDetection: { mode: "snapshot", state_directory: join(workDir, "snapshot"), initial_sync: "backfill" } },
+      },
     ];
     if (options.memoryRecords > 0) {
       const memoryInput = join(workDir, "memory.jsonl");
