@@ -1,4 +1,5 @@
 import type { MessageBody } from "../config/types.js";
+import { compileCompactJsonTemplate } from "./fast-json-template.js";
 import { compileColumnPath } from "./paths.js";
 import { describeEmpty, errorMessage, isEmptyValue, RowRejection } from "./rejection.js";
 import type { TemplateCompiler, TemplateScope } from "./templates.js";
@@ -42,7 +43,8 @@ function columnsBody(columns: { column: string; field?: string }[]): ComposeBody
 function templateBody(source: string, templates: TemplateCompiler): ComposeBody {
   const setting = `${SETTING}.template`;
   const render = templates.compile(setting, source, "json");
-  return (scope) => {
+  const renderCompact = compileCompactJsonTemplate(source);
+  const parseAndCompact: ComposeBody = (scope) => {
     let rendered: string;
     try {
       rendered = render(scope);
@@ -54,6 +56,7 @@ function templateBody(source: string, templates: TemplateCompiler): ComposeBody 
     }
     return JSON.stringify(parseJson(rendered, `the output of ${setting}`));
   };
+  return renderCompact ? (scope) => renderCompact(scope) ?? parseAndCompact(scope) : parseAndCompact;
 }
 
 export function compileBody(body: MessageBody, templates: TemplateCompiler): ComposeBody {

@@ -12,12 +12,16 @@ const SCOPE_NAMES: ReadonlySet<string> = new Set<keyof TemplateScope>(["row", "c
 /** Keys Liquid reads specially (an array's or string's size, first and last item). */
 const LIQUID_SPECIAL_KEYS: ReadonlySet<string> = new Set(["size", "first", "last"]);
 
-/** Returned by a fast render that met a value Liquid treats specially (an array or string in the middle of a path). */
-const NEEDS_LIQUID = Symbol("needs Liquid");
+/** Returned by a fast read that met a value Liquid treats specially (an array or string in the middle of a path). */
+export const NEEDS_LIQUID = Symbol("needs Liquid");
 
-type Part = string | ((scope: TemplateScope) => unknown);
+/** Reads one `{{ }}` output's value, or NEEDS_LIQUID. */
+export type OutputReader = (scope: TemplateScope) => unknown;
 
-function compilePath(path: string[]): (scope: TemplateScope) => unknown {
+/** Literal text and outputs, alternating: starts and ends with literal text (possibly empty). */
+export type PlainTemplateParts = (string | OutputReader)[];
+
+function compilePath(path: string[]): OutputReader {
   return (scope) => {
     let value: unknown = scope;
     for (const key of path) {
@@ -29,16 +33,10 @@ function compilePath(path: string[]): (scope: TemplateScope) => unknown {
   };
 }
 
-/**
- * Compiles `source` when it has the plain shape, else undefined. The renderer returns undefined
- * for a row it cannot render exactly as Liquid would, so the caller falls back to Liquid.
- */
-export function compilePlainTemplate(
-  source: string,
-  print: (value: unknown) => string,
-): ((scope: TemplateScope) => string | undefined) | undefined {
+/** Splits `source` into literal text and outputs when it has the plain shape, else undefined. */
+export function parsePlainTemplate(source: string): PlainTemplateParts | undefined {
   if (source.includes("{%")) return undefined;
-  const parts: Part[] = [];
+  const parts: PlainTemplateParts = [];
   let literalStart = 0;
   for (const match of source.matchAll(PLAIN_OUTPUT)) {
     const path = (match[1] ?? "").split(".");
@@ -48,7 +46,19 @@ export function compilePlainTemplate(
   }
   parts.push(source.slice(literalStart));
   if (parts.some((part) => typeof part === "string" && part.includes("{{"))) return undefined;
+  return parts;
+}
 
+/**
+ * Compiles `source` when it has the plain shape, else undefined. The renderer returns undefined
+ * for a row it cannot render exactly as Liquid would, so the caller falls back to Liquid.
+ */
+export function compilePlainTemplate(
+  source: string,
+  print: (value: unknown) => string,
+): ((scope: TemplateScope) => string | undefined) | undefined {
+  const parts = parsePlainTemplate(source);
+  if (!parts) return undefined;
   return (scope) => {
     let output = "";
     for (const part of parts) {

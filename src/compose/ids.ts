@@ -41,9 +41,23 @@ function primaryKeyValues(row: RowIdentity): unknown[] | undefined {
  * its id across syncs; without a (complete) primary key, a hash of the whole record.
  */
 export function defaultMessageId(row: RowIdentity): string {
-  const identity = primaryKeyValues(row) ?? row.data;
-  const text = canonicalJson([row.namespace ?? null, row.stream, identity]);
+  const keyValues = primaryKeyValues(row);
+  const text =
+    keyValues?.every(isJsonScalar) === true
+      ? scalarIdentityJson(row, keyValues)
+      : canonicalJson([row.namespace ?? null, row.stream, keyValues ?? row.data]);
   return sha256Hex(text).slice(0, MESSAGE_ID_HEX_CHARS);
+}
+
+function isJsonScalar(value: unknown): value is string | number | boolean {
+  return typeof value === "string" || typeof value === "number" || typeof value === "boolean";
+}
+
+/** Exactly `canonicalJson([namespace, stream, keyValues])`, built without the generic walk (ids are hashed per row). */
+function scalarIdentityJson(row: RowIdentity, keyValues: (string | number | boolean)[]): string {
+  let keys = "";
+  for (const value of keyValues) keys += (keys === "" ? "" : ",") + JSON.stringify(value);
+  return `[${JSON.stringify(row.namespace ?? null)},${JSON.stringify(row.stream)},[${keys}]]`;
 }
 
 /** The default FIFO deduplication id: equal for a resend of the same message, different when the content changes. */

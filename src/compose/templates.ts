@@ -38,9 +38,13 @@ export function printable(value: unknown): string {
   return String(value);
 }
 
+/** Characters JSON.stringify may escape: quotes, backslashes, control characters and surrogates (it escapes unpaired ones). */
+const JSON_ESCAPED_CHARACTER = /["\\\u0000-\u001f\ud800-\udfff]/;
+
 /** Like `printable`, but a string becomes its JSON string-literal form without the surrounding quotes. */
-function printableInJson(value: unknown): string {
+export function printableInJson(value: unknown): string {
   if (typeof value !== "string") return printable(value);
+  if (!JSON_ESCAPED_CHARACTER.test(value)) return value;
   const quoted = JSON.stringify(value);
   return quoted.slice(1, quoted.length - 1);
 }

@@ -32,11 +32,12 @@ export function noSends(): SendCounts {
 /**
  * A BatchSender that counts what goes through it and reports each call to `onCall` (the API call
  * log). A message's attempt number is how many times its object has been handed to sendBatch:
- * delivery retries the same OutgoingMessage objects.
+ * delivery retries the same OutgoingMessage objects, and only ones SQS did not accept.
  */
 export class ObservedSender implements BatchSender {
   private readonly counts = noSends();
-  private readonly attempts = new WeakMap<OutgoingMessage, number>();
+  /** Sends so far of messages SQS has not accepted yet; accepted ones are never sent again, so they need no entry. */
+  private readonly unacceptedSends = new WeakMap<OutgoingMessage, number>();
 
   constructor(
     private readonly inner: BatchSender,
@@ -48,13 +49,14 @@ export class ObservedSender implements BatchSender {
   }
 
   async sendBatch(queueUrl: string, entries: BatchEntry[], signal: AbortSignal): Promise<BatchResult> {
-    let attempt = 0;
+    let attempt = 1;
     let bytes = 0;
     for (const { message } of entries) {
-      const sent = (this.attempts.get(message) ?? 0) + 1;
-      this.attempts.set(message, sent);
-      if (sent > 1) this.counts.entriesRetried++;
-      attempt = Math.max(attempt, sent);
+      const earlier = this.unacceptedSends.get(message);
+      if (earlier !== undefined) {
+        this.counts.entriesRetried++;
+        attempt = Math.max(attempt, earlier + 1);
+      }
       bytes += message.bytes;
     }
     this.counts.requestsSent++;
@@ -62,18 +64,27 @@ export class ObservedSender implements BatchSender {
     this.counts.bytesSent += bytes;
     this.counts.requestsInFlight++;
     this.counts.messagesInFlight += entries.length;
-    const call = { queueUrl, entries, attempt, bytes };
-    const started = performance.now();
+    const started = this.onCall ? performance.now() : 0;
     try {
       const result = await this.inner.sendBatch(queueUrl, entries, signal);
-      this.onCall?.({ ...call, latencyMs: performance.now() - started, result });
+      if (result.successful.length < entries.length) this.rememberUnaccepted(entries, result);
+      this.onCall?.({ queueUrl, entries, attempt, bytes, latencyMs: performance.now() - started, result });
       return result;
     } catch (error) {
-      this.onCall?.({ ...call, latencyMs: performance.now() - started, error });
+      this.rememberUnaccepted(entries);
+      this.onCall?.({ queueUrl, entries, attempt, bytes, latencyMs: performance.now() - started, error });
       throw error;
     } finally {
       this.counts.requestsInFlight--;
       this.counts.messagesInFlight -= entries.length;
+    }
+  }
+
+  /** Records a send of each entry SQS did not accept (all of them when the call threw), so a resend counts as a retry. */
+  private rememberUnaccepted(entries: BatchEntry[], result?: BatchResult): void {
+    const accepted = new Set(result?.successful.map(({ id }) => id));
+    for (const { id, message } of entries) {
+      if (!accepted.has(id)) this.unacceptedSends.set(message, (this.unacceptedSends.get(message) ?? 0) + 1);
     }
   }
 }
