@@ -97,7 +97,7 @@ export async function* readLineBatches(input: Readable): AsyncGenerator<InputLin
     const lines: InputLine[] = [];
     let start = 0;
     for (let end = text.indexOf("\n"); end >= 0; end = text.indexOf("\n", start)) {
-      // Like split2 before it: a line may end in \r\n.
+      // A line may end in \r\n.
       const lineEnd = end > 0 && text.charCodeAt(end - 1) === CARRIAGE_RETURN ? end - 1 : end;
       const line = start === 0 ? partial + text.slice(0, lineEnd) : text.slice(start, lineEnd);
       start = end + 1;
