@@ -28,12 +28,12 @@ interface StreamState {
  */
 export class SnapshotDetector implements ChangeDetector {
   private readonly streams = new Map<ConfiguredStream, StreamState>();
-  private readonly seen = new SeenRows();
   private readonly hash: ContentHasher;
   private readonly events: ReadonlySet<ChangeType>;
 
   private constructor(
     private readonly store: SnapshotStore,
+    private readonly seen: SeenRows,
     settings: SnapshotSettings,
     events: ChangeType[],
   ) {
@@ -50,11 +50,13 @@ export class SnapshotDetector implements ChangeDetector {
   ): SnapshotDetector {
     // Key errors come first: a config error must not wait for, or touch, the store.
     const readers = [...catalog].map((stream) => ({ stream, readKey: keyReaderFor(stream, settings.primary_key) }));
+    const seen = new SeenRows();
     const store = SnapshotStore.open(snapshotStorePath(settings.state_directory, config.queue), {
       reset: settings.reset === true,
       dryRun,
+      rowSaved: (rowId) => seen.add(rowId),
     });
-    const detector = new SnapshotDetector(store, settings, config.events);
+    const detector = new SnapshotDetector(store, seen, settings, config.events);
     const changesOnly = settings.initial_sync === "changes_only";
     for (const { stream, readKey } of readers) {
       const stored = store.stream(stream.stream.name, stream.stream.namespace);
@@ -71,7 +73,7 @@ export class SnapshotDetector implements ChangeDetector {
     const hash = this.hash(record.data, rowJson);
     const stored = this.store.find(state.id, key.key);
     if (stored) this.seen.add(stored.rowId);
-    const advance = (): void => this.save(state.id, key.key, hash, rowJson);
+    const advance = (): void => this.save(state.id, key.key, hash, rowJson, stored !== undefined);
     if (state.recordingOnly) {
       advance();
       return UNCHANGED;
@@ -122,8 +124,8 @@ export class SnapshotDetector implements ChangeDetector {
   }
 
   /** Acknowledgements can still arrive while a failed sync shuts down; the next sync redoes those rows. */
-  private save(streamId: number, key: string, hash: string, rowJson: string): void {
-    if (!this.store.isClosed) this.seen.add(this.store.save(streamId, key, hash, rowJson));
+  private save(streamId: number, key: string, hash: string, rowJson: string, known: boolean): void {
+    if (!this.store.isClosed) this.store.save(streamId, key, hash, rowJson, known);
   }
 
   private forget(streamId: number, key: string): void {

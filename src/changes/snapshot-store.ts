@@ -4,9 +4,11 @@ import Database from "better-sqlite3";
 import { UserFacingError } from "../errors.js";
 
 /** Written changes are committed after this many writes, or after COMMIT_EVERY_MS, whichever comes first. */
-const COMMIT_EVERY_WRITES = 2000;
+const COMMIT_EVERY_WRITES = 10000;
 const COMMIT_EVERY_MS = 250;
 const SCHEMA_VERSION = 1;
+/** New keys are inserted this many per statement: one statement per row costs about twice the CPU. */
+const INSERT_BATCH = 64;
 
 // Keys and hashes live in a narrow table so that looking a record up reads one small B-tree;
 // the published rows, read only for changed and removed rows, live in their own table.
@@ -36,6 +38,13 @@ export interface StoredKey {
   hash: string;
 }
 
+interface NewRow {
+  streamId: number;
+  key: string;
+  hash: string;
+  data: string;
+}
+
 export interface StoredStream {
   id: number;
   /** Whether a sync has completed this stream before (until then `changes_only` only records). */
@@ -56,10 +65,13 @@ export class SnapshotStore {
   private readonly commitTimer: NodeJS.Timeout | undefined;
   private commitFailure: Error | undefined;
   private closed = false;
+  /** Saved new keys not inserted yet, by `pendingKey`; `flush` inserts them. */
+  private readonly newRows = new Map<string, NewRow>();
 
   private constructor(
     db: Database.Database,
     private readonly dryRun: boolean,
+    private readonly rowSaved: (rowId: number) => void,
   ) {
     this.db = db;
     this.statements = prepareStatements(db);
@@ -70,7 +82,7 @@ export class SnapshotStore {
    * Opens (creating it if needed) and locks the store at `path`; `reset` empties it first. A dry
    * run keeps every write in one transaction that close rolls back, so it leaves the store as it was.
    */
-  static open(path: string, options: { reset: boolean; dryRun: boolean }): SnapshotStore {
+  static open(path: string, options: { reset: boolean; dryRun: boolean; rowSaved: (rowId: number) => void }): SnapshotStore {
     createDirectory(dirname(path));
     let db: Database.Database | undefined;
     try {
@@ -80,7 +92,7 @@ export class SnapshotStore {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
       prepareSchema(db, path);
-      const store = new SnapshotStore(db, options.dryRun);
+      const store = new SnapshotStore(db, options.dryRun, options.rowSaved);
       if (options.reset) store.empty();
       return store;
     } catch (error) {
@@ -98,35 +110,44 @@ export class SnapshotStore {
   }
 
   markInitialized(streamId: number): void {
+    this.flush();
     this.write(() => this.statements.initialize.run(streamId));
   }
 
   find(streamId: number, key: string): StoredKey | undefined {
+    if (this.newRows.has(pendingKey(streamId, key))) this.flush();
     return this.statements.findKey.get(streamId, key);
   }
 
   /** The last published row, as the JSON text it was saved with. */
   readRow(rowId: number): string {
+    this.flush();
     const data = this.statements.readRow.get(rowId);
     if (data === undefined) throw new Error(`snapshot row ${rowId} is missing although its key refers to it`);
     return data;
   }
 
-  /** Records `data` as the key's last published row; returns its row id. */
-  save(streamId: number, key: string, hash: string, data: string): number {
-    return this.write(() => {
-      const existing = this.statements.updateKey.get(hash, streamId, key);
-      if (existing !== undefined) {
-        this.statements.updateRow.run(data, existing);
-        return existing;
-      }
-      const rowId = Number(this.statements.insertRow.run(data).lastInsertRowid);
-      this.statements.insertKey.run(streamId, key, hash, rowId);
-      return rowId;
-    });
+  /**
+   * Records `data` as the key's last published row and reports its row id to `rowSaved`. `known`
+   * says whether `find` found the key: new keys are inserted in batches, without first trying (and
+   * failing) to update them; every other call, and each commit, inserts the batch first.
+   */
+  save(streamId: number, key: string, hash: string, data: string, known: boolean): void {
+    if (this.commitFailure) throw this.commitFailure;
+    if (known) {
+      this.flush();
+      this.rowSaved(this.write(() => this.update(streamId, key, hash, data)));
+      return;
+    }
+    const id = pendingKey(streamId, key);
+    // A key saved twice before its batch is inserted keeps its last row.
+    this.newRows.delete(id);
+    this.newRows.set(id, { streamId, key, hash, data });
+    if (this.newRows.size >= INSERT_BATCH) this.flush();
   }
 
   remove(streamId: number, key: string): void {
+    this.flush();
     this.write(() => {
       const rowId = this.statements.deleteKey.get(streamId, key);
       if (rowId !== undefined) this.statements.deleteRow.run(rowId);
@@ -135,6 +156,7 @@ export class SnapshotStore {
 
   /** Up to `limit` keys of a stream in key order, after `afterKey`: pages never hold a statement open between calls. */
   keysAfter(streamId: number, afterKey: string, limit: number): { key: string; rowId: number }[] {
+    this.flush();
     return this.statements.keysAfter.all(streamId, afterKey, limit);
   }
 
@@ -149,6 +171,7 @@ export class SnapshotStore {
     clearInterval(this.commitTimer);
     try {
       if (this.dryRun) {
+        this.flush();
         if (this.db.inTransaction) this.db.exec("ROLLBACK");
       } else {
         this.commit();
@@ -161,19 +184,64 @@ export class SnapshotStore {
     if (this.commitFailure) throw this.commitFailure;
   }
 
+  private update(streamId: number, key: string, hash: string, data: string): number {
+    const existing = this.statements.updateKey.get(hash, streamId, key);
+    if (existing === undefined) return this.insert(streamId, key, hash, data);
+    this.statements.updateRow.run(data, existing);
+    return existing;
+  }
+
+  private insert(streamId: number, key: string, hash: string, data: string): number {
+    const rowId = Number(this.statements.insertRow.run(data).lastInsertRowid);
+    if (this.statements.insertKey.run(streamId, key, hash, rowId).changes === 1) return rowId;
+    return this.replaceInserted(rowId, { streamId, key, hash, data });
+  }
+
+  /** The key was saved since it was looked up (it came twice this sync): updates that row instead of `rowId`. */
+  private replaceInserted(rowId: number, row: NewRow): number {
+    this.statements.deleteRow.run(rowId);
+    return this.update(row.streamId, row.key, row.hash, row.data);
+  }
+
+  /** Inserts the saved new keys: full batches with one statement per table, the rest one by one. */
+  private flush(): void {
+    if (this.newRows.size === 0) return;
+    const rows = [...this.newRows.values()];
+    this.newRows.clear();
+    this.write(() => {
+      if (rows.length !== INSERT_BATCH) {
+        for (const row of rows) this.rowSaved(this.insert(row.streamId, row.key, row.hash, row.data));
+        return;
+      }
+      const lastRowId = Number(this.statements.insertRows.run(rows.map((row) => row.data)).lastInsertRowid);
+      // One INSERT numbers its rows consecutively (new rowids follow the largest), so the first is lastRowId - count + 1.
+      const firstRowId = lastRowId - rows.length + 1;
+      const inserted = this.statements.insertKeys.run(
+        rows.flatMap((row, index) => [row.streamId, row.key, row.hash, firstRowId + index]),
+      ).changes;
+      rows.forEach((row, index) => {
+        const rowId = firstRowId + index;
+        const keptOwnRow = inserted === rows.length || this.statements.findKey.get(row.streamId, row.key)?.rowId === rowId;
+        this.rowSaved(keptOwnRow ? rowId : this.replaceInserted(rowId, row));
+      });
+    }, rows.length);
+  }
+
   private empty(): void {
     this.write(() => this.db.exec(RESET));
   }
 
-  private write<T>(change: () => T): T {
+  private write<T>(change: () => T, writes = 1): T {
     if (this.commitFailure) throw this.commitFailure;
     if (!this.db.inTransaction) this.statements.begin.run();
     const result = change();
-    if (++this.writesSinceCommit >= COMMIT_EVERY_WRITES && !this.dryRun) this.commit();
+    this.writesSinceCommit += writes;
+    if (this.writesSinceCommit >= COMMIT_EVERY_WRITES && !this.dryRun) this.commit();
     return result;
   }
 
   private commit(): void {
+    this.flush();
     if (this.db.inTransaction) this.statements.commit.run();
     this.writesSinceCommit = 0;
   }
@@ -207,7 +275,11 @@ function prepareStatements(db: Database.Database) {
     updateRow: db.prepare<[string, number]>("UPDATE snapshot_rows SET data = ? WHERE id = ?"),
     insertRow: db.prepare<[string]>("INSERT INTO snapshot_rows (data) VALUES (?)"),
     insertKey: db.prepare<[number, string, string, number]>(
-      "INSERT INTO snapshot_keys (stream_id, key, hash, row_id) VALUES (?, ?, ?, ?)",
+      "INSERT INTO snapshot_keys (stream_id, key, hash, row_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    ),
+    insertRows: db.prepare<[string[]]>(`INSERT INTO snapshot_rows (data) VALUES ${repeated("(?)", INSERT_BATCH)}`),
+    insertKeys: db.prepare<[(string | number)[]]>(
+      `INSERT INTO snapshot_keys (stream_id, key, hash, row_id) VALUES ${repeated("(?, ?, ?, ?)", INSERT_BATCH)} ON CONFLICT DO NOTHING`,
     ),
     deleteKey: db
       .prepare<[number, string], number>("DELETE FROM snapshot_keys WHERE stream_id = ? AND key = ? RETURNING row_id")
@@ -217,6 +289,14 @@ function prepareStatements(db: Database.Database) {
       "SELECT key, row_id AS rowId FROM snapshot_keys WHERE stream_id = ? AND key > ? ORDER BY key LIMIT ?",
     ),
   };
+}
+
+function repeated(values: string, count: number): string {
+  return Array.from({ length: count }, () => values).join(", ");
+}
+
+function pendingKey(streamId: number, key: string): string {
+  return `${streamId} ${key}`;
 }
 
 function createDirectory(directory: string): void {
