@@ -1,4 +1,5 @@
 import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
+import type { OutgoingMessage } from "../delivery/types.js";
 import type { ChangeType, Config, MessageAttributeSetting, ValueSource } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
 import { compileBody } from "./body.js";
@@ -21,19 +22,11 @@ export interface RowInput {
   primaryKey?: string[][];
 }
 
-export interface ComposedMessage {
+/** A message as delivery takes it, before its queue is resolved to a URL and a checkpoint ticket is attached. */
+export type ComposedMessage = Omit<OutgoingMessage, "queueUrl" | "ticket"> & {
   /** A queue URL or a bare queue name, as the value source yielded it. */
   queue: string;
-  messageId: string;
-  /** Compact JSON. */
-  body: string;
-  /** Body plus attributes, as SQS counts them toward its size limit. */
-  bytes: number;
-  groupId?: string;
-  dedupId?: string;
-  delaySeconds?: number;
-  attributes?: Record<string, MessageAttributeValue>;
-}
+};
 
 /** A rejected row: `reason` is a full sentence naming the message id, the setting and its source. */
 export type ComposeResult =
