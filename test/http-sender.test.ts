@@ -120,7 +120,7 @@ forEachEmulator("HttpBatchSender", (context) => {
 });
 
 withMoto("HttpBatchSender signing", (context) => {
-  it("signs requests moto accepts, and reports missing permission as access denied", async () => {
+  it("signs requests moto verifies, and reports a wrong secret and missing permission as fatal", async () => {
     const moto = context.emulator;
     const queueUrl = await moto.createQueue(uniqueQueueName("signed"));
     const allowed = await moto.createUser("http-sender-allowed", ["sqs:SendMessage", "sqs:SendMessageBatch"]);
@@ -128,9 +128,13 @@ withMoto("HttpBatchSender signing", (context) => {
     await moto.enforceAuth();
     const allowedSender = senderFor(moto.endpoint, allowed);
     const deniedSender = senderFor(moto.endpoint, denied);
+    const forgedSender = senderFor(moto.endpoint, { ...allowed, secretAccessKey: `${allowed.secretAccessKey}x` });
     try {
       const result = await allowedSender.sendBatch(queueUrl, entriesOf(queueUrl, 3), new AbortController().signal);
       assert.equal(result.successful.length, 3);
+
+      const forged = classifySendError(await failureOf(forgedSender.sendBatch(queueUrl, entriesOf(queueUrl, 1), new AbortController().signal)));
+      assert.deepEqual([forged.kind, forged.code], ["fatal", "SignatureDoesNotMatch"]);
 
       const error = await failureOf(deniedSender.sendBatch(queueUrl, entriesOf(queueUrl, 1), new AbortController().signal));
       const classified = classifySendError(error);
@@ -139,6 +143,7 @@ withMoto("HttpBatchSender signing", (context) => {
     } finally {
       allowedSender.destroy();
       deniedSender.destroy();
+      forgedSender.destroy();
     }
   });
 });

@@ -2,13 +2,14 @@ import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { UserFacingError } from "../errors.js";
+import { KeyFilter } from "./key-filter.js";
 
 /** Written changes are committed after this many writes, or after COMMIT_EVERY_MS, whichever comes first. */
 const COMMIT_EVERY_WRITES = 10000;
 const COMMIT_EVERY_MS = 250;
 const SCHEMA_VERSION = 1;
 /** New keys are inserted this many per statement: one statement per row costs about twice the CPU. */
-const INSERT_BATCH = 64;
+const INSERT_BATCH = 256;
 
 // Keys and hashes live in a narrow table so that looking a record up reads one small B-tree;
 // the published rows, read only for changed and removed rows, live in their own table.
@@ -65,8 +66,10 @@ export class SnapshotStore {
   private readonly commitTimer: NodeJS.Timeout | undefined;
   private commitFailure: Error | undefined;
   private closed = false;
-  /** Saved new keys not inserted yet, by `pendingKey`; `flush` inserts them. */
-  private readonly newRows = new Map<string, NewRow>();
+  /** Saved new keys not inserted yet; `flush` inserts them. */
+  private newRows: NewRow[] = [];
+  /** Streams that held no keys when the sync began, with the keys saved to them since (null: none yet). */
+  private readonly startedEmpty = new Map<number, KeyFilter | null>();
 
   private constructor(
     db: Database.Database,
@@ -104,8 +107,12 @@ export class SnapshotStore {
   stream(name: string, namespace: string | null | undefined): StoredStream {
     const ns = namespace ?? "";
     const found = this.statements.findStream.get(ns, name);
-    if (found) return { id: found.id, initialized: found.initialized === 1 };
+    if (found) {
+      if (this.statements.hasKeys.get(found.id) === undefined) this.startedEmpty.set(found.id, null);
+      return { id: found.id, initialized: found.initialized === 1 };
+    }
     const id = this.write(() => Number(this.statements.addStream.run(ns, name).lastInsertRowid));
+    this.startedEmpty.set(id, null);
     return { id, initialized: false };
   }
 
@@ -114,9 +121,16 @@ export class SnapshotStore {
     this.write(() => this.statements.initialize.run(streamId));
   }
 
+  /**
+   * The key's stored hash and row. A new key saved moments ago may still wait in a batch and not be
+   * found, exactly as if its acknowledgement had not arrived yet: it then comes as added again, and
+   * saving it again replaces the earlier row.
+   */
   find(streamId: number, key: string): StoredKey | undefined {
-    if (this.newRows.has(pendingKey(streamId, key))) this.flush();
-    return this.statements.findKey.get(streamId, key);
+    const saved = this.startedEmpty.get(streamId);
+    if (saved === null || saved?.mayHave(key) === false) return undefined;
+    const found = this.statements.findKey.get(streamId, key);
+    return found && { rowId: found[0], hash: found[1] };
   }
 
   /** The last published row, as the JSON text it was saved with. */
@@ -134,16 +148,14 @@ export class SnapshotStore {
    */
   save(streamId: number, key: string, hash: string, data: string, known: boolean): void {
     if (this.commitFailure) throw this.commitFailure;
+    this.rememberSaved(streamId, key);
     if (known) {
       this.flush();
       this.rowSaved(this.write(() => this.update(streamId, key, hash, data)));
       return;
     }
-    const id = pendingKey(streamId, key);
-    // A key saved twice before its batch is inserted keeps its last row.
-    this.newRows.delete(id);
-    this.newRows.set(id, { streamId, key, hash, data });
-    if (this.newRows.size >= INSERT_BATCH) this.flush();
+    this.newRows.push({ streamId, key, hash, data });
+    if (this.newRows.length >= INSERT_BATCH) this.flush();
   }
 
   remove(streamId: number, key: string): void {
@@ -184,6 +196,13 @@ export class SnapshotStore {
     if (this.commitFailure) throw this.commitFailure;
   }
 
+  private rememberSaved(streamId: number, key: string): void {
+    if (!this.startedEmpty.has(streamId)) return;
+    let saved = this.startedEmpty.get(streamId);
+    if (!saved) this.startedEmpty.set(streamId, (saved = new KeyFilter()));
+    saved.add(key);
+  }
+
   private update(streamId: number, key: string, hash: string, data: string): number {
     const existing = this.statements.updateKey.get(hash, streamId, key);
     if (existing === undefined) return this.insert(streamId, key, hash, data);
@@ -203,11 +222,15 @@ export class SnapshotStore {
     return this.update(row.streamId, row.key, row.hash, row.data);
   }
 
-  /** Inserts the saved new keys: full batches with one statement per table, the rest one by one. */
+  /**
+   * Inserts the saved new keys: full batches with one statement per table, the rest one by one. A
+   * key that is already stored (saved twice, in this batch or before it) gets its row updated, so
+   * the last save wins.
+   */
   private flush(): void {
-    if (this.newRows.size === 0) return;
-    const rows = [...this.newRows.values()];
-    this.newRows.clear();
+    if (this.newRows.length === 0) return;
+    const rows = this.newRows;
+    this.newRows = [];
     this.write(() => {
       if (rows.length !== INSERT_BATCH) {
         for (const row of rows) this.rowSaved(this.insert(row.streamId, row.key, row.hash, row.data));
@@ -221,7 +244,7 @@ export class SnapshotStore {
       ).changes;
       rows.forEach((row, index) => {
         const rowId = firstRowId + index;
-        const keptOwnRow = inserted === rows.length || this.statements.findKey.get(row.streamId, row.key)?.rowId === rowId;
+        const keptOwnRow = inserted === rows.length || this.statements.findKey.get(row.streamId, row.key)?.[0] === rowId;
         this.rowSaved(keptOwnRow ? rowId : this.replaceInserted(rowId, row));
       });
     }, rows.length);
@@ -265,9 +288,9 @@ function prepareStatements(db: Database.Database) {
     ),
     addStream: db.prepare<[string, string]>("INSERT INTO snapshot_streams (namespace, name) VALUES (?, ?)"),
     initialize: db.prepare<[number]>("UPDATE snapshot_streams SET initialized = 1 WHERE id = ?"),
-    findKey: db.prepare<[number, string], { rowId: number; hash: string }>(
-      "SELECT row_id AS rowId, hash FROM snapshot_keys WHERE stream_id = ? AND key = ?",
-    ),
+    // Rows as arrays: cheaper than objects for the one query made per record.
+    findKey: db.prepare<[number, string], [number, string]>("SELECT row_id, hash FROM snapshot_keys WHERE stream_id = ? AND key = ?").raw(),
+    hasKeys: db.prepare<[number], number>("SELECT 1 FROM snapshot_keys WHERE stream_id = ? LIMIT 1").pluck(),
     readRow: db.prepare<[number], string>("SELECT data FROM snapshot_rows WHERE id = ?").pluck(),
     updateKey: db
       .prepare<[string, number, string], number>("UPDATE snapshot_keys SET hash = ? WHERE stream_id = ? AND key = ? RETURNING row_id")
@@ -293,10 +316,6 @@ function prepareStatements(db: Database.Database) {
 
 function repeated(values: string, count: number): string {
   return Array.from({ length: count }, () => values).join(", ");
-}
-
-function pendingKey(streamId: number, key: string): string {
-  return `${streamId} ${key}`;
 }
 
 function createDirectory(directory: string): void {

@@ -1,12 +1,12 @@
 // The lean path for the one hot call. The SDK's middleware stack costs ~30 µs per message; this
-// signs SendMessageBatch with the SDK's own SigV4 signer and credentials and sends it over a
-// keep-alive agent, about 2.7× cheaper. Every other call (ListQueues, STS, check) stays with the SDK.
+// signs SendMessageBatch with aws4 (SigV4, about 3× cheaper per request than the SDK's signer) using
+// the SQS client's own credentials, and sends it over a keep-alive agent. Every other call
+// (ListQueues, STS, check) stays with the SDK.
 
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { MessageAttributeValue, SendMessageBatchRequestEntry, SQSClient } from "@aws-sdk/client-sqs";
-import { SignatureV4 } from "@smithy/signature-v4";
-import type { HttpRequest } from "@smithy/types";
+import aws4 from "aws4";
 import { requestEntry } from "./request-entry.js";
 import type { BatchEntry, BatchResult, BatchSender } from "./types.js";
 
@@ -139,25 +139,22 @@ function parseAnswer(response: IncomingMessage, body: string): BatchResult {
   }
 }
 
-/** Sends SendMessageBatch requests signed with the SDK's SigV4 signer and the SQS client's credentials. */
+/** Sends SendMessageBatch requests signed (SigV4) with the SQS client's credentials. */
 export class HttpBatchSender implements BatchSender {
   private readonly url: URL;
-  private readonly signer: SignatureV4;
+  private readonly path: string;
+  private readonly region: string;
+  private readonly client: SQSClient;
   private readonly send: typeof httpRequest;
   private readonly agent: HttpAgent;
 
   constructor(client: SQSClient, options: HttpSenderOptions) {
+    this.client = client;
+    this.region = options.region;
     this.url = options.endpoint
       ? new URL(options.endpoint)
       : client.config.endpointProvider({ Region: options.region, UseFIPS: false, UseDualStack: false }).url;
-    this.signer = new SignatureV4({
-      // The client's provider caches credentials and refreshes them (an assumed role's) before they expire.
-      credentials: () => client.config.credentials(),
-      region: options.region,
-      service: "sqs",
-      sha256: client.config.sha256,
-      applyChecksum: false,
-    });
+    this.path = this.url.pathname.endsWith("/") ? this.url.pathname : `${this.url.pathname}/`;
     const https = this.url.protocol === "https:";
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
     this.agent = https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
@@ -166,15 +163,32 @@ export class HttpBatchSender implements BatchSender {
 
   async sendBatch(queueUrl: string, entries: BatchEntry[], signal: AbortSignal): Promise<BatchResult> {
     const body = JSON.stringify({ QueueUrl: queueUrl, Entries: entries.map(jsonEntry) });
-    const signed = await this.signer.sign(this.unsignedRequest(body));
+    // The client's provider caches credentials and refreshes them (an assumed role's) before they expire.
+    const { accessKeyId, secretAccessKey, sessionToken } = await this.client.config.credentials();
     signal.throwIfAborted();
+    const { headers } = aws4.sign(
+      {
+        method: "POST",
+        host: this.url.host,
+        path: this.path,
+        service: "sqs",
+        region: this.region,
+        headers: {
+          "Content-Type": "application/x-amz-json-1.0",
+          "X-Amz-Target": "AmazonSQS.SendMessageBatch",
+          "X-Amzn-Query-Mode": "true",
+        },
+        body,
+      },
+      { accessKeyId, secretAccessKey, sessionToken },
+    );
     const options: RequestOptions = {
       method: "POST",
       protocol: this.url.protocol,
       hostname: this.url.hostname,
       port: this.url.port,
-      path: signed.path,
-      headers: signed.headers,
+      path: this.path,
+      headers: headers as RequestOptions["headers"],
       agent: this.agent,
       signal,
     };
@@ -199,24 +213,5 @@ export class HttpBatchSender implements BatchSender {
   /** Closes the kept-alive sockets. */
   destroy(): void {
     this.agent.destroy();
-  }
-
-  private unsignedRequest(body: string): HttpRequest {
-    return {
-      method: "POST",
-      protocol: this.url.protocol,
-      hostname: this.url.hostname,
-      ...(this.url.port ? { port: Number(this.url.port) } : {}),
-      path: this.url.pathname.endsWith("/") ? this.url.pathname : `${this.url.pathname}/`,
-      query: {},
-      headers: {
-        host: this.url.host,
-        "content-type": "application/x-amz-json-1.0",
-        "content-length": String(Buffer.byteLength(body)),
-        "x-amz-target": "AmazonSQS.SendMessageBatch",
-        "x-amzn-query-mode": "true",
-      },
-      body,
-    };
   }
 }
