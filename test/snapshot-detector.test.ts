@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import Database from "better-sqlite3";
 import { createChangeDetector, type ChangeDetector, type Detection } from "../src/changes/detector.js";
+import { snapshotStorePath } from "../src/changes/snapshot-location.js";
 import { validateConfig } from "../src/config/load.js";
 import type { ConfiguredStream } from "../src/protocol/messages.js";
 
@@ -19,19 +22,29 @@ const stream: ConfiguredStream = {
   primary_key: [["id"]],
 };
 
-/** A fresh store (its own queue name, so its own file); `open` starts one sync on it. */
+/**
+ * A fresh store (its own queue name, so its own file); `open` starts one sync on it, with other
+ * settings if given; `path` is its file.
+ */
 function newStore(settings: Record<string, unknown> = {}) {
-  const config = validateConfig(
-    {
-      region: "us-east-1",
-      credentials: { auth_type: "default_chain" },
-      queue: { source: "static", value: `unit-${++queueCounter}` },
-      change_detection: { mode: "snapshot", state_directory: stateDirectory },
-      ...settings,
-    },
-    "the test config",
-  );
-  return { open: (options: { dryRun?: boolean } = {}) => createChangeDetector(config, [stream], options) };
+  const queue = { source: "static", value: `unit-${++queueCounter}` } as const;
+  const configWith = (overrides: Record<string, unknown>) =>
+    validateConfig(
+      {
+        region: "us-east-1",
+        credentials: { auth_type: "default_chain" },
+        queue,
+        change_detection: { mode: "snapshot", state_directory: stateDirectory },
+        ...overrides,
+      },
+      "the test config",
+    );
+  const config = configWith(settings);
+  return {
+    open: (options: { dryRun?: boolean; settings?: Record<string, unknown> } = {}) =>
+      createChangeDetector(options.settings ? configWith(options.settings) : config, [stream], options),
+    path: snapshotStorePath(stateDirectory, queue),
+  };
 }
 
 function detect(detector: ChangeDetector, data: Record<string, unknown>): Detection {
@@ -122,4 +135,38 @@ test("a key that comes again in the same sync keeps the last acknowledged row, h
   const next = syncAll(store.open(), [{ id: 0, v: "second" }, { id: 1, v: "first" }, { id: 120, v: "first" }]);
   assert.deepEqual(next.changes, ["unchanged", "unchanged", "unchanged"]);
   assert.equal(next.removed.length, 147);
+});
+
+test("a version 1 store, which hashed every row, is read as it was and then marked version 2", () => {
+  const store = newStore();
+  syncAll(store.open(), [{ id: 1, v: 1 }, { id: 2, v: 1 }]);
+  const file = new Database(store.path);
+  const sha1 = (text: string): string => createHash("sha1").update(text).digest("base64");
+  for (const { key, data } of file.prepare<[], { key: string; data: string }>("SELECT k.key, r.data FROM snapshot_keys k JOIN snapshot_rows r ON r.id = k.row_id").all()) {
+    file.prepare("UPDATE snapshot_keys SET hash = ? WHERE key = ?").run(sha1(data), key);
+  }
+  file.pragma("user_version = 1");
+  file.close();
+
+  assert.deepEqual(syncAll(store.open(), [{ id: 1, v: 1 }, { id: 2, v: 2 }]).changes, ["unchanged", "changed"]);
+  const reopened = new Database(store.path, { readonly: true });
+  assert.equal(reopened.pragma("user_version", { simple: true }), 2);
+  reopened.close();
+  assert.deepEqual(syncAll(store.open(), [{ id: 1, v: 1 }, { id: 2, v: 2 }]).changes, ["unchanged", "unchanged"]);
+});
+
+test("rows stored while whole rows were compared are compared by compare_columns once it is set", () => {
+  const store = newStore();
+  syncAll(store.open(), [{ id: 1, v: 1, noise: "a" }, { id: 2, v: 1, noise: "a" }]);
+  const compareV = { settings: { change_detection: { mode: "snapshot", state_directory: stateDirectory, compare_columns: ["v"] } } };
+  assert.deepEqual(syncAll(store.open(compareV), [{ id: 1, v: 1, noise: "b" }, { id: 2, v: 2, noise: "a" }]).changes, ["unchanged", "changed"]);
+});
+
+test("a store of a format this version does not know is refused, saying what to do", () => {
+  const store = newStore();
+  syncAll(store.open(), [{ id: 1 }]);
+  const file = new Database(store.path);
+  file.pragma("user_version = 3");
+  file.close();
+  assert.throws(() => store.open(), /has format version 3, which this connector version does not read \(it reads versions 1 and 2\).*delete the file to start over/);
 });

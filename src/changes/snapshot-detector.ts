@@ -1,7 +1,7 @@
 import type { ChangeDetection, ChangeType, Config } from "../config/types.js";
 import type { ConfiguredStream, RecordMessage } from "../protocol/messages.js";
 import type { ChangeDetector, Detection, RemovedRow } from "./detector.js";
-import { contentHasher, keyReaderFor, type ContentHasher, type KeyReader } from "./snapshot-keys.js";
+import { keyReaderFor, rowComparison, type KeyReader, type RowComparison } from "./snapshot-keys.js";
 import { snapshotStorePath } from "./snapshot-location.js";
 import { SeenRows } from "./snapshot-seen.js";
 import { SnapshotStore } from "./snapshot-store.js";
@@ -28,7 +28,7 @@ interface StreamState {
  */
 export class SnapshotDetector implements ChangeDetector {
   private readonly streams = new Map<ConfiguredStream, StreamState>();
-  private readonly hash: ContentHasher;
+  private readonly comparison: RowComparison;
   private readonly events: ReadonlySet<ChangeType>;
 
   private constructor(
@@ -37,7 +37,7 @@ export class SnapshotDetector implements ChangeDetector {
     settings: SnapshotSettings,
     events: ChangeType[],
   ) {
-    this.hash = contentHasher(settings.compare_columns);
+    this.comparison = rowComparison(settings.compare_columns);
     this.events = new Set(events);
   }
 
@@ -70,17 +70,17 @@ export class SnapshotDetector implements ChangeDetector {
     const key = state.readKey(record.data);
     if (!key.ok) return { kind: "reject", setting: "change_detection.primary_key", reason: key.reason };
     const rowJson = JSON.stringify(record.data);
-    const hash = this.hash(record.data, rowJson);
+    const fingerprint = this.comparison.fingerprint(record.data);
     const stored = this.store.find(state.id, key.key);
     if (stored) this.seen.add(stored.rowId);
-    const advance = (): void => this.save(state.id, key.key, hash, rowJson, stored !== undefined);
+    const advance = (): void => this.save(state.id, key.key, fingerprint, rowJson, stored !== undefined);
     if (state.recordingOnly) {
       advance();
       return UNCHANGED;
     }
-    if (stored?.hash === hash) return UNCHANGED;
+    if (stored && this.comparison.unchanged(stored, rowJson, fingerprint)) return UNCHANGED;
     const change: ChangeType = stored ? "changed" : "added";
-    const previous = stored ? (JSON.parse(this.store.readRow(stored.rowId)) as Record<string, unknown>) : undefined;
+    const previous = stored ? (JSON.parse(stored.data) as Record<string, unknown>) : undefined;
     if (!this.events.has(change)) {
       advance();
       return { kind: "change", change, previous };

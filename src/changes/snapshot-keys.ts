@@ -34,17 +34,42 @@ export function keyReaderFor(stream: ConfiguredStream, configured: string[][] | 
   };
 }
 
-// crypto.hash (Node 20.12+) is about twice as fast as createHash for short inputs; rows are hashed per record.
+// crypto.hash (Node 20.12+) is about twice as fast as createHash for short inputs.
 const sha1Base64: (text: string) => string =
   typeof crypto.hash === "function"
     ? (text) => crypto.hash("sha1", text, "base64")
     : (text) => crypto.createHash("sha1").update(text).digest("base64");
 
-/** Hashes what counts toward "changed": the whole row (its JSON text), or only `compare_columns`. */
-export type ContentHasher = (data: Record<string, unknown>, rowJson: string) => string;
+/** The stored fingerprint of a row compared by its whole JSON text: the text itself is the comparison. */
+const WHOLE_ROW = "";
 
-export function contentHasher(compareColumns: string[] | undefined): ContentHasher {
-  if (compareColumns === undefined) return (_data, rowJson) => sha1Base64(rowJson);
+/** A row's stored version: its fingerprint and its JSON text. */
+export interface StoredVersion {
+  hash: string;
+  data: string;
+}
+
+/** How a row is compared with its stored version: the whole row (the default), or only `compare_columns`. */
+export interface RowComparison {
+  /** What to store beside the row's JSON text. */
+  fingerprint(data: Record<string, unknown>): string;
+  unchanged(stored: StoredVersion, rowJson: string, fingerprint: string): boolean;
+}
+
+export function rowComparison(compareColumns: string[] | undefined): RowComparison {
+  if (compareColumns === undefined) {
+    return {
+      // Comparing the stored text itself spares hashing every row: a first sync stores rows it never compares.
+      fingerprint: () => WHOLE_ROW,
+      // A hash instead of WHOLE_ROW was stored by a version 1 store: the SHA-1 of the row's text.
+      unchanged: (stored, rowJson) => (stored.hash === WHOLE_ROW ? stored.data === rowJson : stored.hash === sha1Base64(rowJson)),
+    };
+  }
   const readers = compareColumns.map(compileColumnPath);
-  return (data) => sha1Base64(JSON.stringify(readers.map((read) => read(data) ?? null)));
+  const fingerprint = (data: Record<string, unknown>): string => sha1Base64(JSON.stringify(readers.map((read) => read(data) ?? null)));
+  return {
+    fingerprint,
+    unchanged: (stored, _rowJson, rowFingerprint) =>
+      (stored.hash === WHOLE_ROW ? fingerprint(JSON.parse(stored.data) as Record<string, unknown>) : stored.hash) === rowFingerprint,
+  };
 }

@@ -7,12 +7,14 @@ import { KeyFilter } from "./key-filter.js";
 /** Written changes are committed after this many writes, or after COMMIT_EVERY_MS, whichever comes first. */
 const COMMIT_EVERY_WRITES = 10000;
 const COMMIT_EVERY_MS = 250;
-const SCHEMA_VERSION = 1;
+/** Version 2 stores an empty hash for rows compared by their whole text; version 1 rows (all hashed) read the same. */
+const SCHEMA_VERSION = 2;
+const READABLE_VERSIONS: ReadonlySet<number> = new Set([1, SCHEMA_VERSION]);
 /** New keys are inserted this many per statement: one statement per row costs about twice the CPU. */
 const INSERT_BATCH = 256;
 
-// Keys and hashes live in a narrow table so that looking a record up reads one small B-tree;
-// the published rows, read only for changed and removed rows, live in their own table.
+// Keys live in a narrow table so that looking a record up walks one small B-tree; the published
+// rows, read only for keys found, live in their own table, where new rows are appended.
 const SCHEMA = `
   CREATE TABLE snapshot_streams (
     id INTEGER PRIMARY KEY,
@@ -36,7 +38,10 @@ const RESET = "DELETE FROM snapshot_keys; DELETE FROM snapshot_rows; DELETE FROM
 
 export interface StoredKey {
   rowId: number;
+  /** The row's fingerprint: empty when rows are compared by their whole JSON text. */
   hash: string;
+  /** The last published row, as the JSON text it was saved with. */
+  data: string;
 }
 
 interface NewRow {
@@ -53,7 +58,7 @@ export interface StoredStream {
 }
 
 /**
- * The snapshot file: for each stream and primary key, the content hash and the last published row.
+ * The snapshot file: for each stream and primary key, the last published row and its fingerprint.
  * The connection holds SQLite's exclusive lock from open to close, so a second sync on the same
  * file fails at once; the operating system drops the lock when a process dies, even by kill -9.
  * Writes are grouped into transactions, so a crash loses at most the last few hundred ms of them
@@ -130,7 +135,7 @@ export class SnapshotStore {
     const saved = this.startedEmpty.get(streamId);
     if (saved === null || saved?.mayHave(key) === false) return undefined;
     const found = this.statements.findKey.get(streamId, key);
-    return found && { rowId: found[0], hash: found[1] };
+    return found && { rowId: found[0], hash: found[1], data: found[2] };
   }
 
   /** The last published row, as the JSON text it was saved with. */
@@ -244,7 +249,7 @@ export class SnapshotStore {
       ).changes;
       rows.forEach((row, index) => {
         const rowId = firstRowId + index;
-        const keptOwnRow = inserted === rows.length || this.statements.findKey.get(row.streamId, row.key)?.[0] === rowId;
+        const keptOwnRow = inserted === rows.length || this.statements.findRowId.get(row.streamId, row.key) === rowId;
         this.rowSaved(keptOwnRow ? rowId : this.replaceInserted(rowId, row));
       });
     }, rows.length);
@@ -289,7 +294,12 @@ function prepareStatements(db: Database.Database) {
     addStream: db.prepare<[string, string]>("INSERT INTO snapshot_streams (namespace, name) VALUES (?, ?)"),
     initialize: db.prepare<[number]>("UPDATE snapshot_streams SET initialized = 1 WHERE id = ?"),
     // Rows as arrays: cheaper than objects for the one query made per record.
-    findKey: db.prepare<[number, string], [number, string]>("SELECT row_id, hash FROM snapshot_keys WHERE stream_id = ? AND key = ?").raw(),
+    findKey: db
+      .prepare<[number, string], [number, string, string]>(
+        "SELECT k.row_id, k.hash, r.data FROM snapshot_keys k JOIN snapshot_rows r ON r.id = k.row_id WHERE k.stream_id = ? AND k.key = ?",
+      )
+      .raw(),
+    findRowId: db.prepare<[number, string], number>("SELECT row_id FROM snapshot_keys WHERE stream_id = ? AND key = ?").pluck(),
     hasKeys: db.prepare<[number], number>("SELECT 1 FROM snapshot_keys WHERE stream_id = ? LIMIT 1").pluck(),
     readRow: db.prepare<[number], string>("SELECT data FROM snapshot_rows WHERE id = ?").pluck(),
     updateKey: db
@@ -334,15 +344,18 @@ function createDirectory(directory: string): void {
 function prepareSchema(db: Database.Database, path: string): void {
   // Taking the write lock here, before any reading, is what makes a second sync fail fast.
   db.exec("BEGIN EXCLUSIVE");
-  const version = db.pragma("user_version", { simple: true });
+  const version = Number(db.pragma("user_version", { simple: true }));
   if (version === 0) {
     db.exec(SCHEMA);
-  } else if (version !== SCHEMA_VERSION) {
+  } else if (!READABLE_VERSIONS.has(version)) {
     db.exec("ROLLBACK");
     throw new UserFacingError(
-      `The snapshot store ${path} has format version ${String(version)}, which this connector version does not read (it reads version ${SCHEMA_VERSION}). ` +
+      `The snapshot store ${path} has format version ${String(version)}, which this connector version does not read (it reads versions ${[...READABLE_VERSIONS].join(" and ")}). ` +
         "Use the connector version that wrote it, or delete the file to start over (the next sync then counts as the first).",
     );
+  } else if (version !== SCHEMA_VERSION) {
+    // From now on it may hold empty hashes, which a connector that reads only version 1 would take for changes.
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }
   db.exec("COMMIT");
 }
