@@ -66,9 +66,10 @@ export function catalog(): object {
 export interface ScenarioConfig {
   fifo?: boolean;
   changeDetection?: object;
+  maxInFlight?: number;
 }
 
-export function connectorConfig(endpoint: string, { fifo = false, changeDetection }: ScenarioConfig = {}): object {
+export function connectorConfig(endpoint: string, { fifo = false, changeDetection, maxInFlight = 64 }: ScenarioConfig = {}): object {
   return {
     region: "us-east-1",
     endpoint,
@@ -76,7 +77,7 @@ export function connectorConfig(endpoint: string, { fifo = false, changeDetectio
     queue_type: fifo ? "fifo" : "standard",
     queue: { source: "static", value: fifo ? "bench.fifo" : "bench" },
     message_body: { format: "template", template: HIGHTOUCH_TEMPLATE },
-    max_in_flight: 64,
+    max_in_flight: maxInFlight,
     ...(fifo ? { message_group_id: { source: "column", column: "account_id" } } : {}),
     ...(changeDetection ? { change_detection: changeDetection } : {}),
   };

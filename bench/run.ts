@@ -229,6 +229,9 @@ function checks(byName: Map<string, Result>, options: Options): Check[] {
 }
 
 const SNAPSHOT_SCENARIO = "connector, snapshot backfill (every row diffed and stored), null endpoint";
+/** Enough requests in flight that 20 ms of latency cannot be the limit: shows the CPU-bound rate at that endpoint. */
+const UNBOUNDED_IN_FLIGHT = 256;
+const UNBOUNDED_LATENCY_SCENARIO = `connector, ${LATENCY_MS} ms endpoint, max_in_flight ${UNBOUNDED_IN_FLIGHT}`;
 
 async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
@@ -249,6 +252,13 @@ async function main(): Promise<void> {
       { ...base, name: "connector (SDK sender), null endpoint", kind: "connector", endpoint: nullEndpoint, env: { DESTINATION_SQS_SENDER: "sdk" } },
       { ...base, name: `baseline (SDK loop), ${LATENCY_MS} ms endpoint`, kind: "baseline", endpoint: latencyEndpoint },
       { ...base, name: `connector, ${LATENCY_MS} ms endpoint`, kind: "connector", endpoint: latencyEndpoint },
+      {
+        ...base,
+        name: UNBOUNDED_LATENCY_SCENARIO,
+        kind: "connector",
+        endpoint: latencyEndpoint,
+        config: { maxInFlight: UNBOUNDED_IN_FLIGHT },
+      },
       { ...base, name: "connector FIFO 1,000 groups, null endpoint", kind: "connector", endpoint: nullEndpoint, config: { fifo: true } },
       { ...base, name: "connector FIFO 1 group, null endpoint", kind: "connector", endpoint: nullEndpoint, config: { fifo: true, staticGroup: true } },
       {

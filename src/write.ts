@@ -1,4 +1,5 @@
 import type { Readable } from "node:stream";
+import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import { isQueueUrl, QueueNotFoundError } from "./aws/queues.js";
 import { createChangeDetector, type ChangeDetector } from "./changes/detector.js";
 import { CheckpointTracker, type Checkpoint } from "./checkpoint.js";
@@ -43,6 +44,13 @@ const MAX_REQUEST_BYTES = 1_048_576;
 
 /** How long a partly filled batch waits for more rows before it goes out. */
 const LINGER_MS = 20;
+
+/**
+ * Records handled between two turns of the event loop. Delivery may have room for thousands of
+ * rows; filling it in one go would leave SQS's answers unread for tens of ms, and each slot would
+ * sit idle that long before its next request went out.
+ */
+const RECORDS_PER_TURN = 64;
 
 /** The row a message was made from, carried along so its outcome can be reported and recorded. */
 interface RowRef {
@@ -145,11 +153,16 @@ class WriteRun {
     };
     signal?.addEventListener("abort", onAbort, { once: true });
     try {
+      let recordsThisTurn = 0;
       for await (const lines of readLineBatches(this.options.input)) {
         for (const line of lines) {
           this.throwIfFailed();
           const message = parseMessage(line);
           if (message.type === "RECORD") {
+            if (++recordsThisTurn === RECORDS_PER_TURN) {
+              recordsThisTurn = 0;
+              await yieldToEventLoop();
+            }
             // Awaited only when delivery asks the reader to wait (or a queue name is being looked up).
             try {
               const waiting = this.handleRecord(message.record, line.lineNumber);

@@ -1,0 +1,51 @@
+import assert from "node:assert/strict";
+import { Readable, Writable } from "node:stream";
+import { test } from "node:test";
+import { validateConfig } from "../src/config/load.js";
+import { loadCatalog } from "../src/protocol/catalog.js";
+import { MessageWriter } from "../src/protocol/output.js";
+import { runWrite, type WriteObserver } from "../src/write.js";
+import { catalogOf, recordLine } from "./helpers/airbyte.js";
+import { writeTempJson } from "./helpers/cli.js";
+import { FakeSender } from "./helpers/delivery-fakes.js";
+import { TEST_REGION } from "./helpers/emulators.js";
+
+const QUEUE_URL = "http://127.0.0.1:1/123456789012/orders";
+
+test("the reader lets the event loop turn every 64 records, so answers from SQS are read while input keeps coming", async () => {
+  const config = validateConfig(
+    {
+      region: TEST_REGION,
+      credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+      queue: { source: "static", value: QUEUE_URL },
+    },
+    "the test config",
+  );
+  // One chunk holding every line: without turns, all of them would be handled before anything else ran.
+  const input = Buffer.from(`${Array.from({ length: 1000 }, (_, id) => recordLine("orders", { id })).join("\n")}\n`);
+  let recordsRead = 0;
+  const observer: WriteObserver = { recordRead: () => void recordsRead++, skipped() {}, published() {}, rejected() {} };
+  const readAtEachTurn: number[] = [];
+  let watching = true;
+  const watch = (): void => {
+    readAtEachTurn.push(recordsRead);
+    if (watching) setImmediate(watch);
+  };
+  setImmediate(watch);
+  try {
+    await runWrite({
+      config,
+      catalog: loadCatalog(writeTempJson(catalogOf([{ name: "orders" }]))),
+      input: Readable.from([input]),
+      writer: new MessageWriter(new Writable({ write: (_chunk, _encoding, done) => done() })),
+      sender: new FakeSender(),
+      resolveQueue: async () => QUEUE_URL,
+      observer,
+    });
+  } finally {
+    watching = false;
+  }
+  assert.equal(recordsRead, 1000);
+  const mostInOneTurn = Math.max(...readAtEachTurn.map((read, turn) => read - (readAtEachTurn[turn - 1] ?? 0)));
+  assert.ok(mostInOneTurn <= 64, `${mostInOneTurn} records were read in one turn of the event loop`);
+});
