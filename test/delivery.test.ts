@@ -157,16 +157,16 @@ describe("Delivery against fauxqs", () => {
     const real = new SdkBatchSender(client);
     let requests = 0;
     const flaky: BatchSender = {
-      async sendBatch(url, entries, signal) {
+      async sendBatch(url, entries, cancellation) {
         requests++;
         if (requests % 5 === 0) throw throttlingError();
         if (requests % 7 === 0 && entries.length > 1) {
           // SQS stores the first half and fails the rest as retriable.
           const half = Math.floor(entries.length / 2);
-          await real.sendBatch(url, entries.slice(0, half), signal);
+          await real.sendBatch(url, entries.slice(0, half), cancellation);
           return failSuffix(entries, half);
         }
-        return real.sendBatch(url, entries, signal);
+        return real.sendBatch(url, entries, cancellation);
       },
     };
     const seen = recorder();
@@ -393,11 +393,11 @@ describe("Delivery results and retries", () => {
   it("retries a request that takes longer than requestTimeoutMs", async () => {
     let calls = 0;
     const stalling: BatchSender = {
-      sendBatch(_url, entries, signal) {
+      sendBatch(_url, entries, cancellation) {
         calls++;
         if (calls > 1) return Promise.resolve(succeedAll(entries));
         return new Promise((_, reject) => {
-          signal.addEventListener("abort", () => reject(serviceError("AbortError", "Request aborted", 0)));
+          cancellation.onCancel(() => reject(serviceError("AbortError", "Request aborted", 0)));
         });
       },
     };

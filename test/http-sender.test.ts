@@ -4,6 +4,7 @@ import { after, before, describe, it } from "node:test";
 import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { createAwsClients } from "../src/aws/clients.js";
 import { bodyMd5 } from "../src/delivery/batch-outcome.js";
+import { Cancellation, requestCancelled } from "../src/delivery/cancellation.js";
 import { classifySendError, fatalSendError } from "../src/delivery/errors.js";
 import { HttpBatchSender } from "../src/delivery/http-sender.js";
 import type { BatchEntry, BatchResult } from "../src/delivery/types.js";
@@ -55,7 +56,7 @@ forEachEmulator("HttpBatchSender", (context) => {
     });
     entries[3]!.message.body = JSON.stringify({ text: 'quotes " backslash \\ accents é ü 中 newline \n' });
 
-    const result = await sender.sendBatch(queueUrl, entries, new AbortController().signal);
+    const result = await sender.sendBatch(queueUrl, entries, new Cancellation());
 
     assert.deepEqual(result.failed, []);
     assert.deepEqual(
@@ -76,7 +77,7 @@ forEachEmulator("HttpBatchSender", (context) => {
     const entries = entriesOf(queueUrl, 3);
     entries[1]!.message.body = "a raw control character: \u0001";
 
-    const result = await sender.sendBatch(queueUrl, entries, new AbortController().signal);
+    const result = await sender.sendBatch(queueUrl, entries, new Cancellation());
 
     assert.deepEqual(result.successful.map((entry) => entry.id).sort(), ["0", "2"]);
     assert.deepEqual(result.failed.map(({ id, senderFault }) => ({ id, senderFault })), [{ id: "1", senderFault: true }]);
@@ -89,7 +90,7 @@ forEachEmulator("HttpBatchSender", (context) => {
       message: { ...entry.message, dedupId: `dedup-${n}` },
     }));
 
-    const result = await sender.sendBatch(queueUrl, entries, new AbortController().signal);
+    const result = await sender.sendBatch(queueUrl, entries, new Cancellation());
 
     assert.equal(result.successful.length, 5);
     const received = await emulator.receiveAll(queueUrl, { expected: 5 });
@@ -100,7 +101,7 @@ forEachEmulator("HttpBatchSender", (context) => {
 
   it("reports a queue that does not exist as such: its rows are rejected, the sync goes on", async () => {
     const queueUrl = `${emulator.endpoint}/123456789012/${uniqueQueueName("never-created")}`;
-    const error = await failureOf(sender.sendBatch(queueUrl, entriesOf(queueUrl, 2), new AbortController().signal));
+    const error = await failureOf(sender.sendBatch(queueUrl, entriesOf(queueUrl, 2), new Cancellation()));
 
     assert.equal(classifySendError(error).kind, "reject");
   });
@@ -111,7 +112,7 @@ forEachEmulator("HttpBatchSender", (context) => {
     const sdkError = await failureOf(
       client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [{ Id: "0", MessageBody: "{}" }] })),
     );
-    const leanError = await failureOf(sender.sendBatch(queueUrl, entriesOf(queueUrl, 1), new AbortController().signal));
+    const leanError = await failureOf(sender.sendBatch(queueUrl, entriesOf(queueUrl, 1), new Cancellation()));
     client.destroy();
 
     assert.deepEqual(classifySendError(leanError).kind, classifySendError(sdkError).kind);
@@ -130,13 +131,13 @@ withMoto("HttpBatchSender signing", (context) => {
     const deniedSender = senderFor(moto.endpoint, denied);
     const forgedSender = senderFor(moto.endpoint, { ...allowed, secretAccessKey: `${allowed.secretAccessKey}x` });
     try {
-      const result = await allowedSender.sendBatch(queueUrl, entriesOf(queueUrl, 3), new AbortController().signal);
+      const result = await allowedSender.sendBatch(queueUrl, entriesOf(queueUrl, 3), new Cancellation());
       assert.equal(result.successful.length, 3);
 
-      const forged = classifySendError(await failureOf(forgedSender.sendBatch(queueUrl, entriesOf(queueUrl, 1), new AbortController().signal)));
+      const forged = classifySendError(await failureOf(forgedSender.sendBatch(queueUrl, entriesOf(queueUrl, 1), new Cancellation())));
       assert.deepEqual([forged.kind, forged.code], ["fatal", "SignatureDoesNotMatch"]);
 
-      const error = await failureOf(deniedSender.sendBatch(queueUrl, entriesOf(queueUrl, 1), new AbortController().signal));
+      const error = await failureOf(deniedSender.sendBatch(queueUrl, entriesOf(queueUrl, 1), new Cancellation()));
       const classified = classifySendError(error);
       assert.equal(classified.kind, "fatal");
       assert.match(fatalSendError(classified, queueUrl).message, /denied SendMessageBatch.*grant sqs:SendMessage/);
@@ -197,7 +198,7 @@ describe("HttpBatchSender error mapping (scripted endpoint)", () => {
     reply = answer;
     const sender = senderFor(endpoint);
     try {
-      return { result: await sender.sendBatch(queueUrl, entriesOf(queueUrl, 3), new AbortController().signal) };
+      return { result: await sender.sendBatch(queueUrl, entriesOf(queueUrl, 3), new Cancellation()) };
     } catch (error) {
       return { error };
     } finally {
@@ -212,6 +213,10 @@ describe("HttpBatchSender error mapping (scripted endpoint)", () => {
     assert.equal(request?.headers["x-amz-target"], "AmazonSQS.SendMessageBatch");
     assert.equal(request?.headers["content-type"], "application/x-amz-json-1.0");
     assert.match(String(request?.headers.authorization), /^AWS4-HMAC-SHA256 Credential=test\/\d{8}\/us-east-1\/sqs\/aws4_request/);
+    const signedAt = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(String(request?.headers["x-amz-date"]));
+    assert.ok(signedAt, `x-amz-date ${String(request?.headers["x-amz-date"])} is not SigV4's basic ISO 8601 time`);
+    const [, year, month, day, hour, minute, second] = signedAt;
+    assert.ok(Math.abs(Date.parse(`${year}-${month}-${day}T${hour}:${minute}:${second}Z`) - Date.now()) < 5000);
     const body = JSON.parse(request?.body ?? "{}") as { QueueUrl: string; Entries: { Id: string; MessageBody: string }[] };
     assert.equal(body.QueueUrl, queueUrl);
     assert.deepEqual(body.Entries.map((entry) => entry.Id), ["0", "1", "2"]);
@@ -268,12 +273,12 @@ describe("HttpBatchSender error mapping (scripted endpoint)", () => {
     });
   }
 
-  it("gives up on a request when its signal aborts (the request timeout), as a retriable error", async () => {
+  it("gives up on a request when it is cancelled (the request timeout), as a retriable error", async () => {
     reply = { status: 200, hang: true };
     const sender = senderFor(endpoint);
-    const controller = new AbortController();
-    const pending = sender.sendBatch(queueUrl, entriesOf(queueUrl, 1), controller.signal);
-    setImmediate(() => controller.abort());
+    const cancellation = new Cancellation();
+    const pending = sender.sendBatch(queueUrl, entriesOf(queueUrl, 1), cancellation);
+    setImmediate(() => cancellation.cancel(requestCancelled("the test timed it out")));
     const error = await failureOf(pending);
     sender.destroy();
     assert.equal(classifySendError(error).kind, "retry");
@@ -281,7 +286,7 @@ describe("HttpBatchSender error mapping (scripted endpoint)", () => {
 
   it("treats a refused connection as retriable", async () => {
     const sender = senderFor("http://127.0.0.1:1");
-    const error = await failureOf(sender.sendBatch(queueUrl, entriesOf(queueUrl, 1), new AbortController().signal));
+    const error = await failureOf(sender.sendBatch(queueUrl, entriesOf(queueUrl, 1), new Cancellation()));
     sender.destroy();
     assert.equal(classifySendError(error).kind, "retry");
   });

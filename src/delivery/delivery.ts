@@ -1,5 +1,6 @@
 import { UserFacingError } from "../errors.js";
 import { backoffDelayMs } from "./backoff.js";
+import { Cancellation, requestCancelled } from "./cancellation.js";
 import { sortOutcome } from "./batch-outcome.js";
 import { type Batch, retryBatchOf } from "./batch.js";
 import {
@@ -46,7 +47,7 @@ function newWaiter(): Waiter {
 
 interface Request {
   batch: Batch;
-  controller: AbortController;
+  cancellation: Cancellation;
   timeout: NodeJS.Timeout | undefined;
   timedOut: boolean;
 }
@@ -246,7 +247,7 @@ export class Delivery {
   }
 
   private send(batch: Batch): void {
-    const request: Request = { batch, controller: new AbortController(), timeout: undefined, timedOut: false };
+    const request: Request = { batch, cancellation: new Cancellation(), timeout: undefined, timedOut: false };
     this.requests.add(request);
     this.counts.requestsSent++;
     this.counts.messagesSent += batch.entries.length;
@@ -255,12 +256,12 @@ export class Delivery {
     if (timeoutMs !== undefined) {
       request.timeout = setTimeout(() => {
         request.timedOut = true;
-        request.controller.abort();
+        request.cancellation.cancel(requestCancelled(`no answer within ${timeoutMs} ms`));
       }, timeoutMs);
     }
     let answer: Promise<BatchResult>;
     try {
-      answer = this.sender.sendBatch(batch.lane.queueUrl, batch.entries, request.controller.signal);
+      answer = this.sender.sendBatch(batch.lane.queueUrl, batch.entries, request.cancellation);
     } catch (error) {
       answer = Promise.reject(error);
     }
@@ -384,7 +385,7 @@ export class Delivery {
   private stop(reason: Error): void {
     for (const request of this.requests) {
       clearTimeout(request.timeout);
-      request.controller.abort();
+      request.cancellation.cancel(requestCancelled("delivery stopped"));
     }
     this.requests.clear();
     clearTimeout(this.lingerTimer);

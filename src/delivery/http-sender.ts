@@ -7,6 +7,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type 
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { MessageAttributeValue, SendMessageBatchRequestEntry, SQSClient } from "@aws-sdk/client-sqs";
 import aws4 from "aws4";
+import type { Cancellation } from "./cancellation.js";
 import { requestEntry } from "./request-entry.js";
 import type { BatchEntry, BatchResult, BatchSender } from "./types.js";
 
@@ -147,6 +148,8 @@ export class HttpBatchSender implements BatchSender {
   private readonly client: SQSClient;
   private readonly send: typeof httpRequest;
   private readonly agent: HttpAgent;
+  /** SigV4's request time, to the second: formatted once a second instead of by aws4 per request. */
+  private amzDate = { second: -1, text: "" };
 
   constructor(client: SQSClient, options: HttpSenderOptions) {
     this.client = client;
@@ -161,11 +164,11 @@ export class HttpBatchSender implements BatchSender {
     this.send = https ? httpsRequest : httpRequest;
   }
 
-  async sendBatch(queueUrl: string, entries: BatchEntry[], signal: AbortSignal): Promise<BatchResult> {
+  async sendBatch(queueUrl: string, entries: BatchEntry[], cancellation: Cancellation): Promise<BatchResult> {
     const body = JSON.stringify({ QueueUrl: queueUrl, Entries: entries.map(jsonEntry) });
     // The client's provider caches credentials and refreshes them (an assumed role's) before they expire.
     const { accessKeyId, secretAccessKey, sessionToken } = await this.client.config.credentials();
-    signal.throwIfAborted();
+    cancellation.throwIfCancelled();
     const { headers } = aws4.sign(
       {
         method: "POST",
@@ -174,6 +177,7 @@ export class HttpBatchSender implements BatchSender {
         service: "sqs",
         region: this.region,
         headers: {
+          "X-Amz-Date": this.requestTime(),
           "Content-Type": "application/x-amz-json-1.0",
           "X-Amz-Target": "AmazonSQS.SendMessageBatch",
           "X-Amzn-Query-Mode": "true",
@@ -190,7 +194,6 @@ export class HttpBatchSender implements BatchSender {
       path: this.path,
       headers: headers as RequestOptions["headers"],
       agent: this.agent,
-      signal,
     };
     return new Promise<BatchResult>((resolve, reject) => {
       const request = this.send(options, (response) => {
@@ -206,8 +209,18 @@ export class HttpBatchSender implements BatchSender {
         });
       });
       request.on("error", reject);
+      cancellation.onCancel((reason) => request.destroy(reason));
       request.end(body);
     });
+  }
+
+  /** Now in SigV4's basic ISO 8601 form, e.g. 20261128T221500Z. */
+  private requestTime(): string {
+    const second = Math.floor(Date.now() / 1000);
+    if (second !== this.amzDate.second) {
+      this.amzDate = { second, text: new Date(second * 1000).toISOString().replace(/[-:]|\.\d{3}/g, "") };
+    }
+    return this.amzDate.text;
   }
 
   /** Closes the kept-alive sockets. */

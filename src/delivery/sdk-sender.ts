@@ -1,4 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import type { Cancellation } from "./cancellation.js";
 import { requestEntry } from "./request-entry.js";
 import type { BatchEntry, BatchResult, BatchSender } from "./types.js";
 
@@ -9,10 +10,10 @@ import type { BatchEntry, BatchResult, BatchSender } from "./types.js";
 export class SdkBatchSender implements BatchSender {
   constructor(private readonly client: SQSClient) {}
 
-  async sendBatch(queueUrl: string, entries: BatchEntry[], signal: AbortSignal): Promise<BatchResult> {
+  async sendBatch(queueUrl: string, entries: BatchEntry[], cancellation: Cancellation): Promise<BatchResult> {
     const output = await this.client.send(
       new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries.map(requestEntry) }),
-      { abortSignal: signal },
+      { abortSignal: cancellation.toSignal() },
     );
     return {
       successful: (output.Successful ?? []).map((entry) => ({ id: entry.Id ?? "", md5OfBody: entry.MD5OfMessageBody })),

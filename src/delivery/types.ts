@@ -1,4 +1,5 @@
 import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
+import type { Cancellation } from "./cancellation.js";
 
 /** One message ready for SQS: composed, validated and routed to a queue URL. */
 export interface OutgoingMessage {
@@ -37,7 +38,7 @@ export interface BatchResult {
 
 /** Sends one SendMessageBatch request. Throws on request-level failure (see delivery/errors.ts). */
 export interface BatchSender {
-  sendBatch(queueUrl: string, entries: BatchEntry[], signal: AbortSignal): Promise<BatchResult>;
+  sendBatch(queueUrl: string, entries: BatchEntry[], cancellation: Cancellation): Promise<BatchResult>;
 }
 
 export interface DeliveryCallbacks {

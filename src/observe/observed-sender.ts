@@ -1,3 +1,4 @@
+import type { Cancellation } from "../delivery/cancellation.js";
 import type { BatchEntry, BatchResult, BatchSender, OutgoingMessage } from "../delivery/types.js";
 
 /** One SendMessageBatch call as the delivery layer made it: which rows, which attempt, what came back. */
@@ -48,7 +49,7 @@ export class ObservedSender implements BatchSender {
     return { ...this.counts };
   }
 
-  async sendBatch(queueUrl: string, entries: BatchEntry[], signal: AbortSignal): Promise<BatchResult> {
+  async sendBatch(queueUrl: string, entries: BatchEntry[], cancellation: Cancellation): Promise<BatchResult> {
     let attempt = 1;
     let bytes = 0;
     for (const { message } of entries) {
@@ -66,7 +67,7 @@ export class ObservedSender implements BatchSender {
     this.counts.messagesInFlight += entries.length;
     const started = this.onCall ? performance.now() : 0;
     try {
-      const result = await this.inner.sendBatch(queueUrl, entries, signal);
+      const result = await this.inner.sendBatch(queueUrl, entries, cancellation);
       if (result.successful.length < entries.length) this.rememberUnaccepted(entries, result);
       this.onCall?.({ queueUrl, entries, attempt, bytes, latencyMs: performance.now() - started, result });
       return result;

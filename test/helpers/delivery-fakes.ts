@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { Cancellation } from "../../src/delivery/cancellation.js";
 import type { BatchEntry, BatchResult, BatchSender, OutgoingMessage } from "../../src/delivery/types.js";
 
 export function outgoing(queueUrl: string, n: number, fields: Partial<OutgoingMessage> = {}): OutgoingMessage {
@@ -55,7 +56,7 @@ export class FakeSender implements BatchSender {
     private readonly options: { hold?: boolean; maxDelayMs?: number } = {},
   ) {}
 
-  async sendBatch(queueUrl: string, entries: BatchEntry[], signal: AbortSignal): Promise<BatchResult> {
+  async sendBatch(queueUrl: string, entries: BatchEntry[], cancellation: Cancellation): Promise<BatchResult> {
     const request = { queueUrl, entries: [...entries] };
     const index = this.requests.push(request) - 1;
     const groups = [...new Set(entries.map((entry) => `${queueUrl}|${entry.message.groupId ?? ""}`))];
@@ -68,7 +69,7 @@ export class FakeSender implements BatchSender {
     }
     try {
       await this.wait();
-      if (signal.aborted) throw Object.assign(new Error("Request aborted"), { name: "AbortError" });
+      cancellation.throwIfCancelled();
       const answer = this.respond(request, index);
       if (answer instanceof Error) throw answer;
       return answer ?? succeedAll(entries);
