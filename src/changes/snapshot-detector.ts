@@ -69,16 +69,18 @@ export class SnapshotDetector implements ChangeDetector {
     const state = this.stateOf(stream);
     const key = state.readKey(record.data);
     if (!key.ok) return { kind: "reject", setting: "change_detection.primary_key", reason: key.reason };
-    const rowJson = JSON.stringify(record.data);
     const fingerprint = this.comparison.fingerprint(record.data);
     const stored = this.store.find(state.id, key.key);
+    // A new row's text is made when it is saved: held until SQS answers, it would outlive the young generation.
+    const knownRowJson = stored ? JSON.stringify(record.data) : undefined;
     if (stored) this.seen.add(stored.rowId);
-    const advance = (): void => this.save(state.id, key.key, fingerprint, rowJson, stored !== undefined);
+    const advance = (): void =>
+      this.save(state.id, key.key, fingerprint, knownRowJson ?? JSON.stringify(record.data), stored !== undefined);
     if (state.recordingOnly) {
       advance();
       return UNCHANGED;
     }
-    if (stored && this.comparison.unchanged(stored, rowJson, fingerprint)) return UNCHANGED;
+    if (stored && knownRowJson !== undefined && this.comparison.unchanged(stored, knownRowJson, fingerprint)) return UNCHANGED;
     const change: ChangeType = stored ? "changed" : "added";
     const previous = stored ? (JSON.parse(stored.data) as Record<string, unknown>) : undefined;
     if (!this.events.has(change)) {
