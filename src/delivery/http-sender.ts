@@ -8,7 +8,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { MessageAttributeValue, SendMessageBatchRequestEntry, SQSClient } from "@aws-sdk/client-sqs";
 import aws4 from "aws4";
 import type { Cancellation } from "./cancellation.js";
-import { requestEntry } from "./request-entry.js";
+import { batchResultOf, requestEntry, type BatchAnswer } from "./send-message-batch.js";
 import type { BatchEntry, BatchResult, BatchSender } from "./types.js";
 
 /** Where SendMessageBatch requests go. */
@@ -49,11 +49,6 @@ interface JsonAttribute {
 
 /** The SDK's entry shape, with binary attribute values as base64 text. */
 type JsonEntry = Omit<SendMessageBatchRequestEntry, "MessageAttributes"> & { MessageAttributes?: Record<string, JsonAttribute> };
-
-interface JsonAnswer {
-  Successful?: { Id?: string; MD5OfMessageBody?: string }[];
-  Failed?: { Id?: string; SenderFault?: boolean; Code?: string; Message?: string }[];
-}
 
 /** AWS JSON 1.0 carries blobs as base64 text. */
 function jsonAttributes(attributes: Record<string, MessageAttributeValue>): Record<string, JsonAttribute> {
@@ -112,23 +107,11 @@ function requestErrorOf(response: IncomingMessage, body: string): SqsRequestErro
   return new SqsRequestError(name, message, status, queryCode, requestId);
 }
 
-function toBatchResult(answer: JsonAnswer): BatchResult {
-  return {
-    successful: (answer.Successful ?? []).map((entry) => ({ id: entry.Id ?? "", md5OfBody: entry.MD5OfMessageBody })),
-    failed: (answer.Failed ?? []).map((entry) => ({
-      id: entry.Id ?? "",
-      senderFault: entry.SenderFault ?? false,
-      code: entry.Code ?? "UnknownError",
-      message: entry.Message,
-    })),
-  };
-}
-
 function parseAnswer(response: IncomingMessage, body: string): BatchResult {
   const status = response.statusCode ?? 0;
   if (status < 200 || status >= 300) throw requestErrorOf(response, body);
   try {
-    return toBatchResult(JSON.parse(body) as JsonAnswer);
+    return batchResultOf(JSON.parse(body) as BatchAnswer);
   } catch {
     throw new SqsRequestError(
       "InvalidResponse",

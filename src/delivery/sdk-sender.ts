@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Cancellation } from "./cancellation.js";
-import { requestEntry } from "./request-entry.js";
+import { batchResultOf, requestEntry } from "./send-message-batch.js";
 import type { BatchEntry, BatchResult, BatchSender } from "./types.js";
 
 /**
@@ -15,14 +15,6 @@ export class SdkBatchSender implements BatchSender {
       new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries.map(requestEntry) }),
       { abortSignal: cancellation.toSignal() },
     );
-    return {
-      successful: (output.Successful ?? []).map((entry) => ({ id: entry.Id ?? "", md5OfBody: entry.MD5OfMessageBody })),
-      failed: (output.Failed ?? []).map((entry) => ({
-        id: entry.Id ?? "",
-        senderFault: entry.SenderFault ?? false,
-        code: entry.Code ?? "UnknownError",
-        message: entry.Message,
-      })),
-    };
+    return batchResultOf(output);
   }
 }
