@@ -3,7 +3,7 @@
 #   docker build -t destination-sqs:dev .
 #   docker run --rm -i destination-sqs:dev spec
 #
-# Two stages: the first compiles TypeScript with the dev dependencies, the second holds only
+# Two stages: the first bundles the TypeScript with the dev dependencies, the second holds only
 # what runs (dist/, spec.json, package.json, production node_modules), as the unprivileged
 # `node` user.
 
@@ -20,7 +20,7 @@ WORKDIR /build
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY tsconfig.json spec.json ./
-COPY scripts/generate-spec-validator.ts scripts/spec-validator-source.ts ./scripts/
+COPY scripts/generate-spec-validator.ts scripts/spec-validator-source.ts scripts/bundle.ts ./scripts/
 COPY src ./src
 # Type declarations and source maps are of no use at run time (the sources are not shipped),
 # so they are dropped with the dev dependencies (and the scope folders those leave empty). Of
