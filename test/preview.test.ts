@@ -188,6 +188,18 @@ describe("preview", () => {
     assert.equal(byDefault.entries.length, 10);
   });
 
+  test("the date filter names months and days in English whatever the machine's locale", async () => {
+    const config = configFile({ message_body: { format: "template", template: '{"on": "{{ row.at | date: "%A %d %B" }}"}' } });
+    const result = await runCli(["preview", "--config", config, "--catalog", catalog], {
+      stdin: recordLine("orders", { id: "1", at: "2024-03-05T10:00:00Z" }) + "\n",
+      env: { LANG: "de_DE.UTF-8", LC_ALL: "de_DE.UTF-8", TZ: "UTC" },
+    });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const [entry] = entriesOf(result.messages);
+    assert.ok(entry?.outcome === "message");
+    assert.equal(entry.body, '{"on":"Tuesday 05 March"}');
+  });
+
   test("a template that does not parse fails like write, as a config error", async () => {
     const config = configFile({ message_body: { format: "template", template: "{{ row.id " } });
     const result = await runCli(["preview", "--config", config, "--catalog", catalog], { stdin: recordLine("orders", { id: "1" }) + "\n" });
