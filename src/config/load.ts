@@ -361,4 +361,3 @@ function applyBranchDefaults(node: SchemaNode, data: unknown): void {
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
-
