@@ -1,15 +1,21 @@
 import { Agent as HttpAgent } from "node:http";
 import { Agent as HttpsAgent } from "node:https";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { STSClient } from "@aws-sdk/client-sts";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import type { Config } from "../config/types.js";
+import type { Config, S3Settings } from "../config/types.js";
 import { observeApiCalls, type ApiCallObserver } from "./api-calls.js";
 import { keepErrorBodies } from "./error-code.js";
 import { assumeRoleCredentials, baseCredentials, type CredentialSource } from "./credentials.js";
 
 export interface AwsClients {
   sqs: SQSClient;
+  /** An S3 client for a bucket's settings (snapshot store, large messages). */
+  s3(settings: S3Settings): S3Client;
+  /** An SNS client for a topic's region (alerts); `endpoint` for SNS-compatible services. */
+  sns(region: string, endpoint?: string): SNSClient;
 }
 
 export interface AwsClientOptions {
@@ -21,13 +27,17 @@ export interface AwsClientOptions {
   onCall?: ApiCallObserver;
 }
 
-/** The one place AWS clients are made: region, endpoint, credentials (and assumed role), HTTP settings. */
+/**
+ * The one place AWS clients are made: region, endpoint, credentials (and assumed role), HTTP
+ * settings. Every client shares one credential source, so a role is assumed once per sync.
+ */
 export function createAwsClients(config: Config, options: AwsClientOptions = {}): AwsClients {
   const timeoutMs = options.requestTimeoutMs ?? config.request_timeout_seconds * 1000;
   const agentOptions = { keepAlive: true, maxSockets: Math.max(50, config.max_in_flight) };
+  const credentials = connectorCredentials(config, timeoutMs, options);
   const sqs = new SQSClient({
     ...awsTarget(config),
-    credentials: sqsCredentials(config, timeoutMs, options),
+    credentials,
     // Delivery owns retries and checks the MD5 of every accepted entry itself: the SDK would
     // resend a whole batch after a partial success, and its MD5 check throws after SQS stored it.
     md5: false,
@@ -41,14 +51,27 @@ export function createAwsClients(config: Config, options: AwsClientOptions = {})
   });
   sqs.middlewareStack.use(keepErrorBodies());
   if (options.onCall) sqs.middlewareStack.use(observeApiCalls("SQS", options.onCall));
-  return { sqs };
+  const handler = (): NodeHttpHandler => new NodeHttpHandler({ connectionTimeout: timeoutMs, requestTimeout: timeoutMs });
+  return {
+    sqs,
+    s3: (settings) =>
+      new S3Client({
+        region: settings.region ?? config.region,
+        ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+        forcePathStyle: settings.force_path_style ?? false,
+        credentials,
+        requestHandler: handler(),
+      }),
+    sns: (region, endpoint) =>
+      new SNSClient({ region, ...(endpoint ? { endpoint } : {}), credentials, requestHandler: handler() }),
+  };
 }
 
 function awsTarget(config: Config): { region: string; endpoint?: string } {
   return { region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) };
 }
 
-function sqsCredentials(config: Config, timeoutMs: number, options: AwsClientOptions): CredentialSource {
+function connectorCredentials(config: Config, timeoutMs: number, options: AwsClientOptions): CredentialSource {
   const base = baseCredentials(config.credentials);
   if (!config.role_arn) return base;
   const sts = new STSClient({

@@ -48,6 +48,17 @@ export type ChangeDetection =
       reset?: boolean;
     };
 
+/** Where an S3 bucket is and how to reach it: shared by the snapshot store and large messages. */
+export interface S3Settings {
+  bucket: string;
+  prefix?: string;
+  /** Defaults to the connector's `region`. */
+  region?: string;
+  /** For S3-compatible stores (MinIO, LocalStack, Ceph, the test emulators). */
+  endpoint?: string;
+  force_path_style?: boolean;
+}
+
 export type RejectedRows =
   | { policy: "fail" }
   | { policy: "skip"; max_rejected_rows?: number }
