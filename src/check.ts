@@ -29,7 +29,7 @@ export async function runCheck(config: Config): Promise<CheckResult> {
   const mismatch = mainQueue && queueTypeMismatch(mainQueue.name, config.queue_type);
   if (mismatch) return { status: "FAILED", message: mismatch };
 
-  const { sqs } = createAwsClients(config, { requestTimeoutMs: CHECK_REQUEST_TIMEOUT_MS, stsMaxAttempts: 1 });
+  const { sqs } = createAwsClients(config, { requestTimeoutMs: CHECK_REQUEST_TIMEOUT_MS, retryMaxMs: 0 });
   try {
     if (queues.length === 0) await sqs.send(new ListQueuesCommand({ MaxResults: 1 }));
     const found: string[] = [];

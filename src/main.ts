@@ -17,9 +17,17 @@ import { SyncObservation, type ObservationOptions } from "./observe/sync-observa
 import { runPreview } from "./preview.js";
 import { MessageWriter } from "./protocol/output.js";
 import { specMessage } from "./spec.js";
-import { runWrite } from "./write.js";
+import { runWrite, stoppedBySignal } from "./write.js";
 
 const writer = new MessageWriter(process.stdout);
+/** Set once the error TRACE of this run is written: there is only one. */
+let errorReported = false;
+
+/**
+ * How long a write stopped by a signal may take to wind down (report its summary, alerts) before
+ * the process reports the stop itself and exits: the platform expects an exit within seconds.
+ */
+const SIGNAL_GRACE_MS = 1000;
 
 // stderr is for crashes only: the SDK's own warning about old Node versions becomes a LOG message.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
@@ -79,7 +87,11 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
   const { sqs } = createAwsClients(config, { onCall: observation.onCall });
   const resolver = new QueueResolver(sqs, config);
   const stop = new AbortController();
-  const onSignal = (): void => stop.abort();
+  const onSignal = (): void => {
+    const stopped = stoppedBySignal();
+    stop.abort(stopped);
+    setTimeout(() => void exitStopped(stopped), SIGNAL_GRACE_MS).unref();
+  };
   process.once("SIGTERM", onSignal).once("SIGINT", onSignal);
   await observation.run(() =>
     runWrite({
@@ -97,6 +109,15 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
     }),
   );
   return 0;
+}
+
+/** Ends a write that did not wind down within the grace period after a signal. */
+async function exitStopped(stopped: UserFacingError): Promise<never> {
+  if (!errorReported) {
+    errorReported = true;
+    await writer.error(stopped.failureType, stopped.message);
+  }
+  process.exit(1);
 }
 
 async function preview(command: Extract<Command, { name: "preview" }>): Promise<number> {
@@ -136,6 +157,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     return await execute(command);
   } catch (error) {
+    if (errorReported) return 1;
+    errorReported = true;
     if (error instanceof UserFacingError) {
       await writer.error(error.failureType, error.message, error.detail);
     } else {

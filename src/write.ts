@@ -29,7 +29,11 @@ export interface WriteOptions {
   sender: BatchSender;
   /** Turns a bare queue name into its URL; throws QueueNotFoundError when there is none. */
   resolveQueue(name: string): Promise<string>;
-  /** Aborted on SIGTERM/SIGINT: stop reading, abandon what is in flight, echo no further STATE. */
+  /**
+   * Aborted on SIGTERM/SIGINT: stop reading, abandon what is in flight and whatever is awaited
+   * (a queue lookup, room in delivery), echo no further STATE. Its reason, when a
+   * UserFacingError, is the error the write fails with.
+   */
   signal?: AbortSignal;
   observer?: WriteObserver;
   detector?: ChangeDetector;
@@ -83,6 +87,14 @@ function withoutFinalPeriod(text: string): string {
   return text.replace(/\.+$/, "");
 }
 
+/** Why a write stopped by SIGTERM or SIGINT failed. */
+export function stoppedBySignal(): UserFacingError {
+  return new UserFacingError(
+    "The sync was stopped by a signal before it finished; rows after the last echoed STATE will be sent again by the next sync.",
+    "transient_error",
+  );
+}
+
 const NO_OBSERVER: WriteObserver = {
   recordRead: () => undefined,
   skipped: () => undefined,
@@ -113,8 +125,15 @@ class WriteRun {
   /** Whether the source reports stream statuses; if it does, only a COMPLETE status ends a stream complete. */
   private sawStreamStatus = false;
   private failure: Error | undefined;
+  /** Rejects with the first failure: whatever the run awaits is raced against it. */
+  private readonly failed: Promise<never>;
+  private rejectFailed!: (error: Error) => void;
 
   constructor(private readonly options: WriteOptions) {
+    this.failed = new Promise<never>((_, reject) => {
+      this.rejectFailed = reject;
+    });
+    this.failed.catch(() => undefined);
     this.config = options.config;
     this.detector = options.detector ?? createChangeDetector(this.config, options.catalog.values());
     this.composer = createComposer(this.config);
@@ -143,15 +162,11 @@ class WriteRun {
   async run(): Promise<WriteResult> {
     const { signal } = this.options;
     const onAbort = (): void => {
-      this.fail(
-        new UserFacingError(
-          "The sync was stopped by a signal before it finished; rows after the last echoed STATE will be sent again by the next sync.",
-          "transient_error",
-        ),
-      );
+      this.fail(signal?.reason instanceof UserFacingError ? signal.reason : stoppedBySignal());
       this.options.input.destroy();
     };
-    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener("abort", onAbort, { once: true });
     try {
       let recordsThisTurn = 0;
       for await (const lines of readLineBatches(this.options.input)) {
@@ -166,19 +181,19 @@ class WriteRun {
             // Awaited only when delivery asks the reader to wait (or a queue name is being looked up).
             try {
               const waiting = this.handleRecord(message.record, line.lineNumber);
-              if (waiting !== undefined) await waiting;
+              if (waiting !== undefined) await this.unlessFailed(waiting);
             } catch (error) {
               throw lineHandlingError(error, line.lineNumber);
             }
           } else if (message.type === "STATE") this.tracker.stateReceived(message.state);
-          else if (message.type === "TRACE") await this.handleTrace(message.trace);
+          else if (message.type === "TRACE") await this.unlessFailed(this.handleTrace(message.trace));
         }
       }
       this.throwIfFailed();
       // A source that reports statuses and sent no COMPLETE for a stream may have failed part-way:
       // finding its unseen rows removed would publish false removals.
       if (!this.sawStreamStatus) {
-        for (const stream of this.options.catalog.values()) await this.streamCompleted(stream);
+        for (const stream of this.options.catalog.values()) await this.unlessFailed(this.streamCompleted(stream));
       }
       await this.delivery.flush();
       this.throwIfFailed();
@@ -350,7 +365,13 @@ class WriteRun {
   /** Records the first failure and stops delivery, so that nothing waits on it any longer. */
   private fail(error: Error): void {
     this.failure ??= error;
+    this.rejectFailed(this.failure);
     this.delivery.abort();
+  }
+
+  /** `promise`, or the run's failure if that comes first (a queue lookup may hang until its deadline). */
+  private unlessFailed<T>(promise: Promise<T>): Promise<T> {
+    return Promise.race([promise, this.failed]);
   }
 
   private throwIfFailed(): void {

@@ -4,11 +4,11 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { STSClient } from "@aws-sdk/client-sts";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { Config, S3Settings } from "../config/types.js";
 import { observeApiCalls, type ApiCallObserver } from "./api-calls.js";
 import { keepErrorBodies } from "./error-code.js";
 import { assumeRoleCredentials, baseCredentials, type CredentialSource } from "./credentials.js";
+import { DeadlineHttpHandler, retryWithinBudget, type RetryBudget } from "./deadline.js";
 
 export interface AwsClients {
   sqs: SQSClient;
@@ -21,65 +21,84 @@ export interface AwsClients {
 export interface AwsClientOptions {
   /** Overrides `request_timeout_seconds`, for short calls such as `check`'s. */
   requestTimeoutMs?: number;
-  /** Attempts per STS AssumeRole call (default 3). SQS calls are never retried by the SDK. */
-  stsMaxAttempts?: number;
+  /** Overrides `retry_max_seconds`; 0 tries each call once. */
+  retryMaxMs?: number;
   /** Sees every SQS and STS request (the API call log). */
   onCall?: ApiCallObserver;
+}
+
+/** How every client makes and retries its calls. */
+interface CallPolicy {
+  timeoutMs: number;
+  budget: RetryBudget;
 }
 
 /**
  * The one place AWS clients are made: region, endpoint, credentials (and assumed role), HTTP
  * settings. Every client shares one credential source, so a role is assumed once per sync.
+ * Every attempt of every call ends within the request timeout, and a failing call is retried
+ * within `retry_max_seconds` (by `retryWithinBudget`, the clients' only retry).
  */
 export function createAwsClients(config: Config, options: AwsClientOptions = {}): AwsClients {
-  const timeoutMs = options.requestTimeoutMs ?? config.request_timeout_seconds * 1000;
+  const policy: CallPolicy = {
+    timeoutMs: options.requestTimeoutMs ?? config.request_timeout_seconds * 1000,
+    budget: { retryMaxMs: options.retryMaxMs ?? config.retry_max_seconds * 1000 },
+  };
   const agentOptions = { keepAlive: true, maxSockets: Math.max(50, config.max_in_flight) };
-  const credentials = connectorCredentials(config, timeoutMs, options);
+  const credentials = connectorCredentials(config, policy, options);
   const sqs = new SQSClient({
     ...awsTarget(config),
     credentials,
-    // Delivery owns retries and checks the MD5 of every accepted entry itself: the SDK would
-    // resend a whole batch after a partial success, and its MD5 check throws after SQS stored it.
+    // Delivery owns SendMessageBatch retries and checks the MD5 of every accepted entry itself: the
+    // SDK would resend a whole batch after a partial success, and its MD5 check throws after SQS stored it.
     md5: false,
     maxAttempts: 1,
-    requestHandler: new NodeHttpHandler({
+    // Requests go to the configured (or regional) endpoint only, never to a queue URL's host:
+    // queue URLs can come from row data.
+    useQueueUrlAsEndpoint: false,
+    requestHandler: new DeadlineHttpHandler(policy.timeoutMs, {
       httpAgent: new HttpAgent(agentOptions),
       httpsAgent: new HttpsAgent(agentOptions),
-      connectionTimeout: timeoutMs,
-      requestTimeout: timeoutMs,
     }),
   });
+  sqs.middlewareStack.use(retryWithinBudget({ ...policy.budget, exceptCommands: ["SendMessageBatchCommand"] }));
   sqs.middlewareStack.use(keepErrorBodies());
   if (options.onCall) sqs.middlewareStack.use(observeApiCalls("SQS", options.onCall));
-  const handler = (): NodeHttpHandler => new NodeHttpHandler({ connectionTimeout: timeoutMs, requestTimeout: timeoutMs });
   return {
     sqs,
     s3: (settings) =>
-      new S3Client({
-        region: settings.region ?? config.region,
-        ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-        forcePathStyle: settings.force_path_style ?? false,
-        credentials,
-        requestHandler: handler(),
-      }),
+      withRetries(
+        new S3Client({
+          region: settings.region ?? config.region,
+          ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+          forcePathStyle: settings.force_path_style ?? false,
+          credentials,
+          ...callSettings(policy),
+        }),
+        policy,
+      ),
     sns: (region, endpoint) =>
-      new SNSClient({ region, ...(endpoint ? { endpoint } : {}), credentials, requestHandler: handler() }),
+      withRetries(new SNSClient({ region, ...(endpoint ? { endpoint } : {}), credentials, ...callSettings(policy) }), policy),
   };
+}
+
+function callSettings(policy: CallPolicy): { maxAttempts: 1; requestHandler: DeadlineHttpHandler } {
+  return { maxAttempts: 1, requestHandler: new DeadlineHttpHandler(policy.timeoutMs, {}) };
+}
+
+function withRetries<Client extends S3Client | SNSClient | STSClient>(client: Client, policy: CallPolicy): Client {
+  client.middlewareStack.use(retryWithinBudget(policy.budget));
+  return client;
 }
 
 function awsTarget(config: Config): { region: string; endpoint?: string } {
   return { region: config.region, ...(config.endpoint ? { endpoint: config.endpoint } : {}) };
 }
 
-function connectorCredentials(config: Config, timeoutMs: number, options: AwsClientOptions): CredentialSource {
+function connectorCredentials(config: Config, policy: CallPolicy, options: AwsClientOptions): CredentialSource {
   const base = baseCredentials(config.credentials);
   if (!config.role_arn) return base;
-  const sts = new STSClient({
-    ...awsTarget(config),
-    credentials: base,
-    maxAttempts: options.stsMaxAttempts ?? 3,
-    requestHandler: new NodeHttpHandler({ connectionTimeout: timeoutMs, requestTimeout: timeoutMs }),
-  });
+  const sts = withRetries(new STSClient({ ...awsTarget(config), credentials: base, ...callSettings(policy) }), policy);
   if (options.onCall) sts.middlewareStack.use(observeApiCalls("STS", options.onCall));
   return assumeRoleCredentials(sts, {
     roleArn: config.role_arn,

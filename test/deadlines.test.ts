@@ -1,0 +1,139 @@
+// Every AWS call ends: against an endpoint that accepts connections and never answers, or that
+// trickles its answer a byte at a time, calls fail with a timeout (after retries within
+// retry_max_seconds), `check` answers FAILED naming the endpoint, and `write` ends with a TRACE.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { ListTopicsCommand } from "@aws-sdk/client-sns";
+import { ListQueuesCommand } from "@aws-sdk/client-sqs";
+import { createAwsClients } from "../src/aws/clients.js";
+import { Cancellation, requestCancelled } from "../src/delivery/cancellation.js";
+import { HttpBatchSender } from "../src/delivery/http-sender.js";
+import { catalogOf, errorTraceOf, recordLine, statesOf, stateLine } from "./helpers/airbyte.js";
+import { runCli, writeTempJson } from "./helpers/cli.js";
+import { emulatorConfig, emulatorConfigFile } from "./helpers/emulators.js";
+import { startNeverAnswers, startTrickles, type FakeEndpoint } from "./helpers/fake-endpoints.js";
+
+const catalog = writeTempJson(catalogOf([{ name: "orders" }]));
+
+function isTimeout(error: unknown): boolean {
+  assert.ok(error instanceof Error);
+  assert.equal(error.name, "TimeoutError", `${error.name}: ${error.message}`);
+  return true;
+}
+
+describe("every SDK call has a deadline", () => {
+  const endpoints: Record<"silent" | "trickling" | "tricklingBody", FakeEndpoint | undefined> = {
+    silent: undefined,
+    trickling: undefined,
+    tricklingBody: undefined,
+  };
+  before(async () => {
+    endpoints.silent = await startNeverAnswers();
+    endpoints.trickling = await startTrickles({ intervalMs: 50 });
+    endpoints.tricklingBody = await startTrickles({ intervalMs: 50, headersFirst: true });
+  });
+  after(async () => {
+    for (const endpoint of Object.values(endpoints)) await endpoint?.stop();
+  });
+
+  const clientsFor = (endpoint: FakeEndpoint | undefined, retryMaxMs = 0) =>
+    createAwsClients(emulatorConfig({ endpoint: endpoint!.endpoint }), { requestTimeoutMs: 300, retryMaxMs });
+
+  for (const kind of ["silent", "trickling", "tricklingBody"] as const) {
+    test(`SQS, S3 and SNS calls to a ${kind} endpoint fail with TimeoutError`, async () => {
+      const clients = clientsFor(endpoints[kind]);
+      await assert.rejects(clients.sqs.send(new ListQueuesCommand({})), isTimeout);
+      const s3 = clients.s3({ bucket: "snapshots", endpoint: endpoints[kind]!.endpoint, force_path_style: true });
+      await assert.rejects(s3.send(new ListObjectsV2Command({ Bucket: "snapshots" })), isTimeout);
+      await assert.rejects(clients.sns("us-east-1", endpoints[kind]!.endpoint).send(new ListTopicsCommand({})), isTimeout);
+    });
+  }
+
+  test("a timed-out call is tried again while retry_max_seconds allows, then fails", async () => {
+    const silent = endpoints.silent!;
+    const before = silent.connections;
+    const { sqs } = clientsFor(silent, 1500);
+    await assert.rejects(sqs.send(new ListQueuesCommand({})), isTimeout);
+    assert.ok(silent.connections - before >= 2, `${silent.connections - before} connection(s)`);
+  });
+
+  test("the caller's abort signal still ends a call at once", async () => {
+    const { sqs } = clientsFor(endpoints.silent, 60_000);
+    const controller = new AbortController();
+    const call = sqs.send(new ListQueuesCommand({}), { abortSignal: controller.signal });
+    setTimeout(() => controller.abort(), 50);
+    await assert.rejects(call, { name: "AbortError" });
+  });
+
+  test("the lean HTTP sender's request ends when delivery cancels it, even with the answer trickling in", async () => {
+    for (const endpoint of [endpoints.trickling!, endpoints.tricklingBody!]) {
+      const config = emulatorConfig({ endpoint: endpoint.endpoint });
+      const sender = new HttpBatchSender(createAwsClients(config).sqs, { region: config.region, endpoint: endpoint.endpoint, maxSockets: 1 });
+      const cancellation = new Cancellation();
+      setTimeout(() => cancellation.cancel(requestCancelled("no answer within 300 ms")), 300);
+      const message = { queueUrl: "q", messageId: "1", body: "{}", bytes: 2, ticket: 0 };
+      await assert.rejects(
+        sender.sendBatch(`${endpoint.endpoint}/000000000000/orders`, [{ id: "0", message }], cancellation),
+        { name: "AbortError" },
+      );
+      sender.destroy();
+    }
+  });
+});
+
+describe("check and write against an endpoint that never answers", () => {
+  let silent: FakeEndpoint;
+  let trickling: FakeEndpoint;
+  before(async () => {
+    silent = await startNeverAnswers();
+    trickling = await startTrickles({ intervalMs: 500 });
+  });
+  after(async () => {
+    await silent.stop();
+    await trickling.stop();
+  });
+
+  const settings = {
+    queue: { source: "static", value: "orders" },
+    request_timeout_seconds: 2,
+    retry_max_seconds: 6,
+  };
+
+  for (const which of ["silent", "trickling"] as const) {
+    test(`check answers FAILED naming the ${which} endpoint`, async () => {
+      const endpoint = which === "silent" ? silent : trickling;
+      const result = await runCli(["check", "--config", emulatorConfigFile(endpoint.endpoint, settings)], { timeoutMs: 60_000 });
+      assert.equal(result.code, 0, result.stderr);
+      const status = result.messages.find((message) => message.type === "CONNECTION_STATUS");
+      assert.equal(status?.connectionStatus?.status, "FAILED");
+      assert.ok(status?.connectionStatus?.message.includes(endpoint.endpoint), status?.connectionStatus?.message);
+    });
+  }
+
+  test("check answers FAILED when the role is assumed from an endpoint that never answers", async () => {
+    const config = emulatorConfigFile(silent.endpoint, { ...settings, role_arn: "arn:aws:iam::123456789012:role/writer" });
+    const result = await runCli(["check", "--config", config], { timeoutMs: 60_000 });
+    const status = result.messages.find((message) => message.type === "CONNECTION_STATUS");
+    assert.equal(status?.connectionStatus?.status, "FAILED");
+    assert.match(status?.connectionStatus?.message ?? "", /role/);
+  });
+
+  for (const role of [false, true]) {
+    test(`write ends with an error naming the endpoint when ${role ? "the role assumption" : "the queue lookup"} gets no answer`, async () => {
+      const config = emulatorConfigFile(silent.endpoint, {
+        ...settings,
+        ...(role ? { role_arn: "arn:aws:iam::123456789012:role/writer" } : {}),
+      });
+      const input = `${recordLine("orders", { id: 1 })}\n${stateLine({ n: 1 })}\n`;
+      const result = await runCli(["write", "--config", config, "--catalog", catalog], { stdin: input, timeoutMs: 60_000 });
+      assert.notEqual(result.code, 0);
+      assert.deepEqual(statesOf(result.messages), []);
+      const error = errorTraceOf(result.messages);
+      assert.equal(error?.failure_type, "transient_error", JSON.stringify(error));
+      assert.ok(error?.message.includes(silent.endpoint), error?.message);
+      assert.deepEqual(result.nonJsonLines, []);
+      assert.equal(result.stderr, "");
+    });
+  }
+});
