@@ -1,6 +1,7 @@
 import { ListQueuesCommand } from "@aws-sdk/client-sqs";
 import type { Config } from "./config/types.js";
 import { createAwsClients } from "./aws/clients.js";
+import { queueUrlCheck } from "./aws/queue-hosts.js";
 import { explainAwsError } from "./aws/explain.js";
 import { findQueueUrl, isQueueUrl, QueueNotFoundError, queueNameFromUrl, queueTypeMismatch } from "./aws/queues.js";
 
@@ -16,6 +17,8 @@ const CHECK_REQUEST_TIMEOUT_MS = 5000;
 interface NamedQueue {
   setting: string;
   name: string;
+  /** The setting's value when it is a URL. */
+  url?: string;
 }
 
 /**
@@ -30,6 +33,14 @@ export async function runCheck(config: Config): Promise<CheckResult> {
   if (mismatch) return { status: "FAILED", message: mismatch };
 
   const { sqs } = createAwsClients(config, { requestTimeoutMs: CHECK_REQUEST_TIMEOUT_MS, retryMaxMs: 0 });
+  const checkUrl = queueUrlCheck(config, sqs.config.endpointProvider);
+  for (const queue of queues) {
+    const problem = queue.url === undefined ? undefined : checkUrl(queue.url);
+    if (problem !== undefined) {
+      sqs.destroy();
+      return { status: "FAILED", message: `${queue.setting} ${JSON.stringify(queue.url)} ${problem}.` };
+    }
+  }
   try {
     if (queues.length === 0) await sqs.send(new ListQueuesCommand({ MaxResults: 1 }));
     const found: string[] = [];
@@ -49,16 +60,17 @@ export async function runCheck(config: Config): Promise<CheckResult> {
 
 function namedQueues(config: Config): NamedQueue[] {
   const queues: NamedQueue[] = [];
-  if (config.queue.source === "static") queues.push({ setting: "queue", name: nameOf(config.queue.value) });
+  if (config.queue.source === "static") queues.push(namedQueue("queue", config.queue.value));
   if (config.rejected_rows.policy === "dead_letter") {
-    queues.push({ setting: "rejected_rows.queue_url", name: nameOf(config.rejected_rows.queue_url) });
+    queues.push(namedQueue("rejected_rows.queue_url", config.rejected_rows.queue_url));
   }
   return queues;
 }
 
-/** Queues are compared by name: emulators and VPC endpoints rewrite the host of queue URLs. */
-function nameOf(nameOrUrl: string): string {
-  return isQueueUrl(nameOrUrl) ? queueNameFromUrl(nameOrUrl) : nameOrUrl;
+/** Queues are looked up by name: emulators and VPC endpoints rewrite the host of queue URLs. */
+function namedQueue(setting: string, nameOrUrl: string): NamedQueue {
+  if (!isQueueUrl(nameOrUrl)) return { setting, name: nameOrUrl };
+  return { setting, name: queueNameFromUrl(nameOrUrl), url: nameOrUrl };
 }
 
 function successMessage(config: Config, found: string[]): string {

@@ -2,6 +2,7 @@
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import { createAwsClients } from "./aws/clients.js";
 import { awsCallFailure } from "./aws/explain.js";
+import { queueUrlCheck } from "./aws/queue-hosts.js";
 import { QueueResolver } from "./aws/queues.js";
 import { runCheck } from "./check.js";
 import { parseArgs, USAGE, UsageError, type Command } from "./cli-args.js";
@@ -104,6 +105,7 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
         resolver.resolve(name).catch((error: unknown) => {
           throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
         }),
+      checkQueueUrl: queueUrlCheck(config, sqs.config.endpointProvider),
       signal: stop.signal,
       observer: observation.rows,
     }),

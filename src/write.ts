@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
+import type { QueueUrlCheck } from "./aws/queue-hosts.js";
 import { isQueueUrl, QueueNotFoundError } from "./aws/queues.js";
 import { createChangeDetector, type ChangeDetector } from "./changes/detector.js";
 import { CheckpointTracker, type Checkpoint } from "./checkpoint.js";
@@ -27,6 +28,8 @@ export interface WriteOptions {
   input: Readable;
   writer: MessageWriter;
   sender: BatchSender;
+  /** Refuses queue URLs naming a host other than this connector's SQS; see queueUrlCheck. */
+  checkQueueUrl?: QueueUrlCheck;
   /** Turns a bare queue name into its URL; throws QueueNotFoundError when there is none. */
   resolveQueue(name: string): Promise<string>;
   /**
@@ -136,7 +139,7 @@ class WriteRun {
     this.failed.catch(() => undefined);
     this.config = options.config;
     this.detector = options.detector ?? createChangeDetector(this.config, options.catalog.values());
-    this.composer = createComposer(this.config);
+    this.composer = createComposer(this.config, options.checkQueueUrl ? { checkQueueUrl: options.checkQueueUrl } : {});
     this.observer = options.observer ?? NO_OBSERVER;
     this.events = new Set(this.config.events);
     this.tracker = new CheckpointTracker((checkpoint) => this.emitCheckpoint(checkpoint));

@@ -107,7 +107,7 @@ describe("check and write against an endpoint that never answers", () => {
       assert.equal(result.code, 0, result.stderr);
       const status = result.messages.find((message) => message.type === "CONNECTION_STATUS");
       assert.equal(status?.connectionStatus?.status, "FAILED");
-      assert.ok(status?.connectionStatus?.message.includes(endpoint.endpoint), status?.connectionStatus?.message);
+      assert.ok(status?.connectionStatus?.message?.includes(endpoint.endpoint), status?.connectionStatus?.message);
     });
   }
 

@@ -2,12 +2,13 @@
 // the connector exits promptly, non-zero, and echoes no STATE whose records were not acknowledged.
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
-import { after, before, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import { startFauxqs } from "fauxqs";
 import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
 import { writeTempJson } from "./helpers/cli.js";
 import { uniqueQueueName, emulatorConfigFile } from "./helpers/emulators.js";
 import { startFaultProxy } from "./helpers/fault-proxy.js";
+import { startNeverAnswers } from "./helpers/fake-endpoints.js";
 import { startConnector } from "./helpers/live-connector.js";
 
 type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
@@ -66,3 +67,40 @@ for (const signal of ["SIGTERM", "SIGINT"] as const) {
     }
   });
 }
+
+describe("a signal ends the sync whatever it is waiting for", () => {
+  const waits = {
+    "a queue lookup": {},
+    "a role assumption": { role_arn: "arn:aws:iam::123456789012:role/writer" },
+  };
+  for (const [what, extra] of Object.entries(waits)) {
+    test(`SIGTERM during ${what} that never answers: prompt exit with a TRACE, no STATE`, async () => {
+      const silent = await startNeverAnswers();
+      try {
+        const config = emulatorConfigFile(silent.endpoint, {
+          ...extra,
+          queue: { source: "static", value: "orders" },
+          request_timeout_seconds: 300,
+          retry_max_seconds: 3600,
+        });
+        const connector = startConnector(["write", "--config", config, "--catalog", catalog]);
+        await connector.write(records(0, 1) + stateLine({ n: 1 }) + "\n");
+        for (let poll = 0; poll < 1000 && silent.connections === 0; poll++) await sleep(10);
+        assert.ok(silent.connections > 0, "the connector is waiting on the silent endpoint");
+        connector.child.kill("SIGTERM");
+        // stdin stays open and the call would wait for minutes: only the signal can end the run.
+        const exit = await connector.exit(15_000);
+        assert.notEqual(exit.code, 0);
+        assert.equal(exit.signal, null);
+        assert.deepEqual(statesOf(connector.messages), []);
+        const error = errorTraceOf(connector.messages);
+        assert.equal(error?.failure_type, "transient_error");
+        assert.match(error?.message ?? "", /stopped by a signal/);
+        assert.deepEqual(connector.nonJsonLines, []);
+        assert.equal(connector.stderr(), "");
+      } finally {
+        await silent.stop();
+      }
+    });
+  }
+});

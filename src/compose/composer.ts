@@ -1,11 +1,13 @@
 import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
+import type { QueueUrlCheck } from "../aws/queue-hosts.js";
+import { isQueueUrl } from "../aws/queues.js";
 import type { OutgoingMessage } from "../delivery/types.js";
 import type { ChangeType, Config, MessageAttributeSetting, ValueSource } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
 import { compileBody } from "./body.js";
 import { defaultDeduplicationId, defaultMessageId } from "./ids.js";
 import { quoteValue, RowRejection } from "./rejection.js";
-import { checkFifoId, checkJsonBody, encodeAttribute, parseDelaySeconds } from "./sqs-rules.js";
+import { checkFifoId, checkJsonBody, checkQueueValue, encodeAttribute, parseDelaySeconds } from "./sqs-rules.js";
 import { createTemplateCompiler, type TemplateCompiler, type TemplateScope } from "./templates.js";
 import { compileValueSource, type CompiledValueSource } from "./value-source.js";
 
@@ -90,7 +92,12 @@ function toScope(row: RowInput): TemplateScope {
   };
 }
 
-export function createComposer(config: Config): Composer {
+export interface ComposerOptions {
+  /** Refuses queue URLs that name a host other than this connector's SQS (rows must not steer requests). */
+  checkQueueUrl?: QueueUrlCheck;
+}
+
+export function createComposer(config: Config, options: ComposerOptions = {}): Composer {
   assertQueueTypeSettings(config);
   const templates = createTemplateCompiler(config.max_message_bytes);
   const compile = (setting: string, source: ValueSource | undefined) =>
@@ -112,8 +119,20 @@ export function createComposer(config: Config): Composer {
     return problem === undefined ? value : rejectValue(source, value, problem);
   }
 
+  /** The last queue value found good: most syncs use one queue, or a few in runs. */
+  let goodQueue: string | undefined;
+  function queueOf(scope: TemplateScope): string {
+    const value = queue.require(scope);
+    if (value === goodQueue) return value;
+    const isUrl = isQueueUrl(value);
+    const problem = checkQueueValue(value, isUrl) ?? (isUrl ? options.checkQueueUrl?.(value) : undefined);
+    if (problem !== undefined) rejectValue(queue, value, problem);
+    goodQueue = value;
+    return value;
+  }
+
   function composeMessage(row: RowInput, scope: TemplateScope, messageId: string): ComposedMessage {
-    const queueName = queue.require(scope);
+    const queueName = queueOf(scope);
     const body = composeBody(scope);
     const bodyProblem = checkJsonBody(body);
     if (bodyProblem) {

@@ -50,6 +50,25 @@ export function checkFifoId(value: string): string | undefined {
   return undefined;
 }
 
+export const MAX_QUEUE_NAME_CHARS = 80;
+/** Far longer than any real queue URL (an 80-character name under the longest VPC endpoint host). */
+export const MAX_QUEUE_URL_CHARS = 1024;
+const QUEUE_NAME = /^[A-Za-z0-9_-]+(?:\.fifo)?$/;
+
+/** A queue name (letters, digits, - and _, up to 80 characters with .fifo) or a bounded http(s) URL. */
+export function checkQueueValue(value: string, isUrl: boolean): string | undefined {
+  if (isUrl) {
+    return value.length > MAX_QUEUE_URL_CHARS
+      ? `is ${value.length} characters long, more than any queue URL (at most ${MAX_QUEUE_URL_CHARS})`
+      : undefined;
+  }
+  if (value.length > MAX_QUEUE_NAME_CHARS) return `is ${value.length} characters long; SQS queue names have at most ${MAX_QUEUE_NAME_CHARS}`;
+  if (!QUEUE_NAME.test(value)) {
+    return "is not a queue name (letters, digits, hyphens and underscores, ending in .fifo for a FIFO queue) nor an http(s) queue URL";
+  }
+  return undefined;
+}
+
 /** DelaySeconds: a whole number 0–900, or a problem description. */
 export function parseDelaySeconds(value: string): number | string {
   if (WHOLE_NUMBER.test(value)) {
