@@ -6,30 +6,17 @@ export type SqsEndpointResolver = (parameters: { Region: string; UseFIPS: boolea
 /** Says why a queue URL may not be used, or undefined when it may. */
 export type QueueUrlCheck = (url: string) => string | undefined;
 
-interface HostAndPort {
-  hostname: string;
-  port: string;
-}
-
 /**
- * Host and port of an http(s) URL, split by hand: emulators hand out queue URLs such as
+ * The host name of an http(s) URL, split by hand: emulators hand out queue URLs such as
  * http://sqs.us-east-1.127.0.0.1:4566/… that WHATWG URL parsing rejects. Any user info before
  * an "@" is not part of the host.
  */
-function hostOf(url: string): HostAndPort | undefined {
-  const match = /^(https?):\/\/([^/?#]*)/i.exec(url);
+function hostnameOf(url: string): string | undefined {
+  const match = /^https?:\/\/([^/?#]*)/i.exec(url);
   if (!match) return undefined;
-  const scheme = match[1]!.toLowerCase();
-  const authority = match[2]!.slice(match[2]!.lastIndexOf("@") + 1).toLowerCase();
-  const hostPort = /^(\[[^\]]*\]|[^:]*)(?::(\d*))?$/.exec(authority);
-  if (!hostPort) return undefined;
-  const hostname = hostPort[1]!.replace(/\.$/, "");
-  const port = hostPort[2] || (scheme === "https" ? "443" : "80");
-  return { hostname, port };
-}
-
-function describeHost({ hostname, port }: HostAndPort): string {
-  return `${hostname}:${port}`;
+  const authority = match[1]!.slice(match[1]!.lastIndexOf("@") + 1).toLowerCase();
+  const hostname = /^(\[[^\]]*\]|[^:]*)(?::\d*)?$/.exec(authority)?.[1]?.replace(/\.$/, "");
+  return hostname || undefined;
 }
 
 /** SQS's hostnames in `region`: regional, FIPS, dual-stack, and the legacy queue.amazonaws.com forms. */
@@ -54,28 +41,26 @@ function regionalHostnames(region: string, resolve: SqsEndpointResolver): Set<st
 }
 
 /**
- * Which hosts a queue URL may name: the configured endpoint's host and port (or a name under it,
- * as emulators and LocalStack hand out, e.g. sqs.us-east-1.localhost.localstack.cloud:4566),
- * and SQS's own hosts in the configured region. Queue URLs can come from row data; this keeps
- * a row from naming some other host, even though requests only ever go to the configured or
- * regional endpoint.
+ * Which hosts a queue URL may name: the configured endpoint's host (or a name under it, as
+ * emulators and LocalStack hand out, e.g. sqs.us-east-1.localhost.localstack.cloud), and SQS's
+ * own hosts in the configured region. Queue URLs can come from row data; this keeps a row from
+ * naming some other host, even though requests only ever go to the configured or regional
+ * endpoint. Ports are not compared: an endpoint may be a proxy in front of the queues' host.
  */
 export function queueUrlCheck(config: Pick<Config, "region" | "endpoint">, resolve: SqsEndpointResolver): QueueUrlCheck {
   const regional = regionalHostnames(config.region, resolve);
-  const endpoint = config.endpoint === undefined ? undefined : hostOf(config.endpoint);
-  const allowed = (host: HostAndPort): boolean => {
-    if (regional.has(host.hostname) && (host.port === "443" || host.port === "80")) return true;
-    if (endpoint === undefined || host.port !== endpoint.port) return false;
-    return host.hostname === endpoint.hostname || host.hostname.endsWith(`.${endpoint.hostname}`);
-  };
-  const expected =
-    (endpoint ? `the configured endpoint's host (${describeHost(endpoint)}) or ` : "") + `an SQS host of region ${config.region}`;
+  const endpoint = config.endpoint === undefined ? undefined : hostnameOf(config.endpoint);
+  const allowed = (hostname: string): boolean =>
+    regional.has(hostname) || (endpoint !== undefined && (hostname === endpoint || hostname.endsWith(`.${endpoint}`)));
+  const expected = (endpoint ? `the configured endpoint's host (${endpoint}) or ` : "") + `an SQS host of region ${config.region}`;
   return (url) => {
-    const host = hostOf(url);
-    if (host === undefined) return `is not an http(s) URL with a host: use a queue URL such as https://sqs.${config.region}.amazonaws.com/<account>/<queue>, or the queue's name`;
-    if (allowed(host)) return undefined;
+    const hostname = hostnameOf(url);
+    if (hostname === undefined) {
+      return `is not an http(s) URL with a host: use a queue URL such as https://sqs.${config.region}.amazonaws.com/<account>/<queue>, or the queue's name`;
+    }
+    if (allowed(hostname)) return undefined;
     return (
-      `names the host ${describeHost(host)}, which is neither ${expected}: ` +
+      `names the host ${hostname}, not ${expected}: ` +
       `queue URLs must point at this connector's SQS; use the queue's own URL or its name`
     );
   };
