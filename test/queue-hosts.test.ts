@@ -118,12 +118,30 @@ describe("the SDK sender never sends to a queue URL's host", () => {
 
   const attackerByName = () => attacker.endpoint.replace("127.0.0.1", "localhost");
 
-  test("a SendMessageBatch naming another host goes to the configured endpoint", async () => {
-    const { sqs } = createAwsClients(emulatorConfig(fauxqs));
-    await sqs
-      .send(new SendMessageBatchCommand({ QueueUrl: `${attacker.endpoint}/000000000000/x`, Entries: [{ Id: "0", MessageBody: "{}" }] }))
-      .catch(() => undefined);
-    assert.equal(attacker.requests.length, 0);
+  test("without an endpoint (the production case), a SendMessageBatch naming another host is addressed to the regional endpoint", async () => {
+    const config = validateConfig(
+      {
+        region: "us-east-1",
+        credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+        queue: { source: "column", column: "queue" },
+      },
+      "the test config",
+    );
+    const { sqs } = createAwsClients(config);
+    let addressedTo: string | undefined;
+    // Stops every request once it is signed, before it leaves: nothing reaches the network.
+    sqs.middlewareStack.add(
+      () => async (args) => {
+        addressedTo = (args.request as { hostname?: string }).hostname;
+        throw new Error("stopped before sending");
+      },
+      { step: "finalizeRequest", priority: "low" },
+    );
+    await assert.rejects(
+      sqs.send(new SendMessageBatchCommand({ QueueUrl: `${attacker.endpoint}/000000000000/x`, Entries: [{ Id: "0", MessageBody: "{}" }] })),
+      /stopped before sending/,
+    );
+    assert.equal(addressedTo, "sqs.us-east-1.amazonaws.com");
   });
 
   test("with log_api_calls on, a row naming another host is rejected and that host sees nothing", async () => {
