@@ -21,6 +21,11 @@ import { specMessage } from "./spec.js";
 import { runWrite, stoppedBySignal } from "./write.js";
 
 const writer = new MessageWriter(process.stdout);
+// A reader that closed stdout (`write … | head`) takes no more output, errors included: exit quietly.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code !== "EPIPE") throw error;
+  process.exit(1);
+});
 /** Set once the error TRACE of this run is written: there is only one. */
 let errorReported = false;
 
