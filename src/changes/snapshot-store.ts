@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { UserFacingError } from "../errors.js";
@@ -78,6 +78,7 @@ export class SnapshotStore {
 
   private constructor(
     db: Database.Database,
+    private readonly path: string,
     private readonly dryRun: boolean,
     private readonly rowSaved: (rowId: number) => void,
   ) {
@@ -100,7 +101,7 @@ export class SnapshotStore {
       db.pragma("journal_mode = WAL");
       db.pragma("synchronous = NORMAL");
       prepareSchema(db, path);
-      const store = new SnapshotStore(db, options.dryRun, options.rowSaved);
+      const store = new SnapshotStore(db, path, options.dryRun, options.rowSaved);
       if (options.reset) store.empty();
       return store;
     } catch (error) {
@@ -261,8 +262,13 @@ export class SnapshotStore {
 
   private write<T>(change: () => T, writes = 1): T {
     if (this.commitFailure) throw this.commitFailure;
-    if (!this.db.inTransaction) this.statements.begin.run();
-    const result = change();
+    let result: T;
+    try {
+      if (!this.db.inTransaction) this.statements.begin.run();
+      result = change();
+    } catch (error) {
+      throw explainWriteError(error, this.path);
+    }
     this.writesSinceCommit += writes;
     if (this.writesSinceCommit >= COMMIT_EVERY_WRITES && !this.dryRun) this.commit();
     return result;
@@ -270,7 +276,11 @@ export class SnapshotStore {
 
   private commit(): void {
     this.flush();
-    if (this.db.inTransaction) this.statements.commit.run();
+    try {
+      if (this.db.inTransaction) this.statements.commit.run();
+    } catch (error) {
+      throw explainWriteError(error, this.path);
+    }
     this.writesSinceCommit = 0;
   }
 
@@ -333,12 +343,29 @@ function createDirectory(directory: string): void {
     mkdirSync(directory, { recursive: true });
   } catch (error) {
     throw new UserFacingError(
-      `change_detection.state_directory "${directory}" cannot be created (${(error as NodeJS.ErrnoException).code ?? String(error)}). ` +
+      `change_detection.state_directory "${directory}" cannot be created (${whyNotCreated(directory, error)}). ` +
         "Mount a writable volume there (Airbyte mounts /local for destinations) or set state_directory to a writable directory.",
       "config_error",
       String(error),
     );
   }
+}
+
+/**
+ * Node reports ENOENT when a recursive mkdir meets a directory it may not write to: name the
+ * nearest existing ancestor and whether it is writable.
+ */
+function whyNotCreated(directory: string, error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code ?? String(error);
+  if (code !== "ENOENT") return code;
+  let ancestor = dirname(directory);
+  while (!existsSync(ancestor) && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
+  try {
+    accessSync(ancestor, constants.W_OK);
+  } catch (accessError) {
+    return `${ancestor} is not writable: ${(accessError as NodeJS.ErrnoException).code ?? "EACCES"}`;
+  }
+  return code;
 }
 
 function prepareSchema(db: Database.Database, path: string): void {
@@ -358,6 +385,29 @@ function prepareSchema(db: Database.Database, path: string): void {
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }
   db.exec("COMMIT");
+}
+
+/** A write the store could not make, as the error that stops the sync: a full disk says so. */
+function explainWriteError(error: unknown, path: string): Error {
+  if (error instanceof UserFacingError || !(error instanceof Error)) return error as Error;
+  const code = (error as { code?: unknown }).code;
+  if (code === "SQLITE_FULL") {
+    return new UserFacingError(
+      `The local snapshot store ${path} cannot be written: the disk holding it is full. Free space on that volume or ` +
+        "give change_detection.state_directory a larger one, then run the sync again (rows after its last STATE are sent again).",
+      "system_error",
+      error.message,
+    );
+  }
+  if (typeof code === "string" && (code.startsWith("SQLITE_IOERR") || code.startsWith("SQLITE_READONLY"))) {
+    return new UserFacingError(
+      `The local snapshot store ${path} cannot be written (${code}: ${error.message}). ` +
+        "Check that change_detection.state_directory is on a writable local disk with free space.",
+      "system_error",
+      error.message,
+    );
+  }
+  return error;
 }
 
 function explainOpenError(error: unknown, path: string): Error {
