@@ -1,5 +1,6 @@
 import { UserFacingError } from "../errors.js";
 import { backoffDelayMs } from "./backoff.js";
+import { maxBufferedBytes } from "./buffer-limit.js";
 import { Cancellation, requestCancelled } from "./cancellation.js";
 import { sortOutcome } from "./batch-outcome.js";
 import { type Batch, retryBatchOf } from "./batch.js";
@@ -23,7 +24,6 @@ import type {
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const BUFFERED_BATCHES_PER_REQUEST_SLOT = 4;
-const DEFAULT_MAX_BUFFERED_BYTES = 128 * 1024 * 1024;
 
 function ignore(): void {}
 
@@ -118,7 +118,7 @@ export class Delivery {
     this.rejectFailed = rejectFailed;
     this.maxBufferedMessages =
       options.maxBufferedMessages ?? options.maxInFlight * MAX_BATCH_ENTRIES * BUFFERED_BATCHES_PER_REQUEST_SLOT;
-    this.maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? maxBufferedBytes();
   }
 
   /** Queues a message. Resolves at once while there is room, otherwise once there is room again. */

@@ -61,7 +61,7 @@ export interface DeliveryOptions {
   requestTimeoutMs?: number;
   /** submit() makes its caller wait while this many messages are unsettled. Default: maxInFlight × 10 × 4. */
   maxBufferedMessages?: number;
-  /** submit() makes its caller wait while this many message bytes are unsettled. Default: 128 MiB. */
+  /** submit() makes its caller wait while this many message bytes are unsettled. Default: by the heap limit (see buffer-limit). */
   maxBufferedBytes?: number;
 }
 
