@@ -258,7 +258,8 @@ describe("TRACE failure types (fauxqs and closed ports)", () => {
 
   test("an unreachable endpoint while looking up a queue name is a transient error", async () => {
     const endpoint = `http://127.0.0.1:${await freePort()}`;
-    const result = await write(configFile(endpoint, { queue: { source: "static", value: "q" } }));
+    // The lookup is retried within retry_max_seconds, like every AWS call.
+    const result = await write(configFile(endpoint, { queue: { source: "static", value: "q" }, retry_max_seconds: 1 }));
     assertFailure(result.messages, "transient_error", /^Could not reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
     assert.match(errorTraceOf(result.messages)?.internal_message ?? "", /ECONNREFUSED/);
   });
