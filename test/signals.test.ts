@@ -72,13 +72,18 @@ describe("a signal ends the sync whatever it is waiting for", () => {
   const waits = {
     "a queue lookup": {},
     "a role assumption": { role_arn: "arn:aws:iam::123456789012:role/writer" },
+    // The alert a failed sync sends goes to the same silent endpoint, after the write has stopped:
+    // the process does not wait for it (nor for its 5 s timeout) to exit.
+    "a queue lookup, then an alert,": { alerts: { webhook_url: "http://127.0.0.1/hook", on_failure: true } },
   };
   for (const [what, extra] of Object.entries(waits)) {
     test(`SIGTERM during ${what} that never answers: prompt exit with a TRACE, no STATE`, async () => {
       const silent = await startNeverAnswers();
       try {
+        const alerts = "alerts" in extra ? { alerts: { ...extra.alerts, webhook_url: `${silent.endpoint}/hook` } } : {};
         const config = emulatorConfigFile(silent.endpoint, {
           ...extra,
+          ...alerts,
           queue: { source: "static", value: "orders" },
           request_timeout_seconds: 300,
           retry_max_seconds: 3600,
@@ -96,8 +101,16 @@ describe("a signal ends the sync whatever it is waiting for", () => {
         const error = errorTraceOf(connector.messages);
         assert.equal(error?.failure_type, "transient_error");
         assert.match(error?.message ?? "", /stopped by a signal/);
+        const traces = connector.messages.filter((message) => message.type === "TRACE" && message.trace?.type === "ERROR");
+        assert.equal(traces.length, 1, "one error TRACE");
         assert.deepEqual(connector.nonJsonLines, []);
         assert.equal(connector.stderr(), "");
+        const logs = connector.messages.flatMap((message) => (message.type === "LOG" ? [message.log?.message ?? ""] : []));
+        // The write itself stopped at once: it reported its run summary.
+        assert.ok(logs.some((text) => text.startsWith("SYNC_SUMMARY ")), `a run summary:\n${logs.join("\n")}`);
+        if ("alerts" in extra) {
+          assert.equal(logs.some((text) => /alert/.test(text)), false, `the alert was not waited for:\n${logs.join("\n")}`);
+        }
       } finally {
         await silent.stop();
       }
