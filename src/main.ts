@@ -13,6 +13,7 @@ import { SdkBatchSender } from "./delivery/sdk-sender.js";
 import type { BatchSender } from "./delivery/types.js";
 import { UserFacingError } from "./errors.js";
 import { loadCatalog } from "./protocol/catalog.js";
+import { Redactor } from "./observe/redact.js";
 import { SyncObservation, type ObservationOptions } from "./observe/sync-observation.js";
 import { runPreview } from "./preview.js";
 import { MessageWriter } from "./protocol/output.js";
@@ -38,7 +39,7 @@ async function check(configPath: string): Promise<number> {
   let connectionStatus: { status: "SUCCEEDED" | "FAILED"; message: string };
   try {
     const config = loadConfig(configPath);
-    writer.redact(secretValues(config));
+    writer.redactWith(new Redactor(secretValues(config)));
     connectionStatus = await runCheck(config);
   } catch (error) {
     if (!(error instanceof UserFacingError)) throw error;
@@ -72,7 +73,7 @@ function observationOptions(): ObservationOptions {
 
 async function write(configPath: string, catalogPath: string): Promise<number> {
   const config = loadConfig(configPath);
-  writer.redact(secretValues(config));
+  writer.redactWith(new Redactor(secretValues(config)));
   await warnAboutOldNode();
   const catalog = loadCatalog(catalogPath);
   const observation = new SyncObservation(config, writer, observationOptions());
@@ -101,7 +102,7 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
 
 async function preview(command: Extract<Command, { name: "preview" }>): Promise<number> {
   const config = loadConfig(command.config);
-  writer.redact(secretValues(config));
+  writer.redactWith(new Redactor(secretValues(config)));
   const catalog = loadCatalog(command.catalog);
   await runPreview({ config, catalog, input: process.stdin, writer, limit: command.limit });
   return 0;

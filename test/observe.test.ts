@@ -68,7 +68,7 @@ function recordingLog(bodies = false) {
   const lines: { level: LogLevel; call: ApiCallLine }[] = [];
   const log = new ApiCallLog({
     bodies,
-    redactor: new Redactor(["hunter2"]),
+    redactor: new Redactor(["hunter2-secret"]),
     log: (level, text) => {
       assert.ok(text.startsWith(API_CALL_PREFIX));
       lines.push({ level, call: JSON.parse(text.slice(API_CALL_PREFIX.length)) as ApiCallLine });
@@ -93,7 +93,7 @@ describe("API call log (SendMessageBatch through delivery)", () => {
       (entries) => ({
         successful: [{ id: entries[2]!.id, md5OfBody: md5(entries[2]!.message.body) }],
         failed: [
-          { id: entries[0]!.id, senderFault: true, code: "InvalidParameterValue", message: "bad attribute hunter2" },
+          { id: entries[0]!.id, senderFault: true, code: "InvalidParameterValue", message: "bad attribute hunter2-secret" },
           { id: entries[1]!.id, senderFault: false, code: "InternalError", message: "try again" },
         ],
       }),
@@ -159,7 +159,7 @@ describe("API call log (SendMessageBatch through delivery)", () => {
 
   test("with bodies on, each entry's body is printed, truncated and redacted", async () => {
     const { log, lines } = recordingLog(true);
-    const long = JSON.stringify({ pad: "x".repeat(2000), password: "hunter2" });
+    const long = JSON.stringify({ pad: "x".repeat(2000), password: "hunter2-secret" });
     const delivery = deliveryThrough(new ObservedSender(new FakeSender(), log.batchCall));
     await delivery.submit(outgoing(QUEUE, 0, { body: '{"key":"AKIAIOSFODNN7EXAMPLE"}' }));
     await delivery.submit(outgoing(QUEUE, 1, { body: long }));
