@@ -13,7 +13,7 @@ const SECRET_ACCESS_KEY = 'sak/"quoted\\slash+SECRET-7f3a9c';
 const SESSION_TOKEN = "FwoGZXIvYXdzEsessionSECRETtoken41d2";
 const HOOK_SECRET = "hookSECRET0c41";
 const catalog = writeTempJson(catalogOf([{ name: "orders" }]));
-const input = [recordLine("orders", { id: 1 }), recordLine("orders", { id: 2 }), stateLine("s")].join("\n") + "\n";
+const input = [recordLine("orders", { id: 1 }), recordLine("orders", { id: 2 }), stateLine({ s: 1 })].join("\n") + "\n";
 
 /** Every way a secret could appear in output: as is, JSON-escaped, URL-encoded. */
 function formsOf(secret: string): string[] {
