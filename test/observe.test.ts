@@ -9,7 +9,7 @@ import type { BatchResult } from "../src/delivery/types.js";
 import { UserFacingError } from "../src/errors.js";
 import { API_CALL_PREFIX, ApiCallLog, type ApiCallLine } from "../src/observe/api-call-log.js";
 import { ObservedSender } from "../src/observe/observed-sender.js";
-import { REDACTED, Redactor } from "../src/observe/redact.js";
+import { MIN_SEARCHED_SECRET_CHARS, REDACTED, Redactor } from "../src/observe/redact.js";
 import { RunSummary, SUMMARY_PREFIX, type SyncSummary } from "../src/observe/summary.js";
 import { SyncObservation } from "../src/observe/sync-observation.js";
 import type { AirbyteMessage, LogLevel } from "../src/protocol/messages.js";
@@ -21,6 +21,37 @@ const QUEUE = "http://127.0.0.1:4566/000000000000/orders";
 
 describe("Redactor", () => {
   const redactor = new Redactor(["s3cr3t-value", "pd-routing/key"]);
+
+  test(`a secret shorter than ${MIN_SEARCHED_SECRET_CHARS} characters is not searched for: it would rewrite ordinary words`, () => {
+    const short = new Redactor(["test", "e", ":", "2024"]);
+    const text = 'stream "test_stream", cursor "latest", type: event 2024';
+    assert.equal(short.text(text), text);
+  });
+
+  test("a secret's JSON-escaped form is found too", () => {
+    const quoted = new Redactor(['pass"word\\x']);
+    assert.equal(quoted.text(`{"p":${JSON.stringify('pass"word\\x')}}`), `{"p":"${REDACTED}"}`);
+  });
+
+  test("messages: LOG and TRACE string values are redacted; keys, numbers and other message types never", () => {
+    const keyNamed = new Redactor(["failure_type", "destinationStats"]);
+    const trace: AirbyteMessage = {
+      type: "TRACE",
+      trace: { type: "ERROR", emitted_at: 5, error: { message: "failure_type leaked", failure_type: "system_error" } },
+    };
+    assert.deepEqual(keyNamed.message(trace), {
+      type: "TRACE",
+      trace: { type: "ERROR", emitted_at: 5, error: { message: `${REDACTED} leaked`, failure_type: "system_error" } },
+    });
+    assert.deepEqual(keyNamed.message({ type: "LOG", log: { level: "INFO", message: "destinationStats" } }), {
+      type: "LOG",
+      log: { level: "INFO", message: REDACTED },
+    });
+    const state: AirbyteMessage = { type: "STATE", state: { type: "LEGACY", data: { cursor: "destinationStats" } } };
+    assert.equal(keyNamed.message(state), state);
+    const status: AirbyteMessage = { type: "CONNECTION_STATUS", connectionStatus: { status: "FAILED", message: "failure_type" } };
+    assert.equal(keyNamed.message(status), status);
+  });
 
   test("removes config secrets, as they are and URL-encoded", () => {
     assert.equal(redactor.text("token s3cr3t-value in https://x/?k=pd-routing%2Fkey"), `token ${REDACTED} in https://x/?k=${REDACTED}`);
