@@ -40,15 +40,14 @@ WORKDIR /airbyte/integration_code
 COPY --from=build /build/package.json /build/spec.json ./
 COPY --from=build /build/node_modules ./node_modules
 COPY --from=build /build/dist ./dist
+COPY docker/entrypoint.sh ./entrypoint.sh
 # Airbyte mounts /local into destination containers; the snapshot store (change_detection
 # "snapshot") defaults to /local/destination-sqs, so the node user must be able to write there.
 RUN mkdir -p /local/destination-sqs && chown -R node:node /local
 
-# The heap is sized by V8 from the container's memory limit (cgroup v2 memory.max or v1
-# memory.limit_in_bytes), read when the process starts: about half of a limit of 2 GiB or more
-# (measured: 1 GiB of heap under a 2 GiB limit), proportionally less under a smaller one, so the
-# garbage collector runs before the kernel's OOM killer would. A fixed --max-old-space-size would
-# outgrow any limit below it. Without a limit V8 sizes the heap from the machine's memory.
+# The heap: docker/entrypoint.sh gives V8 half of the container's memory limit, read at start
+# (V8's own default ignores a small limit: about 300 MB of heap under a 300 MB limit, so the kernel
+# would kill the process before V8 collects garbage). Without a limit V8 sizes the heap itself.
 # The connector's memory is bounded by backpressure (stdin is read only as fast as SQS accepts).
 # To choose the heap yourself: -e NODE_OPTIONS="--max-old-space-size=<MiB> --max-semi-space-size=16".
 # A 16 MiB young generation (semi-space), pinned because V8's default varies by version: a row waits
@@ -57,8 +56,8 @@ RUN mkdir -p /local/destination-sqs && chown -R node:node /local
 # change detection (npm run bench uses these options).
 ENV NODE_ENV=production \
     NODE_OPTIONS="--max-semi-space-size=16" \
-    AIRBYTE_ENTRYPOINT="node /airbyte/integration_code/dist/main.js"
-ENTRYPOINT ["node", "/airbyte/integration_code/dist/main.js"]
+    AIRBYTE_ENTRYPOINT="/airbyte/integration_code/entrypoint.sh"
+ENTRYPOINT ["/airbyte/integration_code/entrypoint.sh"]
 
 LABEL io.airbyte.name="airbyte/destination-sqs" \
       io.airbyte.version="${VERSION}"
