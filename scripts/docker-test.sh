@@ -104,12 +104,12 @@ version=$(node -p 'require("./package.json").version')
 timeout "$build_timeout_seconds" docker build --network host --force-rm --build-arg VERSION="$version" -t "$image" .
 
 step "Start the SQS emulator"
-node --import tsx scripts/docker/sqs-emulator.ts users interrupted platform >"$work/emulator.json" 2>"$work/emulator.log" &
+node --import tsx scripts/docker/sqs-emulator.ts users interrupted platform clear >"$work/emulator.json" 2>"$work/emulator.log" &
 emulator_pid=$!
 wait_for 30 test -s "$work/emulator.json" || die "fauxqs did not start within 30 s: $(cat "$work/emulator.log")"
 endpoint=$(node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).endpoint' "$work/emulator.json")
 queue_url() { node -p 'JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).queues[process.argv[2]]' "$work/emulator.json" "$1"; }
-echo "fauxqs at $endpoint, queues: users, interrupted, platform"
+echo "fauxqs at $endpoint, queues: users, interrupted, platform, clear"
 
 # Each config points at one of the emulator's queues (missing-queue.json at one that does not
 # exist); a third argument adds settings (JSON).
@@ -133,6 +133,7 @@ write_config "$secrets/config.json" "$users_url"
 write_config "$secrets/interrupted.json" "$(queue_url interrupted)"
 write_config "$secrets/missing-queue.json" "${users_url%/*}/no-such-queue"
 write_config "$secrets/platform.json" "$(queue_url platform)"
+write_config "$secrets/clear.json" "$(queue_url clear)"
 write_config "$secrets/skip-rejected.json" "$users_url" '{"rejected_rows":{"policy":"skip"}}'
 cat >"$secrets/catalog.json" <<'EOF'
 {"streams": [{
@@ -171,30 +172,45 @@ step_check_missing_queue() {
   verify status "$work/check-missing.out" FAILED
 }
 
-step_write_platform() {
-  step "write $records platform-shaped records as the platform runs it: /dest, stdin/stdout/stderr named pipes, uid 1000"
-  local dest=$work/dest container status states readers
+# Runs a write as the platform does: $1 names the run, $2 is the config, $3 the catalog, $4 the
+# input; the container's stdout is left in $work/$1.out. A fresh /dest per run, as each sync is a new pod.
+platform_write() {
+  local dest=$work/dest-$1 container status readers
   mkdir -p "$dest" && chmod 777 "$dest"
-  cp "$secrets/platform.json" "$dest/connectorConfig.json"
-  node --import tsx scripts/docker/platform-input.ts catalog >"$dest/catalog.json"
-  node --import tsx scripts/docker/platform-input.ts messages "$records" "$state_every" >"$work/platform.in"
+  cp "$2" "$dest/connectorConfig.json"
+  cp "$3" "$dest/catalog.json"
   mkfifo "$dest/stdin" "$dest/stdout" "$dest/stderr"
   chmod 666 "$dest"/*
   container=$(platform_container "$dest" \
     'eval "$AIRBYTE_ENTRYPOINT write --config /dest/connectorConfig.json --catalog /dest/catalog.json" 2> stderr > stdout < stdin' /dest)
   # The orchestrator's ends of the pipes.
-  cat "$dest/stdout" >"$work/platform.out" &
+  cat "$dest/stdout" >"$work/$1.out" &
   readers=$!
-  cat "$dest/stderr" >"$work/platform.err" &
+  cat "$dest/stderr" >"$work/$1.err" &
   readers="$readers $!"
-  cat "$work/platform.in" >"$dest/stdin"
+  cat "$4" >"$dest/stdin"
   status=$(wait_container "$container")
   wait $readers
-  [ "$status" -eq 0 ] || die "write exited with status $status; stderr: $(tail -5 "$work/platform.err"); output: $(tail -5 "$work/platform.out")"
+  [ "$status" -eq 0 ] || die "write exited with status $status; stderr: $(tail -5 "$work/$1.err"); output: $(tail -5 "$work/$1.out")"
   [ "$(cat "$dest/exitCode.txt")" = 0 ] || die "exitCode.txt says $(cat "$dest/exitCode.txt")"
-  states=$(grep -c '"type":"STATE"' "$work/platform.in")
-  verify complete "$work/platform.out" "$endpoint" platform "$records" "$states"
+}
+
+step_write_platform() {
+  step "write $records platform-shaped records as the platform runs it: /dest, stdin/stdout/stderr named pipes, uid 1000"
+  node --import tsx scripts/docker/platform-input.ts catalog >"$work/platform-catalog.json"
+  node --import tsx scripts/docker/platform-input.ts messages "$records" "$state_every" >"$work/platform.in"
+  platform_write platform "$secrets/platform.json" "$work/platform-catalog.json" "$work/platform.in"
+  verify complete "$work/platform.out" "$endpoint" platform "$records" "$(grep -c '"type":"STATE"' "$work/platform.in")"
   verify echo "$work/platform.out" "$work/platform.in"
+}
+
+step_clear_platform() {
+  step "a Clear of the same streams as the platform runs it: nothing published, each STATE echoed with a zero count"
+  node --import tsx scripts/docker/platform-input.ts clear-catalog >"$work/clear-catalog.json"
+  node --import tsx scripts/docker/platform-input.ts clear-messages >"$work/clear.in"
+  platform_write clear "$secrets/clear.json" "$work/clear-catalog.json" "$work/clear.in"
+  verify echo "$work/clear.out" "$work/clear.in"
+  verify complete "$work/clear.out" "$endpoint" clear 0 "$(grep -c '"type":"STATE"' "$work/clear.in")"
 }
 
 step_write_memory_limit() {
@@ -266,6 +282,7 @@ STEPS=(
   step_check_platform
   step_check_missing_queue
   step_write_platform
+  step_clear_platform
   step_write_memory_limit
   step_metadata
   step_sigterm

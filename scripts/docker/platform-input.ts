@@ -2,9 +2,17 @@
 // three interleaved streams, two of them the same name in two namespaces, records with meta.changes,
 // and a STREAM state with the source's count and the platform's id after every STATE_EVERY records
 // of a stream (and after each stream's last).
-// Usage: node --import tsx scripts/docker/platform-input.ts catalog
+// `clear-catalog` and `clear-messages` are a "Clear data" job of the same streams.
+// Usage: node --import tsx scripts/docker/platform-input.ts catalog | clear-catalog | clear-messages
 //        node --import tsx scripts/docker/platform-input.ts messages RECORDS STATE_EVERY
-import { platformCatalog, platformRecord, streamStateLine, type PlatformStream } from "../../test/helpers/platform.js";
+import {
+  clearCatalog,
+  clearSequence,
+  platformCatalog,
+  platformRecord,
+  streamStateLine,
+  type PlatformStream,
+} from "../../test/helpers/platform.js";
 
 const STREAMS: PlatformStream[] = [
   { name: "orders", namespace: "shop", primaryKey: [["id"]] },
@@ -16,6 +24,10 @@ const CHANGES = { changes: [{ field: "email", change: "NULLED", reason: "SOURCE_
 const [command, records, stateEvery] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4])];
 if (command === "catalog") {
   process.stdout.write(JSON.stringify(platformCatalog(STREAMS, { syncId: 9001, generationId: 1 })) + "\n");
+} else if (command === "clear-catalog") {
+  process.stdout.write(JSON.stringify(clearCatalog(STREAMS)) + "\n");
+} else if (command === "clear-messages") {
+  process.stdout.write(clearSequence(STREAMS).join("\n") + "\n");
 } else if (command === "messages" && records > 0 && stateEvery > 0) {
   const lines: string[] = [];
   const sinceState = STREAMS.map(() => 0);
@@ -35,5 +47,5 @@ if (command === "catalog") {
   });
   process.stdout.write(lines.join("\n") + "\n");
 } else {
-  throw new Error("usage: platform-input.ts catalog | messages RECORDS STATE_EVERY");
+  throw new Error("usage: platform-input.ts catalog | clear-catalog | clear-messages | messages RECORDS STATE_EVERY");
 }
