@@ -4,8 +4,10 @@
 # collector runs before the kernel's OOM killer would. V8's own default ignores a small limit
 # (about 300 MB of heap under a 300 MB limit). Without a limit, V8 sizes the heap itself. A
 # --max-old-space-size in NODE_OPTIONS wins.
+# DESTINATION_SQS_CGROUP_ROOT is a test hook: where the cgroup filesystem is mounted.
+cgroup=${DESTINATION_SQS_CGROUP_ROOT:-/sys/fs/cgroup}
 limit=
-for file in /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes; do
+for file in "$cgroup/memory.max" "$cgroup/memory/memory.limit_in_bytes"; do
   if [ -r "$file" ]; then
     limit=$(cat "$file")
     break
