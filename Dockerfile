@@ -40,24 +40,24 @@ WORKDIR /airbyte/integration_code
 COPY --from=build /build/package.json /build/spec.json ./
 COPY --from=build /build/node_modules ./node_modules
 COPY --from=build /build/dist ./dist
+COPY docker/entrypoint.sh ./entrypoint.sh
 # Airbyte mounts /local into destination containers; the snapshot store (change_detection
 # "snapshot") defaults to /local/destination-sqs, so the node user must be able to write there.
 RUN mkdir -p /local/destination-sqs && chown -R node:node /local
 
-# Node 22 sizes its heap from the container's memory limit, but only to about half of it (measured:
-# 1 GiB of heap under a 2 GiB limit).
-# The connector's memory is bounded by backpressure (stdin is read only as fast as SQS accepts),
-# so allow the heap 75% of a 2 GiB limit (Airbyte's usual for a destination) and leave the
-# rest for buffers and the runtime. With a different limit, override:
-# -e NODE_OPTIONS="--max-old-space-size=<75% in MiB> --max-semi-space-size=16".
+# The heap: docker/entrypoint.sh gives V8 half of the container's memory limit, read at start
+# (V8's own default ignores a small limit: about 300 MB of heap under a 300 MB limit, so the kernel
+# would kill the process before V8 collects garbage). Without a limit V8 sizes the heap itself.
+# The connector's memory is bounded by backpressure (stdin is read only as fast as SQS accepts).
+# To choose the heap yourself: -e NODE_OPTIONS="--max-old-space-size=<MiB> --max-semi-space-size=16".
 # A 16 MiB young generation (semi-space), pinned because V8's default varies by version: a row waits
 # in the delivery buffer for tens of ms, and a smaller young generation promotes it to the old one
 # before SQS answers. 16 costs about 20 MB of RSS over 8 and saves about 15% of CPU with snapshot
 # change detection (npm run bench uses these options).
 ENV NODE_ENV=production \
-    NODE_OPTIONS="--max-old-space-size=1536 --max-semi-space-size=16" \
-    AIRBYTE_ENTRYPOINT="node /airbyte/integration_code/dist/main.js"
-ENTRYPOINT ["node", "/airbyte/integration_code/dist/main.js"]
+    NODE_OPTIONS="--max-semi-space-size=16" \
+    AIRBYTE_ENTRYPOINT="/airbyte/integration_code/entrypoint.sh"
+ENTRYPOINT ["/airbyte/integration_code/entrypoint.sh"]
 
 LABEL io.airbyte.name="airbyte/destination-sqs" \
       io.airbyte.version="${VERSION}"

@@ -14,6 +14,7 @@ import { SdkBatchSender } from "./delivery/sdk-sender.js";
 import type { BatchSender } from "./delivery/types.js";
 import { UserFacingError } from "./errors.js";
 import { loadCatalog } from "./protocol/catalog.js";
+import { Redactor } from "./observe/redact.js";
 import { SyncObservation, type ObservationOptions } from "./observe/sync-observation.js";
 import { runPreview } from "./preview.js";
 import { MessageWriter } from "./protocol/output.js";
@@ -52,7 +53,7 @@ async function check(configPath: string): Promise<number> {
   let connectionStatus: { status: "SUCCEEDED" | "FAILED"; message: string };
   try {
     const config = loadConfig(configPath);
-    writer.redact(secretValues(config));
+    writer.redactWith(new Redactor(secretValues(config)));
     connectionStatus = await runCheck(config);
   } catch (error) {
     if (!(error instanceof UserFacingError)) throw error;
@@ -86,7 +87,7 @@ function observationOptions(): ObservationOptions {
 
 async function write(configPath: string, catalogPath: string): Promise<number> {
   const config = loadConfig(configPath);
-  writer.redact(secretValues(config));
+  writer.redactWith(new Redactor(secretValues(config)));
   await warnAboutOldNode();
   const catalog = loadCatalog(catalogPath);
   const observation = new SyncObservation(config, writer, observationOptions());
@@ -129,7 +130,7 @@ async function exitStopped(stopped: UserFacingError): Promise<never> {
 
 async function preview(command: Extract<Command, { name: "preview" }>): Promise<number> {
   const config = loadConfig(command.config);
-  writer.redact(secretValues(config));
+  writer.redactWith(new Redactor(secretValues(config)));
   const catalog = loadCatalog(command.catalog);
   await runPreview({ config, catalog, input: process.stdin, writer, limit: command.limit });
   return 0;

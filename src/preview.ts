@@ -5,7 +5,7 @@ import { createChangeDetector, type ChangeDetector } from "./changes/detector.js
 import { createComposer, type ComposedMessage, type Composer } from "./compose/composer.js";
 import type { ChangeType, Config } from "./config/types.js";
 import { parseMessage, readLines } from "./protocol/input.js";
-import { streamKey, type ConfiguredStream, type RecordMessage } from "./protocol/messages.js";
+import { streamKey, streamLabel, type ConfiguredStream, type RecordMessage } from "./protocol/messages.js";
 import type { MessageWriter } from "./protocol/output.js";
 
 /** The prefix of each previewed record's LOG line; the rest of the line is one JSON object. */
@@ -93,8 +93,8 @@ function previewRecord(
   record: RecordMessage,
   position: { record: number; line: number },
 ): PreviewEntry {
-  const base = { ...position, stream: streamKey(record.stream, record.namespace) };
-  const stream = options.catalog.get(base.stream);
+  const base = { ...position, stream: streamLabel(record.stream, record.namespace) };
+  const stream = options.catalog.get(streamKey(record.stream, record.namespace));
   if (!stream) {
     return { ...base, outcome: "error", reason: `Stream "${base.stream}" is not in the configured catalog: write would stop here.` };
   }
@@ -113,6 +113,9 @@ function previewRecord(
     namespace: stream.stream.namespace,
     emittedAt: record.emitted_at,
     primaryKey: stream.primary_key,
+    syncId: stream.sync_id,
+    generationId: stream.generation_id,
+    meta: record.meta,
   });
   if (!composed.ok) return { ...base, change, outcome: "rejected", message_id: composed.messageId, reason: composed.reason };
   return { ...base, change, outcome: "message", ...describeMessage(composed.message, options.config) };

@@ -1,16 +1,22 @@
 import type { AirbyteMessage } from "./protocol/messages.js";
 import { readPackageJson } from "./package-files.js";
 
-export const DOCUMENTATION_URL = "https://www.npmjs.com/package/destination-sqs";
+/**
+ * Messages on a queue cannot be taken back or replaced, so the connector only appends. The
+ * platform still sends a Clear with `overwrite` whatever a destination declares (it forces
+ * full_refresh + overwrite on the streams it clears); the connector treats every
+ * destination_sync_mode as append.
+ */
+export const SUPPORTED_DESTINATION_SYNC_MODES = ["append"] as const;
 
 export function specMessage(): AirbyteMessage {
   return {
     type: "SPEC",
     spec: {
-      documentationUrl: DOCUMENTATION_URL,
+      documentationUrl: readPackageJson<{ homepage: string }>("package.json").homepage,
       connectionSpecification: readPackageJson<Record<string, unknown>>("spec.json"),
       supportsIncremental: true,
-      supported_destination_sync_modes: ["append", "overwrite", "append_dedup"],
+      supported_destination_sync_modes: [...SUPPORTED_DESTINATION_SYNC_MODES],
     },
   };
 }

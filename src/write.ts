@@ -10,8 +10,16 @@ import { Delivery } from "./delivery/delivery.js";
 import type { BatchSender, DeliveryStats, OutgoingMessage } from "./delivery/types.js";
 import { UserFacingError } from "./errors.js";
 import { lineHandlingError, parseMessage, readLineBatches } from "./protocol/input.js";
-import { streamKey, type ConfiguredStream, type RecordMessage, type TraceMessage } from "./protocol/messages.js";
+import {
+  streamKey,
+  streamLabel,
+  type ConfiguredStream,
+  type RecordMessage,
+  type StateMessage,
+  type TraceMessage,
+} from "./protocol/messages.js";
 import type { MessageWriter } from "./protocol/output.js";
+import { echoedStateLine } from "./protocol/state-echo.js";
 import { RejectionPolicy } from "./rejections.js";
 
 /** Sees what happens to every row, for the run summary and progress reports. */
@@ -64,6 +72,10 @@ interface RowRef {
   stream: ConfiguredStream;
   change: ChangeType;
   data: Record<string, unknown>;
+  /** The record's `meta`, which templates can read. */
+  meta?: unknown;
+  /** Set on rows the connector makes itself (found removed), which STATE counts leave out. */
+  generated?: true;
   onPublished?: () => void;
   /** Set on the dead-letter envelope of a rejected row, which settles that row when stored. */
   deadLetter?: true;
@@ -82,7 +94,21 @@ function rowInput(row: RowRef, emittedAt: number, previous?: Record<string, unkn
     namespace: row.stream.stream.namespace,
     emittedAt,
     primaryKey: row.stream.primary_key,
+    syncId: row.stream.sync_id,
+    generationId: row.stream.generation_id,
+    meta: row.meta,
   };
+}
+
+/** The stream a STATE covers: one stream for a STREAM state, all of them (undefined) for GLOBAL and LEGACY. */
+function coveredStream(state: StateMessage): string | undefined {
+  const descriptor = state.type === "STREAM" ? state.stream?.stream_descriptor : undefined;
+  return typeof descriptor?.name === "string" ? streamKey(descriptor.name, descriptor.namespace) : undefined;
+}
+
+/** The stream whose STATE counts a row, if it is counted at all. */
+function countedStream(row: RowRef): string | undefined {
+  return row.generated ? undefined : streamKey(row.stream.stream.name, row.stream.stream.namespace);
 }
 
 /** SQS's own messages often end in a period; the sentence around them adds one. */
@@ -118,7 +144,8 @@ class WriteRun {
   private readonly detector: ChangeDetector;
   private readonly composer: Composer;
   private readonly observer: WriteObserver;
-  private readonly tracker: CheckpointTracker;
+  /** Tracks STATE input lines, echoed as they came in. */
+  private readonly tracker: CheckpointTracker<string>;
   private readonly rejections: RejectionPolicy;
   private readonly delivery: Delivery;
   private readonly queueUrls = new Map<string, string>();
@@ -188,7 +215,7 @@ class WriteRun {
             } catch (error) {
               throw lineHandlingError(error, line.lineNumber);
             }
-          } else if (message.type === "STATE") this.tracker.stateReceived(message.state);
+          } else if (message.type === "STATE") this.tracker.stateReceived(line.text, coveredStream(message.state));
           else if (message.type === "TRACE") await this.unlessFailed(this.handleTrace(message.trace));
         }
       }
@@ -218,14 +245,14 @@ class WriteRun {
     const stream = this.options.catalog.get(key);
     if (!stream) {
       throw new UserFacingError(
-        `Input line ${lineNumber} is a record for stream "${key}", which is not in the configured catalog. Add the stream to the catalog or stop the source from sending it.`,
+        `Input line ${lineNumber} is a record for stream "${streamLabel(record.stream, record.namespace)}", which is not in the configured catalog. Add the stream to the catalog or stop the source from sending it.`,
       );
     }
     this.observer.recordRead(record.stream);
-    const ticket = this.tracker.recordReceived();
+    const ticket = this.tracker.recordReceived(key);
     const detection = this.detector.detect(record, stream);
     if (detection.kind === "reject") {
-      const row: RowRef = { stream, change: "added", data: record.data };
+      const row: RowRef = { stream, change: "added", data: record.data, meta: record.meta };
       const messageId = this.composer.messageIdOf(rowInput(row, record.emitted_at));
       const reason = `Row with message id ${JSON.stringify(messageId)} (input line ${lineNumber}) was rejected: ${detection.reason}`;
       this.reject(messageId, row, reason, ticket, undefined);
@@ -241,7 +268,7 @@ class WriteRun {
       this.tracker.settle(ticket);
       return undefined;
     }
-    const row: RowRef = { stream, change: detection.change, data: record.data, onPublished: detection.onPublished };
+    const row: RowRef = { stream, change: detection.change, data: record.data, meta: record.meta, onPublished: detection.onPublished };
     return this.publish(row, ticket, record.emitted_at, detection.previous);
   }
 
@@ -265,8 +292,8 @@ class WriteRun {
         this.observer.skipped(stream.stream.name, "removed", "event_filter");
         continue;
       }
-      const row: RowRef = { stream, change: "removed", data: removed.data, onPublished: removed.onPublished };
-      await this.publish(row, this.tracker.recordReceived(false), Date.now(), removed.data);
+      const row: RowRef = { stream, change: "removed", data: removed.data, generated: true, onPublished: removed.onPublished };
+      await this.publish(row, this.tracker.recordReceived(), Date.now(), removed.data);
     }
   }
 
@@ -313,7 +340,7 @@ class WriteRun {
       row.onPublished?.();
       this.observer.published(row.stream.stream.name, row.change, message.bytes);
     }
-    this.tracker.settle(message.ticket, row.deadLetter);
+    this.tracker.settle(message.ticket, row.deadLetter ? countedStream(row) : undefined);
   }
 
   private deliveryRejected(message: RowMessage, reason: string): void {
@@ -347,22 +374,17 @@ class WriteRun {
     });
     if (outcome.kind === "skipped") {
       void this.options.writer.log("WARN", `Rejected row ${messageId} of stream "${streamName}": ${reason}`);
-      this.tracker.settle(ticket, true);
+      this.tracker.settle(ticket, countedStream(row));
       return;
     }
     const deadLetter: RowMessage = { ...outcome.message, row: { ...row, deadLetter: true } };
     this.delivery.submit(deadLetter).catch(() => undefined);
   }
 
-  private emitCheckpoint({ state, recordCount, rejectedCount }: Checkpoint): void {
+  private emitCheckpoint({ state, recordCount, rejectedCount }: Checkpoint<string>): void {
     if (this.failure) return;
-    void this.options.writer.emit({
-      type: "STATE",
-      state: {
-        ...state,
-        destinationStats: { recordCount, ...(rejectedCount > 0 ? { rejectedRecordCount: rejectedCount } : {}) },
-      },
-    });
+    const stats = { recordCount, ...(rejectedCount > 0 ? { rejectedRecordCount: rejectedCount } : {}) };
+    void this.options.writer.emitEchoed(echoedStateLine(state, stats));
   }
 
   /** Records the first failure and stops delivery, so that nothing waits on it any longer. */

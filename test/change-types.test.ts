@@ -90,7 +90,7 @@ forEachEmulator("change types", (context) => {
     assert.match(rejected.get("upsert")!, /^Row with message id "upsert" \(input line 12\) was rejected: The change field/);
     assert.match(rejected.get("missing")!, /The change field "_change_type" is missing/);
     assert.match(rejected.get("null-value")!, /The change field "_change_type" is null/);
-    assert.deepEqual(result.states[0]?.destinationStats, { recordCount: rows.length, rejectedRecordCount: 3 });
+    assert.deepEqual(result.states[0]?.destinationStats, { recordCount: rows.length - 3, rejectedRecordCount: 3 });
   });
 
   test("mode field with custom value lists on a nested field and an events filter: skipped rows still let each STATE through", async () => {
@@ -122,7 +122,7 @@ forEachEmulator("change types", (context) => {
       [
         [{ at: 1 }, { recordCount: 2 }],
         [{ at: 2 }, { recordCount: 1 }],
-        [{ at: 3 }, { recordCount: 2, rejectedRecordCount: 1 }],
+        [{ at: 3 }, { recordCount: 1, rejectedRecordCount: 1 }],
       ],
     );
     const [rejected] = rejectionWarnings(result);

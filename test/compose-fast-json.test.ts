@@ -69,7 +69,7 @@ function scopes(count: number): TemplateScope[] {
     const row: Record<string, unknown> = ordinary
       ? { id: index, full_name: `Ann ${index}`, age: index % 90, s: "x", t: 'y"', n: index / 7, b: index % 2 === 0, obj: index % 2 === 0 ? index : false, nested: { deep: "d" } }
       : { id: pick(), full_name: pick(), age: pick(), s: pick(), t: pick(), n: pick(), b: pick(), obj: pick(), nested: index % 5 === 0 ? pick() : { deep: pick() } };
-    result.push({ row, change: "added", previous: null, stream: index % 4 === 0 ? 'we"ird' : "users", namespace: null, emitted_at: 1_700_000_000_000 });
+    result.push({ row, change: "added", previous: null, stream: index % 4 === 0 ? 'we"ird' : "users", namespace: null, emitted_at: 1_700_000_000_000, sync_id: null, generation_id: null, meta: null });
   }
   return result;
 }
@@ -111,7 +111,7 @@ describe("compact-JSON fast path for message_body templates", () => {
 
   it("leaves NaN, Infinity, null in value position and unpaired surrogates to the slow path", () => {
     const fast = compileCompactJsonTemplate('{"n": {{row.n}}, "s": "{{row.s}}"}')!;
-    const scope = (n: unknown, s: unknown): TemplateScope => ({ row: { n, s }, change: "added", previous: null, stream: "u", namespace: null, emitted_at: 0 });
+    const scope = (n: unknown, s: unknown): TemplateScope => ({ row: { n, s }, change: "added", previous: null, stream: "u", namespace: null, emitted_at: 0, sync_id: null, generation_id: null, meta: null });
     for (const n of [NaN, Infinity, -Infinity, null, undefined, "1", { a: 1 }]) assert.equal(fast(scope(n, "x")), undefined, String(n));
     for (const s of ["\ud800", "x\udc00", { a: 1 }, [1]]) assert.equal(fast(scope(1, s)), undefined, JSON.stringify(s));
     assert.equal(fast(scope(-0, "😀\n")), '{"n":0,"s":"😀\\n"}');

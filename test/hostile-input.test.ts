@@ -130,11 +130,11 @@ describe("hostile input through the CLI (fauxqs)", () => {
 
   test("a truncated line in the middle fails naming it; the STATE before it is echoed", async () => {
     const truncated = recordLine("orders", { id: 2 }).slice(0, 40);
-    const input = [recordLine("orders", { id: 1 }), stateLine(1), truncated, recordLine("orders", { id: 3 }), stateLine(3)];
+    const input = [recordLine("orders", { id: 1 }), stateLine({ at: 1 }), truncated, recordLine("orders", { id: 3 }), stateLine({ at: 3 })];
     const { result, bodies } = await write(input.join("\n") + "\n");
     assert.equal(result.code, 1);
     assert.match(errorTraceOf(result.messages)!.message, /^Input line 3 is not valid JSON/);
-    assert.deepEqual(statesOf(result.messages).map((state) => state.data), [1]);
+    assert.deepEqual(statesOf(result.messages).map((state) => state.data), [{ at: 1 }]);
     assert.deepEqual(bodies, ['{"id":1}']);
   });
 
@@ -143,16 +143,16 @@ describe("hostile input through the CLI (fauxqs)", () => {
     // Put a lone 0xff byte inside the string value: JSON stays well-formed, the encoding does not.
     const position = line3.indexOf('"a"') + 2;
     const broken = Buffer.concat([line3.subarray(0, position), Buffer.from([0xff]), line3.subarray(position)]);
-    const head = [recordLine("orders", { id: 1 }), stateLine(1)].join("\n") + "\n";
+    const head = [recordLine("orders", { id: 1 }), stateLine({ at: 1 })].join("\n") + "\n";
     const { result } = await write(Buffer.concat([Buffer.from(head), broken]));
     assert.equal(result.code, 1);
     assert.match(errorTraceOf(result.messages)!.message, /^Input line 3 is not valid UTF-8/);
-    assert.deepEqual(statesOf(result.messages).map((state) => state.data), [1]);
+    assert.deepEqual(statesOf(result.messages).map((state) => state.data), [{ at: 1 }]);
   });
 
   test("a 50 MB line is read and its row rejected as too large, naming the row; the next rows still go out with skip", async () => {
     const huge = recordLine("orders", { id: "huge", blob: "x".repeat(50 * 1024 * 1024) });
-    const input = [recordLine("orders", { id: 1 }), huge, recordLine("orders", { id: 2 }), stateLine("end")].join("\n") + "\n";
+    const input = [recordLine("orders", { id: 1 }), huge, recordLine("orders", { id: 2 }), stateLine({ at: "end" })].join("\n") + "\n";
     const failing = await write(input);
     assert.equal(failing.result.code, 1);
     assert.match(errorTraceOf(failing.result.messages)!.message, /larger than|too large|max_message_bytes/i);
@@ -166,10 +166,10 @@ describe("hostile input through the CLI (fauxqs)", () => {
   test("data nested 100,000 levels deep fails naming the line, with no stack trace", async () => {
     const deep = "[".repeat(100_000) + "]".repeat(100_000);
     const line2 = `{"type":"RECORD","record":{"stream":"orders","data":{"deep":${deep}},"emitted_at":1}}`;
-    const { result } = await write([recordLine("orders", { id: 1 }), stateLine(1), line2].join("\n") + "\n");
+    const { result } = await write([recordLine("orders", { id: 1 }), stateLine({ at: 1 }), line2].join("\n") + "\n");
     assert.equal(result.code, 1);
     assert.match(errorTraceOf(result.messages)!.message, /^Input line 3 holds data nested too deeply/);
-    assert.deepEqual(statesOf(result.messages).map((state) => state.data), [1]);
+    assert.deepEqual(statesOf(result.messages).map((state) => state.data), [{ at: 1 }]);
   });
 
   test("integers beyond 2^53 arrive as the nearest double (documented), not as an error", async () => {
@@ -201,17 +201,17 @@ describe("hostile input through the CLI (fauxqs)", () => {
   });
 
   test("stdin closed after a complete last line without newline: the line is processed and its STATE echoed", async () => {
-    const { result, bodies } = await write([recordLine("orders", { id: 1 }), stateLine("last")].join("\n"));
+    const { result, bodies } = await write([recordLine("orders", { id: 1 }), stateLine({ at: "last" })].join("\n"));
     assert.equal(result.code, 0);
     assert.deepEqual(bodies, ['{"id":1}']);
-    assert.deepEqual(statesOf(result.messages).map((state) => state.data), ["last"]);
+    assert.deepEqual(statesOf(result.messages).map((state) => state.data), [{ at: "last" }]);
   });
 
   test("stdin closed in the middle of a line: a clear error saying the input was cut off", async () => {
-    const input = [recordLine("orders", { id: 1 }), stateLine(1), recordLine("orders", { id: 2 }).slice(0, 30)].join("\n");
+    const input = [recordLine("orders", { id: 1 }), stateLine({ at: 1 }), recordLine("orders", { id: 2 }).slice(0, 30)].join("\n");
     const { result } = await write(input);
     assert.equal(result.code, 1);
     assert.match(errorTraceOf(result.messages)!.message, /^Input line 3 is not valid JSON .*ended in the middle of this line/);
-    assert.deepEqual(statesOf(result.messages).map((state) => state.data), [1]);
+    assert.deepEqual(statesOf(result.messages).map((state) => state.data), [{ at: 1 }]);
   });
 });

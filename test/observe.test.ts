@@ -9,7 +9,7 @@ import type { BatchResult } from "../src/delivery/types.js";
 import { UserFacingError } from "../src/errors.js";
 import { API_CALL_PREFIX, ApiCallLog, type ApiCallLine } from "../src/observe/api-call-log.js";
 import { ObservedSender } from "../src/observe/observed-sender.js";
-import { REDACTED, Redactor } from "../src/observe/redact.js";
+import { MIN_SEARCHED_SECRET_CHARS, REDACTED, Redactor } from "../src/observe/redact.js";
 import { RunSummary, SUMMARY_PREFIX, type SyncSummary } from "../src/observe/summary.js";
 import { SyncObservation } from "../src/observe/sync-observation.js";
 import type { AirbyteMessage, LogLevel } from "../src/protocol/messages.js";
@@ -21,6 +21,37 @@ const QUEUE = "http://127.0.0.1:4566/000000000000/orders";
 
 describe("Redactor", () => {
   const redactor = new Redactor(["s3cr3t-value", "pd-routing/key"]);
+
+  test(`a secret shorter than ${MIN_SEARCHED_SECRET_CHARS} characters is not searched for: it would rewrite ordinary words`, () => {
+    const short = new Redactor(["test", "e", ":", "2024"]);
+    const text = 'stream "test_stream", cursor "latest", type: event 2024';
+    assert.equal(short.text(text), text);
+  });
+
+  test("a secret's JSON-escaped form is found too", () => {
+    const quoted = new Redactor(['pass"word\\x']);
+    assert.equal(quoted.text(`{"p":${JSON.stringify('pass"word\\x')}}`), `{"p":"${REDACTED}"}`);
+  });
+
+  test("messages: LOG and TRACE string values are redacted; keys, numbers and other message types never", () => {
+    const keyNamed = new Redactor(["failure_type", "destinationStats"]);
+    const trace: AirbyteMessage = {
+      type: "TRACE",
+      trace: { type: "ERROR", emitted_at: 5, error: { message: "failure_type leaked", failure_type: "system_error" } },
+    };
+    assert.deepEqual(keyNamed.message(trace), {
+      type: "TRACE",
+      trace: { type: "ERROR", emitted_at: 5, error: { message: `${REDACTED} leaked`, failure_type: "system_error" } },
+    });
+    assert.deepEqual(keyNamed.message({ type: "LOG", log: { level: "INFO", message: "destinationStats" } }), {
+      type: "LOG",
+      log: { level: "INFO", message: REDACTED },
+    });
+    const state: AirbyteMessage = { type: "STATE", state: { type: "LEGACY", data: { cursor: "destinationStats" } } };
+    assert.equal(keyNamed.message(state), state);
+    const status: AirbyteMessage = { type: "CONNECTION_STATUS", connectionStatus: { status: "FAILED", message: "failure_type" } };
+    assert.equal(keyNamed.message(status), status);
+  });
 
   test("removes config secrets, as they are and URL-encoded", () => {
     assert.equal(redactor.text("token s3cr3t-value in https://x/?k=pd-routing%2Fkey"), `token ${REDACTED} in https://x/?k=${REDACTED}`);
@@ -68,7 +99,7 @@ function recordingLog(bodies = false) {
   const lines: { level: LogLevel; call: ApiCallLine }[] = [];
   const log = new ApiCallLog({
     bodies,
-    redactor: new Redactor(["hunter2"]),
+    redactor: new Redactor(["hunter2-secret"]),
     log: (level, text) => {
       assert.ok(text.startsWith(API_CALL_PREFIX));
       lines.push({ level, call: JSON.parse(text.slice(API_CALL_PREFIX.length)) as ApiCallLine });
@@ -93,7 +124,7 @@ describe("API call log (SendMessageBatch through delivery)", () => {
       (entries) => ({
         successful: [{ id: entries[2]!.id, md5OfBody: md5(entries[2]!.message.body) }],
         failed: [
-          { id: entries[0]!.id, senderFault: true, code: "InvalidParameterValue", message: "bad attribute hunter2" },
+          { id: entries[0]!.id, senderFault: true, code: "InvalidParameterValue", message: "bad attribute hunter2-secret" },
           { id: entries[1]!.id, senderFault: false, code: "InternalError", message: "try again" },
         ],
       }),
@@ -159,7 +190,7 @@ describe("API call log (SendMessageBatch through delivery)", () => {
 
   test("with bodies on, each entry's body is printed, truncated and redacted", async () => {
     const { log, lines } = recordingLog(true);
-    const long = JSON.stringify({ pad: "x".repeat(2000), password: "hunter2" });
+    const long = JSON.stringify({ pad: "x".repeat(2000), password: "hunter2-secret" });
     const delivery = deliveryThrough(new ObservedSender(new FakeSender(), log.batchCall));
     await delivery.submit(outgoing(QUEUE, 0, { body: '{"key":"AKIAIOSFODNN7EXAMPLE"}' }));
     await delivery.submit(outgoing(QUEUE, 1, { body: long }));

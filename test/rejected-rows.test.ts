@@ -110,7 +110,7 @@ forEachEmulator("rejected rows", (context) => {
     assert.equal(result.code, 0, describeRun(result));
     assertRejected(result, STANDARD_CASES);
     assert.deepEqual(result.states.map((state) => state.destinationStats), [
-      { recordCount: STANDARD_CASES.length + STANDARD_GOOD.length, rejectedRecordCount: STANDARD_CASES.length },
+      { recordCount: STANDARD_GOOD.length, rejectedRecordCount: STANDARD_CASES.length },
     ]);
     // delay-900-accepted was accepted but stays invisible for 15 minutes.
     assert.deepEqual(receivedIds(await emulator.receiveAll(queue.url)), ["fits-with-small-attributes", "good-1", "good-2"]);
@@ -164,8 +164,8 @@ forEachEmulator("rejected rows", (context) => {
     assert.deepEqual(
       result.states.map((state) => [state.data, state.destinationStats]),
       [
-        [{ at: "1" }, { recordCount: 2, rejectedRecordCount: 1 }],
-        [{ at: "2" }, { recordCount: 2, rejectedRecordCount: 1 }],
+        [{ at: "1" }, { recordCount: 1, rejectedRecordCount: 1 }],
+        [{ at: "2" }, { recordCount: 1, rejectedRecordCount: 1 }],
       ],
     );
     const warned = rejectionWarnings(result);
@@ -211,8 +211,8 @@ deadLetterSuites((context, emulatorName) => {
     assert.deepEqual(
       result.states.map((state) => state.destinationStats),
       [
-        { recordCount: 2, rejectedRecordCount: 1 },
-        { recordCount: 2, rejectedRecordCount: 1 },
+        { recordCount: 1, rejectedRecordCount: 1 },
+        { recordCount: 1, rejectedRecordCount: 1 },
       ],
     );
     assert.deepEqual(receivedIds(await emulator.receiveAll(queue.url)), ["good-1", "good-2"]);
@@ -249,7 +249,7 @@ deadLetterSuites((context, emulatorName) => {
       rowsThenState(rows),
     );
     assert.equal(result.code, 0, describeRun(result));
-    assert.deepEqual(result.states.map((state) => state.destinationStats), [{ recordCount: 3, rejectedRecordCount: 1 }]);
+    assert.deepEqual(result.states.map((state) => state.destinationStats), [{ recordCount: 2, rejectedRecordCount: 1 }]);
     assert.deepEqual(receivedIds(await emulator.receiveAll(url)), ["small-1", "small-2"]);
     const [envelope, ...others] = (await emulator.receiveAll(deadLetters.url)).map((message) => JSON.parse(message.body) as Record<string, unknown>);
     assert.deepEqual(others, []);

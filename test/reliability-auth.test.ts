@@ -7,7 +7,7 @@ import { runCli, writeTempJson } from "./helpers/cli.js";
 import { TEST_REGION, uniqueQueueName, withMoto } from "./helpers/emulators.js";
 
 const catalog = writeTempJson(catalogOf([{ name: "orders" }]));
-const input = [recordLine("orders", { id: 1 }), recordLine("orders", { id: 2 }), stateLine("after two")].join("\n") + "\n";
+const input = [recordLine("orders", { id: 1 }), recordLine("orders", { id: 2 }), stateLine({ after: "two" })].join("\n") + "\n";
 
 withMoto("auth errors while sending during write", (context) => {
   let queueUrl = "";

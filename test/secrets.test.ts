@@ -13,7 +13,7 @@ const SECRET_ACCESS_KEY = 'sak/"quoted\\slash+SECRET-7f3a9c';
 const SESSION_TOKEN = "FwoGZXIvYXdzEsessionSECRETtoken41d2";
 const HOOK_SECRET = "hookSECRET0c41";
 const catalog = writeTempJson(catalogOf([{ name: "orders" }]));
-const input = [recordLine("orders", { id: 1 }), recordLine("orders", { id: 2 }), stateLine("s")].join("\n") + "\n";
+const input = [recordLine("orders", { id: 1 }), recordLine("orders", { id: 2 }), stateLine({ s: 1 })].join("\n") + "\n";
 
 /** Every way a secret could appear in output: as is, JSON-escaped, URL-encoded. */
 function formsOf(secret: string): string[] {
@@ -157,3 +157,86 @@ async function assumedRoleSecrets(endpoint: string): Promise<string[]> {
     [role.secret_access_key, role.session_token].filter((value): value is string => typeof value === "string" && value !== ""),
   );
 }
+
+describe("redaction never alters protocol payloads (fauxqs)", () => {
+  let emulator: Emulator;
+  before(async () => {
+    emulator = await startFauxqs();
+  });
+  after(() => emulator.stop());
+
+  async function writeWith(credentials: Record<string, string>, lines: string[], settings: Record<string, unknown> = {}): Promise<CliResult> {
+    const queueName = uniqueQueueName("redaction");
+    await emulator.createQueue(queueName);
+    const config = writeTempJson({
+      region: TEST_REGION,
+      endpoint: emulator.endpoint,
+      credentials: { auth_type: "access_key", access_key_id: "test", ...credentials },
+      queue: { source: "static", value: queueName },
+      rejected_rows: { policy: "skip" },
+      ...settings,
+    });
+    const streamCatalog = writeTempJson(catalogOf([{ name: "test_stream" }]));
+    return runCli(["write", "--config", config, "--catalog", streamCatalog], { stdin: lines.join("\n") + "\n" });
+  }
+
+  const cursorState = JSON.stringify({
+    type: "STATE",
+    state: { type: "STREAM", stream: { stream_descriptor: { name: "test_stream" }, stream_state: { cursor: "latest" } }, id: 1 },
+  });
+
+  test('a short secret ("test") leaves STATEs and logs as they are: a secret that short is not searched for in text', async () => {
+    const result = await writeWith({ secret_access_key: "test" }, [
+      recordLine("test_stream", { id: 1, delay: "0" }),
+      recordLine("test_stream", { id: 2, delay: "latest test value" }),
+      cursorState,
+    ], { delay_seconds: { source: "column", column: "delay" } });
+    assert.equal(result.code, 0, result.stdout);
+    const echoed = result.stdout.split("\n").filter((line) => line.includes('"STATE"'));
+    assert.deepEqual(echoed, [`${cursorState.slice(0, -2)},"destinationStats":{"recordCount":1,"rejectedRecordCount":1}}}`]);
+    const warning = result.messages.find((message) => message.type === "LOG" && message.log.message.startsWith("Rejected row"));
+    assert.ok(warning?.type === "LOG");
+    assert.match(warning.log.message, /stream "test_stream"/);
+    assert.match(warning.log.message, /"latest test value"/);
+    assert.ok(!result.stdout.includes("**********"), "nothing was masked");
+  });
+
+  for (const secrets of [
+    { secret_access_key: "e", session_token: ":" },
+    { secret_access_key: "1", session_token: "2024" },
+    // Long enough to be searched, and each the name of a key the connector prints.
+    { secret_access_key: "destinationStats", session_token: "failure_type" },
+  ]) {
+    test(`secrets ${JSON.stringify(Object.values(secrets))}: every line stays a valid message with its keys, STATE unchanged`, async () => {
+      const state = JSON.stringify({ type: "STATE", state: { type: "LEGACY", data: { e: ":", n: 2024, at: "1e2" } } });
+      const result = await writeWith(secrets, [recordLine("test_stream", { id: 1 }), state, recordLine("not_in_catalog", { id: 2 })]);
+      // runCli has checked every line against the protocol schema.
+      assert.equal(result.code, 1);
+      assert.deepEqual(
+        result.stdout.split("\n").filter((line) => line.includes('"STATE"')),
+        [`${state.slice(0, -2)},"destinationStats":{"recordCount":1}}}`],
+      );
+      const trace = result.messages.find((message) => message.type === "TRACE");
+      assert.ok(trace?.type === "TRACE");
+      assert.equal(trace.trace.error?.failure_type, "config_error");
+      assert.match(trace.trace.error?.message ?? "", /not_in_catalog/);
+    });
+  }
+
+  test("a long secret is masked in the text the connector writes (a rejection quoting it), but not in the echoed STATE", async () => {
+    const secret = "sEcReT-value-0123456789";
+    const state = JSON.stringify({ type: "STATE", state: { type: "LEGACY", data: { cursor: secret } } });
+    const result = await writeWith({ secret_access_key: secret }, [recordLine("test_stream", { id: 1, delay: secret }), state], {
+      delay_seconds: { source: "column", column: "delay" },
+    });
+    assert.equal(result.code, 0, result.stdout);
+    const warning = result.messages.find((message) => message.type === "LOG" && message.log.message.startsWith("Rejected row"));
+    assert.ok(warning?.type === "LOG");
+    assert.ok(!warning.log.message.includes(secret));
+    assert.match(warning.log.message, /\*{10}/);
+    assert.deepEqual(
+      result.stdout.split("\n").filter((line) => line.includes('"STATE"')),
+      [`${state.slice(0, -2)},"destinationStats":{"recordCount":0,"rejectedRecordCount":1}}}`],
+    );
+  });
+});

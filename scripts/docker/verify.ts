@@ -6,13 +6,18 @@
 //   complete STDOUT_FILE ENDPOINT QUEUE RECORDS STATES   every record in the queue once, every STATE echoed
 //   partial  STDOUT_FILE ENDPOINT QUEUE                  no echoed STATE claims records the queue lacks,
 //                                                        and a TRACE error says why the sync stopped
+//   echo     STDOUT_FILE INPUT_FILE                      every input STATE echoed in order, byte for byte plus
+//                                                        destinationStats, whose counts add up to its sourceStats
+//   rejected STDOUT_FILE RECORDS                         the STATEs count RECORDS rejected rows and none published
 import { readFileSync } from "node:fs";
 
 interface Message {
   type: string;
+  /** The line as printed. */
+  line: string;
   spec?: { connectionSpecification?: { properties?: Record<string, unknown> } };
   connectionStatus?: { status: string; message?: string };
-  state?: { destinationStats?: { recordCount?: unknown } };
+  state?: { destinationStats?: { recordCount?: unknown; rejectedRecordCount?: unknown }; sourceStats?: { recordCount?: unknown } };
   trace?: { type: string; error?: { message: string } };
 }
 
@@ -29,7 +34,7 @@ function readMessages(file: string): Message[] {
     .filter((line) => line.trim() !== "")
     .map((line, index) => {
       try {
-        return JSON.parse(line) as Message;
+        return { ...(JSON.parse(line) as Omit<Message, "line">), line };
       } catch {
         return fail(`${file} line ${index + 1} is not JSON: ${line.slice(0, 200)}`);
       }
@@ -75,7 +80,7 @@ function total(ids: Map<unknown, number>): number {
 }
 
 async function run([command, file, ...rest]: string[]): Promise<string> {
-  if (!command || !file) fail("usage: verify.ts spec|status|complete|partial STDOUT_FILE ...");
+  if (!command || !file) fail("usage: verify.ts spec|status|complete|partial|echo|rejected STDOUT_FILE ...");
   const messages = readMessages(file);
   switch (command) {
     case "spec": {
@@ -110,6 +115,28 @@ async function run([command, file, ...rest]: string[]): Promise<string> {
       const error = messages.slice(lastState + 1).find((m) => m.type === "TRACE" && m.trace?.type === "ERROR");
       if (!error) fail(`${file}: no TRACE error after the last STATE, so Airbyte is not told why the sync stopped`);
       return `then a TRACE error: ${error.trace?.error?.message}`;
+    }
+    case "echo": {
+      const inputStates = readMessages(rest[0]!).filter((m) => m.type === "STATE");
+      const echoed = messages.filter((m) => m.type === "STATE");
+      if (echoed.length !== inputStates.length) fail(`${file}: ${echoed.length} STATEs echoed, ${inputStates.length} sent`);
+      inputStates.forEach((input, index) => {
+        const output = echoed[index]!;
+        const stats = output.state?.destinationStats;
+        const expected = `${input.line.slice(0, -2)},"destinationStats":${JSON.stringify(stats)}}}`;
+        if (output.line !== expected) fail(`${file}: STATE #${index + 1} is not the input STATE plus destinationStats:\n  sent   ${input.line}\n  echoed ${output.line}`);
+        const counted = Number(stats?.recordCount) + Number(stats?.rejectedRecordCount ?? 0);
+        const source = input.state?.sourceStats?.recordCount;
+        if (source !== undefined && counted !== source) fail(`${file}: STATE #${index + 1} counts ${counted} records, the source sent ${String(source)}`);
+      });
+      return `${echoed.length} STATEs echoed byte for byte, each count equal to the source's`;
+    }
+    case "rejected": {
+      const states = messages.filter((m) => m.type === "STATE");
+      const rejected = states.reduce((sum, m) => sum + Number(m.state?.destinationStats?.rejectedRecordCount ?? 0), 0);
+      const published = statedRecords(messages, file).records;
+      if (rejected !== Number(rest[0]) || published !== 0) fail(`${file}: STATEs count ${rejected} rejected and ${published} published rows, expected ${rest[0]} and 0`);
+      return `${states.length} STATE(s) echoed, ${rejected} rows rejected`;
     }
     default:
       return fail(`unknown command ${command}`);

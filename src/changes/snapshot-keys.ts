@@ -1,7 +1,7 @@
 import * as crypto from "node:crypto";
 import { compileColumnPath, readFieldPath } from "../compose/paths.js";
 import { UserFacingError } from "../errors.js";
-import { streamKey, type ConfiguredStream } from "../protocol/messages.js";
+import { streamLabel, type ConfiguredStream } from "../protocol/messages.js";
 
 /** A row's key in the snapshot, or why the row has none. */
 export type RowKey = { ok: true; key: string } | { ok: false; reason: string };
@@ -16,7 +16,7 @@ export function keyReaderFor(stream: ConfiguredStream, configured: string[][] | 
   const paths = configured ?? stream.primary_key ?? [];
   if (paths.length === 0) {
     throw new UserFacingError(
-      `Stream "${streamKey(stream.stream.name, stream.stream.namespace)}" has no primary key, which snapshot change detection needs to match rows across syncs. ` +
+      `Stream "${streamLabel(stream.stream.name, stream.stream.namespace)}" has no primary key, which snapshot change detection needs to match rows across syncs. ` +
         'Pick a primary key for the stream in the connection, or set change_detection.primary_key (e.g. [["id"]]).',
     );
   }

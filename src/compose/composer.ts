@@ -22,6 +22,10 @@ export interface RowInput {
   emittedAt: number;
   /** The catalog's primary key for this stream, if any. */
   primaryKey?: string[][];
+  syncId?: number;
+  generationId?: number;
+  /** The record's `meta`, as the source sent it. */
+  meta?: unknown;
 }
 
 /** A message as delivery takes it, before its queue is resolved to a URL and a checkpoint ticket is attached. */
@@ -89,6 +93,9 @@ function toScope(row: RowInput): TemplateScope {
     stream: row.stream,
     namespace: row.namespace ?? null,
     emitted_at: row.emittedAt,
+    sync_id: row.syncId ?? null,
+    generation_id: row.generationId ?? null,
+    meta: row.meta ?? null,
   };
 }
 

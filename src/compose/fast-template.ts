@@ -8,7 +8,17 @@ import type { TemplateScope } from "./templates.js";
 
 /** `{{ root.key.key }}` with simple identifiers and no filters or whitespace control. */
 const PLAIN_OUTPUT = /\{\{\s*([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)\s*\}\}/g;
-const SCOPE_NAMES: ReadonlySet<string> = new Set<keyof TemplateScope>(["row", "change", "previous", "stream", "namespace", "emitted_at"]);
+const SCOPE_NAMES: ReadonlySet<string> = new Set<keyof TemplateScope>([
+  "row",
+  "change",
+  "previous",
+  "stream",
+  "namespace",
+  "emitted_at",
+  "sync_id",
+  "generation_id",
+  "meta",
+]);
 /** Keys Liquid reads specially (an array's or string's size, first and last item). */
 const LIQUID_SPECIAL_KEYS: ReadonlySet<string> = new Set(["size", "first", "last"]);
 

@@ -11,6 +11,11 @@ export interface TemplateScope {
   stream: string;
   namespace: string | null;
   emitted_at: number;
+  /** The catalog's sync id and the stream's generation id (null when the catalog has none). */
+  sync_id: number | null;
+  generation_id: number | null;
+  /** The record's `meta` (e.g. `meta.changes`), null when it has none. */
+  meta: unknown;
 }
 
 /** Renders a parsed template for one row; throws a liquidjs RenderError when a render limit trips. */

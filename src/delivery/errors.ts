@@ -2,6 +2,7 @@
 // what delivery should do about it: retry the request, reject its rows, or stop the sync.
 
 import { UserFacingError } from "../errors.js";
+import { REDACTED, redactCredentialShapes } from "../observe/redact.js";
 import type { FailureType } from "../protocol/messages.js";
 
 export type ErrorKind = "retry" | "reject" | "fatal";
@@ -86,11 +87,9 @@ function httpStatusOf(error: unknown): number | undefined {
   return typeof status === "number" ? status : undefined;
 }
 
-/** Removes AWS access key ids and long base64 runs (secret keys, session tokens, signatures). */
+/** Removes AWS credential shapes and, since an SQS error never needs one, any long base64 run (signatures). */
 export function redactSecrets(text: string): string {
-  return text
-    .replace(/\b(?:AKIA|ASIA|AROA|AIDA)[A-Z0-9]{12,}\b/g, "[redacted]")
-    .replace(/[A-Za-z0-9+/=]{40,}/g, "[redacted]");
+  return redactCredentialShapes(text).replace(/[A-Za-z0-9+/=]{40,}/g, REDACTED);
 }
 
 function messageOf(error: unknown): string {

@@ -1,5 +1,14 @@
-/** What a redacted value is replaced by, the same mark the protocol writer uses. */
+import type { AirbyteMessage } from "../protocol/messages.js";
+
+/** What a redacted value is replaced by, everywhere the connector redacts. */
 export const REDACTED = "**********";
+
+/**
+ * Secret values shorter than this are not searched for in free text: a value of a few characters
+ * ("test", "e", "2024") cannot be told apart from ordinary words, so replacing it wherever it
+ * appears would rewrite unrelated text while hiding nothing an observer could not guess.
+ */
+export const MIN_SEARCHED_SECRET_CHARS = 8;
 
 /**
  * AWS credential shapes, redacted even when the config does not hold them (credentials from the
@@ -17,16 +26,29 @@ const CREDENTIAL_SHAPES: readonly RegExp[] = [
   /((?:session|security)[_-]?token["']?\s*[:=>]?\s*["']?)[A-Za-z0-9/+=%]{16,}/gi,
 ];
 
+/** Replaces everything shaped like an AWS credential in `text`. */
+export function redactCredentialShapes(text: string): string {
+  let redacted = text;
+  for (const shape of CREDENTIAL_SHAPES) {
+    redacted = redacted.replace(shape, (_match, label: unknown) => (typeof label === "string" ? label : "") + REDACTED);
+  }
+  return redacted;
+}
+
 /**
- * Removes secrets from text that leaves the process other than through the protocol writer (which
- * redacts config secrets itself): the config's `airbyte_secret` values, as they are and
- * URL-encoded, and anything shaped like an AWS credential.
+ * The one redaction rule: text the connector writes (LOG and TRACE messages, alert payloads, API
+ * call logs) loses the config's `airbyte_secret` values of at least MIN_SEARCHED_SECRET_CHARS
+ * characters, as they are, JSON-escaped and URL-encoded, and anything shaped like an AWS
+ * credential. Only string values change: keys, numbers and the payloads the connector echoes or
+ * declares (STATE, CONNECTION_STATUS, SPEC, RECORD) never do.
  */
 export class Redactor {
   private readonly secrets: string[];
 
   constructor(secretValues: readonly string[]) {
-    const forms = secretValues.filter((value) => value !== "").flatMap((value) => [value, encodeURIComponent(value)]);
+    const forms = secretValues
+      .filter((value) => value.length >= MIN_SEARCHED_SECRET_CHARS)
+      .flatMap((value) => [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)]);
     // Longest first, so a secret that contains another is removed whole.
     this.secrets = [...new Set(forms)].sort((a, b) => b.length - a.length);
   }
@@ -34,15 +56,24 @@ export class Redactor {
   text(text: string): string {
     let redacted = text;
     for (const secret of this.secrets) redacted = redacted.replaceAll(secret, REDACTED);
-    for (const shape of CREDENTIAL_SHAPES) {
-      redacted = redacted.replace(shape, (_match, label: unknown) => (typeof label === "string" ? label : "") + REDACTED);
-    }
-    return redacted;
+    return redactCredentialShapes(redacted);
   }
 
-  /** A copy of a JSON-like value with every string redacted. */
+  /** A copy of a JSON-like value with every string value redacted; keys and other values are kept. */
   value<T>(value: T): T {
     return this.walk(value) as T;
+  }
+
+  /** The message as it may be printed: LOG and TRACE text redacted, every other message unchanged. */
+  message(message: AirbyteMessage): AirbyteMessage {
+    switch (message.type) {
+      case "LOG":
+        return { type: "LOG", log: { ...message.log, message: this.text(message.log.message) } };
+      case "TRACE":
+        return { type: "TRACE", trace: this.value(message.trace) };
+      default:
+        return message;
+    }
   }
 
   private walk(value: unknown): unknown {
@@ -54,3 +85,6 @@ export class Redactor {
     return value;
   }
 }
+
+/** Redacts nothing but credential shapes: for output written before the config is read. */
+export const NO_CONFIG_SECRETS = new Redactor([]);

@@ -73,7 +73,15 @@ export interface ConfiguredCatalog {
   streams: ConfiguredStream[];
 }
 
-/** The key a stream is known by in maps: namespace and name. */
+/**
+ * The key a stream is known by in maps: namespace and name, kept apart so that namespace "a" with
+ * stream "b.c" and namespace "a.b" with stream "c" are two streams. No namespace and "" are the same.
+ */
 export function streamKey(name: string, namespace?: string | null): string {
+  return JSON.stringify([namespace || null, name]);
+}
+
+/** How messages name a stream: `namespace.name`, or the name alone. */
+export function streamLabel(name: string, namespace?: string | null): string {
   return namespace ? `${namespace}.${name}` : name;
 }

@@ -1,4 +1,5 @@
 import type { Writable } from "node:stream";
+import { NO_CONFIG_SECRETS, type Redactor } from "../observe/redact.js";
 import type { AirbyteMessage, FailureType, LogLevel } from "./messages.js";
 
 /**
@@ -6,18 +7,25 @@ import type { AirbyteMessage, FailureType, LogLevel } from "./messages.js";
  * stream's buffer, so a slow reader of stdout slows the connector instead of growing memory.
  */
 export class MessageWriter {
-  private secrets: string[] = [];
+  private redactor: Redactor = NO_CONFIG_SECRETS;
 
   constructor(private readonly out: Writable) {}
 
-  /** Values that must never be printed: each is replaced by "**********" wherever it appears. */
-  redact(values: string[]): void {
-    this.secrets = values.filter((value) => value.length > 0).map((value) => JSON.stringify(value).slice(1, -1));
+  /** From now on, LOG and TRACE text passes through `redactor` (see Redactor.message). */
+  redactWith(redactor: Redactor): void {
+    this.redactor = redactor;
   }
 
-  async emit(message: AirbyteMessage): Promise<void> {
-    let line = JSON.stringify(message);
-    for (const secret of this.secrets) line = line.replaceAll(secret, "**********");
+  emit(message: AirbyteMessage): Promise<void> {
+    return this.writeLine(JSON.stringify(this.redactor.message(message)));
+  }
+
+  /** Writes a line the connector echoes (a STATE as it came in): never redacted or re-serialised. */
+  emitEchoed(line: string): Promise<void> {
+    return this.writeLine(line);
+  }
+
+  private async writeLine(line: string): Promise<void> {
     if (!this.out.write(line + "\n")) {
       await new Promise<void>((resolve) => this.out.once("drain", resolve));
     }

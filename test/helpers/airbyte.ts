@@ -21,7 +21,8 @@ export function recordLine(stream: string, data: Record<string, unknown>, namesp
   });
 }
 
-export function stateLine(data: unknown): string {
+/** A LEGACY state; its data is an object, as the protocol requires. */
+export function stateLine(data: Record<string, unknown>): string {
   return JSON.stringify({ type: "STATE", state: { type: "LEGACY", data } });
 }
 

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Writable } from "node:stream";
 import type { AirbyteMessage } from "../../src/protocol/messages.js";
+import { assertProtocolOutput } from "./protocol-schema.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BUILT_CLI = join(REPO_ROOT, "dist", "main.js");
@@ -17,6 +18,11 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   /** The run is killed and the call fails after this long; default 60 s. */
   timeoutMs?: number;
+  /**
+   * Every complete stdout line is checked against the Airbyte protocol schema and the call fails
+   * on the first that is not a valid message; only a test of deliberately broken output turns it off.
+   */
+  checkProtocol?: boolean;
 }
 
 export interface CliResult {
@@ -60,6 +66,7 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
     if (timedOut) {
       throw new Error(`destination-sqs ${args.join(" ")} ran longer than ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`);
     }
+    if (options.checkProtocol !== false) assertProtocolOutput(stdout, `destination-sqs ${args.join(" ")}`);
     return { code, stdout, stderr, ...parseLines(stdout) };
   } finally {
     clearTimeout(timer);

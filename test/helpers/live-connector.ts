@@ -4,6 +4,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { join } from "node:path";
 import type { AirbyteMessage } from "../../src/protocol/messages.js";
 import { REPO_ROOT } from "./cli.js";
+import { protocolViolation } from "./protocol-schema.js";
 
 export interface Exit {
   code: number | null;
@@ -16,6 +17,8 @@ export interface LiveConnector {
   readonly messages: AirbyteMessage[];
   /** Complete stdout lines that did not parse as JSON. */
   readonly nonJsonLines: string[];
+  /** Complete stdout lines that are not valid protocol messages, each with the reason; `exit` fails when there are any. */
+  readonly protocolViolations: string[];
   stdout(): string;
   stderr(): string;
   /** Writes to stdin, waiting while the pipe is full; resolves false if stdin closed first. */
@@ -35,6 +38,7 @@ export function startConnector(args: string[], env: Record<string, string> = {})
   });
   const messages: AirbyteMessage[] = [];
   const nonJsonLines: string[] = [];
+  const protocolViolations: string[] = [];
   let stdout = "";
   let stderr = "";
   let partial = "";
@@ -47,6 +51,8 @@ export function startConnector(args: string[], env: Record<string, string> = {})
     partial = lines.pop() ?? "";
     for (const line of lines) {
       if (line.trim() === "") continue;
+      const violation = protocolViolation(line);
+      if (violation !== undefined) protocolViolations.push(`${violation}: ${line.slice(0, 2000)}`);
       try {
         messages.push(JSON.parse(line) as AirbyteMessage);
       } catch {
@@ -67,6 +73,7 @@ export function startConnector(args: string[], env: Record<string, string> = {})
     child,
     messages,
     nonJsonLines,
+    protocolViolations,
     stdout: () => stdout,
     stderr: () => stderr,
     async write(text) {
@@ -112,7 +119,11 @@ export function startConnector(args: string[], env: Record<string, string> = {})
         }, timeoutMs);
       });
       try {
-        return await Promise.race([exited, timedOut]);
+        const exit = await Promise.race([exited, timedOut]);
+        if (protocolViolations.length > 0) {
+          throw new Error(`the connector printed ${protocolViolations.length} invalid protocol line(s), the first: ${protocolViolations[0]}`);
+        }
+        return exit;
       } finally {
         clearTimeout(timer);
       }

@@ -1,0 +1,74 @@
+// Checks that every line the connector prints is an Airbyte message the platform would accept:
+// valid JSON, valid against the protocol's JSON schema (../shared/airbyte-protocol/), and carrying
+// the payload its type names. Used by the CLI helpers, so every CLI test checks its output.
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import Ajv, { type ValidateFunction } from "ajv";
+
+export const PROTOCOL_SCHEMA = fileURLToPath(new URL("../../../shared/airbyte-protocol/airbyte_protocol.json", import.meta.url));
+
+/** The field holding each message type's payload. */
+const PAYLOAD_FIELD: Record<string, string> = {
+  RECORD: "record",
+  STATE: "state",
+  LOG: "log",
+  SPEC: "spec",
+  CONNECTION_STATUS: "connectionStatus",
+  CATALOG: "catalog",
+  TRACE: "trace",
+  CONTROL: "control",
+  DESTINATION_CATALOG: "destinationCatalog",
+};
+
+let validator: ValidateFunction | null | undefined;
+
+/**
+ * The AirbyteMessage validator, or null when the schema is not there (a checkout without the
+ * shared docs). Under CI a missing schema is an error: the check must not quietly stop happening.
+ */
+export function protocolValidator(): ValidateFunction | null {
+  if (validator !== undefined) return validator;
+  if (!existsSync(PROTOCOL_SCHEMA)) {
+    if (process.env.CI) throw new Error(`The Airbyte protocol schema is missing at ${PROTOCOL_SCHEMA}; CI is set, so output cannot go unchecked.`);
+    process.emitWarning(`Airbyte protocol schema not found at ${PROTOCOL_SCHEMA}: CLI output is not checked against it.`);
+    validator = null;
+    return validator;
+  }
+  const ajv = new Ajv.default({ strict: false, allErrors: true });
+  ajv.addSchema(JSON.parse(readFileSync(PROTOCOL_SCHEMA, "utf8")) as object, "airbyte");
+  validator = ajv.getSchema("airbyte#/definitions/AirbyteMessage") ?? null;
+  if (!validator) throw new Error(`${PROTOCOL_SCHEMA} has no definitions/AirbyteMessage`);
+  return validator;
+}
+
+/** Why `line` is not a valid protocol message, or undefined when it is. */
+export function protocolViolation(line: string): string | undefined {
+  let message: unknown;
+  try {
+    message = JSON.parse(line);
+  } catch {
+    return "not JSON";
+  }
+  const validate = protocolValidator();
+  if (validate && !validate(message)) return `not an AirbyteMessage: ${JSON.stringify(validate.errors)}`;
+  const type = (message as { type?: unknown }).type;
+  const field = typeof type === "string" ? PAYLOAD_FIELD[type] : undefined;
+  if (field === undefined || typeof (message as Record<string, unknown>)[field] !== "object") {
+    return `a ${String(type)} message without its "${field ?? "?"}" object`;
+  }
+  return undefined;
+}
+
+/** Throws naming the first stdout line that is not a valid protocol message. Blank lines are allowed. */
+export function assertProtocolOutput(stdout: string, what: string): void {
+  const lines = stdout.split("\n");
+  // A last line without a newline was cut off by a kill: only complete lines are checked.
+  lines.pop();
+  lines.forEach((line, index) => {
+    if (line.trim() === "") return;
+    const violation = protocolViolation(line);
+    if (violation !== undefined) {
+      throw new Error(`${what}: stdout line ${index + 1} is ${violation}\n${line.slice(0, 2000)}`);
+    }
+  });
+}
