@@ -2,6 +2,7 @@ import { ListQueuesCommand } from "@aws-sdk/client-sqs";
 import type { Config } from "./config/types.js";
 import { createAwsClients } from "./aws/clients.js";
 import { explainAwsError } from "./aws/explain.js";
+import { checkSnapshotStore } from "./changes/store-check.js";
 import { findQueueUrl, isQueueUrl, QueueNotFoundError, queueNameFromUrl, queueTypeMismatch } from "./aws/queues.js";
 
 export interface CheckResult {
@@ -29,7 +30,7 @@ export async function runCheck(config: Config): Promise<CheckResult> {
   const mismatch = mainQueue && queueTypeMismatch(mainQueue.name, config.queue_type);
   if (mismatch) return { status: "FAILED", message: mismatch };
 
-  const { sqs } = createAwsClients(config, { requestTimeoutMs: CHECK_REQUEST_TIMEOUT_MS, stsMaxAttempts: 1 });
+  const { sqs, s3 } = createAwsClients(config, { requestTimeoutMs: CHECK_REQUEST_TIMEOUT_MS, stsMaxAttempts: 1 });
   try {
     if (queues.length === 0) await sqs.send(new ListQueuesCommand({ MaxResults: 1 }));
     const found: string[] = [];
@@ -39,6 +40,9 @@ export async function runCheck(config: Config): Promise<CheckResult> {
       }
       found.push(`queue "${queue.name}" (${queue.setting})`);
     }
+    const store = await checkSnapshotStore(config, s3);
+    if (store?.ok === false) return { status: "FAILED", message: store.message };
+    if (store?.ok) found.push(store.description);
     return { status: "SUCCEEDED", message: successMessage(config, found) };
   } catch (error) {
     return { status: "FAILED", message: explainAwsError(error, { permission: "sqs:ListQueues", config }) };
