@@ -1,5 +1,4 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import { stat } from "node:fs/promises";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { constants, createGunzip, createGzip } from "node:zlib";
@@ -9,6 +8,7 @@ import { UserFacingError } from "../errors.js";
 import { isMissingObject, isPreconditionFailed, snapshotStoreFailure } from "./s3-errors.js";
 import type { S3Location } from "./s3-location.js";
 import { SnapshotConflictError } from "./s3-lock.js";
+import { uploadFile } from "./s3-upload.js";
 
 export const MANIFEST_NAME = "manifest.json";
 const VERSIONS_FOLDER = "snapshots/";
@@ -78,20 +78,9 @@ export class SnapshotVersions {
   /** Compresses `file` into `compressedPath`, uploads it as the next version and makes it the committed one. */
   async commit(file: string, compressedPath: string, committedBy: string, syncId: string): Promise<void> {
     await pipeline(createReadStream(file), createGzip({ level: constants.Z_BEST_SPEED }), createWriteStream(compressedPath));
-    const bytes = (await stat(compressedPath)).size;
     const version = (this.manifest?.version ?? 0) + 1;
     const object = this.location.key(`${VERSIONS_FOLDER}${String(version).padStart(10, "0")}-${syncId}.sqlite.gz`);
-    await this.send("s3:PutObject", () =>
-      this.s3.send(
-        new PutObjectCommand({
-          Bucket: this.location.bucket,
-          Key: object,
-          Body: createReadStream(compressedPath),
-          ContentLength: bytes,
-          ContentType: "application/gzip",
-        }),
-      ),
-    );
+    const bytes = await this.send("s3:PutObject", () => uploadFile(this.s3, this.location.bucket, object, compressedPath, "application/gzip"));
     const manifest: Manifest = { format: MANIFEST_FORMAT, version, object, bytes, committed_at: new Date().toISOString(), committed_by: committedBy };
     const written = await this.s3
       .send(
