@@ -240,6 +240,25 @@ describe("snapshot store in S3 (fauxqs)", () => {
     assert.match(error?.message ?? "", /bucket "no-such-bucket-here" does not exist/);
   });
 
+  test("preview diffs against the snapshot in S3 and leaves it, and its lock, untouched", async () => {
+    const connection = await s3Connection(emulator);
+    await connection.sync(inputOf([order(1, "new"), order(2, "new")]));
+    assert.equal((await connection.published(2)).length, 2);
+    const before = await listKeys(emulator.endpoint, connection.bucket, connection.prefix);
+
+    const preview = await runCli(["preview", "--config", connection.configFile(), "--catalog", fullRefresh], {
+      stdin: inputOf([order(1, "new"), order(2, "paid"), order(3, "new")]),
+      env: freshPodEnv(),
+    });
+    assert.equal(preview.code, 0, preview.stdout);
+    const entries = logsOf(preview)
+      .filter((log) => log.startsWith("PREVIEW "))
+      .map((log) => JSON.parse(log.slice("PREVIEW ".length)) as { outcome: string; change?: string });
+    assert.deepEqual(entries.map((entry) => entry.change ?? entry.outcome), ["skipped", "changed", "added"]);
+    assert.deepEqual(await listKeys(emulator.endpoint, connection.bucket, connection.prefix), before);
+    assert.deepEqual(await connection.published(), []);
+  });
+
   test("a file larger than one part is uploaded in parts and reads back whole", async () => {
     const bucket = await createBucket(emulator.endpoint);
     const path = join(mkdtempSync(join(tmpdir(), "destination-sqs-upload-")), "large.bin");
