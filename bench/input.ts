@@ -15,7 +15,7 @@ export const HIGHTOUCH_TEMPLATE =
   '{"id": {{row.id}}, "name": "{{row.full_name}}", "age": {{row.age}}, "contact_info": [' +
   '{"type": "email", "value": "{{row.email_address}}"}, {"type": "phone", "value": "{{row.phone_number}}"}]}';
 
-function recordData(id: number, groups: number): Record<string, unknown> {
+export function recordData(id: number, groups: number): Record<string, unknown> {
   const first = FIRST_NAMES[id % FIRST_NAMES.length]!;
   const last = LAST_NAMES[(id >> 3) % LAST_NAMES.length]!;
   return {

@@ -14,6 +14,7 @@ import { createInterface } from "node:readline";
 import type { EndpointStats } from "./endpoint.js";
 import { catalog, connectorConfig, writeInput, type ScenarioConfig } from "./input.js";
 import { measureProcess, type ProcessMeasurement } from "./measure.js";
+import { measureSnapshotInS3, snapshotS3Table } from "./snapshot-s3.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
 const ENDPOINT_SCRIPT = fileURLToPath(new URL("./endpoint.ts", import.meta.url));
@@ -298,6 +299,8 @@ async function main(): Promise<void> {
     const byName = new Map(results.map((result) => [result.scenario.name, result]));
     const baseline = byName.get("baseline (SDK loop), null endpoint")!;
     const checkList = checks(byName, options);
+    process.stderr.write(`Snapshot in S3: committing and loading ${fmt(options.memoryRecords || options.records)} rows…\n`);
+    const snapshotS3 = snapshotS3Table(await measureSnapshotInS3(options.memoryRecords || options.records));
     const cpu = cpus();
     const report = [
       `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} × ${cpu[0]?.model.trim() ?? "unknown CPU"}, Node ${process.versions.node}; ` +
@@ -310,6 +313,8 @@ async function main(): Promise<void> {
       "| target | measured | met |",
       "|---|---|---|",
       ...checkList.map((check) => `| ${check.target} | ${check.measured} | ${check.pass ? "yes" : "**no**"} |`),
+      "",
+      snapshotS3,
       "",
     ].join("\n");
     process.stdout.write(`\n${report}`);

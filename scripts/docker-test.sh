@@ -2,9 +2,9 @@
 # End-to-end test of the container image: builds it, then runs spec, check and write the way the
 # Airbyte platform runs them (sh -c 'eval "$AIRBYTE_ENTRYPOINT …"', uid 1000, all capabilities
 # dropped, working directory /dest with stdin, stdout and stderr as named pipes, check reading
-# /config/connectionConfiguration.json), a write under a 300 MB memory limit and a SIGTERM
-# mid-write, against an SQS emulator (fauxqs) on 127.0.0.1, and inspects the image's Airbyte
-# metadata. Exits non-zero on the first failure; removes its containers and temp files.
+# /config/connectionConfiguration.json), a write under a 300 MB memory limit, a SIGTERM
+# mid-write and a local snapshot store refused without a volume and accepted with one, against an
+# SQS emulator (fauxqs) on 127.0.0.1, and inspects the image's Airbyte metadata. Exits non-zero on the first failure; removes its containers and temp files.
 #
 # Each check is a step_* function; STEPS at the end lists them in the order they run. To add a
 # check, write its function and add it to STEPS.
@@ -270,6 +270,39 @@ step_sigterm() {
   [ "$exit_code" -ne 13 ] || die "exit status 13 (unsettled top-level await): the write did not end after SIGTERM, Node gave up on it"
 }
 
+step_local_snapshot_store() {
+  step "Local snapshot store: refused on the container's own filesystem, accepted on a volume"
+  # Self-contained: its own config (snapshot mode, local store at /local/destination-sqs) and host directory.
+  snapshot_config=$secrets/snapshot-local.json
+  node -e '
+    const [file, base] = process.argv.slice(1);
+    const config = JSON.parse(require("fs").readFileSync(base, "utf8"));
+    config.change_detection = { mode: "snapshot", store: { type: "local", directory: "/local/destination-sqs" } };
+    require("fs").writeFileSync(file, JSON.stringify(config));
+  ' "$snapshot_config" "$secrets/config.json"
+  chmod 644 "$snapshot_config"
+  snapshot_volume=$work/local
+  mkdir -p "$snapshot_volume" && chmod 777 "$snapshot_volume"
+  snapshot_input='{"type":"RECORD","record":{"stream":"users","data":{"id":1,"name":"Ada"},"emitted_at":1}}'
+  run --rm "${mount[@]}" "$image" check --config /secrets/snapshot-local.json >"$work/snapshot-check-no-volume.out" \
+    || die "check exited with status $? without a volume"
+  grep -q '"status":"FAILED".*container.*change_detection.store' "$work/snapshot-check-no-volume.out" \
+    || die "check without a volume did not fail naming the S3 store: $(cat "$work/snapshot-check-no-volume.out")"
+  echo "  check without a volume: FAILED, naming the S3 store"
+  if echo "$snapshot_input" | run --rm "${mount[@]}" "$image" write --config /secrets/snapshot-local.json --catalog /secrets/catalog.json \
+    >"$work/snapshot-write-no-volume.out"; then die "write without a volume succeeded"; fi
+  grep -q '"failure_type":"config_error"' "$work/snapshot-write-no-volume.out" \
+    || die "write without a volume did not fail with a config_error: $(tail -3 "$work/snapshot-write-no-volume.out")"
+  echo "  write without a volume: config_error"
+  run --rm "${mount[@]}" -v "$snapshot_volume:/local" "$image" check --config /secrets/snapshot-local.json >"$work/snapshot-check-volume.out" \
+    || die "check exited with status $? with a volume"
+  grep -q '"status":"SUCCEEDED"' "$work/snapshot-check-volume.out" || die "check with a volume failed: $(cat "$work/snapshot-check-volume.out")"
+  echo "$snapshot_input" | run --rm "${mount[@]}" -v "$snapshot_volume:/local" "$image" write --config /secrets/snapshot-local.json \
+    --catalog /secrets/catalog.json >"$work/snapshot-write-volume.out" || die "write with a volume exited with status $?: $(tail -3 "$work/snapshot-write-volume.out")"
+  ls "$snapshot_volume"/destination-sqs/snapshot-*.sqlite >/dev/null || die "write with a volume left no snapshot file in the volume"
+  echo "  with -v: check SUCCEEDED, write kept its snapshot on the volume"
+}
+
 step_size() {
   step "Image size"
   local size
@@ -286,6 +319,7 @@ STEPS=(
   step_write_memory_limit
   step_metadata
   step_sigterm
+  step_local_snapshot_store
   step_size
 )
 for step_function in "${STEPS[@]}"; do "$step_function"; done

@@ -3,6 +3,7 @@ import type { Config } from "./config/types.js";
 import { createAwsClients } from "./aws/clients.js";
 import { queueUrlCheck } from "./aws/queue-hosts.js";
 import { explainAwsError } from "./aws/explain.js";
+import { checkSnapshotStore } from "./changes/store-check.js";
 import { findQueueUrl, isQueueUrl, QueueNotFoundError, queueNameFromUrl, queueTypeMismatch } from "./aws/queues.js";
 
 export interface CheckResult {
@@ -32,7 +33,7 @@ export async function runCheck(config: Config): Promise<CheckResult> {
   const mismatch = mainQueue && queueTypeMismatch(mainQueue.name, config.queue_type);
   if (mismatch) return { status: "FAILED", message: mismatch };
 
-  const { sqs } = createAwsClients(config, { requestTimeoutMs: CHECK_REQUEST_TIMEOUT_MS, retryMaxMs: 0 });
+  const { sqs, s3 } = createAwsClients(config, { requestTimeoutMs: CHECK_REQUEST_TIMEOUT_MS, retryMaxMs: 0 });
   const checkUrl = queueUrlCheck(config, sqs.config.endpointProvider);
   for (const queue of queues) {
     const problem = queue.url === undefined ? undefined : checkUrl(queue.url);
@@ -50,6 +51,9 @@ export async function runCheck(config: Config): Promise<CheckResult> {
       }
       found.push(`queue "${queue.name}" (${queue.setting})`);
     }
+    const store = await checkSnapshotStore(config, s3);
+    if (store?.ok === false) return { status: "FAILED", message: store.message };
+    if (store?.ok) found.push(store.description);
     return { status: "SUCCEEDED", message: successMessage(config, found) };
   } catch (error) {
     return { status: "FAILED", message: explainAwsError(error, { permission: "sqs:ListQueues", config }) };

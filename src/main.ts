@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { createAwsClients } from "./aws/clients.js";
+import { createAwsClients, type AwsClients } from "./aws/clients.js";
 import { awsCallFailure } from "./aws/explain.js";
 import { queueUrlCheck } from "./aws/queue-hosts.js";
 import { QueueResolver } from "./aws/queues.js";
+import { openChangeDetector, type ChangeDetector } from "./changes/detector.js";
+import { DEFAULT_S3_SNAPSHOT_TIMING, type S3SnapshotTiming } from "./changes/s3-snapshot-home.js";
 import { runCheck } from "./check.js";
 import { parseArgs, USAGE, UsageError, type Command } from "./cli-args.js";
 import { loadConfig } from "./config/load.js";
@@ -15,6 +17,7 @@ import type { BatchSender } from "./delivery/types.js";
 import { UserFacingError } from "./errors.js";
 import { loadCatalog } from "./protocol/catalog.js";
 import { Redactor } from "./observe/redact.js";
+import type { ConfiguredStream } from "./protocol/messages.js";
 import { SyncObservation, type ObservationOptions } from "./observe/sync-observation.js";
 import { runPreview } from "./preview.js";
 import { MessageWriter } from "./protocol/output.js";
@@ -85,13 +88,48 @@ function observationOptions(): ObservationOptions {
   };
 }
 
+/** Test hooks, deliberately undocumented: shorter snapshot commit and lock lease times. */
+function snapshotTiming(): S3SnapshotTiming {
+  const commitEveryMs = Number(process.env.DESTINATION_SQS_SNAPSHOT_COMMIT_MS);
+  const leaseMs = Number(process.env.DESTINATION_SQS_SNAPSHOT_LEASE_MS);
+  return {
+    commitEveryMs: commitEveryMs > 0 ? commitEveryMs : DEFAULT_S3_SNAPSHOT_TIMING.commitEveryMs,
+    leaseMs: leaseMs > 0 ? leaseMs : DEFAULT_S3_SNAPSHOT_TIMING.leaseMs,
+  };
+}
+
+/** Opens the change detector (a snapshot store in S3 is locked and downloaded), runs `use`, and closes it. */
+async function withChangeDetector<T>(
+  config: Config,
+  catalog: Map<string, ConfiguredStream>,
+  clients: Pick<AwsClients, "s3">,
+  dryRun: boolean,
+  use: (detector: ChangeDetector) => Promise<T>,
+): Promise<T> {
+  const detector = await openChangeDetector(config, catalog.values(), {
+    dryRun,
+    s3: clients.s3,
+    timing: snapshotTiming(),
+    log: (level, message) => writer.log(level, message),
+  });
+  try {
+    return await use(detector);
+  } finally {
+    // Closing again only waits for the close `use` made; what it threw was reported there.
+    await Promise.resolve()
+      .then(() => detector.close(false))
+      .catch(() => undefined);
+  }
+}
+
 async function write(configPath: string, catalogPath: string): Promise<number> {
   const config = loadConfig(configPath);
   writer.redactWith(new Redactor(secretValues(config)));
   await warnAboutOldNode();
   const catalog = loadCatalog(catalogPath);
   const observation = new SyncObservation(config, writer, observationOptions());
-  const { sqs } = createAwsClients(config, { onCall: observation.onCall });
+  const clients = createAwsClients(config, { onCall: observation.onCall });
+  const { sqs } = clients;
   const resolver = new QueueResolver(sqs, config);
   const stop = new AbortController();
   const onSignal = (): void => {
@@ -101,7 +139,7 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
   };
   process.once("SIGTERM", onSignal).once("SIGINT", onSignal);
   await observation.run(() =>
-    runWrite({
+    withChangeDetector(config, catalog, clients, false, (detector) => runWrite({
       config,
       catalog,
       input: process.stdin,
@@ -114,7 +152,8 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
       checkQueueUrl: queueUrlCheck(config, sqs.config.endpointProvider),
       signal: stop.signal,
       observer: observation.rows,
-    }),
+      detector,
+    })),
   );
   return 0;
 }
@@ -132,7 +171,9 @@ async function preview(command: Extract<Command, { name: "preview" }>): Promise<
   const config = loadConfig(command.config);
   writer.redactWith(new Redactor(secretValues(config)));
   const catalog = loadCatalog(command.catalog);
-  await runPreview({ config, catalog, input: process.stdin, writer, limit: command.limit });
+  await withChangeDetector(config, catalog, createAwsClients(config), true, (detector) =>
+    runPreview({ config, catalog, input: process.stdin, writer, limit: command.limit, detector }),
+  );
   return 0;
 }
 

@@ -74,7 +74,7 @@ export async function runPreview(options: PreviewOptions): Promise<PreviewCounts
       await writer.log(entry.outcome === "message" ? "INFO" : "WARN", PREVIEW_PREFIX + JSON.stringify(entry));
     }
   } finally {
-    detector.close(false);
+    await detector.close(false);
   }
   await writer.log(
     "INFO",

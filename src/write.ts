@@ -2,6 +2,7 @@ import type { Readable } from "node:stream";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { QueueUrlCheck } from "./aws/queue-hosts.js";
 import { isQueueUrl, QueueNotFoundError } from "./aws/queues.js";
+import { ClearJobDetection } from "./changes/clear-job.js";
 import { createChangeDetector, type ChangeDetector } from "./changes/detector.js";
 import { CheckpointTracker, type Checkpoint } from "./checkpoint.js";
 import { createComposer, type ComposedMessage, type Composer, type RowInput } from "./compose/composer.js";
@@ -154,6 +155,7 @@ class WriteRun {
   private readonly endedStreams = new Set<ConfiguredStream>();
   /** Whether the source reports stream statuses; if it does, only a COMPLETE status ends a stream complete. */
   private sawStreamStatus = false;
+  private readonly clearJob = new ClearJobDetection();
   private failure: Error | undefined;
   /** Rejects with the first failure: whatever the run awaits is raced against it. */
   private readonly failed: Promise<never>;
@@ -215,8 +217,10 @@ class WriteRun {
             } catch (error) {
               throw lineHandlingError(error, line.lineNumber);
             }
-          } else if (message.type === "STATE") this.tracker.stateReceived(line.text, coveredStream(message.state));
-          else if (message.type === "TRACE") await this.unlessFailed(this.handleTrace(message.trace));
+          } else if (message.type === "STATE") {
+            this.clearJob.stateReceived(message.state);
+            this.tracker.stateReceived(line.text, coveredStream(message.state));
+          } else if (message.type === "TRACE") await this.unlessFailed(this.handleTrace(message.trace));
         }
       }
       this.throwIfFailed();
@@ -227,13 +231,16 @@ class WriteRun {
       }
       await this.delivery.flush();
       this.throwIfFailed();
-      this.detector.close(true);
+      await this.detector.close(true);
       return { delivery: this.delivery.stats };
     } catch (error) {
       // Bad input stops reading, but what was accepted before it is still delivered and checkpointed.
       if (this.failure === undefined) await this.delivery.flush().catch(() => undefined);
       this.delivery.abort();
-      this.detector.close(false);
+      // The sync's own failure is the one to report; a snapshot that could not be committed only means more is republished.
+      await Promise.resolve()
+        .then(() => this.detector.close(false))
+        .catch((closeError: unknown) => this.options.writer.log("WARN", `The snapshot could not be saved after the failure: ${(closeError as Error).message}`));
       throw this.failure ?? error;
     } finally {
       signal?.removeEventListener("abort", onAbort);
@@ -249,6 +256,7 @@ class WriteRun {
       );
     }
     this.observer.recordRead(record.stream);
+    this.clearJob.recordReceived(stream);
     const ticket = this.tracker.recordReceived(key);
     const detection = this.detector.detect(record, stream);
     if (detection.kind === "reject") {
@@ -286,7 +294,8 @@ class WriteRun {
   /** Publishes the rows the detector finds removed from a stream that ended complete. */
   private async streamCompleted(stream: ConfiguredStream): Promise<void> {
     this.endedStreams.add(stream);
-    for (const removed of this.detector.completed(stream)) {
+    const removedRows = this.clearJob.isCleared(stream) ? this.detector.cleared(stream) : this.detector.completed(stream);
+    for (const removed of removedRows) {
       this.throwIfFailed();
       if (!this.events.has("removed")) {
         this.observer.skipped(stream.stream.name, "removed", "event_filter");

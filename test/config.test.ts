@@ -74,9 +74,18 @@ test("validating does not modify the caller's object", () => {
   assert.deepEqual(raw, minimal);
 });
 
+test("change_detection.store and its deprecated alias state_directory cannot both be set", () => {
+  assertRejected(
+    configWith({ change_detection: { mode: "snapshot", state_directory: "/data", store: { type: "local", directory: "/data" } } }),
+    "change_detection.state_directory is a deprecated alias of change_detection.store: set only store",
+  );
+});
+
 test("defaults inside the chosen option are applied too", () => {
   const snapshot = validateConfig(configWith({ change_detection: { mode: "snapshot" } }), "config.json");
-  assert.deepEqual(snapshot.change_detection, { mode: "snapshot", state_directory: "/local/destination-sqs", initial_sync: "backfill" });
+  assert.deepEqual(snapshot.change_detection, { mode: "snapshot", initial_sync: "backfill" });
+  const inS3 = validateConfig(configWith({ change_detection: { mode: "snapshot", store: { type: "s3", bucket: "snapshots" } } }), "config.json");
+  assert.deepEqual(inS3.change_detection, { mode: "snapshot", store: { type: "s3", bucket: "snapshots", force_path_style: false }, initial_sync: "backfill" });
 
   const field = validateConfig(configWith({ change_detection: { mode: "field", field: "op", removed_values: ["D"] } }), "config.json");
   assert.deepEqual(field.change_detection, {

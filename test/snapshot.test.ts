@@ -246,6 +246,35 @@ describe("snapshot change detection (fauxqs)", () => {
     assert.deepEqual(readdirSync(store.stateDirectory).filter((name) => name.endsWith(".sqlite")).length, 1);
   });
 
+  test("a Clear job (null STREAM state, no records) empties the local snapshot without publishing; state_directory still works", async () => {
+    const store = await connection();
+    await store.sync(inputOf([customer(1, "Ada"), customer(2, "Brian")]));
+    assert.equal((await store.published(2)).length, 2);
+
+    const clearCatalog = writeTempJson({
+      streams: [
+        {
+          stream: { name: STREAM, json_schema: { type: "object" } },
+          sync_mode: "full_refresh",
+          destination_sync_mode: "overwrite",
+          primary_key: [["id"]],
+          generation_id: 3,
+          minimum_generation_id: 3,
+        },
+      ],
+    });
+    const clearInput = [
+      JSON.stringify({ type: "STATE", state: { type: "STREAM", stream: { stream_descriptor: { name: STREAM }, stream_state: null } } }),
+      streamStatus("COMPLETE"),
+    ].join("\n");
+    const cleared = await runCli(["write", "--config", store.configFile(), "--catalog", clearCatalog], { stdin: clearInput + "\n" });
+    assert.equal(cleared.code, 0, cleared.stdout);
+    assert.deepEqual(await store.published(), []);
+
+    await store.sync(inputOf([customer(1, "Ada")]));
+    assert.deepEqual((await store.published(1)).map(({ change, row }) => [change, row.id]), [["added", 1]], "backfill again after a Clear");
+  });
+
   test("a stream with no primary key in the catalog or the config is a config error naming the stream", async () => {
     const store = await connection();
     const catalog = writeTempJson(catalogOf([{ name: STREAM, primaryKey: [["id"]] }, { name: "events", namespace: "web" }]));

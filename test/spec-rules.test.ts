@@ -196,8 +196,13 @@ test("every key of the configuration contract is in the spec, with its documente
     none: [],
     field: ["field", "added_values", "changed_values", "removed_values"],
     cdc: [],
-    snapshot: ["state_directory", "primary_key", "compare_columns", "initial_sync", "reset"],
+    snapshot: ["state_directory", "primary_key", "compare_columns", "initial_sync", "reset", "store", "publish_removals_on_clear"],
   });
+  const snapshotBranch = top.change_detection?.oneOf?.find((branch) => branch.properties?.mode?.const === "snapshot");
+  const stores = Object.fromEntries(
+    (snapshotBranch?.properties?.store?.oneOf ?? []).map((branch) => [branch.properties?.type?.const, Object.keys(branch.properties ?? {})]),
+  );
+  assert.deepEqual(stores, { s3: ["type", "bucket", "prefix", "region", "endpoint", "force_path_style"], local: ["type", "directory"] });
   assert.deepEqual(branchFields("rejected_rows", "policy"), { fail: [], skip: ["max_rejected_rows"], dead_letter: ["queue_url"] });
 
   const attribute = top.message_attributes?.items?.properties ?? {};

@@ -1,7 +1,12 @@
 import type { ChangeType, Config } from "../config/types.js";
 import type { ConfiguredStream, RecordMessage } from "../protocol/messages.js";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { S3Settings } from "../config/types.js";
+import type { LogLevel } from "../protocol/messages.js";
 import { createClassifier } from "./classify.js";
+import { S3SnapshotHome, type S3SnapshotTiming } from "./s3-snapshot-home.js";
 import { SnapshotDetector } from "./snapshot-detector.js";
+import { snapshotStoreSetting } from "./snapshot-location.js";
 
 /** What a record means for the queue. `onPublished` runs once SQS has stored the row's message. */
 export type Detection =
@@ -20,8 +25,10 @@ export interface ChangeDetector {
   detect(record: RecordMessage, stream: ConfiguredStream): Detection;
   /** The stream ended complete this sync: the rows to publish as removed. */
   completed(stream: ConfiguredStream): Iterable<RemovedRow>;
-  /** The sync is over; `succeeded` is false when it failed or was stopped. */
-  close(succeeded: boolean): void;
+  /** A Clear job ended the stream: forgets what is stored of it (the rows to publish as removed, if asked to). */
+  cleared(stream: ConfiguredStream): Iterable<RemovedRow>;
+  /** The sync is over; `succeeded` is false when it failed or was stopped. Later calls do nothing. */
+  close(succeeded: boolean): void | Promise<void>;
 }
 
 /** Change detection that looks at each record alone (modes none, field and cdc). */
@@ -30,12 +37,40 @@ function statelessDetector(config: Config): ChangeDetector {
   return {
     detect: (record) => classify(record.data),
     completed: () => [],
+    cleared: () => [],
     close: () => undefined,
   };
 }
 
+export interface OpenDetectorOptions {
+  dryRun?: boolean;
+  /** Makes the S3 client of a snapshot store in S3. */
+  s3(settings: S3Settings): S3Client;
+  timing: S3SnapshotTiming;
+  log(level: LogLevel, message: string): Promise<void>;
+}
+
 /**
- * Builds the detector for `change_detection`; snapshot mode opens (and locks) its store for the
+ * Builds the detector for `change_detection`, including snapshot stores in S3, whose lock is
+ * taken and committed snapshot downloaded before this returns.
+ */
+export async function openChangeDetector(
+  config: Config,
+  catalog: Iterable<ConfiguredStream>,
+  options: OpenDetectorOptions,
+): Promise<ChangeDetector> {
+  const detection = config.change_detection;
+  if (detection.mode !== "snapshot") return statelessDetector(config);
+  const store = snapshotStoreSetting(detection);
+  if (store.type === "local") return SnapshotDetector.open(config, detection, catalog, options.dryRun === true);
+  const dryRun = options.dryRun === true;
+  return SnapshotDetector.openIn(config, detection, catalog, dryRun, () =>
+    S3SnapshotHome.open({ s3: options.s3(store), config, settings: store, dryRun, timing: options.timing, log: options.log }),
+  );
+}
+
+/**
+ * Builds the detector for `change_detection` with a local snapshot store; snapshot mode opens (and locks) its store for the
  * catalog's streams. A dry run (the preview command) decides as a sync would but records nothing.
  */
 export function createChangeDetector(

@@ -1,8 +1,11 @@
 import type { ChangeDetection, ChangeType, Config } from "../config/types.js";
+import { UserFacingError } from "../errors.js";
 import type { ConfiguredStream, RecordMessage } from "../protocol/messages.js";
 import type { ChangeDetector, Detection, RemovedRow } from "./detector.js";
 import { keyReaderFor, rowComparison, type KeyReader, type RowComparison } from "./snapshot-keys.js";
-import { snapshotStorePath } from "./snapshot-location.js";
+import { ephemeralDirectoryProblem, readHostFacts } from "./container-filesystem.js";
+import { localHome, type SnapshotHome } from "./snapshot-home.js";
+import { snapshotStorePath, snapshotStoreSetting } from "./snapshot-location.js";
 import { SeenRows } from "./snapshot-seen.js";
 import { SnapshotStore } from "./snapshot-store.js";
 
@@ -30,42 +33,80 @@ export class SnapshotDetector implements ChangeDetector {
   private readonly streams = new Map<ConfiguredStream, StreamState>();
   private readonly comparison: RowComparison;
   private readonly events: ReadonlySet<ChangeType>;
+  private closing: void | Promise<void> | undefined;
 
   private constructor(
     private readonly store: SnapshotStore,
     private readonly seen: SeenRows,
-    settings: SnapshotSettings,
+    private readonly home: SnapshotHome,
+    private readonly settings: SnapshotSettings,
     events: ChangeType[],
   ) {
     this.comparison = rowComparison(settings.compare_columns);
     this.events = new Set(events);
   }
 
-  /** `dryRun` (the preview command) diffs as a sync would but leaves the store unchanged. */
+  /**
+   * Opens the local store `change_detection.store` names. `dryRun` (the preview command) diffs as
+   * a sync would but leaves the store unchanged.
+   */
   static open(
     config: Config,
     settings: SnapshotSettings,
     catalog: Iterable<ConfiguredStream>,
     dryRun: boolean,
   ): SnapshotDetector {
-    // Key errors come first: a config error must not wait for, or touch, the store.
-    const readers = [...catalog].map((stream) => ({ stream, readKey: keyReaderFor(stream, settings.primary_key) }));
+    const readers = keyReaders(catalog, settings);
+    const store = snapshotStoreSetting(settings);
+    if (store.type !== "local") throw new Error("a snapshot store in S3 is opened with openChangeDetector");
+    const problem = ephemeralDirectoryProblem(store.directory, readHostFacts());
+    if (problem) throw new UserFacingError(problem, "config_error");
+    return SnapshotDetector.start(config, settings, readers, dryRun, localHome(snapshotStorePath(store.directory, config.queue)));
+  }
+
+  /** Opens the store in the home `openHome` prepares (e.g. downloaded from S3), once the keys are known to be readable. */
+  static async openIn(
+    config: Config,
+    settings: SnapshotSettings,
+    catalog: Iterable<ConfiguredStream>,
+    dryRun: boolean,
+    openHome: () => Promise<SnapshotHome>,
+  ): Promise<SnapshotDetector> {
+    const readers = keyReaders(catalog, settings);
+    const home = await openHome();
+    try {
+      return SnapshotDetector.start(config, settings, readers, dryRun, home);
+    } catch (error) {
+      await home.finish(undefined);
+      throw error;
+    }
+  }
+
+  private static start(
+    config: Config,
+    settings: SnapshotSettings,
+    readers: { stream: ConfiguredStream; readKey: KeyReader }[],
+    dryRun: boolean,
+    home: SnapshotHome,
+  ): SnapshotDetector {
     const seen = new SeenRows();
-    const store = SnapshotStore.open(snapshotStorePath(settings.state_directory, config.queue), {
+    const store = SnapshotStore.open(home.path, {
       reset: settings.reset === true,
       dryRun,
       rowSaved: (rowId) => seen.add(rowId),
     });
-    const detector = new SnapshotDetector(store, seen, settings, config.events);
+    const detector = new SnapshotDetector(store, seen, home, settings, config.events);
     const changesOnly = settings.initial_sync === "changes_only";
     for (const { stream, readKey } of readers) {
       const stored = store.stream(stream.stream.name, stream.stream.namespace);
       detector.streams.set(stream, { id: stored.id, readKey, recordingOnly: changesOnly && !stored.initialized });
     }
+    home.attach(store);
     return detector;
   }
 
   detect(record: RecordMessage, stream: ConfiguredStream): Detection {
+    this.home.throwIfFailed();
     const state = this.stateOf(stream);
     const key = state.readKey(record.data);
     if (!key.ok) return { kind: "reject", setting: "change_detection.primary_key", reason: key.reason };
@@ -91,6 +132,7 @@ export class SnapshotDetector implements ChangeDetector {
   }
 
   completed(stream: ConfiguredStream): Iterable<RemovedRow> {
+    this.home.throwIfFailed();
     const state = this.stateOf(stream);
     const recordingOnly = state.recordingOnly;
     state.recordingOnly = false;
@@ -99,9 +141,16 @@ export class SnapshotDetector implements ChangeDetector {
     return this.unseenRows(state.id, recordingOnly);
   }
 
-  close(): void {
+  cleared(stream: ConfiguredStream): Iterable<RemovedRow> {
+    if (this.settings.publish_removals_on_clear === true) return this.completed(stream);
+    this.store.clearStream(this.stateOf(stream).id);
+    return [];
+  }
+
+  close(): void | Promise<void> {
     // Acknowledged rows are kept even when the sync failed: their messages are in SQS.
-    this.store.close();
+    if (this.closing === undefined) this.closing = this.home.finish(this.store) ?? Promise.resolve();
+    return this.closing;
   }
 
   private *unseenRows(streamId: number, forgetSilently: boolean): Generator<RemovedRow> {
@@ -139,4 +188,9 @@ export class SnapshotDetector implements ChangeDetector {
     if (!state) throw new Error(`stream "${stream.stream.name}" is not in the catalog the snapshot detector was opened with`);
     return state;
   }
+}
+
+/** Key errors come first: a config error must not wait for, or touch, the store. */
+function keyReaders(catalog: Iterable<ConfiguredStream>, settings: SnapshotSettings): { stream: ConfiguredStream; readKey: KeyReader }[] {
+  return [...catalog].map((stream) => ({ stream, readKey: keyReaderFor(stream, settings.primary_key) }));
 }

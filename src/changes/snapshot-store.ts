@@ -71,6 +71,8 @@ export class SnapshotStore {
   private readonly commitTimer: NodeJS.Timeout | undefined;
   private commitFailure: Error | undefined;
   private closed = false;
+  /** Grows with every write, so that a copy can tell whether anything changed since the last one. */
+  private writeCount = 0;
   /** Saved new keys not inserted yet; `flush` inserts them. */
   private newRows: NewRow[] = [];
   /** Streams that held no keys when the sync began, with the keys saved to them since (null: none yet). */
@@ -178,6 +180,28 @@ export class SnapshotStore {
     return this.statements.keysAfter.all(streamId, afterKey, limit);
   }
 
+  /** Forgets every key of a stream and marks it never synced, as if it were new. */
+  clearStream(streamId: number): void {
+    this.flush();
+    this.startedEmpty.set(streamId, null);
+    this.write(() => {
+      this.statements.deleteStreamRows.run(streamId);
+      this.statements.deleteStreamKeys.run(streamId);
+      this.statements.uninitialize.run(streamId);
+    });
+  }
+
+  /** A count of writes so far: equal counts mean nothing was written in between. */
+  get writes(): number {
+    return this.writeCount;
+  }
+
+  /** Commits what is written and writes a compact copy of the whole store to `path` (a file that must not exist). */
+  copyTo(path: string): void {
+    this.commit();
+    this.db.prepare("VACUUM INTO ?").run(path);
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
@@ -270,6 +294,7 @@ export class SnapshotStore {
       throw explainWriteError(error, this.path);
     }
     this.writesSinceCommit += writes;
+    this.writeCount += writes;
     if (this.writesSinceCommit >= COMMIT_EVERY_WRITES && !this.dryRun) this.commit();
     return result;
   }
@@ -303,6 +328,9 @@ function prepareStatements(db: Database.Database) {
     ),
     addStream: db.prepare<[string, string]>("INSERT INTO snapshot_streams (namespace, name) VALUES (?, ?)"),
     initialize: db.prepare<[number]>("UPDATE snapshot_streams SET initialized = 1 WHERE id = ?"),
+    uninitialize: db.prepare<[number]>("UPDATE snapshot_streams SET initialized = 0 WHERE id = ?"),
+    deleteStreamRows: db.prepare<[number]>("DELETE FROM snapshot_rows WHERE id IN (SELECT row_id FROM snapshot_keys WHERE stream_id = ?)"),
+    deleteStreamKeys: db.prepare<[number]>("DELETE FROM snapshot_keys WHERE stream_id = ?"),
     // Rows as arrays: cheaper than objects for the one query made per record.
     findKey: db
       .prepare<[number, string], [number, string, string]>(
@@ -343,8 +371,8 @@ function createDirectory(directory: string): void {
     mkdirSync(directory, { recursive: true });
   } catch (error) {
     throw new UserFacingError(
-      `change_detection.state_directory "${directory}" cannot be created (${whyNotCreated(directory, error)}). ` +
-        "Mount a writable volume there (Airbyte mounts /local for destinations) or set state_directory to a writable directory.",
+      `The snapshot directory "${directory}" (change_detection.store) cannot be created (${whyNotCreated(directory, error)}). ` +
+        "Mount a writable volume there, or keep the snapshot in S3 with change_detection.store {\"type\": \"s3\", \"bucket\": …}.",
       "config_error",
       String(error),
     );
@@ -418,20 +446,20 @@ function explainOpenError(error: unknown, path: string): Error {
     return new UserFacingError(
       `Another sync is using the snapshot store ${path} right now (its lock is held). ` +
         "Wait for that sync to finish; two syncs sharing one store would publish wrong changes. " +
-        "If two connections share this store, give each its own change_detection.state_directory.",
+        "If two connections share this store, give each its own change_detection.store.",
       "transient_error",
       detail,
     );
   }
   if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT") {
     return new UserFacingError(
-      `${path} is not a readable snapshot store (${detail}). Delete it to start over (the next sync then counts as the first) or set change_detection.state_directory elsewhere.`,
+      `${path} is not a readable snapshot store (${detail}). Delete it to start over (the next sync then counts as the first) or set change_detection.store elsewhere.`,
       "config_error",
       detail,
     );
   }
   return new UserFacingError(
-    `The snapshot store ${path} cannot be opened: ${detail}. Check that change_detection.state_directory is on a writable local disk.`,
+    `The snapshot store ${path} cannot be opened: ${detail}. Check that the change_detection.store directory is on a writable local disk.`,
     "system_error",
     detail,
   );

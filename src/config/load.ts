@@ -265,6 +265,9 @@ function crossFieldIssues(config: Config): string[] {
       : []),
     ...attributeIssues(config.message_attributes),
     ...primaryKeyIssues(config.change_detection),
+    ...(config.change_detection.mode === "snapshot" && config.change_detection.store && config.change_detection.state_directory !== undefined
+      ? ["change_detection.state_directory is a deprecated alias of change_detection.store: set only store (for a directory, {\"type\": \"local\", \"directory\": …})"]
+      : []),
     ...alertIssues(config.alerts),
   ];
 }

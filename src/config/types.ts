@@ -40,13 +40,20 @@ export type ChangeDetection =
   | { mode: "cdc" }
   | {
       mode: "snapshot";
+      store?: SnapshotStoreSetting;
+      /** Deprecated alias of `store: {type: "local", directory}`. */
       state_directory?: string;
       primary_key?: string[][];
       compare_columns?: string[];
       initial_sync?: "backfill" | "changes_only";
       /** Empty the snapshot before this sync, which then counts as the first. */
       reset?: boolean;
+      /** A Clear job publishes the stream's stored rows as removed instead of only forgetting them. */
+      publish_removals_on_clear?: boolean;
     };
+
+/** Where the snapshot lives between syncs. */
+export type SnapshotStoreSetting = ({ type: "s3" } & S3Settings) | { type: "local"; directory: string };
 
 /** Where an S3 bucket is and how to reach it: shared by the snapshot store and large messages. */
 export interface S3Settings {

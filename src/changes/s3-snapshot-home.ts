@@ -1,0 +1,152 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { S3Client } from "@aws-sdk/client-s3";
+import type { Config, S3Settings } from "../config/types.js";
+import type { LogLevel } from "../protocol/messages.js";
+import { S3Location } from "./s3-location.js";
+import { lockHolder, SnapshotConflictError, SnapshotLock } from "./s3-lock.js";
+import { SnapshotVersions } from "./s3-versions.js";
+import type { SnapshotHome } from "./snapshot-home.js";
+import type { SnapshotStore } from "./snapshot-store.js";
+
+/** How often the lock is renewed and a commit considered; how long a lock outlives its last renewal. */
+export interface S3SnapshotTiming {
+  commitEveryMs: number;
+  leaseMs: number;
+}
+
+export const DEFAULT_S3_SNAPSHOT_TIMING: S3SnapshotTiming = { commitEveryMs: 5 * 60_000, leaseMs: 5 * 60_000 };
+
+export interface S3SnapshotOptions {
+  s3: S3Client;
+  config: Config;
+  settings: S3Settings;
+  /** Download only: no lock, nothing uploaded (the preview command). */
+  dryRun: boolean;
+  timing: S3SnapshotTiming;
+  log(level: LogLevel, message: string): Promise<void>;
+}
+
+/**
+ * A snapshot kept in S3, worked on locally: the committed version is downloaded into a temporary
+ * directory at start, the SQLite store works on that copy, and compact copies of it are
+ * uploaded (compressed) while the sync runs and at its end, under the prefix's lock.
+ */
+export class S3SnapshotHome implements SnapshotHome {
+  readonly path: string;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private failure: Error | undefined;
+  private committedWrites = 0;
+  private lastCommit = Date.now();
+  private copies = 0;
+
+  private constructor(
+    private readonly options: S3SnapshotOptions,
+    private readonly location: S3Location,
+    private readonly directory: string,
+    private readonly versions: SnapshotVersions,
+    private readonly lock: SnapshotLock | undefined,
+    private readonly syncId: string,
+    private readonly holder: string,
+  ) {
+    this.path = join(directory, "snapshot.sqlite");
+  }
+
+  /** Takes the prefix's lock (unless a dry run) and downloads the committed snapshot. */
+  static async open(options: S3SnapshotOptions): Promise<S3SnapshotHome> {
+    const { s3, config, settings } = options;
+    const location = new S3Location(settings.bucket, settings.prefix);
+    const warn = (message: string): Promise<void> => options.log("WARN", message);
+    const syncId = randomUUID();
+    const holder = lockHolder(syncId, new Date());
+    const lock = options.dryRun ? undefined : await SnapshotLock.acquire(s3, location, config, { holder, leaseMs: options.timing.leaseMs, warn });
+    const directory = mkdtempSync(join(tmpdir(), "destination-sqs-snapshot-"));
+    try {
+      if (lock && !lock.enforced) {
+        await warn(
+          `The snapshot store ${location} ignores S3 conditional writes (If-None-Match / If-Match): two syncs on this prefix at once would not be stopped and could overwrite each other's snapshot. ` +
+            "Run one sync at a time per prefix, or use a store that supports conditional writes (AWS S3, recent MinIO).",
+        );
+      }
+      const versions = await SnapshotVersions.read(s3, location, config);
+      const home = new S3SnapshotHome(options, location, directory, versions, lock, syncId, holder);
+      await versions.download(home.path);
+      if (lock) await versions.removeUnreferenced();
+      return home;
+    } catch (error) {
+      rmSync(directory, { recursive: true, force: true });
+      await lock?.release().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  attach(store: SnapshotStore): void {
+    if (!this.lock) return;
+    const { commitEveryMs, leaseMs } = this.options.timing;
+    // Renewed three times per lease, so one slow or failed renewal does not lose the lock.
+    const renewEveryMs = Math.min(commitEveryMs, leaseMs / 3);
+    this.timer = setInterval(() => {
+      this.running ??= this.keep(store).finally(() => (this.running = undefined));
+    }, renewEveryMs).unref();
+  }
+
+  throwIfFailed(): void {
+    if (this.failure) throw this.failure;
+  }
+
+  async finish(store: SnapshotStore | undefined): Promise<void> {
+    clearInterval(this.timer);
+    try {
+      await this.running;
+      if (!store || !this.lock || this.failure) {
+        store?.close();
+        return;
+      }
+      const copy = this.copyOf(store);
+      store.close();
+      if (copy) await this.upload(copy.path, copy.writes);
+    } finally {
+      // A lock lost to another sync is left to it; otherwise it is released even when the commit failed.
+      if (!(this.failure instanceof SnapshotConflictError)) await this.lock?.release();
+      rmSync(this.directory, { recursive: true, force: true });
+    }
+  }
+
+  /** Renews the lock and, once commitEveryMs has passed with changes, commits the store. */
+  private async keep(store: SnapshotStore): Promise<void> {
+    try {
+      await this.lock?.renew();
+      if (store.isClosed || Date.now() - this.lastCommit < this.options.timing.commitEveryMs) return;
+      const copy = this.copyOf(store);
+      if (copy) await this.upload(copy.path, copy.writes);
+    } catch (error) {
+      if (error instanceof SnapshotConflictError) {
+        this.failure ??= error;
+        return;
+      }
+      await this.options.log("WARN", `Could not commit the snapshot to ${this.location} (the next attempt follows in a minute or at the end of the sync): ${(error as Error).message}`);
+    }
+  }
+
+  /** A compact copy of the store, unless nothing was written since the last commit. */
+  private copyOf(store: SnapshotStore): { path: string; writes: number } | undefined {
+    if (store.writes === this.committedWrites) return undefined;
+    const path = join(this.directory, `commit-${++this.copies}.sqlite`);
+    store.copyTo(path);
+    return { path, writes: store.writes };
+  }
+
+  private async upload(path: string, writes: number): Promise<void> {
+    try {
+      await this.versions.commit(path, `${path}.gz`, this.holder, this.syncId);
+      this.committedWrites = writes;
+      this.lastCommit = Date.now();
+    } finally {
+      rmSync(path, { force: true });
+      rmSync(`${path}.gz`, { force: true });
+    }
+  }
+}

@@ -1,0 +1,23 @@
+import type { SnapshotStore } from "./snapshot-store.js";
+
+/** Where a sync's snapshot store file lives and what happens to it around the sync. */
+export interface SnapshotHome {
+  /** The SQLite file the store opens. */
+  readonly path: string;
+  /** The store is open: keeping it (e.g. periodic commits) may begin. */
+  attach(store: SnapshotStore): void;
+  /** Throws what went wrong in the background (e.g. a lost lock), so the sync stops. */
+  throwIfFailed(): void;
+  /** The sync is over: closes the store (undefined if it never opened) and settles the home. */
+  finish(store: SnapshotStore | undefined): void | Promise<void>;
+}
+
+/** A store file in a local directory: the store commits to it as it goes. */
+export function localHome(path: string): SnapshotHome {
+  return {
+    path,
+    attach: () => undefined,
+    throwIfFailed: () => undefined,
+    finish: (store) => store?.close(),
+  };
+}

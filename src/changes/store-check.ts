@@ -1,0 +1,73 @@
+import { randomUUID } from "node:crypto";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { Config, S3Settings } from "../config/types.js";
+import { ephemeralDirectoryProblem, readHostFacts } from "./container-filesystem.js";
+import { isMissingObject, snapshotStoreFailure, type S3Permission } from "./s3-errors.js";
+import { S3Location } from "./s3-location.js";
+import { MANIFEST_NAME } from "./s3-versions.js";
+import { snapshotStoreSetting } from "./snapshot-location.js";
+
+export type StoreCheck = { ok: true; description: string } | { ok: false; message: string } | undefined;
+
+/**
+ * Proves the snapshot store works as a sync will use it: in S3, lists the prefix, reads the
+ * manifest, writes and deletes a probe object; locally, creates and deletes a probe file in the
+ * directory (refused in a container when the directory would vanish with it). Undefined when
+ * change detection keeps no snapshot.
+ */
+export async function checkSnapshotStore(config: Config, s3: (settings: S3Settings) => S3Client): Promise<StoreCheck> {
+  const detection = config.change_detection;
+  if (detection.mode !== "snapshot") return undefined;
+  const store = snapshotStoreSetting(detection);
+  if (store.type === "local") return checkDirectory(store.directory);
+  const client = s3(store);
+  try {
+    return await checkBucket(client, new S3Location(store.bucket, store.prefix), config);
+  } finally {
+    client.destroy();
+  }
+}
+
+function checkDirectory(directory: string): StoreCheck {
+  const problem = ephemeralDirectoryProblem(directory, readHostFacts());
+  if (problem) return { ok: false, message: problem };
+  const probe = join(directory, `.check-${randomUUID()}`);
+  try {
+    mkdirSync(directory, { recursive: true });
+    writeFileSync(probe, "destination-sqs check\n");
+    rmSync(probe);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    return {
+      ok: false,
+      message: `The snapshot directory ${directory} (change_detection.store.directory) is not writable (${code}): mount a writable volume there, or keep the snapshot in S3.`,
+    };
+  }
+  return { ok: true, description: `the snapshot directory ${directory}` };
+}
+
+async function checkBucket(s3: S3Client, location: S3Location, config: Config): Promise<StoreCheck> {
+  const { bucket } = location;
+  const probe = location.key(`check-${randomUUID()}.probe`);
+  const step = async (permission: S3Permission, call: () => Promise<unknown>): Promise<void> => {
+    try {
+      await call();
+    } catch (error) {
+      if (permission === "s3:GetObject" && isMissingObject(error)) return;
+      throw snapshotStoreFailure(error, location, permission, config);
+    }
+  };
+  try {
+    await step("s3:ListBucket", () => s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: location.prefix, MaxKeys: 1 })));
+    await step("s3:GetObject", () =>
+      s3.send(new GetObjectCommand({ Bucket: bucket, Key: location.key(MANIFEST_NAME) })).then((output) => output.Body?.transformToString()),
+    );
+    await step("s3:PutObject", () => s3.send(new PutObjectCommand({ Bucket: bucket, Key: probe, Body: "destination-sqs check\n" })));
+    await step("s3:DeleteObject", () => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: probe })));
+  } catch (error) {
+    return { ok: false, message: (error as Error).message };
+  }
+  return { ok: true, description: `the snapshot store ${location}` };
+}
