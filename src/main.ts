@@ -94,6 +94,7 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
         }),
       signal: stop.signal,
       observer: observation.rows,
+      concurrency: observation.concurrencyLimit(),
     }),
   );
   return 0;

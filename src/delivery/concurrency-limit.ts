@@ -1,0 +1,229 @@
+// How many SendMessageBatch requests may be in flight. Fixed, or adaptive: a congestion controller in
+// the spirit of TCP (slow start, then additive probing, multiplicative decrease) driven by two
+// signals, throttling answers and round trips climbing above their recent floor.
+
+export interface Clock {
+  /** Milliseconds, monotonic. */
+  now(): number;
+}
+
+const PERFORMANCE_CLOCK: Clock = { now: () => performance.now() };
+
+export type ConcurrencyMode = "adaptive" | "fixed";
+
+/** What became of a request, as the limit cares: answered (its round trip counts), throttled, or neither. */
+export type RequestOutcome = "answered" | "throttled" | "failed";
+
+export type LimitChangeReason = "slow start" | "probing" | "throttled" | "latency";
+
+export interface LimitChange {
+  from: number;
+  to: number;
+  reason: LimitChangeReason;
+  /** The recent floor of round trips and the latest window's typical round trip, in ms (0 when unknown). */
+  floorRttMs: number;
+  rttMs: number;
+}
+
+export interface ConcurrencyStats {
+  mode: ConcurrencyMode;
+  limit: number;
+  min: number;
+  max: number;
+  /** Time-weighted mean of the limit since the first request. */
+  mean: number;
+  changes: number;
+  /** Requests answered with throttling (ThrottlingException, RequestThrottled, KMS throttling, HTTP 429/503). */
+  throttled: number;
+}
+
+export interface ConcurrencyLimitOptions {
+  mode: ConcurrencyMode;
+  /** max_in_flight: the limit never goes above it (and, fixed, is exactly it). */
+  ceiling: number;
+  clock?: Clock;
+  onChange?: (change: LimitChange) => void;
+}
+
+/** Where the adaptive limit starts; slow start doubles it from there every window the slots are all used. */
+export const INITIAL_LIMIT = 16;
+/** The shortest window the controller judges round trips over: at least one round trip, never less than this. */
+export const MIN_WINDOW_MS = 100;
+/**
+ * Round trips that stay as high as they were after latency cuts have halved the limit are not of the
+ * connector's making (a slower region, a slower network): they become the new floor, and slow start
+ * begins again. Round trips the connector causes fall as the limit does.
+ */
+export const REBASE_AFTER_CUT_TO = 0.5;
+const REBASE_IF_RTT_STILL = 0.8;
+/** A window's typical round trip above floor × tolerance + slack means queues are building up. */
+export const LATENCY_TOLERANCE = 2;
+export const LATENCY_SLACK_MS = 5;
+export const THROTTLE_DECREASE = 0.7;
+export const LATENCY_DECREASE = 0.9;
+/** Growth while probing, relative to the limit, per second of windows (10% per 100 ms window); at least 1 per window. */
+const PROBE_GROWTH_PER_SECOND = 1;
+/** The round trip a window is judged by: its 25th percentile, which ignores the few that paid for a new connection. */
+const WINDOW_QUANTILE = 0.25;
+
+/**
+ * The in-flight limit. Delivery calls `started()` before each request and `finished()` once per
+ * request when it ends, and sends only while fewer than `current` are in flight.
+ *
+ * Adaptive rules, judged per window (a round trip, at least MIN_WINDOW_MS):
+ * - a throttling answer to a request sent after the last decrease cuts the limit by THROTTLE_DECREASE
+ *   at once (at most once per round trip, since later answers were sent before the cut);
+ * - a window whose typical round trip exceeds floor × LATENCY_TOLERANCE + LATENCY_SLACK_MS cuts it by
+ *   LATENCY_DECREASE;
+ * - otherwise, if every slot was used in the window, the limit grows: doubling until the first cut
+ *   (slow start), then by 10% per 100 ms (probing);
+ * - the floor is the lowest window round trip seen, unless latency cuts have halved the limit and round
+ *   trips are still high: then they are the new floor, and slow start begins again.
+ * The limit stays within 1 and the ceiling.
+ */
+export class ConcurrencyLimit {
+  private readonly mode: ConcurrencyMode;
+  private readonly ceiling: number;
+  private readonly clock: Clock;
+  private readonly onChange: ((change: LimitChange) => void) | undefined;
+
+  private value: number;
+  private limit: number;
+  private slowStart = true;
+  private inFlight = 0;
+  private lastDecreaseAt = Number.NEGATIVE_INFINITY;
+
+  private windowStart: number | undefined;
+  private windowMaxInFlight = 0;
+  private windowRtts: number[] = [];
+  private floorRtt = Number.POSITIVE_INFINITY;
+  /** The limit and round trip before the first of the latency cuts in a row, if the last window's latency was high. */
+  private beforeLatencyCuts: { limit: number; rttMs: number } | undefined;
+  private lastWindowRtt = 0;
+
+  /** For the stats: `since` is the first request's time (-1 before it), `weighted` the limit's integral up to `lastAt`. */
+  private readonly record = { min: 0, max: 0, changes: 0, throttled: 0, since: -1, lastAt: 0, weighted: 0 };
+
+  constructor(options: ConcurrencyLimitOptions) {
+    if (!Number.isInteger(options.ceiling) || options.ceiling < 1) throw new RangeError("the ceiling must be a positive integer");
+    this.mode = options.mode;
+    this.ceiling = options.ceiling;
+    this.clock = options.clock ?? PERFORMANCE_CLOCK;
+    this.onChange = options.onChange;
+    this.value = this.mode === "fixed" ? this.ceiling : Math.min(INITIAL_LIMIT, this.ceiling);
+    this.limit = this.value;
+    this.record.min = this.record.max = this.limit;
+  }
+
+  /** Requests that may be in flight now. */
+  get current(): number {
+    return this.limit;
+  }
+
+  get stats(): ConcurrencyStats {
+    const { min, max, changes, throttled, since, lastAt, weighted } = this.record;
+    const now = this.clock.now();
+    const elapsed = now - since;
+    const total = weighted + this.limit * (now - lastAt);
+    return {
+      mode: this.mode,
+      limit: this.limit,
+      min,
+      max,
+      mean: since < 0 || elapsed <= 0 ? this.limit : total / elapsed,
+      changes,
+      throttled,
+    };
+  }
+
+  /** A request is being sent; returns its start time, to hand back to finished(). */
+  started(): number {
+    const now = this.clock.now();
+    if (this.record.since < 0) this.record.since = this.record.lastAt = now;
+    this.windowStart ??= now;
+    this.inFlight++;
+    if (this.inFlight > this.windowMaxInFlight) this.windowMaxInFlight = this.inFlight;
+    return now;
+  }
+
+  /** The request started at `startedAt` ended. */
+  finished(startedAt: number, outcome: RequestOutcome): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    if (outcome === "throttled") this.record.throttled++;
+    if (this.mode === "fixed") return;
+    const now = this.clock.now();
+    // Answers to requests sent before the last cut tell of the load before it.
+    if (startedAt < this.lastDecreaseAt) return;
+    if (outcome === "throttled") {
+      this.decrease(now, THROTTLE_DECREASE, "throttled");
+      return;
+    }
+    const windowStart = this.windowStart ?? now;
+    // A window judges the requests sent under its own limit.
+    if (outcome === "answered" && startedAt >= windowStart) this.windowRtts.push(now - startedAt);
+    const windowMs = Math.max(MIN_WINDOW_MS, Number.isFinite(this.floorRtt) ? this.floorRtt : 0);
+    if (this.windowRtts.length > 0 && now - windowStart >= windowMs) this.closeWindow(now);
+  }
+
+  private closeWindow(now: number): void {
+    const rtt = quantile(this.windowRtts, WINDOW_QUANTILE);
+    const windowMs = now - (this.windowStart ?? now);
+    const allSlotsUsed = this.windowMaxInFlight >= this.limit;
+    this.lastWindowRtt = rtt;
+    this.floorRtt = Math.min(this.floorRtt, rtt);
+    if (rtt > this.floorRtt * LATENCY_TOLERANCE + LATENCY_SLACK_MS) {
+      const before = (this.beforeLatencyCuts ??= { limit: this.value, rttMs: rtt });
+      if (this.value <= before.limit * REBASE_AFTER_CUT_TO && rtt >= before.rttMs * REBASE_IF_RTT_STILL) {
+        this.floorRtt = rtt;
+        this.slowStart = true;
+        this.beforeLatencyCuts = undefined;
+        this.newWindow(now);
+      } else {
+        this.decrease(now, LATENCY_DECREASE, "latency");
+      }
+      return;
+    }
+    this.beforeLatencyCuts = undefined;
+    if (allSlotsUsed && this.limit < this.ceiling) {
+      const next = this.slowStart
+        ? this.value * 2
+        : this.value + Math.max(1, (this.value * PROBE_GROWTH_PER_SECOND * windowMs) / 1000);
+      this.set(now, next, this.slowStart ? "slow start" : "probing");
+    }
+    this.newWindow(now);
+  }
+
+  private decrease(now: number, factor: number, reason: LimitChangeReason): void {
+    this.slowStart = false;
+    this.lastDecreaseAt = now;
+    this.set(now, this.value * factor, reason);
+    this.newWindow(now);
+  }
+
+  private newWindow(now: number): void {
+    this.windowStart = now;
+    this.windowRtts = [];
+    this.windowMaxInFlight = this.inFlight;
+  }
+
+  private set(now: number, value: number, reason: LimitChangeReason): void {
+    this.value = Math.min(this.ceiling, Math.max(1, value));
+    const limit = Math.floor(this.value);
+    if (limit === this.limit) return;
+    const from = this.limit;
+    const record = this.record;
+    record.weighted += from * (now - record.lastAt);
+    record.lastAt = now;
+    record.changes++;
+    record.min = Math.min(record.min, limit);
+    record.max = Math.max(record.max, limit);
+    this.limit = limit;
+    const floorRttMs = Number.isFinite(this.floorRtt) ? this.floorRtt : 0;
+    this.onChange?.({ from, to: limit, reason, floorRttMs, rttMs: this.lastWindowRtt });
+  }
+}
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+}
