@@ -4,6 +4,7 @@ import {
   ConcurrencyLimit,
   INITIAL_LIMIT,
   LATENCY_DECREASE,
+  LATENCY_DECREASE_MOST,
   MIN_WINDOW_MS,
   THROTTLE_DECREASE,
 } from "../src/delivery/concurrency-limit.js";
@@ -82,17 +83,20 @@ describe("adaptive concurrency: backing off", () => {
     assert.equal(limit.stats.throttled, 17);
   });
 
-  it("cuts the limit when a window's round trips climb above twice their floor", () => {
+  it("cuts the limit when a window's round trips climb above twice their floor, harder the higher they are", () => {
     const clock = new FakeClock();
     const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock });
-    let started = start(limit, 16);
-    clock.t += MIN_WINDOW_MS;
-    for (const at of started) limit.finished(at, "answered");
-    assert.equal(limit.current, 32);
-    started = start(limit, 32);
-    clock.t += 300;
-    for (const at of started) limit.finished(at, "answered");
+    const window = (count: number, roundTripMs: number): void => {
+      const started = start(limit, count);
+      clock.t += roundTripMs;
+      for (const at of started) limit.finished(at, "answered");
+    };
+    window(16, 100);
+    assert.equal(limit.current, 32, "floor 100 ms: the threshold is 205 ms");
+    window(32, 220);
     assert.equal(limit.current, Math.floor(32 * LATENCY_DECREASE));
+    window(28, 1_000);
+    assert.equal(limit.current, Math.floor(32 * LATENCY_DECREASE * LATENCY_DECREASE_MOST));
   });
 
   it("settles where a saturated queue's round trips reach about twice their floor, far below the ceiling", () => {

@@ -50,17 +50,19 @@ export const INITIAL_LIMIT = 16;
 /** The shortest window the controller judges round trips over: at least one round trip, never less than this. */
 export const MIN_WINDOW_MS = 100;
 /**
- * Round trips that stay as high as they were after latency cuts have halved the limit are not of the
- * connector's making (a slower region, a slower network): they become the new floor, and slow start
- * begins again. Round trips the connector causes fall as the limit does.
+ * Round trips still high after latency cuts took the limit to a quarter of where they began are not of
+ * the connector's making (a slower region, a slower network): they become the new floor, and slow
+ * start begins again. Round trips the connector causes fall back well before: slow start overshoots by
+ * at most twice, probing by 10%.
  */
-export const REBASE_AFTER_CUT_TO = 0.5;
-const REBASE_IF_RTT_STILL = 0.8;
+export const REBASE_AFTER_CUT_TO = 0.25;
 /** A window's typical round trip above floor × tolerance + slack means queues are building up. */
 export const LATENCY_TOLERANCE = 2;
 export const LATENCY_SLACK_MS = 5;
 export const THROTTLE_DECREASE = 0.7;
+/** A latency cut: threshold / round trip, within these bounds (gentle when just above, halving when far above). */
 export const LATENCY_DECREASE = 0.9;
+export const LATENCY_DECREASE_MOST = 0.5;
 /** Growth while probing, relative to the limit, per second of windows (10% per 100 ms window); at least 1 per window. */
 const PROBE_GROWTH_PER_SECOND = 1;
 /** The round trip a window is judged by: its 25th percentile, which ignores the few that paid for a new connection. */
@@ -74,11 +76,11 @@ const WINDOW_QUANTILE = 0.25;
  * - a throttling answer to a request sent after the last decrease cuts the limit by THROTTLE_DECREASE
  *   at once (at most once per round trip, since later answers were sent before the cut);
  * - a window whose typical round trip exceeds floor × LATENCY_TOLERANCE + LATENCY_SLACK_MS cuts it by
- *   LATENCY_DECREASE;
+ *   that threshold / the round trip, between LATENCY_DECREASE_MOST and LATENCY_DECREASE;
  * - otherwise, if every slot was used in the window, the limit grows: doubling until the first cut
  *   (slow start), then by 10% per 100 ms (probing);
- * - the floor is the lowest window round trip seen, unless latency cuts have halved the limit and round
- *   trips are still high: then they are the new floor, and slow start begins again.
+ * - the floor is the lowest window round trip seen, unless latency cuts have taken the limit to a quarter
+ *   and round trips are still high: then they are the new floor, and slow start begins again.
  * The limit stays within 1 and the ceiling.
  */
 export class ConcurrencyLimit {
@@ -97,8 +99,8 @@ export class ConcurrencyLimit {
   private windowMaxInFlight = 0;
   private windowRtts: number[] = [];
   private floorRtt = Number.POSITIVE_INFINITY;
-  /** The limit and round trip before the first of the latency cuts in a row, if the last window's latency was high. */
-  private beforeLatencyCuts: { limit: number; rttMs: number } | undefined;
+  /** The limit before the first of the latency cuts in a row, if the last window's latency was high. */
+  private limitBeforeLatencyCuts: number | undefined;
   private lastWindowRtt = 0;
 
   /** For the stats: `since` is the first request's time (-1 before it), `weighted` the limit's integral up to `lastAt`. */
@@ -171,19 +173,20 @@ export class ConcurrencyLimit {
     const allSlotsUsed = this.windowMaxInFlight >= this.limit;
     this.lastWindowRtt = rtt;
     this.floorRtt = Math.min(this.floorRtt, rtt);
-    if (rtt > this.floorRtt * LATENCY_TOLERANCE + LATENCY_SLACK_MS) {
-      const before = (this.beforeLatencyCuts ??= { limit: this.value, rttMs: rtt });
-      if (this.value <= before.limit * REBASE_AFTER_CUT_TO && rtt >= before.rttMs * REBASE_IF_RTT_STILL) {
+    const threshold = this.floorRtt * LATENCY_TOLERANCE + LATENCY_SLACK_MS;
+    if (rtt > threshold) {
+      this.limitBeforeLatencyCuts ??= this.value;
+      if (this.value <= this.limitBeforeLatencyCuts * REBASE_AFTER_CUT_TO) {
         this.floorRtt = rtt;
         this.slowStart = true;
-        this.beforeLatencyCuts = undefined;
+        this.limitBeforeLatencyCuts = undefined;
         this.newWindow(now);
       } else {
-        this.decrease(now, LATENCY_DECREASE, "latency");
+        this.decrease(now, Math.min(LATENCY_DECREASE, Math.max(LATENCY_DECREASE_MOST, threshold / rtt)), "latency");
       }
       return;
     }
-    this.beforeLatencyCuts = undefined;
+    this.limitBeforeLatencyCuts = undefined;
     if (allSlotsUsed && this.limit < this.ceiling) {
       const next = this.slowStart
         ? this.value * 2
