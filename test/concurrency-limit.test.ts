@@ -9,9 +9,10 @@ import {
   THROTTLE_DECREASE,
 } from "../src/delivery/concurrency-limit.js";
 import { Delivery } from "../src/delivery/delivery.js";
-import type { OutgoingMessage } from "../src/delivery/types.js";
+import { classifySendError, isThrottlingCode, isThrottlingError } from "../src/delivery/errors.js";
+import type { DeliveryOptions, OutgoingMessage } from "../src/delivery/types.js";
 import { FakeClock, limitAt, simulate, tokenBucket } from "./helpers/concurrency-sim.js";
-import { FakeSender, outgoing, throttlingError } from "./helpers/delivery-fakes.js";
+import { FakeSender, outgoing, serviceError, succeedAll, throttlingError } from "./helpers/delivery-fakes.js";
 
 const steady = (ms: number) => ({ roundTripMs: () => ms });
 
@@ -209,5 +210,74 @@ describe("Delivery under a changing limit", () => {
       assert.deepEqual(tickets, [...tickets].sort((a, b) => a - b), `group g${group} in order`);
       assert.equal(tickets.length, 100);
     }
+  });
+});
+
+describe("what counts as throttling", () => {
+  const throttles: [string, Error][] = [
+    ["ThrottlingException", throttlingError()],
+    ["RequestThrottled", serviceError("RequestThrottled", "slow down")],
+    ["KMS.ThrottlingException", serviceError("KMS.ThrottlingException", "KMS rate exceeded")],
+    ["KmsThrottled", serviceError("KmsThrottled", "KMS rate exceeded")],
+    ["HTTP 429", serviceError("Error", "Too Many Requests", 429)],
+    ["HTTP 503", serviceError("Error", "Service Unavailable", 503)],
+  ];
+  for (const [label, error] of throttles) {
+    it(`${label} is throttling, and retried`, () => {
+      assert.equal(isThrottlingError(error), true);
+      assert.equal(classifySendError(error).kind, "retry");
+    });
+  }
+  it("a server error or a reset connection is not throttling", () => {
+    assert.equal(isThrottlingError(serviceError("InternalError", "oops", 500)), false);
+    assert.equal(isThrottlingError(Object.assign(new Error("reset"), { code: "ECONNRESET" })), false);
+    assert.equal(isThrottlingCode("InternalError"), false);
+    assert.equal(isThrottlingCode("KMS.ThrottlingException"), true);
+  });
+});
+
+describe("Delivery and the limit", () => {
+  const QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/orders";
+  const options = (concurrency: ConcurrencyLimit): DeliveryOptions => ({
+    fifo: false,
+    maxInFlight: 512,
+    concurrency,
+    maxBatchBytes: 1_048_576,
+    retryMaxMs: 30_000,
+    lingerMs: 1,
+  });
+
+  it("buffers for the requests the limit allows now, not for the ceiling", async () => {
+    const sender = new FakeSender(() => undefined, { hold: true });
+    const delivery = new Delivery(sender, options(new ConcurrencyLimit({ mode: "adaptive", ceiling: 512 })), {
+      acknowledged: () => undefined,
+      rejected: () => undefined,
+    });
+    let submitted = 0;
+    while (!delivery.mustWait && submitted < 30_000) {
+      void delivery.submit(outgoing(QUEUE, submitted));
+      submitted++;
+    }
+    assert.equal(submitted, INITIAL_LIMIT * 10 * 4);
+    assert.equal(sender.heldCount, INITIAL_LIMIT);
+    delivery.abort();
+  });
+
+  it("takes throttled entries in an answer as throttling", async () => {
+    let answered = 0;
+    const sender = new FakeSender((request) => {
+      if (++answered > 1) return undefined;
+      const [first, ...rest] = request.entries;
+      return {
+        successful: succeedAll(rest).successful,
+        failed: [{ id: first!.id, senderFault: false, code: "KMS.ThrottlingException", message: "slow down" }],
+      };
+    });
+    const concurrency = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512 });
+    const delivery = new Delivery(sender, options(concurrency), { acknowledged: () => undefined, rejected: () => undefined });
+    for (let n = 0; n < 10; n++) await delivery.submit(outgoing(QUEUE, n));
+    await delivery.flush();
+    assert.equal(concurrency.stats.throttled, 1);
+    assert.equal(concurrency.current, Math.floor(INITIAL_LIMIT * THROTTLE_DECREASE));
   });
 });
