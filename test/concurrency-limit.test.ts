@@ -9,9 +9,10 @@ import {
   THROTTLE_DECREASE,
 } from "../src/delivery/concurrency-limit.js";
 import { Delivery } from "../src/delivery/delivery.js";
+import { EventLoopLag } from "../src/delivery/event-loop-lag.js";
 import { classifySendError, isThrottlingCode, isThrottlingError } from "../src/delivery/errors.js";
 import type { DeliveryOptions, OutgoingMessage } from "../src/delivery/types.js";
-import { FakeClock, limitAt, simulate, tokenBucket } from "./helpers/concurrency-sim.js";
+import { FakeClock, fakeLag, limitAt, simulate, tokenBucket } from "./helpers/concurrency-sim.js";
 import { FakeSender, outgoing, serviceError, succeedAll, throttlingError } from "./helpers/delivery-fakes.js";
 
 const steady = (ms: number) => ({ roundTripMs: () => ms });
@@ -24,7 +25,7 @@ function start(limit: ConcurrencyLimit, count: number): number[] {
 describe("adaptive concurrency: growth", () => {
   it("starts at 16 and doubles each window while every slot is used and round trips stay at their floor", () => {
     const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock });
+    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
     assert.equal(limit.current, INITIAL_LIMIT);
     for (const expected of [32, 64, 128]) {
       const started = start(limit, limit.current);
@@ -54,7 +55,7 @@ describe("adaptive concurrency: growth", () => {
 
   it("grows again after a cut, by probing: 10% per 100 ms, at least 1 a window", () => {
     const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock });
+    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
     const [first] = start(limit, 1);
     limit.finished(first!, "throttled");
     const cut = Math.floor(INITIAL_LIMIT * THROTTLE_DECREASE);
@@ -69,7 +70,7 @@ describe("adaptive concurrency: growth", () => {
 describe("adaptive concurrency: backing off", () => {
   it("cuts the limit at once on a throttled request, once per round trip", () => {
     const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock });
+    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
     const started = start(limit, 16);
     clock.t += 20;
     limit.finished(started[0]!, "throttled");
@@ -86,7 +87,7 @@ describe("adaptive concurrency: backing off", () => {
 
   it("cuts the limit when a window's round trips climb above twice their floor, harder the higher they are", () => {
     const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock });
+    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
     const window = (count: number, roundTripMs: number): void => {
       const started = start(limit, count);
       clock.t += roundTripMs;
@@ -100,12 +101,36 @@ describe("adaptive concurrency: backing off", () => {
     assert.equal(limit.current, Math.floor(32 * LATENCY_DECREASE * LATENCY_DECREASE_MOST));
   });
 
+  it("does not take the connector's own stalls for a queue: they raise the threshold", () => {
+    const clock = new FakeClock();
+    let stallMs = 0;
+    const limit = new ConcurrencyLimit({
+      mode: "adaptive",
+      ceiling: 512,
+      clock,
+      lag: { start: () => undefined, stop: () => undefined, takeLongestMs: () => stallMs },
+    });
+    const window = (count: number, roundTripMs: number): void => {
+      const started = start(limit, count);
+      clock.t += roundTripMs;
+      for (const at of started) limit.finished(at, "answered");
+    };
+    window(16, 100);
+    assert.equal(limit.current, 32);
+    stallMs = 150;
+    window(32, 300);
+    assert.equal(limit.current, 64, "a 300 ms round trip while the connector stalled 150 ms is under 100 × 2 + 5 + 150");
+    stallMs = 0;
+    window(64, 300);
+    assert.equal(limit.current, Math.floor(64 * (205 / 300)), "without the stall it is a queue");
+  });
+
   it("settles where a saturated queue's round trips reach about twice their floor, far below the ceiling", () => {
     // Serves 50 requests per 20 ms; beyond that, requests wait in its queue (45 ms at 112 in flight).
     const saturating = { roundTripMs: (_now: number, inFlight: number) => 20 + Math.max(0, inFlight - 50) * 0.4 };
     const result = simulate(saturating, 20_000);
     const late = result.samples.filter((sample) => sample.at > 10_000).map((sample) => sample.limit);
-    assert.ok(Math.max(...late) <= 130, `limit up to ${Math.max(...late)}`);
+    assert.ok(Math.max(...late) <= 160, `limit up to ${Math.max(...late)}`);
     assert.ok(Math.min(...late) >= 50, `limit down to ${Math.min(...late)}: the queue's capacity is left unused`);
   });
 
@@ -155,7 +180,7 @@ describe("fixed concurrency", () => {
 describe("concurrency stats", () => {
   it("report the limit's range, time-weighted mean and changes", () => {
     const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock });
+    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
     const started = start(limit, 16);
     clock.t += 100;
     for (const at of started) limit.finished(at, "answered");
@@ -279,5 +304,20 @@ describe("Delivery and the limit", () => {
     await delivery.flush();
     assert.equal(concurrency.stats.throttled, 1);
     assert.equal(concurrency.current, Math.floor(INITIAL_LIMIT * THROTTLE_DECREASE));
+  });
+});
+
+describe("EventLoopLag", () => {
+  it("measures how long the thread could not run its timers, and forgets it once read", async () => {
+    const lag = new EventLoopLag();
+    lag.start();
+    const blockedUntil = performance.now() + 60;
+    while (performance.now() < blockedUntil) {
+      // The thread is busy: no timer can run.
+    }
+    await new Promise((resolve) => setTimeout(resolve, 15));
+    assert.ok(lag.takeLongestMs() >= 45);
+    lag.stop();
+    assert.equal(lag.takeLongestMs(), 0);
   });
 });

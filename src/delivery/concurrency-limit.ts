@@ -1,6 +1,8 @@
 // How many SendMessageBatch requests may be in flight. Fixed, or adaptive: a congestion controller in
 // the spirit of TCP (slow start, then additive probing, multiplicative decrease) driven by two
-// signals, throttling answers and round trips climbing above their recent floor.
+// signals, throttling answers and round trips climbing above their floor.
+
+import { EventLoopLag, type LagMeter } from "./event-loop-lag.js";
 
 export interface Clock {
   /** Milliseconds, monotonic. */
@@ -20,7 +22,7 @@ export interface LimitChange {
   from: number;
   to: number;
   reason: LimitChangeReason;
-  /** The recent floor of round trips and the latest window's typical round trip, in ms (0 when unknown). */
+  /** The floor of round trips and the latest window's round trip, in ms (0 when unknown). */
   floorRttMs: number;
   rttMs: number;
 }
@@ -42,6 +44,8 @@ export interface ConcurrencyLimitOptions {
   /** max_in_flight: the limit never goes above it (and, fixed, is exactly it). */
   ceiling: number;
   clock?: Clock;
+  /** Measures the connector's own stalls, which lengthen round trips without any queue; default EventLoopLag. */
+  lag?: LagMeter;
   onChange?: (change: LimitChange) => void;
 }
 
@@ -56,7 +60,7 @@ export const MIN_WINDOW_MS = 100;
  * at most twice, probing by 10%.
  */
 export const REBASE_AFTER_CUT_TO = 0.25;
-/** A window's typical round trip above floor × tolerance + slack means queues are building up. */
+/** A window's round trip above floor × tolerance + slack (+ the connector's longest stall in it) means queues are building up. */
 export const LATENCY_TOLERANCE = 2;
 export const LATENCY_SLACK_MS = 5;
 export const THROTTLE_DECREASE = 0.7;
@@ -65,17 +69,18 @@ export const LATENCY_DECREASE = 0.9;
 export const LATENCY_DECREASE_MOST = 0.5;
 /** Growth while probing, relative to the limit, per second of windows (10% per 100 ms window); at least 1 per window. */
 const PROBE_GROWTH_PER_SECOND = 1;
-/** The round trip a window is judged by: its 25th percentile, which ignores the few that paid for a new connection. */
-const WINDOW_QUANTILE = 0.25;
 
 /**
  * The in-flight limit. Delivery calls `started()` before each request and `finished()` once per
  * request when it ends, and sends only while fewer than `current` are in flight.
  *
- * Adaptive rules, judged per window (a round trip, at least MIN_WINDOW_MS):
+ * Adaptive rules, judged per window (a round trip, at least MIN_WINDOW_MS) by its shortest round trip,
+ * as TCP Vegas does: a queue in SQS or the network delays every request, while a request that paid
+ * for a new connection, or that the connector's own busy thread read late, delays only some:
  * - a throttling answer to a request sent after the last decrease cuts the limit by THROTTLE_DECREASE
  *   at once (at most once per round trip, since later answers were sent before the cut);
- * - a window whose typical round trip exceeds floor × LATENCY_TOLERANCE + LATENCY_SLACK_MS cuts it by
+ * - a window whose round trip exceeds floor × LATENCY_TOLERANCE + LATENCY_SLACK_MS, plus the longest
+ *   the connector's own thread stalled in the window (busy, or descheduled by the OS), cuts it by
  *   that threshold / the round trip, between LATENCY_DECREASE_MOST and LATENCY_DECREASE;
  * - otherwise, if every slot was used in the window, the limit grows: doubling until the first cut
  *   (slow start), then by 10% per 100 ms (probing);
@@ -87,6 +92,7 @@ export class ConcurrencyLimit {
   private readonly mode: ConcurrencyMode;
   private readonly ceiling: number;
   private readonly clock: Clock;
+  private readonly lag: LagMeter | undefined;
   private readonly onChange: ((change: LimitChange) => void) | undefined;
 
   private value: number;
@@ -97,7 +103,8 @@ export class ConcurrencyLimit {
 
   private windowStart: number | undefined;
   private windowMaxInFlight = 0;
-  private windowRtts: number[] = [];
+  /** The shortest round trip of the window's own requests so far; Infinity before the first. */
+  private windowRtt = Number.POSITIVE_INFINITY;
   private floorRtt = Number.POSITIVE_INFINITY;
   /** The limit before the first of the latency cuts in a row, if the last window's latency was high. */
   private limitBeforeLatencyCuts: number | undefined;
@@ -111,6 +118,7 @@ export class ConcurrencyLimit {
     this.mode = options.mode;
     this.ceiling = options.ceiling;
     this.clock = options.clock ?? PERFORMANCE_CLOCK;
+    this.lag = this.mode === "adaptive" ? (options.lag ?? new EventLoopLag()) : undefined;
     this.onChange = options.onChange;
     this.value = this.mode === "fixed" ? this.ceiling : Math.min(INITIAL_LIMIT, this.ceiling);
     this.limit = this.value;
@@ -143,6 +151,7 @@ export class ConcurrencyLimit {
     const now = this.clock.now();
     if (this.record.since < 0) this.record.since = this.record.lastAt = now;
     this.windowStart ??= now;
+    if (this.inFlight === 0) this.lag?.start();
     this.inFlight++;
     if (this.inFlight > this.windowMaxInFlight) this.windowMaxInFlight = this.inFlight;
     return now;
@@ -151,6 +160,7 @@ export class ConcurrencyLimit {
   /** The request started at `startedAt` ended. */
   finished(startedAt: number, outcome: RequestOutcome): void {
     this.inFlight = Math.max(0, this.inFlight - 1);
+    if (this.inFlight === 0) this.lag?.stop();
     if (outcome === "throttled") this.record.throttled++;
     if (this.mode === "fixed") return;
     const now = this.clock.now();
@@ -162,18 +172,25 @@ export class ConcurrencyLimit {
     }
     const windowStart = this.windowStart ?? now;
     // A window judges the requests sent under its own limit.
-    if (outcome === "answered" && startedAt >= windowStart) this.windowRtts.push(now - startedAt);
+    if (outcome === "answered" && startedAt >= windowStart) this.windowRtt = Math.min(this.windowRtt, now - startedAt);
     const windowMs = Math.max(MIN_WINDOW_MS, Number.isFinite(this.floorRtt) ? this.floorRtt : 0);
-    if (this.windowRtts.length > 0 && now - windowStart >= windowMs) this.closeWindow(now);
+    if (Number.isFinite(this.windowRtt) && now - windowStart >= windowMs) this.closeWindow(now);
+  }
+
+  /** Delivery stopped: what was in flight will never finish. */
+  abandon(): void {
+    this.inFlight = 0;
+    this.lag?.stop();
   }
 
   private closeWindow(now: number): void {
-    const rtt = quantile(this.windowRtts, WINDOW_QUANTILE);
+    const rtt = this.windowRtt;
+    const stallMs = this.lag?.takeLongestMs() ?? 0;
     const windowMs = now - (this.windowStart ?? now);
     const allSlotsUsed = this.windowMaxInFlight >= this.limit;
     this.lastWindowRtt = rtt;
     this.floorRtt = Math.min(this.floorRtt, rtt);
-    const threshold = this.floorRtt * LATENCY_TOLERANCE + LATENCY_SLACK_MS;
+    const threshold = this.floorRtt * LATENCY_TOLERANCE + LATENCY_SLACK_MS + stallMs;
     if (rtt > threshold) {
       this.limitBeforeLatencyCuts ??= this.value;
       if (this.value <= this.limitBeforeLatencyCuts * REBASE_AFTER_CUT_TO) {
@@ -205,7 +222,8 @@ export class ConcurrencyLimit {
 
   private newWindow(now: number): void {
     this.windowStart = now;
-    this.windowRtts = [];
+    this.windowRtt = Number.POSITIVE_INFINITY;
+    this.lag?.takeLongestMs();
     this.windowMaxInFlight = this.inFlight;
   }
 
@@ -224,9 +242,4 @@ export class ConcurrencyLimit {
     const floorRttMs = Number.isFinite(this.floorRtt) ? this.floorRtt : 0;
     this.onChange?.({ from, to: limit, reason, floorRttMs, rttMs: this.lastWindowRtt });
   }
-}
-
-function quantile(values: number[], q: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }

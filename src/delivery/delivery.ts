@@ -405,6 +405,7 @@ export class Delivery {
 
   /** Abandons in-flight requests, cancels timers, and rejects whoever waits on submit() or flush(). */
   private stop(reason: Error): void {
+    this.limit.abandon();
     for (const request of this.requests) {
       clearTimeout(request.timeout);
       request.cancellation.cancel(requestCancelled("delivery stopped"));

@@ -1,4 +1,5 @@
 import { type Clock, ConcurrencyLimit, type ConcurrencyLimitOptions, type LimitChange } from "../../src/delivery/concurrency-limit.js";
+import type { LagMeter } from "../../src/delivery/event-loop-lag.js";
 
 /** A clock the test moves by hand. */
 export class FakeClock implements Clock {
@@ -6,6 +7,11 @@ export class FakeClock implements Clock {
   now(): number {
     return this.t;
   }
+}
+
+/** A connector that never stalls, or stalls as long as `stallMs` says at each window. */
+export function fakeLag(stallMs = 0): LagMeter {
+  return { start: () => undefined, stop: () => undefined, takeLongestMs: () => stallMs };
 }
 
 /** How the simulated queue answers a request sent at `now` with `inFlight` requests in flight (itself included). */
@@ -82,6 +88,7 @@ export function simulate(
   const limit = new ConcurrencyLimit({
     mode: "adaptive",
     ceiling: 512,
+    lag: fakeLag(),
     ...options,
     clock,
     onChange: (change) => changes.push(change),
