@@ -2,10 +2,17 @@
 // ListQueues in the AWS JSON protocol, at once or after a fixed delay. Runs as its own process so
 // its CPU time is not the connector's. Prints {"port": N} on stdout once it listens.
 //
-//   node --import tsx bench/endpoint.ts [--delay-ms 20]
+//   node --import tsx bench/endpoint.ts [--delay-ms 20] [--delay-schedule 10,4000:200,12000:10]
+//                                       [--requests-per-second 300 --burst 60]
+//
+// --delay-schedule changes the delay over time: `ms` from the first request after a reset, then
+// `at:ms` pairs (ms since that first request). --requests-per-second answers SendMessageBatch
+// beyond a token bucket of that rate (holding --burst requests) with HTTP 400 ThrottlingException,
+// after the same delay as an accepted request.
 //
 // GET /stats answers what it saw since the last POST /reset: requests, messages, most requests in
-// flight at once (overall and within one FIFO message group), and FIFO order violations.
+// flight at once (overall and within one FIFO message group), FIFO order violations, throttled
+// requests, and messages accepted in each second since the first request.
 
 import { hash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -26,10 +33,43 @@ export interface EndpointStats {
   maxInFlight: number;
   maxGroupInFlight: number;
   orderViolations: number;
+  throttled: number;
+  messagesPerSecond: number[];
 }
 
-const delayArg = process.argv.indexOf("--delay-ms");
-const delayMs = delayArg >= 0 ? Number(process.argv[delayArg + 1]) : 0;
+function argument(flag: string): string | undefined {
+  const index = process.argv.indexOf(flag);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+/** The delay in force from each time on (ms since the first request), latest first. */
+const delaySchedule: { from: number; delayMs: number }[] = (argument("--delay-schedule") ?? argument("--delay-ms") ?? "0")
+  .split(",")
+  .map((step) => {
+    const [from, delay] = step.includes(":") ? step.split(":") : ["0", step];
+    return { from: Number(from), delayMs: Number(delay) };
+  })
+  .reverse();
+const requestsPerSecond = Number(argument("--requests-per-second") ?? 0);
+const burst = Number(argument("--burst") ?? requestsPerSecond);
+
+let firstRequestAt: number | undefined;
+let tokens = burst;
+let tokensAt = 0;
+
+function delayNow(since: number): number {
+  return delaySchedule.find((step) => since >= step.from)?.delayMs ?? 0;
+}
+
+/** Takes a token from the bucket; false when it is empty (the request is throttled). */
+function takeToken(now: number): boolean {
+  if (requestsPerSecond <= 0) return true;
+  tokens = Math.min(burst, tokens + ((now - tokensAt) * requestsPerSecond) / 1000);
+  tokensAt = now;
+  if (tokens < 1) return false;
+  tokens--;
+  return true;
+}
 
 let stats: EndpointStats;
 let inFlight: number;
@@ -38,8 +78,11 @@ const groupLastSequence = new Map<string, number>();
 let messageCounter = 0;
 
 function reset(): void {
-  stats = { requests: 0, messages: 0, maxInFlight: 0, maxGroupInFlight: 0, orderViolations: 0 };
+  stats = { requests: 0, messages: 0, maxInFlight: 0, maxGroupInFlight: 0, orderViolations: 0, throttled: 0, messagesPerSecond: [] };
   inFlight = 0;
+  firstRequestAt = undefined;
+  tokens = burst;
+  tokensAt = performance.now();
   groupInFlight.clear();
   groupLastSequence.clear();
 }
@@ -70,9 +113,24 @@ function enterGroups(entries: Entry[]): string[] {
   return [...groups];
 }
 
+function throttle(response: ServerResponse, delayMs: number): void {
+  stats.throttled++;
+  const refuse = (): void =>
+    answer(response, 400, { __type: "com.amazonaws.sqs#ThrottlingException", message: "Rate exceeded" });
+  if (delayMs > 0) setTimeout(refuse, delayMs);
+  else refuse();
+}
+
 function sendMessageBatch(input: { Entries: Entry[] }, response: ServerResponse): void {
+  const now = performance.now();
+  firstRequestAt ??= now;
+  const delayMs = delayNow(now - firstRequestAt);
+  if (!takeToken(now)) return throttle(response, delayMs);
   stats.requests++;
   stats.messages += input.Entries.length;
+  const second = Math.floor((now + delayMs - firstRequestAt) / 1000);
+  for (let missing = stats.messagesPerSecond.length; missing <= second; missing++) stats.messagesPerSecond.push(0);
+  stats.messagesPerSecond[second]! += input.Entries.length;
   inFlight++;
   stats.maxInFlight = Math.max(stats.maxInFlight, inFlight);
   const groups = enterGroups(input.Entries);

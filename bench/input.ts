@@ -67,9 +67,13 @@ export interface ScenarioConfig {
   fifo?: boolean;
   changeDetection?: object;
   maxInFlight?: number;
+  concurrency?: "adaptive" | "fixed";
 }
 
-export function connectorConfig(endpoint: string, { fifo = false, changeDetection, maxInFlight = 64 }: ScenarioConfig = {}): object {
+export function connectorConfig(
+  endpoint: string,
+  { fifo = false, changeDetection, maxInFlight = 64, concurrency }: ScenarioConfig = {},
+): object {
   return {
     region: "us-east-1",
     endpoint,
@@ -78,6 +82,7 @@ export function connectorConfig(endpoint: string, { fifo = false, changeDetectio
     queue: { source: "static", value: fifo ? "bench.fifo" : "bench" },
     message_body: { format: "template", template: HIGHTOUCH_TEMPLATE },
     max_in_flight: maxInFlight,
+    ...(concurrency ? { concurrency } : {}),
     ...(fifo ? { message_group_id: { source: "column", column: "account_id" } } : {}),
     ...(changeDetection ? { change_detection: changeDetection } : {}),
   };

@@ -1,7 +1,10 @@
 // Throughput and memory benchmark: runs the built CLI (dist/main.js) against a null SQS endpoint
-// and a 20 ms latency endpoint, next to a bare SDK loop, and checks the results against targets.
+// and a 20 ms latency endpoint, next to a bare SDK loop, and checks the results against targets;
+// then adaptive against fixed concurrency on endpoints of several latencies, a throttling one and
+// one whose latency jumps (bench/concurrency.ts).
 //
 //   npm run bench [-- --records 200000] [--memory-records 1000000 | --skip-memory] [--runs 2]
+//                 [--only "80 ms|token bucket"]   (scenarios whose name matches, case-insensitive)
 //
 // Prints a markdown table and writes it to bench/results.md.
 
@@ -11,6 +14,13 @@ import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
+import {
+  concurrencyReport,
+  concurrencyScenarios,
+  summaryFromStdout,
+  type ConcurrencyResult,
+  type ConcurrencyScenario,
+} from "./concurrency.js";
 import type { EndpointStats } from "./endpoint.js";
 import { catalog, connectorConfig, writeInput, type ScenarioConfig } from "./input.js";
 import { measureProcess, type ProcessMeasurement } from "./measure.js";
@@ -42,6 +52,8 @@ interface Options {
   memoryRecords: number;
   /** Runs per scenario; the one with the least CPU per message is reported. */
   runs: number;
+  /** Run only scenarios whose name matches (case-insensitive); all when absent. */
+  only: RegExp | undefined;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -56,6 +68,7 @@ function parseOptions(argv: string[]): Options {
     records: value("--records", 200_000),
     memoryRecords: argv.includes("--skip-memory") ? 0 : value("--memory-records", 1_000_000),
     runs: value("--runs", 2),
+    only: argv.includes("--only") ? new RegExp(argv[argv.indexOf("--only") + 1] ?? "", "i") : undefined,
   };
 }
 
@@ -66,8 +79,8 @@ interface Endpoint {
   reset(): Promise<void>;
 }
 
-async function startEndpoint(delayMs: number): Promise<Endpoint> {
-  const child = spawn(process.execPath, ["--import", "tsx", ENDPOINT_SCRIPT, "--delay-ms", String(delayMs)], {
+async function startEndpoint(args: string[]): Promise<Endpoint> {
+  const child = spawn(process.execPath, ["--import", "tsx", ENDPOINT_SCRIPT, ...args], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -92,6 +105,8 @@ interface Scenario {
   env?: Record<string, string>;
   /** Emptied before each run (a snapshot store, so that every run is a first sync). */
   freshDirectory?: string;
+  /** Set on the adaptive concurrency scenarios, reported on their own. */
+  concurrency?: ConcurrencyScenario;
 }
 
 interface Result {
@@ -150,9 +165,9 @@ function fmt(value: number, digits = 0): string {
   return value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
-function table(results: Result[], baseline: Result): string {
+function table(results: Result[], baseline: Result | undefined): string {
   const rows = results.map((r) => {
-    const ratio = r.scenario.kind === "connector" && r.scenario.endpoint === baseline.scenario.endpoint
+    const ratio = baseline && r.scenario.kind === "connector" && r.scenario.endpoint === baseline.scenario.endpoint
       ? `${fmt(r.msgsPerSecond / baseline.msgsPerSecond, 2)}×`
       : "";
     return `| ${r.scenario.name} | ${fmt(r.scenario.records)} | ${fmt(r.process.wallMs / 1000, 2)} | ${fmt(r.msgsPerSecond)} | ${ratio} | ${fmt(r.requestsPerSecond)} | ${fmt(r.msgsPerRequest, 2)} | ${fmt(r.endpoint.maxInFlight)} | ${fmt(r.process.peakRssMb)} | ${fmt(r.cpuMsPer1k, 1)} |`;
@@ -165,6 +180,16 @@ function table(results: Result[], baseline: Result): string {
 }
 
 function checks(byName: Map<string, Result>, options: Options): Check[] {
+  const needed = [
+    "baseline (SDK loop), null endpoint",
+    "connector, null endpoint",
+    `connector, ${LATENCY_MS} ms endpoint`,
+    "connector FIFO 1,000 groups, null endpoint",
+    "connector FIFO 1 group, null endpoint",
+    SNAPSHOT_SCENARIO,
+  ];
+  // A filtered run (--only) checks only the concurrency targets.
+  if (needed.some((name) => !byName.has(name))) return [];
   const get = (name: string): Result => byName.get(name)!;
   const baseline = get("baseline (SDK loop), null endpoint");
   const plain = get("connector, null endpoint");
@@ -229,6 +254,11 @@ function checks(byName: Map<string, Result>, options: Options): Check[] {
   return list;
 }
 
+function selected(name: string, options: Options): boolean {
+  return options.only === undefined || options.only.test(name);
+}
+
+const SNAPSHOT_S3_SCENARIO = "snapshot in S3: commit and load";
 const SNAPSHOT_SCENARIO = "connector, snapshot backfill (every row diffed and stored), null endpoint";
 /** Enough requests in flight that 20 ms of latency cannot be the limit: shows the CPU-bound rate at that endpoint. */
 const UNBOUNDED_IN_FLIGHT = 256;
@@ -242,8 +272,8 @@ async function main(): Promise<void> {
     process.stderr.write(`Generating ${fmt(options.records)} records…\n`);
     const input = join(workDir, "input.jsonl");
     await writeInput(input, options.records);
-    const nullEndpoint = await startEndpoint(0);
-    const latencyEndpoint = await startEndpoint(LATENCY_MS);
+    const nullEndpoint = await startEndpoint([]);
+    const latencyEndpoint = await startEndpoint(["--delay-ms", String(LATENCY_MS)]);
     endpoints.push(nullEndpoint, latencyEndpoint);
 
     const base = { input, records: options.records };
@@ -271,7 +301,7 @@ async function main(): Promise<void> {
         freshDirectory: join(workDir, "snapshot"),
       },
     ];
-    if (options.memoryRecords > 0) {
+    if (options.memoryRecords > 0 && selected(`connector, ${fmt(options.memoryRecords)} records, null endpoint`, options)) {
       const memoryInput = join(workDir, "memory.jsonl");
       process.stderr.write(`Generating ${fmt(options.memoryRecords)} records for the memory run…\n`);
       await writeInput(memoryInput, options.memoryRecords);
@@ -284,6 +314,37 @@ async function main(): Promise<void> {
       });
     }
 
+    const concurrencyInputs = new Map<number, string>();
+    const concurrencyEndpoints = new Map<string, Endpoint>();
+    for (const concurrency of concurrencyScenarios(options.records)) {
+      if (!selected(concurrency.name, options)) continue;
+      let scenarioInput = concurrency.records === options.records ? input : concurrencyInputs.get(concurrency.records);
+      if (scenarioInput === undefined) {
+        scenarioInput = join(workDir, `concurrency-${concurrency.records}.jsonl`);
+        process.stderr.write(`Generating ${fmt(concurrency.records)} records…\n`);
+        await writeInput(scenarioInput, concurrency.records);
+        concurrencyInputs.set(concurrency.records, scenarioInput);
+      }
+      const endpointKey = concurrency.endpointArgs.join(" ");
+      let endpoint = endpointKey === "" ? nullEndpoint : concurrencyEndpoints.get(endpointKey);
+      if (endpoint === undefined) {
+        endpoint = await startEndpoint(concurrency.endpointArgs);
+        concurrencyEndpoints.set(endpointKey, endpoint);
+        endpoints.push(endpoint);
+      }
+      scenarios.push({
+        name: concurrency.name,
+        kind: "connector",
+        endpoint,
+        input: scenarioInput,
+        records: concurrency.records,
+        config: { maxInFlight: concurrency.maxInFlight, concurrency: concurrency.mode },
+        concurrency,
+      });
+    }
+    const chosen = scenarios.filter((scenario) => selected(scenario.name, options));
+    scenarios.splice(0, scenarios.length, ...chosen);
+
     // On a shared machine a run is only ever slowed down by its neighbours, never sped up: the run
     // with the least CPU per message is the closest to the scenario's own cost. Runs go round the
     // scenarios, so a slow spell of the machine falls on all of them, not on the ones compared.
@@ -295,12 +356,32 @@ async function main(): Promise<void> {
         if (kept === undefined || result.cpuMsPer1k < kept.cpuMsPer1k) best.set(scenario, result);
       }
     }
-    const results = scenarios.map((scenario) => best.get(scenario)!);
+    const allResults = scenarios.map((scenario) => best.get(scenario)!);
+    const results = allResults.filter((result) => result.scenario.concurrency === undefined);
     const byName = new Map(results.map((result) => [result.scenario.name, result]));
-    const baseline = byName.get("baseline (SDK loop), null endpoint")!;
+    const baseline = byName.get("baseline (SDK loop), null endpoint");
     const checkList = checks(byName, options);
-    process.stderr.write(`Snapshot in S3: committing and loading ${fmt(options.memoryRecords || options.records)} rows…\n`);
-    const snapshotS3 = snapshotS3Table(await measureSnapshotInS3(options.memoryRecords || options.records));
+    const snapshotRows = options.memoryRecords || options.records;
+    let snapshotS3: string | undefined;
+    if (selected(SNAPSHOT_S3_SCENARIO, options)) {
+      process.stderr.write(`Snapshot in S3: committing and loading ${fmt(snapshotRows)} rows…\n`);
+      snapshotS3 = snapshotS3Table(await measureSnapshotInS3(snapshotRows));
+    }
+    const concurrency = concurrencyReport(
+      allResults.flatMap((result): ConcurrencyResult[] =>
+        result.scenario.concurrency === undefined
+          ? []
+          : [
+              {
+                scenario: result.scenario.concurrency,
+                msgsPerSecond: result.msgsPerSecond,
+                peakRssMb: result.process.peakRssMb,
+                endpoint: result.endpoint,
+                summary: summaryFromStdout(result.process.stdout),
+              },
+            ],
+      ),
+    );
     const cpu = cpus();
     const report = [
       `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} × ${cpu[0]?.model.trim() ?? "unknown CPU"}, Node ${process.versions.node}; ` +
@@ -308,18 +389,27 @@ async function main(): Promise<void> {
         `"vs baseline" compares with the bare SDK loop on the same endpoint. ` +
         `Each scenario ran ${options.runs} time${options.runs === 1 ? "" : "s"}; the run with the least CPU per message is shown.`,
       "",
-      table(results, baseline),
-      "",
+      ...(results.length > 0 ? [table(results, baseline), ""] : []),
+      ...(concurrency.checks.length > 0
+        ? [
+            "Adaptive concurrency (default: adaptive, max_in_flight 512) against fixed 64, on the same endpoints in the same run; " +
+              "throttled requests are a share of all requests the endpoint received.",
+            "",
+            concurrency.table,
+            "",
+          ]
+        : []),
       "| target | measured | met |",
       "|---|---|---|",
-      ...checkList.map((check) => `| ${check.target} | ${check.measured} | ${check.pass ? "yes" : "**no**"} |`),
+      ...[...checkList, ...concurrency.checks].map((check) => `| ${check.target} | ${check.measured} | ${check.pass ? "yes" : "**no**"} |`),
       "",
-      snapshotS3,
-      "",
+      ...(snapshotS3 === undefined ? [] : [snapshotS3, ""]),
     ].join("\n");
     process.stdout.write(`\n${report}`);
-    writeFileSync(RESULTS, `# Benchmark results\n\n${report}`);
-    process.stderr.write(`\nWritten to ${RESULTS}\n`);
+    if (options.only === undefined) {
+      writeFileSync(RESULTS, `# Benchmark results\n\n${report}`);
+      process.stderr.write(`\nWritten to ${RESULTS}\n`);
+    }
   } finally {
     for (const endpoint of endpoints) endpoint.child.kill("SIGTERM");
     rmSync(workDir, { recursive: true, force: true });

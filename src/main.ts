@@ -153,6 +153,7 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
       signal: stop.signal,
       observer: observation.rows,
       detector,
+      concurrency: observation.concurrencyLimit(),
     })),
   );
   return 0;

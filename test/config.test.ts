@@ -59,7 +59,8 @@ test("a minimal config gets every documented default", () => {
     events: ["added", "changed", "removed"],
     change_detection: { mode: "none" },
     rejected_rows: { policy: "fail" },
-    max_in_flight: 64,
+    max_in_flight: 512,
+    concurrency: "adaptive",
     max_message_bytes: 1048576,
     retry_max_seconds: 300,
     request_timeout_seconds: 30,
@@ -119,6 +120,7 @@ test("a full FIFO config with every option is accepted as written", () => {
     change_detection: { mode: "snapshot", state_directory: "/tmp/snap", primary_key: [["customer", "id"]], compare_columns: ["status"], initial_sync: "changes_only" },
     rejected_rows: { policy: "dead_letter", queue_url: "https://sqs.eu-west-1.amazonaws.com/123456789012/rejected" },
     max_in_flight: 8,
+    concurrency: "fixed",
     max_message_bytes: 262144,
     retry_max_seconds: 60,
     request_timeout_seconds: 10,
@@ -345,4 +347,9 @@ test("invalid JSON names the file, line and column, without quoting the file", (
       return true;
     });
   }
+});
+
+test("concurrency is adaptive or fixed, and says so when it is neither", () => {
+  assert.equal(validateConfig({ ...minimal, concurrency: "fixed" }, "config.json").concurrency, "fixed");
+  assertRejected(configWith({ concurrency: "turbo" }), "concurrency must be one of: adaptive, fixed");
 });

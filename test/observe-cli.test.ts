@@ -88,6 +88,13 @@ describe("observability of a write (fauxqs)", () => {
       const throttled = batches.filter((call) => call.outcome === "error");
       assert.equal(throttled.length, proxy.injected.throttle);
       for (const call of throttled) assert.deepEqual([call.error, call.http_status], ["ThrottlingException", 400]);
+      // max_in_flight 2 is the ceiling; each throttle cuts the limit, and it grows back.
+      assert.ok(batches.every((call) => call.concurrency_limit === 1 || call.concurrency_limit === 2), "each call shows the limit");
+      assert.ok(batches.some((call) => call.concurrency_limit === 1), "a throttle cut the limit");
+      const limitChanges = result.messages.filter(
+        (message) => message.type === "LOG" && message.log.level === "DEBUG" && message.log.message.startsWith("Concurrency limit "),
+      );
+      assert.ok(limitChanges.length > 0, "each change of the limit is logged at DEBUG level");
       for (const call of batches) {
         assert.equal(typeof call.latency_ms, "number");
         assert.ok(call.entries! >= 1 && call.entries! <= 10 && call.bytes > 0);
@@ -100,6 +107,12 @@ describe("observability of a write (fauxqs)", () => {
       assert.equal(summary.totals.published, ids.length);
       assert.equal(summary.totals.rejected, 1);
       assert.equal(summary.delivery.requests_sent, proxy.batchRequests);
+      assert.equal(summary.delivery.throttled_requests, proxy.injected.throttle);
+      assert.deepEqual(
+        [summary.concurrency?.mode, summary.concurrency?.limit_min, summary.concurrency?.limit_max],
+        ["adaptive", 1, 2],
+      );
+      assert.ok(summary.concurrency!.limit_changes >= limitChanges.length);
       assert.equal(summary.delivery.messages_sent, ids.length + summary.delivery.entries_retried);
       assert.equal(
         summary.delivery.messages_sent,
@@ -206,7 +219,7 @@ describe("observability of a write (fauxqs)", () => {
     const progress = progressAfterState(connector.messages).map((message) => (message.type === "LOG" ? message.log.message : ""));
     assert.match(
       progress.at(-1)!,
-      /^Progress: 1 records read, 1 published, 0 rejected, 0 not yet settled \(0 messages in 0 requests in flight\); \d+ messages\/s lately, \d+ messages\/s overall\.$/,
+      /^Progress: 1 records read, 1 published, 0 rejected, 0 not yet settled \(0 messages in 0 requests in flight, limit 16 \(16–16 so far\); 0 requests throttled\); \d+ messages\/s lately, \d+ messages\/s overall\.$/,
     );
   });
 });

@@ -10,8 +10,8 @@ import { UserFacingError } from "../src/errors.js";
 import { API_CALL_PREFIX, ApiCallLog, type ApiCallLine } from "../src/observe/api-call-log.js";
 import { ObservedSender } from "../src/observe/observed-sender.js";
 import { MIN_SEARCHED_SECRET_CHARS, REDACTED, Redactor } from "../src/observe/redact.js";
-import { RunSummary, SUMMARY_PREFIX, type SyncSummary } from "../src/observe/summary.js";
-import { SyncObservation } from "../src/observe/sync-observation.js";
+import { describeSummary, RunSummary, SUMMARY_PREFIX, type SyncSummary } from "../src/observe/summary.js";
+import { describeLimitChange, SyncObservation } from "../src/observe/sync-observation.js";
 import type { AirbyteMessage, LogLevel } from "../src/protocol/messages.js";
 import { MessageWriter } from "../src/protocol/output.js";
 import { testConfig } from "./helpers/config.js";
@@ -271,6 +271,28 @@ describe("RunSummary", () => {
       ["id-0", "id-1", "id-2", "id-3", "id-4"],
     );
     assert.equal(result.streams.find((stream) => stream.stream === "users")!.published, 1);
+  });
+
+  test("reports the limit on requests in flight and throttled requests, in JSON and in words", () => {
+    const summary = new RunSummary();
+    const sent = { requestsSent: 30, messagesSent: 300, entriesRetried: 20, bytesSent: 9000, requestsInFlight: 0, messagesInFlight: 0 };
+    const concurrency = { mode: "adaptive" as const, limit: 11, min: 8, max: 32, mean: 17.26, changes: 5, throttled: 2 };
+    const result = summary.finish(sent, undefined, concurrency);
+    assert.equal(result.delivery.throttled_requests, 2);
+    assert.deepEqual(result.concurrency, { mode: "adaptive", limit_min: 8, limit_mean: 17.3, limit_max: 32, limit_last: 11, limit_changes: 5 });
+    assert.match(
+      describeSummary(result)[0]!,
+      / Requests in flight \(adaptive\): limit 8–32 \(mean 17\.3, 5 changes\); 2 throttled requests\.$/,
+    );
+  });
+});
+
+describe("describeLimitChange", () => {
+  test("says how the limit moved and why, with the round trips behind it", () => {
+    assert.equal(
+      describeLimitChange({ from: 64, to: 44, reason: "throttled", floorRttMs: 20.04, rttMs: 21.5 }),
+      "Concurrency limit 64 → 44 requests in flight: SQS throttled a request (round trip 21.5 ms, floor 20.0 ms).",
+    );
   });
 });
 

@@ -150,7 +150,7 @@ test("every key of the configuration contract is in the spec, with its documente
   const contract = [
     "region", "endpoint", "credentials", "role_arn", "external_id", "role_session_name", "queue_type", "queue",
     "message_body", "message_id", "message_group_id", "message_deduplication_id", "delay_seconds", "message_attributes",
-    "events", "change_detection", "rejected_rows", "max_in_flight", "max_message_bytes", "log_api_calls",
+    "events", "change_detection", "rejected_rows", "max_in_flight", "concurrency", "max_message_bytes", "log_api_calls",
     "log_message_bodies", "alerts", "retry_max_seconds", "request_timeout_seconds",
   ];
   assert.deepEqual(contract.filter((key) => top[key] === undefined), []);
@@ -165,7 +165,8 @@ test("every key of the configuration contract is in the spec, with its documente
     events: ["added", "changed", "removed"],
     change_detection: { mode: "none" },
     rejected_rows: { policy: "fail" },
-    max_in_flight: 64,
+    max_in_flight: 512,
+    concurrency: "adaptive",
     max_message_bytes: 1048576,
     retry_max_seconds: 300,
     request_timeout_seconds: 30,
@@ -174,6 +175,7 @@ test("every key of the configuration contract is in the spec, with its documente
   });
   assert.deepEqual(top.queue_type?.enum, ["standard", "fifo"]);
   assert.deepEqual([top.max_in_flight?.minimum, top.max_in_flight?.maximum], [1, 512]);
+  assert.deepEqual(top.concurrency?.enum, ["adaptive", "fixed"]);
   assert.deepEqual([top.max_message_bytes?.minimum, top.max_message_bytes?.maximum], [1024, 1048576]);
   assert.deepEqual([top.request_timeout_seconds?.minimum, top.request_timeout_seconds?.maximum], [1, 300]);
   assert.equal(top.retry_max_seconds?.minimum, 1);
@@ -238,7 +240,7 @@ test("the form is ordered as a user configures it: access, region, events, queue
     "message_body", "message_id",
     "message_group_id", "message_deduplication_id", "delay_seconds", "message_attributes",
     "change_detection", "rejected_rows",
-    "max_in_flight", "max_message_bytes", "retry_max_seconds", "request_timeout_seconds",
+    "max_in_flight", "concurrency", "max_message_bytes", "retry_max_seconds", "request_timeout_seconds",
     "log_api_calls", "log_message_bodies",
     "alerts",
   ]);

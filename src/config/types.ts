@@ -97,7 +97,9 @@ export interface Config {
   events: ChangeType[];
   change_detection: ChangeDetection;
   rejected_rows: RejectedRows;
+  /** The ceiling of requests in flight (adaptive), or the number in flight (fixed). */
   max_in_flight: number;
+  concurrency: "adaptive" | "fixed";
   max_message_bytes: number;
   /** How long one message may keep failing with retriable errors before the sync fails. */
   retry_max_seconds: number;

@@ -2,12 +2,15 @@ import { UserFacingError } from "../errors.js";
 import { backoffDelayMs } from "./backoff.js";
 import { maxBufferedBytes } from "./buffer-limit.js";
 import { Cancellation, requestCancelled } from "./cancellation.js";
+import { ConcurrencyLimit, type RequestOutcome } from "./concurrency-limit.js";
 import { sortOutcome } from "./batch-outcome.js";
 import { type Batch, retryBatchOf } from "./batch.js";
 import {
   type ClassifiedError,
   classifySendError,
   fatalSendError,
+  isThrottlingCode,
+  isThrottlingError,
   missingQueueReason,
   retriesExhaustedError,
 } from "./errors.js";
@@ -24,6 +27,8 @@ import type {
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const BUFFERED_BATCHES_PER_REQUEST_SLOT = 4;
+/** The buffer never shrinks below this many slots' worth, so that a low limit still has batches to choose from. */
+const MIN_BUFFERED_SLOTS = 16;
 
 function ignore(): void {}
 
@@ -50,6 +55,8 @@ interface Request {
   cancellation: Cancellation;
   timeout: NodeJS.Timeout | undefined;
   timedOut: boolean;
+  /** When the concurrency limit saw it start. */
+  startedAt: number;
 }
 
 /** A lane's ready messages started waiting at `since`; stale once the lane's readySince moved on. */
@@ -60,8 +67,8 @@ interface LingerMark {
 
 /**
  * Delivers messages to SQS with SendMessageBatch: batches per queue URL (10 entries, maxBatchBytes),
- * at most maxInFlight requests, FIFO groups kept in order with one batch in flight per group,
- * failed entries retried with backoff.
+ * at most the concurrency limit's requests in flight, FIFO groups kept in order with one batch in
+ * flight per group, failed entries retried with backoff.
  *
  * Usage: `await submit(message)` for each message (it waits while too much is unsettled, which
  * is how the reader is paused), then `await flush()`. Each message ends in exactly one callback,
@@ -91,8 +98,9 @@ export class Delivery {
 
   private unsettled = 0;
   private unsettledBytes = 0;
-  private readonly maxBufferedMessages: number;
+  private readonly maxBufferedMessages: number | undefined;
   private readonly maxBufferedBytes: number;
+  private readonly limit: ConcurrencyLimit;
   private roomWaiter: Waiter | undefined;
   private flushWaiter: Waiter | undefined;
 
@@ -116,8 +124,8 @@ export class Delivery {
     });
     this.failed.catch(ignore);
     this.rejectFailed = rejectFailed;
-    this.maxBufferedMessages =
-      options.maxBufferedMessages ?? options.maxInFlight * MAX_BATCH_ENTRIES * BUFFERED_BATCHES_PER_REQUEST_SLOT;
+    this.limit = options.concurrency ?? new ConcurrencyLimit({ mode: "fixed", ceiling: options.maxInFlight });
+    this.maxBufferedMessages = options.maxBufferedMessages;
     this.maxBufferedBytes = options.maxBufferedBytes ?? maxBufferedBytes();
   }
 
@@ -174,8 +182,12 @@ export class Delivery {
     return lane;
   }
 
+  /** What may wait unsettled follows the requests that may be in flight now, not the ceiling. */
   private hasRoom(): boolean {
-    return this.unsettled < this.maxBufferedMessages && this.unsettledBytes < this.maxBufferedBytes;
+    const maxMessages =
+      this.maxBufferedMessages ??
+      Math.max(this.limit.current, MIN_BUFFERED_SLOTS) * MAX_BATCH_ENTRIES * BUFFERED_BATCHES_PER_REQUEST_SLOT;
+    return this.unsettled < maxMessages && this.unsettledBytes < this.maxBufferedBytes;
   }
 
   private isDue(lane: Lane): boolean {
@@ -230,7 +242,7 @@ export class Delivery {
 
   /** Sends while request slots are free: due retries first, then a batch from each due lane in turn. */
   private pump(): void {
-    while (this.closed === undefined && this.requests.size < this.options.maxInFlight) {
+    while (this.closed === undefined && this.requests.size < this.limit.current) {
       const retry = this.dueRetries.shift();
       if (retry !== undefined) {
         this.send(retry);
@@ -247,7 +259,13 @@ export class Delivery {
   }
 
   private send(batch: Batch): void {
-    const request: Request = { batch, cancellation: new Cancellation(), timeout: undefined, timedOut: false };
+    const request: Request = {
+      batch,
+      cancellation: new Cancellation(),
+      timeout: undefined,
+      timedOut: false,
+      startedAt: this.limit.started(),
+    };
     this.requests.add(request);
     this.counts.requestsSent++;
     this.counts.messagesSent += batch.entries.length;
@@ -274,14 +292,16 @@ export class Delivery {
   }
 
   /** Forgets a finished request; false when delivery has stopped and the outcome no longer matters. */
-  private finish(request: Request): boolean {
+  private finish(request: Request, outcome: RequestOutcome): boolean {
     clearTimeout(request.timeout);
-    this.requests.delete(request);
+    if (!this.requests.delete(request)) return false;
+    this.limit.finished(request.startedAt, outcome);
     return this.closed === undefined;
   }
 
   private onAnswer(request: Request, result: BatchResult): void {
-    if (!this.finish(request)) return;
+    const throttled = result.failed.some((failure) => !failure.senderFault && isThrottlingCode(failure.code));
+    if (!this.finish(request, throttled ? "throttled" : "answered")) return;
     const { batch } = request;
     const outcome = sortOutcome(batch.entries, result);
     for (const position of outcome.acknowledged) {
@@ -302,7 +322,9 @@ export class Delivery {
   }
 
   private onRequestError(request: Request, error: unknown): void {
-    if (!this.finish(request)) return;
+    // A request that timed out took at least that long: a round trip like any other to the limit.
+    const outcome = request.timedOut ? "answered" : isThrottlingError(error) ? "throttled" : "failed";
+    if (!this.finish(request, outcome)) return;
     const { batch } = request;
     const classified: ClassifiedError = request.timedOut
       ? { kind: "retry", code: "RequestTimeout", message: `no answer within ${this.options.requestTimeoutMs} ms` }
@@ -383,6 +405,7 @@ export class Delivery {
 
   /** Abandons in-flight requests, cancels timers, and rejects whoever waits on submit() or flush(). */
   private stop(reason: Error): void {
+    this.limit.abandon();
     for (const request of this.requests) {
       clearTimeout(request.timeout);
       request.cancellation.cancel(requestCancelled("delivery stopped"));

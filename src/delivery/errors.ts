@@ -15,12 +15,18 @@ export interface ClassifiedError {
   message: string;
 }
 
-const RETRIABLE_CODES = new Set([
+/** SQS (or the queue's KMS key) asking the connector to slow down. */
+const THROTTLING_CODES = new Set([
   "RequestThrottled",
   "ThrottlingException",
   "Throttling",
   "TooManyRequestsException",
   "KmsThrottled",
+  "KMS.ThrottlingException",
+]);
+
+const RETRIABLE_CODES = new Set([
+  ...THROTTLING_CODES,
   "InternalError",
   "InternalFailure",
   "ServiceUnavailable",
@@ -97,6 +103,17 @@ function messageOf(error: unknown): string {
   const text = typeof raw === "string" && raw !== "" ? raw : String(error);
   const redacted = redactSecrets(text.replace(/\s+/g, " ").trim());
   return redacted.length > MAX_MESSAGE_CHARS ? `${redacted.slice(0, MAX_MESSAGE_CHARS)}…` : redacted;
+}
+
+/** Whether an entry failure's code, or a request's HTTP status, asks the connector to slow down. */
+export function isThrottlingCode(code: string): boolean {
+  return THROTTLING_CODES.has(code);
+}
+
+/** Whether a thrown SendMessageBatch failure is throttling: a throttling code, HTTP 429 or 503. */
+export function isThrottlingError(error: unknown): boolean {
+  const status = httpStatusOf(error);
+  return status === 429 || status === 503 || codesOf(error).some(isThrottlingCode);
 }
 
 export function classifySendError(error: unknown): ClassifiedError {

@@ -1,5 +1,6 @@
 import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
 import type { Cancellation } from "./cancellation.js";
+import type { ConcurrencyLimit } from "./concurrency-limit.js";
 
 /** One message ready for SQS: composed, validated and routed to a queue URL. */
 export interface OutgoingMessage {
@@ -50,7 +51,10 @@ export interface DeliveryCallbacks {
 
 export interface DeliveryOptions {
   fifo: boolean;
+  /** The in-flight limit when `concurrency` is not given. */
   maxInFlight: number;
+  /** Decides how many requests may be in flight; default exactly maxInFlight. */
+  concurrency?: ConcurrencyLimit;
   /** The most bytes one request's messages may add up to. */
   maxBatchBytes: number;
   /** How long a message may keep failing with retriable errors before delivery fails. */
@@ -59,7 +63,7 @@ export interface DeliveryOptions {
   lingerMs: number;
   /** Abandon and retry a request that has not answered after this long. Default: no limit of delivery's own. */
   requestTimeoutMs?: number;
-  /** submit() makes its caller wait while this many messages are unsettled. Default: maxInFlight × 10 × 4. */
+  /** submit() makes its caller wait while this many messages are unsettled. Default: max(current limit, 16) × 10 × 4. */
   maxBufferedMessages?: number;
   /** submit() makes its caller wait while this many message bytes are unsettled. Default: by the heap limit (see buffer-limit). */
   maxBufferedBytes?: number;

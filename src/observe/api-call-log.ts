@@ -15,6 +15,8 @@ export interface ApiCallLogOptions {
   bodies: boolean;
   redactor: Redactor;
   log(level: LogLevel, text: string): void;
+  /** The in-flight limit when a SendMessageBatch call ends, once delivery has one. */
+  concurrencyLimit?(): number | undefined;
 }
 
 /** One line of the API call log, as printed after API_CALL_PREFIX. */
@@ -27,6 +29,8 @@ export interface ApiCallLine {
   latency_ms: number;
   http_status?: number;
   attempt?: number;
+  /** SendMessageBatch: the limit on requests in flight when the call ended. */
+  concurrency_limit?: number;
   outcome: "ok" | "partial" | "error";
   error?: string;
   error_message?: string;
@@ -91,6 +95,7 @@ export class ApiCallLog {
       ...(failure.message === undefined ? {} : { message: truncate(redactor.text(failure.message), MAX_ERROR_CHARS) }),
     }));
     const outcome = call.result === undefined ? "error" : failed.length > 0 ? "partial" : "ok";
+    const limit = this.options.concurrencyLimit?.();
     this.print({
       service: "SQS",
       action: "SendMessageBatch",
@@ -101,6 +106,7 @@ export class ApiCallLog {
       // A sender answers only for a successful HTTP exchange and throws otherwise.
       ...(call.result === undefined ? errorFields(call.error, redactor) : { http_status: 200 }),
       attempt: call.attempt,
+      ...(limit === undefined ? {} : { concurrency_limit: limit }),
       outcome,
       ...(failed.length > 0 ? { failed } : {}),
       ...(this.options.bodies

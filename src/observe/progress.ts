@@ -1,3 +1,4 @@
+import type { ConcurrencyStats } from "../delivery/concurrency-limit.js";
 import type { SendCounts } from "./observed-sender.js";
 import type { RowCounts } from "./summary.js";
 
@@ -7,6 +8,8 @@ export const DEFAULT_PROGRESS_INTERVAL_MS = 10_000;
 export interface ProgressSources {
   rows(): Readonly<RowCounts>;
   sent(): SendCounts;
+  /** The in-flight limit, once the write has one. */
+  concurrency?(): ConcurrencyStats | undefined;
   log(text: string): void;
 }
 
@@ -45,9 +48,14 @@ export class ProgressReporter {
     this.lastAt = now;
     const settled = rows.published + rows.rejected + rows.skipped_by_events_filter + rows.unchanged;
     const pending = Math.max(0, rows.records_read - settled);
+    const concurrency = this.sources.concurrency?.();
+    const limit =
+      concurrency === undefined
+        ? ""
+        : `, limit ${concurrency.limit} (${concurrency.min}–${concurrency.max} so far); ${concurrency.throttled} requests throttled`;
     this.sources.log(
       `Progress: ${rows.records_read} records read, ${rows.published} published, ${rows.rejected} rejected, ` +
-        `${pending} not yet settled (${sent.messagesInFlight} messages in ${sent.requestsInFlight} requests in flight); ` +
+        `${pending} not yet settled (${sent.messagesInFlight} messages in ${sent.requestsInFlight} requests in flight${limit}); ` +
         `${recentRate} messages/s lately, ${overallRate} messages/s overall.`,
     );
   }

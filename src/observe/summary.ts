@@ -1,4 +1,5 @@
 import type { ChangeType } from "../config/types.js";
+import type { ConcurrencyStats } from "../delivery/concurrency-limit.js";
 import type { FailureType } from "../protocol/messages.js";
 import type { WriteObserver } from "../write.js";
 import type { SendCounts } from "./observed-sender.js";
@@ -40,7 +41,23 @@ export interface SyncSummary {
   messages_per_second: number;
   totals: RowCounts;
   /** SendMessageBatch traffic, retries and dead-letter messages included. */
-  delivery: { requests_sent: number; messages_sent: number; entries_retried: number; bytes_sent: number };
+  delivery: {
+    requests_sent: number;
+    messages_sent: number;
+    entries_retried: number;
+    bytes_sent: number;
+    /** Requests SQS answered with throttling (or whose entries it throttled). */
+    throttled_requests?: number;
+  };
+  /** The limit on requests in flight over the run: its range, time-weighted mean, last value and changes. */
+  concurrency?: {
+    mode: ConcurrencyStats["mode"];
+    limit_min: number;
+    limit_mean: number;
+    limit_max: number;
+    limit_last: number;
+    limit_changes: number;
+  };
   streams: StreamSummary[];
 }
 
@@ -87,7 +104,7 @@ export class RunSummary implements WriteObserver {
     return { ...this.totals };
   }
 
-  finish(sent: SendCounts, failure?: SyncSummary["failure"]): SyncSummary {
+  finish(sent: SendCounts, failure?: SyncSummary["failure"], concurrency?: ConcurrencyStats): SyncSummary {
     const seconds = (performance.now() - this.started) / 1000;
     return {
       version: 1,
@@ -102,7 +119,20 @@ export class RunSummary implements WriteObserver {
         messages_sent: sent.messagesSent,
         entries_retried: sent.entriesRetried,
         bytes_sent: sent.bytesSent,
+        ...(concurrency === undefined ? {} : { throttled_requests: concurrency.throttled }),
       },
+      ...(concurrency === undefined
+        ? {}
+        : {
+            concurrency: {
+              mode: concurrency.mode,
+              limit_min: concurrency.min,
+              limit_mean: round(concurrency.mean, 1),
+              limit_max: concurrency.max,
+              limit_last: concurrency.limit,
+              limit_changes: concurrency.changes,
+            },
+          }),
       streams: [...this.streams.values()].map((stream) => structuredClone(stream)),
     };
   }
@@ -141,7 +171,8 @@ export function describeSummary(summary: SyncSummary): string[] {
   const lines = [
     `${outcome} after ${summary.duration_seconds.toFixed(1)} s: ${describeCounts(totals)}; ` +
       `${summary.messages_per_second} messages/s; ${delivery.requests_sent} SendMessageBatch requests, ` +
-      `${delivery.messages_sent} entries (${delivery.bytes_sent} bytes) sent, ${delivery.entries_retried} retried.`,
+      `${delivery.messages_sent} entries (${delivery.bytes_sent} bytes) sent, ${delivery.entries_retried} retried.` +
+      describeConcurrency(summary),
   ];
   for (const stream of summary.streams) {
     const changes = Object.entries(stream.by_change)
@@ -155,6 +186,13 @@ export function describeSummary(summary: SyncSummary): string[] {
     );
   }
   return lines;
+}
+
+function describeConcurrency({ concurrency, delivery }: SyncSummary): string {
+  if (concurrency === undefined) return "";
+  const { mode, limit_min, limit_mean, limit_max, limit_changes } = concurrency;
+  const limit = limit_min === limit_max ? `${limit_max}` : `${limit_min}–${limit_max} (mean ${limit_mean}, ${limit_changes} changes)`;
+  return ` Requests in flight (${mode}): limit ${limit}; ${delivery.throttled_requests ?? 0} throttled requests.`;
 }
 
 function describeCounts(counts: RowCounts): string {

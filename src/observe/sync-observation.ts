@@ -1,6 +1,7 @@
 import type { ApiCallObserver } from "../aws/api-calls.js";
 import { secretValues } from "../config/secrets.js";
 import type { Config } from "../config/types.js";
+import { ConcurrencyLimit, type LimitChange } from "../delivery/concurrency-limit.js";
 import type { BatchSender } from "../delivery/types.js";
 import { UserFacingError } from "../errors.js";
 import type { MessageWriter } from "../protocol/output.js";
@@ -33,6 +34,7 @@ export class SyncObservation {
   private readonly redactor: Redactor;
   private readonly apiCallLog: ApiCallLog | undefined;
   private sender: ObservedSender | undefined;
+  private concurrency: ConcurrencyLimit | undefined;
 
   constructor(
     private readonly config: Config,
@@ -45,6 +47,7 @@ export class SyncObservation {
         bodies: config.log_message_bodies,
         redactor: this.redactor,
         log: (level, text) => void writer.log(level, text),
+        concurrencyLimit: () => this.concurrency?.current,
       });
       this.onCall = this.apiCallLog.sdkCall;
     }
@@ -56,6 +59,16 @@ export class SyncObservation {
     return this.sender;
   }
 
+  /** The write's limit on requests in flight (`concurrency`, `max_in_flight`): each change is logged at DEBUG level. */
+  concurrencyLimit(): ConcurrencyLimit {
+    this.concurrency = new ConcurrencyLimit({
+      mode: this.config.concurrency,
+      ceiling: this.config.max_in_flight,
+      onChange: (change) => void this.writer.log("DEBUG", describeLimitChange(change)),
+    });
+    return this.concurrency;
+  }
+
   /**
    * Runs the write with progress reports, then logs the run summary and sends the alert the
    * outcome calls for, whether the write succeeded or threw. The write's error is rethrown as is.
@@ -65,6 +78,7 @@ export class SyncObservation {
       {
         rows: () => this.rows.current,
         sent: () => this.sentCounts(),
+        concurrency: () => this.concurrency?.stats,
         log: (text) => void this.writer.log("INFO", text),
       },
       this.options.progressIntervalMs,
@@ -73,11 +87,11 @@ export class SyncObservation {
     try {
       const result = await write();
       progress.stop();
-      await this.report(this.rows.finish(this.sentCounts()));
+      await this.report(this.rows.finish(this.sentCounts(), undefined, this.concurrency?.stats));
       return result;
     } catch (error) {
       progress.stop();
-      await this.report(this.rows.finish(this.sentCounts(), failureOf(error)));
+      await this.report(this.rows.finish(this.sentCounts(), failureOf(error), this.concurrency?.stats));
       throw error;
     }
   }
@@ -101,6 +115,18 @@ export class SyncObservation {
       log: (level, text) => this.writer.log(level, text),
     });
   }
+}
+
+const CHANGE_CAUSES: Record<LimitChange["reason"], string> = {
+  "slow start": "every slot in use, round trips steady: doubling",
+  probing: "every slot in use, round trips steady",
+  throttled: "SQS throttled a request",
+  latency: "round trips climbed above their floor",
+};
+
+export function describeLimitChange({ from, to, reason, floorRttMs, rttMs }: LimitChange): string {
+  const rtt = rttMs > 0 ? ` (round trip ${rttMs.toFixed(1)} ms, floor ${floorRttMs.toFixed(1)} ms)` : "";
+  return `Concurrency limit ${from} → ${to} requests in flight: ${CHANGE_CAUSES[reason]}${rtt}.`;
 }
 
 function failureOf(error: unknown): NonNullable<SyncSummary["failure"]> {
