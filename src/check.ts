@@ -3,6 +3,8 @@ import type { Config } from "./config/types.js";
 import { createAwsClients } from "./aws/clients.js";
 import { explainAwsError } from "./aws/explain.js";
 import { findQueueUrl, isQueueUrl, QueueNotFoundError, queueNameFromUrl, queueTypeMismatch } from "./aws/queues.js";
+import { probeBucket } from "./large-messages/bucket-probe.js";
+import { LargeMessagePolicy } from "./large-messages/policy.js";
 
 export interface CheckResult {
   status: "SUCCEEDED" | "FAILED";
@@ -20,8 +22,9 @@ interface NamedQueue {
 
 /**
  * Proves the connector can work with `config`: the credentials (and assumed role) are accepted,
- * and every queue the config names outright exists and matches `queue_type`. Needs only
- * sqs:ListQueues (plus sts:AssumeRole with a role).
+ * every queue the config names outright exists and matches `queue_type`, and, with large_messages
+ * "s3", a probe object can be stored in the bucket. Needs only sqs:ListQueues (plus sts:AssumeRole
+ * with a role, and s3:PutObject with large_messages).
  */
 export async function runCheck(config: Config): Promise<CheckResult> {
   const queues = namedQueues(config);
@@ -29,7 +32,10 @@ export async function runCheck(config: Config): Promise<CheckResult> {
   const mismatch = mainQueue && queueTypeMismatch(mainQueue.name, config.queue_type);
   if (mismatch) return { status: "FAILED", message: mismatch };
 
-  const { sqs } = createAwsClients(config, { requestTimeoutMs: CHECK_REQUEST_TIMEOUT_MS, stsMaxAttempts: 1 });
+  const clients = createAwsClients(config, { requestTimeoutMs: CHECK_REQUEST_TIMEOUT_MS, stsMaxAttempts: 1 });
+  const { sqs } = clients;
+  const largeMessageBucket = LargeMessagePolicy.of(config).s3;
+  const s3 = largeMessageBucket && clients.s3(largeMessageBucket);
   try {
     if (queues.length === 0) await sqs.send(new ListQueuesCommand({ MaxResults: 1 }));
     const found: string[] = [];
@@ -39,11 +45,15 @@ export async function runCheck(config: Config): Promise<CheckResult> {
       }
       found.push(`queue "${queue.name}" (${queue.setting})`);
     }
-    return { status: "SUCCEEDED", message: successMessage(config, found) };
+    if (!largeMessageBucket || !s3) return { status: "SUCCEEDED", message: successMessage(config, found) };
+    const probe = await probeBucket(s3, largeMessageBucket.bucket, largeMessageBucket.prefix);
+    if (!probe.ok) return { status: "FAILED", message: probe.message };
+    return { status: "SUCCEEDED", message: `${successMessage(config, found).replace(/\.$/, "")}; ${probe.note}.` };
   } catch (error) {
     return { status: "FAILED", message: explainAwsError(error, { permission: "sqs:ListQueues", config }) };
   } finally {
     sqs.destroy();
+    s3?.destroy();
   }
 }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import type { SQSClient } from "@aws-sdk/client-sqs";
-import { createAwsClients } from "./aws/clients.js";
+import { createAwsClients, type AwsClients } from "./aws/clients.js";
 import { awsCallFailure } from "./aws/explain.js";
 import { QueueResolver } from "./aws/queues.js";
 import { runCheck } from "./check.js";
@@ -12,6 +12,8 @@ import { HttpBatchSender } from "./delivery/http-sender.js";
 import { SdkBatchSender } from "./delivery/sdk-sender.js";
 import type { BatchSender } from "./delivery/types.js";
 import { UserFacingError } from "./errors.js";
+import { OffloadingSender } from "./large-messages/offloading-sender.js";
+import { LargeMessagePolicy } from "./large-messages/policy.js";
 import { loadCatalog } from "./protocol/catalog.js";
 import { SyncObservation, type ObservationOptions } from "./observe/sync-observation.js";
 import { runPreview } from "./preview.js";
@@ -61,6 +63,13 @@ function batchSender(config: Config, sqs: SQSClient): BatchSender {
   });
 }
 
+/** With `large_messages.policy` "s3", the bodies of large messages go to S3 before their batch goes to SQS. */
+function offloadLargeMessages(config: Config, clients: AwsClients, sender: BatchSender): BatchSender {
+  const policy = LargeMessagePolicy.of(config);
+  if (policy.s3 === undefined) return sender;
+  return new OffloadingSender(sender, clients.s3(policy.s3), policy, { fifo: config.queue_type === "fifo" });
+}
+
 /** Test hooks, deliberately undocumented: a shorter progress interval, a local PagerDuty endpoint. */
 function observationOptions(): ObservationOptions {
   const interval = Number(process.env.DESTINATION_SQS_PROGRESS_INTERVAL_MS);
@@ -76,7 +85,8 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
   await warnAboutOldNode();
   const catalog = loadCatalog(catalogPath);
   const observation = new SyncObservation(config, writer, observationOptions());
-  const { sqs } = createAwsClients(config, { onCall: observation.onCall });
+  const clients = createAwsClients(config, { onCall: observation.onCall });
+  const { sqs } = clients;
   const resolver = new QueueResolver(sqs, config);
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
@@ -87,7 +97,7 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
       catalog,
       input: process.stdin,
       writer,
-      sender: observation.wrapSender(batchSender(config, sqs)),
+      sender: offloadLargeMessages(config, clients, observation.wrapSender(batchSender(config, sqs))),
       resolveQueue: (name) =>
         resolver.resolve(name).catch((error: unknown) => {
           throw awsCallFailure(error, { permission: "sqs:ListQueues", config });

@@ -23,7 +23,7 @@ export interface AwsClientOptions {
   requestTimeoutMs?: number;
   /** Attempts per STS AssumeRole call (default 3). SQS calls are never retried by the SDK. */
   stsMaxAttempts?: number;
-  /** Sees every SQS and STS request (the API call log). */
+  /** Sees every SQS, STS and S3 request (the API call log). */
   onCall?: ApiCallObserver;
 }
 
@@ -54,14 +54,17 @@ export function createAwsClients(config: Config, options: AwsClientOptions = {})
   const handler = (): NodeHttpHandler => new NodeHttpHandler({ connectionTimeout: timeoutMs, requestTimeout: timeoutMs });
   return {
     sqs,
-    s3: (settings) =>
-      new S3Client({
+    s3: (settings) => {
+      const s3 = new S3Client({
         region: settings.region ?? config.region,
         ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
         forcePathStyle: settings.force_path_style ?? false,
         credentials,
         requestHandler: handler(),
-      }),
+      });
+      if (options.onCall) s3.middlewareStack.use(observeApiCalls("S3", options.onCall));
+      return s3;
+    },
     sns: (region, endpoint) =>
       new SNSClient({ region, ...(endpoint ? { endpoint } : {}), credentials, requestHandler: handler() }),
   };

@@ -14,6 +14,9 @@ export interface ChangeCounts {
   rejected: number;
   skipped_by_events_filter: number;
   bytes_published: number;
+  /** Published messages whose body went to S3 (large_messages), and those bodies' bytes. */
+  offloaded_to_s3: number;
+  bytes_offloaded_to_s3: number;
 }
 
 export interface RowCounts extends ChangeCounts {
@@ -45,7 +48,7 @@ export interface SyncSummary {
 }
 
 function changeCounts(): ChangeCounts {
-  return { published: 0, rejected: 0, skipped_by_events_filter: 0, bytes_published: 0 };
+  return { published: 0, rejected: 0, skipped_by_events_filter: 0, bytes_published: 0, offloaded_to_s3: 0, bytes_offloaded_to_s3: 0 };
 }
 
 function rowCounts(): RowCounts {
@@ -71,9 +74,12 @@ export class RunSummary implements WriteObserver {
     this.add(stream, change, reason === "unchanged" ? "unchanged" : "skipped_by_events_filter");
   }
 
-  published(stream: string, change: ChangeType, bytes: number): void {
+  published(stream: string, change: ChangeType, bytes: number, offloaded = false): void {
     this.add(stream, change, "published");
     this.add(stream, change, "bytes_published", bytes);
+    if (!offloaded) return;
+    this.add(stream, change, "offloaded_to_s3");
+    this.add(stream, change, "bytes_offloaded_to_s3", bytes);
   }
 
   rejected(stream: string, change: ChangeType | undefined, messageId: string, reason: string): void {
@@ -158,8 +164,9 @@ export function describeSummary(summary: SyncSummary): string[] {
 }
 
 function describeCounts(counts: RowCounts): string {
+  const offloaded = counts.offloaded_to_s3 > 0 ? ` (${counts.offloaded_to_s3} through S3, ${counts.bytes_offloaded_to_s3} bytes)` : "";
   return (
-    `${counts.records_read} records read, ${counts.published} published (${counts.bytes_published} bytes), ` +
+    `${counts.records_read} records read, ${counts.published} published (${counts.bytes_published} bytes)${offloaded}, ` +
     `${counts.rejected} rejected, ${counts.skipped_by_events_filter} skipped by the events filter, ${counts.unchanged} unchanged`
   );
 }
