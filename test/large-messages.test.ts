@@ -2,7 +2,7 @@
 // composition rules, the offloading sender against fakes, and whole syncs on the emulators read back
 // by a consumer that follows the documented pointer format.
 import assert from "node:assert/strict";
-import { describe, test } from "node:test";
+import { before, describe, test } from "node:test";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { createComposer, type RowInput } from "../src/compose/composer.js";
 import { validateConfig } from "../src/config/load.js";
@@ -19,7 +19,17 @@ import type { AirbyteMessage } from "../src/protocol/messages.js";
 import { describeRun, PEOPLE_CATALOG, rejectionWarnings, rowsThenState, runSync, STREAM, type SyncResult } from "./compose-e2e-support.js";
 import { recordLine } from "./helpers/airbyte.js";
 import { runCli } from "./helpers/cli.js";
-import { emulatorConfigFile, forEachEmulator, startFauxqs, uniqueQueueName, type Emulator } from "./helpers/emulators.js";
+import { runCheck } from "../src/check.js";
+import {
+  emulatorConfig,
+  emulatorConfigFile,
+  forEachEmulator,
+  startFauxqs,
+  uniqueQueueName,
+  withMoto,
+  type Emulator,
+  type IamUser,
+} from "./helpers/emulators.js";
 import { consume, createBucket, objectKeys, testS3Client } from "./helpers/extended-client-consumer.js";
 import { startFaultProxy } from "./helpers/fault-proxy.js";
 
@@ -226,6 +236,24 @@ describe("the offloading sender", () => {
     assert.match(failed.get("0")?.message ?? "", /PutObject of the message body to s3:\/\/payloads\/dsqs\/denied\/.* grant s3:PutObject/);
     assert.equal(failed.get("1")?.senderFault, false);
     assert.equal(failed.get("1")?.code, "S3.SlowDown");
+  });
+
+  test("uploads are bounded in number, whatever the batch holds", async () => {
+    let active = 0;
+    let mostActive = 0;
+    const client = {
+      async send() {
+        mostActive = Math.max(mostActive, ++active);
+        await new Promise((resolve) => setImmediate(resolve));
+        active--;
+        return {};
+      },
+    } as unknown as S3Client;
+    const sender = new OffloadingSender(new RecordingSender(), client, policy, { fifo: false, maxConcurrentUploads: 3 });
+    const batch = entriesOf(...Array.from({ length: 10 }, (_, index) => message(`m${index}`, 5000)));
+    const result = await sender.sendBatch("q", batch, new Cancellation());
+    assert.equal(result.successful.length, 10);
+    assert.equal(mostActive, 3);
   });
 
   test("on a FIFO queue, a message whose body could not be stored holds back the rest of its group", async () => {
@@ -459,5 +487,52 @@ describe("large messages: preview and S3 faults (fauxqs)", () => {
       await proxy.stop();
       await emulator.stop();
     }
+  });
+});
+
+withMoto("large messages: check with IAM enforced", (context) => {
+  let setup: Setup;
+  let listerOnly: IamUser;
+  let writer: IamUser;
+  let assumer: IamUser;
+  let roleArn: string;
+
+  before(async () => {
+    const moto = context.emulator;
+    setup = await setUp(moto);
+    listerOnly = await moto.createUser("sqs-only", ["sqs:ListQueues"]);
+    writer = await moto.createUser("payload-writer", ["sqs:ListQueues", "s3:PutObject"]);
+    assumer = await moto.createUser("payload-assumer", ["sts:AssumeRole"]);
+    roleArn = await moto.createRole("payload-role", ["sqs:ListQueues", "s3:PutObject", "s3:DeleteObject"], { userArn: assumer.arn });
+    await moto.enforceAuth();
+  });
+
+  function check(user: IamUser, settings: Record<string, unknown> = {}) {
+    const { emulator } = context;
+    return runCheck(
+      emulatorConfig(emulator, {
+        ...largeSettings(emulator, setup),
+        credentials: { auth_type: "access_key", access_key_id: user.accessKeyId, secret_access_key: user.secretAccessKey },
+        ...settings,
+      }),
+    );
+  }
+
+  test("credentials without s3:PutObject fail naming the bucket and the permission", async () => {
+    const result = await check(listerOnly);
+    assert.equal(result.status, "FAILED");
+    assert.match(result.message, new RegExp(`S3 bucket "${setup.bucket}" \\(large_messages\\.bucket\\) with s3:PutObject: AccessDenied; .*grant s3:PutObject`));
+  });
+
+  test("s3:PutObject is enough; a refused delete of the probe object is only a note", async () => {
+    const result = await check(writer);
+    assert.equal(result.status, "SUCCEEDED", result.message);
+    assert.match(result.message, /could not delete it \(AccessDenied\): delete .*destination-sqs-check-.* by hand, or grant s3:DeleteObject/);
+  });
+
+  test("S3 calls use the assumed role", async () => {
+    const result = await check(assumer, { role_arn: roleArn });
+    assert.equal(result.status, "SUCCEEDED", result.message);
+    assert.match(result.message, /stored and deleted a probe object/);
   });
 });
