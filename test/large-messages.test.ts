@@ -367,8 +367,8 @@ forEachEmulator("large messages through S3", (context) => {
 
     const summary = summaryOf(result);
     assert.equal(summary.totals.published, 5);
-    assert.equal(summary.totals.offloaded_to_s3, 3);
-    assert.ok(summary.totals.bytes_offloaded_to_s3 > 1_500_000);
+    assert.equal(summary.offloaded_to_s3?.messages, 3);
+    assert.ok((summary.offloaded_to_s3?.bytes ?? 0) > 1_500_000);
     const puts = apiCalls(result).filter((call) => call.service === "S3" && call.action === "PutObject");
     assert.equal(puts.length, 3);
     assert.ok(puts.every((call) => call.outcome === "ok" && call.object?.startsWith(`s3://${setup.bucket}/destination-sqs/`)));

@@ -51,11 +51,12 @@ export class OffloadingSender implements BatchSender {
   }
 
   async sendBatch(queueUrl: string, entries: BatchEntry[], cancellation: Cancellation): Promise<BatchResult> {
+    const large = entries.filter(({ message }) => this.policy.offloads(message.bytes));
+    if (large.length === 0) return this.inner.sendBatch(queueUrl, entries, cancellation);
     const signal = cancellation.toSignal();
     const uploadFailures = new Map<string, EntryFailure>();
     await Promise.all(
-      entries.map(async ({ id, message }) => {
-        if (!this.policy.offloads(message.bytes)) return;
+      large.map(async ({ id, message }) => {
         const failure = await this.store(id, this.offloadOf(message), message.body, signal);
         if (failure !== undefined) uploadFailures.set(id, failure);
       }),

@@ -14,9 +14,6 @@ export interface ChangeCounts {
   rejected: number;
   skipped_by_events_filter: number;
   bytes_published: number;
-  /** Published messages whose body went to S3 (large_messages), and those bodies' bytes. */
-  offloaded_to_s3: number;
-  bytes_offloaded_to_s3: number;
 }
 
 export interface RowCounts extends ChangeCounts {
@@ -45,10 +42,12 @@ export interface SyncSummary {
   /** SendMessageBatch traffic, retries and dead-letter messages included. */
   delivery: { requests_sent: number; messages_sent: number; entries_retried: number; bytes_sent: number };
   streams: StreamSummary[];
+  /** Published messages whose body went through S3 (large_messages), and those messages' bytes; present when there were any. */
+  offloaded_to_s3?: { messages: number; bytes: number };
 }
 
 function changeCounts(): ChangeCounts {
-  return { published: 0, rejected: 0, skipped_by_events_filter: 0, bytes_published: 0, offloaded_to_s3: 0, bytes_offloaded_to_s3: 0 };
+  return { published: 0, rejected: 0, skipped_by_events_filter: 0, bytes_published: 0 };
 }
 
 function rowCounts(): RowCounts {
@@ -63,6 +62,7 @@ function newStream(stream: string): StreamSummary {
 export class RunSummary implements WriteObserver {
   private readonly streams = new Map<string, StreamSummary>();
   private readonly totals = rowCounts();
+  private readonly offloaded = { messages: 0, bytes: 0 };
   private readonly startedAt = new Date();
   private readonly started = performance.now();
 
@@ -78,8 +78,8 @@ export class RunSummary implements WriteObserver {
     this.add(stream, change, "published");
     this.add(stream, change, "bytes_published", bytes);
     if (!offloaded) return;
-    this.add(stream, change, "offloaded_to_s3");
-    this.add(stream, change, "bytes_offloaded_to_s3", bytes);
+    this.offloaded.messages++;
+    this.offloaded.bytes += bytes;
   }
 
   rejected(stream: string, change: ChangeType | undefined, messageId: string, reason: string): void {
@@ -110,6 +110,7 @@ export class RunSummary implements WriteObserver {
         bytes_sent: sent.bytesSent,
       },
       streams: [...this.streams.values()].map((stream) => structuredClone(stream)),
+      ...(this.offloaded.messages > 0 ? { offloaded_to_s3: { ...this.offloaded } } : {}),
     };
   }
 
@@ -147,7 +148,10 @@ export function describeSummary(summary: SyncSummary): string[] {
   const lines = [
     `${outcome} after ${summary.duration_seconds.toFixed(1)} s: ${describeCounts(totals)}; ` +
       `${summary.messages_per_second} messages/s; ${delivery.requests_sent} SendMessageBatch requests, ` +
-      `${delivery.messages_sent} entries (${delivery.bytes_sent} bytes) sent, ${delivery.entries_retried} retried.`,
+      `${delivery.messages_sent} entries (${delivery.bytes_sent} bytes) sent, ${delivery.entries_retried} retried` +
+      (summary.offloaded_to_s3 === undefined
+        ? "."
+        : `; ${summary.offloaded_to_s3.messages} messages (${summary.offloaded_to_s3.bytes} bytes) had their body stored in S3.`),
   ];
   for (const stream of summary.streams) {
     const changes = Object.entries(stream.by_change)
@@ -164,9 +168,8 @@ export function describeSummary(summary: SyncSummary): string[] {
 }
 
 function describeCounts(counts: RowCounts): string {
-  const offloaded = counts.offloaded_to_s3 > 0 ? ` (${counts.offloaded_to_s3} through S3, ${counts.bytes_offloaded_to_s3} bytes)` : "";
   return (
-    `${counts.records_read} records read, ${counts.published} published (${counts.bytes_published} bytes)${offloaded}, ` +
+    `${counts.records_read} records read, ${counts.published} published (${counts.bytes_published} bytes), ` +
     `${counts.rejected} rejected, ${counts.skipped_by_events_filter} skipped by the events filter, ${counts.unchanged} unchanged`
   );
 }
