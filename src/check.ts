@@ -5,6 +5,8 @@ import { queueUrlCheck } from "./aws/queue-hosts.js";
 import { explainAwsError } from "./aws/explain.js";
 import { checkSnapshotStore } from "./changes/store-check.js";
 import { findQueueUrl, isQueueUrl, QueueNotFoundError, queueNameFromUrl, queueTypeMismatch } from "./aws/queues.js";
+import { probeBucket } from "./large-messages/bucket-probe.js";
+import { LargeMessagePolicy } from "./large-messages/policy.js";
 
 export interface CheckResult {
   status: "SUCCEEDED" | "FAILED";
@@ -24,8 +26,9 @@ interface NamedQueue {
 
 /**
  * Proves the connector can work with `config`: the credentials (and assumed role) are accepted,
- * and every queue the config names outright exists and matches `queue_type`. Needs only
- * sqs:ListQueues (plus sts:AssumeRole with a role).
+ * every queue the config names outright exists and matches `queue_type`, and, with large_messages
+ * "s3", a probe object can be stored in the bucket. Needs only sqs:ListQueues (plus sts:AssumeRole
+ * with a role, and s3:PutObject with large_messages).
  */
 export async function runCheck(config: Config): Promise<CheckResult> {
   const queues = namedQueues(config);
@@ -33,7 +36,8 @@ export async function runCheck(config: Config): Promise<CheckResult> {
   const mismatch = mainQueue && queueTypeMismatch(mainQueue.name, config.queue_type);
   if (mismatch) return { status: "FAILED", message: mismatch };
 
-  const { sqs, s3 } = createAwsClients(config, { requestTimeoutMs: CHECK_REQUEST_TIMEOUT_MS, retryMaxMs: 0 });
+  const clients = createAwsClients(config, { requestTimeoutMs: CHECK_REQUEST_TIMEOUT_MS, retryMaxMs: 0 });
+  const { sqs } = clients;
   const checkUrl = queueUrlCheck(config, sqs.config.endpointProvider);
   for (const queue of queues) {
     const problem = queue.url === undefined ? undefined : checkUrl(queue.url);
@@ -51,10 +55,19 @@ export async function runCheck(config: Config): Promise<CheckResult> {
       }
       found.push(`queue "${queue.name}" (${queue.setting})`);
     }
-    const store = await checkSnapshotStore(config, s3);
+    const store = await checkSnapshotStore(config, clients.s3);
     if (store?.ok === false) return { status: "FAILED", message: store.message };
     if (store?.ok) found.push(store.description);
-    return { status: "SUCCEEDED", message: successMessage(config, found) };
+    const largeMessageBucket = LargeMessagePolicy.of(config).s3;
+    if (!largeMessageBucket) return { status: "SUCCEEDED", message: successMessage(config, found) };
+    const s3 = clients.s3(largeMessageBucket);
+    try {
+      const probe = await probeBucket(s3, largeMessageBucket.bucket, largeMessageBucket.prefix);
+      if (!probe.ok) return { status: "FAILED", message: probe.message };
+      return { status: "SUCCEEDED", message: `${successMessage(config, found).replace(/\.$/, "")}; ${probe.note}.` };
+    } finally {
+      s3.destroy();
+    }
   } catch (error) {
     return { status: "FAILED", message: explainAwsError(error, { permission: "sqs:ListQueues", config }) };
   } finally {

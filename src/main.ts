@@ -15,6 +15,8 @@ import { HttpBatchSender } from "./delivery/http-sender.js";
 import { SdkBatchSender } from "./delivery/sdk-sender.js";
 import type { BatchSender } from "./delivery/types.js";
 import { UserFacingError } from "./errors.js";
+import { OffloadingSender } from "./large-messages/offloading-sender.js";
+import { LargeMessagePolicy } from "./large-messages/policy.js";
 import { loadCatalog } from "./protocol/catalog.js";
 import { Redactor } from "./observe/redact.js";
 import type { ConfiguredStream } from "./protocol/messages.js";
@@ -77,6 +79,13 @@ function batchSender(config: Config, sqs: SQSClient): BatchSender {
     endpoint: config.endpoint,
     maxSockets: Math.max(50, config.max_in_flight),
   });
+}
+
+/** With `large_messages.policy` "s3", the bodies of large messages go to S3 before their batch goes to SQS. */
+function offloadLargeMessages(config: Config, clients: AwsClients, sender: BatchSender): BatchSender {
+  const policy = LargeMessagePolicy.of(config);
+  if (policy.s3 === undefined) return sender;
+  return new OffloadingSender(sender, clients.s3(policy.s3), policy, { fifo: config.queue_type === "fifo" });
 }
 
 /** Test hooks, deliberately undocumented: a shorter progress interval, a local PagerDuty endpoint. */
@@ -144,7 +153,7 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
       catalog,
       input: process.stdin,
       writer,
-      sender: observation.wrapSender(batchSender(config, sqs)),
+      sender: offloadLargeMessages(config, clients, observation.wrapSender(batchSender(config, sqs))),
       resolveQueue: (name) =>
         resolver.resolve(name).catch((error: unknown) => {
           throw awsCallFailure(error, { permission: "sqs:ListQueues", config });

@@ -4,6 +4,8 @@ import { isQueueUrl, queueNameFromUrl, queueTypeMismatch } from "./aws/queues.js
 import { createChangeDetector, type ChangeDetector } from "./changes/detector.js";
 import { createComposer, type ComposedMessage, type Composer } from "./compose/composer.js";
 import type { ChangeType, Config } from "./config/types.js";
+import { objectKey } from "./large-messages/extended-client-format.js";
+import { LargeMessagePolicy } from "./large-messages/policy.js";
 import { parseMessage, readLines } from "./protocol/input.js";
 import { streamKey, streamLabel, type ConfiguredStream, type RecordMessage } from "./protocol/messages.js";
 import type { MessageWriter } from "./protocol/output.js";
@@ -35,6 +37,8 @@ export interface PreviewedMessage {
   body: string;
   /** A problem SQS would have with the message that composing cannot see. */
   warning?: string;
+  /** Where the body would be stored when it goes through S3 (large_messages); SQS would get a pointer to it. */
+  offloaded_to_s3?: { bucket: string; key: string; body_bytes: number };
 }
 
 /** One previewed record, as printed after PREVIEW_PREFIX. */
@@ -124,6 +128,8 @@ function previewRecord(
 function describeMessage(message: ComposedMessage, config: Config): PreviewedMessage {
   const queueName = isQueueUrl(message.queue) ? queueNameFromUrl(message.queue) : message.queue;
   const warning = queueTypeMismatch(queueName, config.queue_type);
+  const largeMessages = LargeMessagePolicy.of(config);
+  const s3 = largeMessages.offloads(message.bytes) ? largeMessages.s3 : undefined;
   return {
     queue: message.queue,
     message_id: message.messageId,
@@ -134,6 +140,15 @@ function describeMessage(message: ComposedMessage, config: Config): PreviewedMes
     bytes: message.bytes,
     body: message.body,
     ...(warning === undefined ? {} : { warning }),
+    ...(s3 === undefined
+      ? {}
+      : {
+          offloaded_to_s3: {
+            bucket: s3.bucket,
+            key: objectKey(s3.prefix, message.messageId, message.body),
+            body_bytes: Buffer.byteLength(message.body),
+          },
+        }),
   };
 }
 

@@ -11,6 +11,8 @@ import { ConcurrencyLimit } from "./delivery/concurrency-limit.js";
 import { Delivery } from "./delivery/delivery.js";
 import type { BatchSender, DeliveryStats, OutgoingMessage } from "./delivery/types.js";
 import { UserFacingError } from "./errors.js";
+import { UPLOAD_FAILURE_CODE_PREFIX } from "./large-messages/offloading-sender.js";
+import { LargeMessagePolicy } from "./large-messages/policy.js";
 import { lineHandlingError, parseMessage, readLineBatches } from "./protocol/input.js";
 import {
   streamKey,
@@ -28,7 +30,8 @@ import { RejectionPolicy } from "./rejections.js";
 export interface WriteObserver {
   recordRead(stream: string): void;
   skipped(stream: string, change: ChangeType | undefined, reason: "event_filter" | "unchanged"): void;
-  published(stream: string, change: ChangeType, bytes: number): void;
+  /** `offloaded`: the body went to S3 and SQS got a pointer to it (large_messages). */
+  published(stream: string, change: ChangeType, bytes: number, offloaded: boolean): void;
   rejected(stream: string, change: ChangeType | undefined, messageId: string, reason: string): void;
 }
 
@@ -151,6 +154,7 @@ class WriteRun {
   /** Tracks STATE input lines, echoed as they came in. */
   private readonly tracker: CheckpointTracker<string>;
   private readonly rejections: RejectionPolicy;
+  private readonly largeMessages: LargeMessagePolicy;
   private readonly delivery: Delivery;
   private readonly queueUrls = new Map<string, string>();
   private readonly events: ReadonlySet<ChangeType>;
@@ -176,6 +180,7 @@ class WriteRun {
     this.events = new Set(this.config.events);
     this.tracker = new CheckpointTracker((checkpoint) => this.emitCheckpoint(checkpoint));
     this.rejections = new RejectionPolicy(this.config.rejected_rows, this.config.max_message_bytes);
+    this.largeMessages = LargeMessagePolicy.of(this.config);
     this.delivery = new Delivery(
       options.sender,
       {
@@ -190,7 +195,7 @@ class WriteRun {
       },
       {
         acknowledged: (message) => this.acknowledged(message as RowMessage),
-        rejected: (message, reason) => this.deliveryRejected(message as RowMessage, reason),
+        rejected: (message, reason, code) => this.deliveryRejected(message as RowMessage, reason, code),
       },
     );
     this.delivery.failed.catch((error: Error) => this.fail(error));
@@ -352,12 +357,12 @@ class WriteRun {
     const { row } = message;
     if (!row.deadLetter) {
       row.onPublished?.();
-      this.observer.published(row.stream.stream.name, row.change, message.bytes);
+      this.observer.published(row.stream.stream.name, row.change, message.bytes, this.largeMessages.offloads(message.bytes));
     }
     this.tracker.settle(message.ticket, row.deadLetter ? countedStream(row) : undefined);
   }
 
-  private deliveryRejected(message: RowMessage, reason: string): void {
+  private deliveryRejected(message: RowMessage, reason: string, code: string): void {
     const { row } = message;
     if (row.deadLetter) {
       this.fail(
@@ -368,7 +373,10 @@ class WriteRun {
       return;
     }
     try {
-      this.reject(message.messageId, row, `SQS refused the message for queue ${message.queueUrl}: ${withoutFinalPeriod(reason)}.`, message.ticket, row.change);
+      const refusal = code.startsWith(UPLOAD_FAILURE_CODE_PREFIX)
+        ? `The message body could not be stored in S3 (large_messages): ${withoutFinalPeriod(reason)}.`
+        : `SQS refused the message for queue ${message.queueUrl}: ${withoutFinalPeriod(reason)}.`;
+      this.reject(message.messageId, row, refusal, message.ticket, row.change);
     } catch (error) {
       this.fail(error as Error);
     }

@@ -271,6 +271,17 @@ describe("RunSummary", () => {
       ["id-0", "id-1", "id-2", "id-3", "id-4"],
     );
     assert.equal(result.streams.find((stream) => stream.stream === "users")!.published, 1);
+    assert.equal(result.offloaded_to_s3, undefined, "no S3 counts when nothing went through S3");
+  });
+
+  test("counts messages whose body went through S3, and their bytes, and says so in the text", () => {
+    const summary = new RunSummary();
+    summary.published("orders", "added", 2_000_000, true);
+    summary.published("orders", "added", 10, false);
+    const result = summary.finish({ requestsSent: 1, messagesSent: 2, entriesRetried: 0, bytesSent: 300, requestsInFlight: 0, messagesInFlight: 0 });
+    assert.deepEqual(result.offloaded_to_s3, { messages: 1, bytes: 2_000_000 });
+    assert.equal(result.totals.published, 2);
+    assert.match(describeSummary(result)[0]!, /; 1 messages \(2000000 bytes\) had their body stored in S3\.$/);
   });
 
   test("reports the limit on requests in flight and throttled requests, in JSON and in words", () => {

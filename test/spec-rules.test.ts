@@ -151,7 +151,7 @@ test("every key of the configuration contract is in the spec, with its documente
     "region", "endpoint", "credentials", "role_arn", "external_id", "role_session_name", "queue_type", "queue",
     "message_body", "message_id", "message_group_id", "message_deduplication_id", "delay_seconds", "message_attributes",
     "events", "change_detection", "rejected_rows", "max_in_flight", "concurrency", "max_message_bytes", "log_api_calls",
-    "log_message_bodies", "alerts", "retry_max_seconds", "request_timeout_seconds",
+    "log_message_bodies", "alerts", "retry_max_seconds", "request_timeout_seconds", "large_messages",
   ];
   assert.deepEqual(contract.filter((key) => top[key] === undefined), []);
   assert.deepEqual(new Set(spec.required), new Set(["region", "credentials", "queue"]));
@@ -168,6 +168,7 @@ test("every key of the configuration contract is in the spec, with its documente
     max_in_flight: 512,
     concurrency: "adaptive",
     max_message_bytes: 1048576,
+    large_messages: { policy: "reject" },
     retry_max_seconds: 300,
     request_timeout_seconds: 30,
     log_api_calls: false,
@@ -206,6 +207,10 @@ test("every key of the configuration contract is in the spec, with its documente
   );
   assert.deepEqual(stores, { s3: ["type", "bucket", "prefix", "region", "endpoint", "force_path_style"], local: ["type", "directory"] });
   assert.deepEqual(branchFields("rejected_rows", "policy"), { fail: [], skip: ["max_rejected_rows"], dead_letter: ["queue_url"] });
+  assert.deepEqual(branchFields("large_messages", "policy"), {
+    reject: [],
+    s3: ["bucket", "prefix", "threshold_bytes", "always", "region", "endpoint", "force_path_style"],
+  });
 
   const attribute = top.message_attributes?.items?.properties ?? {};
   assert.deepEqual(Object.keys(attribute), ["name", "data_type", "value"]);
@@ -243,5 +248,6 @@ test("the form is ordered as a user configures it: access, region, events, queue
     "max_in_flight", "concurrency", "max_message_bytes", "retry_max_seconds", "request_timeout_seconds",
     "log_api_calls", "log_message_bodies",
     "alerts",
+    "large_messages",
   ]);
 });

@@ -1,12 +1,14 @@
 import type { DeserializeMiddleware, MetadataBearer, Pluggable } from "@smithy/types";
 import { awsErrorCode } from "./error-code.js";
 
-/** One SQS or STS request as it went over the wire: what the API call log prints. */
+/** One SQS, STS or S3 request as it went over the wire: what the API call log prints. */
 export interface ApiCall {
-  service: "SQS" | "STS";
+  service: "SQS" | "STS" | "S3";
   /** The operation, e.g. "SendMessageBatch". */
   action: string;
   queueUrl?: string;
+  /** The object an S3 call reads or writes, as s3://bucket/key. */
+  objectUrl?: string;
   /** Number of entries in a batch request. */
   entries?: number;
   /** Size of the request body. */
@@ -27,6 +29,8 @@ export type ApiCallObserver = (call: ApiCall) => void;
 interface CommandInput {
   QueueUrl?: unknown;
   Entries?: unknown;
+  Bucket?: unknown;
+  Key?: unknown;
 }
 
 /**
@@ -44,6 +48,7 @@ export function observeApiCalls<Input extends object, Output extends MetadataBea
       service,
       action: context.commandName?.replace(/Command$/, "") ?? "unknown",
       ...(typeof input.QueueUrl === "string" ? { queueUrl: input.QueueUrl } : {}),
+      ...(typeof input.Bucket === "string" && typeof input.Key === "string" ? { objectUrl: `s3://${input.Bucket}/${input.Key}` } : {}),
       ...(Array.isArray(input.Entries) ? { entries: input.Entries.length } : {}),
       bytes: typeof body === "string" || body instanceof Uint8Array ? Buffer.byteLength(body) : 0,
       input: args.input,

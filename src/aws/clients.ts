@@ -23,7 +23,7 @@ export interface AwsClientOptions {
   requestTimeoutMs?: number;
   /** Overrides `retry_max_seconds`; 0 tries each call once. */
   retryMaxMs?: number;
-  /** Sees every SQS and STS request (the API call log). */
+  /** Sees every SQS, STS and S3 request (the API call log). */
   onCall?: ApiCallObserver;
 }
 
@@ -66,8 +66,8 @@ export function createAwsClients(config: Config, options: AwsClientOptions = {})
   if (options.onCall) sqs.middlewareStack.use(observeApiCalls("SQS", options.onCall));
   return {
     sqs,
-    s3: (settings) =>
-      withRetries(
+    s3: (settings) => {
+      const s3 = withRetries(
         new S3Client({
           region: settings.region ?? config.region,
           ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
@@ -76,7 +76,10 @@ export function createAwsClients(config: Config, options: AwsClientOptions = {})
           ...callSettings(policy),
         }),
         policy,
-      ),
+      );
+      if (options.onCall) s3.middlewareStack.use(observeApiCalls("S3", options.onCall));
+      return s3;
+    },
     sns: (region, endpoint) =>
       withRetries(new SNSClient({ region, ...(endpoint ? { endpoint } : {}), credentials, ...callSettings(policy) }), policy),
   };

@@ -4,6 +4,7 @@ import { isQueueUrl } from "../aws/queues.js";
 import type { OutgoingMessage } from "../delivery/types.js";
 import type { ChangeType, Config, MessageAttributeSetting, ValueSource } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
+import { LargeMessagePolicy } from "../large-messages/policy.js";
 import { compileBody } from "./body.js";
 import { defaultDeduplicationId, defaultMessageId } from "./ids.js";
 import { quoteValue, RowRejection } from "./rejection.js";
@@ -112,6 +113,7 @@ export function createComposer(config: Config, options: ComposerOptions = {}): C
 
   const fifo = config.queue_type === "fifo";
   const maxBytes = config.max_message_bytes;
+  const largeMessages = LargeMessagePolicy.of(config);
   const queue = compileValueSource("queue", config.queue, templates);
   const messageIdSource = compile("message_id", config.message_id);
   const composeBody = compileBody(config.message_body, templates);
@@ -145,7 +147,8 @@ export function createComposer(config: Config, options: ComposerOptions = {}): C
     if (bodyProblem) {
       throw new RowRejection("message_body", `The message body ${bodyProblem}; fix the source data or the body setting.`);
     }
-    const message: ComposedMessage = { queue: queueName, messageId, body, bytes: Buffer.byteLength(body) };
+    const bodyBytes = Buffer.byteLength(body);
+    const message: ComposedMessage = { queue: queueName, messageId, body, bytes: bodyBytes };
     if (groupIdSource) message.groupId = fifoId(groupIdSource, scope);
     if (fifo) {
       message.dedupId = dedupIdSource ? fifoId(dedupIdSource, scope) : defaultDeduplicationId(messageId, row.change, body);
@@ -169,10 +172,13 @@ export function createComposer(config: Config, options: ComposerOptions = {}): C
       // fromEntries defines own properties, so an attribute named "__proto__" stays an attribute.
       message.attributes = Object.fromEntries(entries);
     }
-    if (message.bytes > maxBytes) {
+    if (largeMessages.offloads(message.bytes)) {
+      const problem = largeMessages.offloadProblem({ bytes: message.bytes, bodyBytes, attributeCount: attributes.length });
+      if (problem !== undefined) throw new RowRejection("large_messages", problem);
+    } else if (message.bytes > maxBytes) {
       throw new RowRejection(
         "max_message_bytes",
-        `The message is ${message.bytes} bytes (body and attributes), over max_message_bytes (${maxBytes}); shrink the body or raise max_message_bytes (SQS allows up to 1048576).`,
+        `The message is ${message.bytes} bytes (body and attributes), over max_message_bytes (${maxBytes}); shrink the body, raise max_message_bytes (SQS allows up to 1048576) or set large_messages.policy to "s3" to send it through S3.`,
       );
     }
     return message;

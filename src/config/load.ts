@@ -3,6 +3,7 @@ import type { ErrorObject, ValidateFunction } from "ajv";
 import { UserFacingError } from "../errors.js";
 import { readPackageJson } from "../package-files.js";
 import { validate } from "./spec-validator.generated.js";
+import { MAX_USER_ATTRIBUTES, RESERVED_ATTRIBUTES } from "../large-messages/extended-client-format.js";
 import type { Alerts, ChangeDetection, Config, MessageAttributeSetting } from "./types.js";
 
 /** A node of spec.json: the JSON Schema keywords this module reads, plus Airbyte's annotations. */
@@ -269,6 +270,7 @@ function crossFieldIssues(config: Config): string[] {
       ? ["change_detection.state_directory is a deprecated alias of change_detection.store: set only store (for a directory, {\"type\": \"local\", \"directory\": …})"]
       : []),
     ...alertIssues(config.alerts),
+    ...largeMessageIssues(config),
   ];
 }
 
@@ -341,6 +343,33 @@ function alertIssues(alerts: Alerts | undefined): string[] {
   return destinations.some((destination) => destination !== undefined)
     ? []
     : ["alerts needs at least one of slack_webhook_url, pagerduty_routing_key or webhook_url"];
+}
+
+function largeMessageIssues(config: Config): string[] {
+  const settings = config.large_messages;
+  if (settings.policy !== "s3") return [];
+  const issues: string[] = [];
+  if (settings.threshold_bytes !== undefined && settings.threshold_bytes > config.max_message_bytes) {
+    issues.push(
+      `large_messages.threshold_bytes (${settings.threshold_bytes}) is over max_message_bytes (${config.max_message_bytes}): ` +
+        "messages between the two could neither be sent nor go through S3; lower threshold_bytes or leave it out",
+    );
+  }
+  config.message_attributes.forEach((attribute, index) => {
+    if (RESERVED_ATTRIBUTES.includes(attribute.name)) {
+      issues.push(
+        `message_attributes[${index}].name "${attribute.name}" is reserved when large_messages.policy is "s3": ` +
+          "the SQS Extended Client format uses it to mark messages whose body is in S3; rename the attribute",
+      );
+    }
+  });
+  if (settings.always === true && config.message_attributes.length > MAX_USER_ATTRIBUTES) {
+    issues.push(
+      `large_messages.always sends every message through S3, whose pointer takes one of SQS's 10 message attributes: ` +
+        `use at most ${MAX_USER_ATTRIBUTES} message_attributes`,
+    );
+  }
+  return issues;
 }
 
 // ---------------------------------------------------------------------------------------------

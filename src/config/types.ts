@@ -66,6 +66,17 @@ export interface S3Settings {
   force_path_style?: boolean;
 }
 
+/** Messages over the threshold: rejected, or their body stored in S3 behind an SQS Extended Client pointer. */
+export type LargeMessages =
+  | { policy: "reject" }
+  | ({
+      policy: "s3";
+      /** Default: max_message_bytes. */
+      threshold_bytes?: number;
+      /** Offload every message, whatever its size. */
+      always?: boolean;
+    } & S3Settings);
+
 export type RejectedRows =
   | { policy: "fail" }
   | { policy: "skip"; max_rejected_rows?: number }
@@ -101,6 +112,7 @@ export interface Config {
   max_in_flight: number;
   concurrency: "adaptive" | "fixed";
   max_message_bytes: number;
+  large_messages: LargeMessages;
   /** How long one message may keep failing with retriable errors before the sync fails. */
   retry_max_seconds: number;
   /** How long one SQS request may take before it is abandoned and retried. */

@@ -21,9 +21,11 @@ export interface ApiCallLogOptions {
 
 /** One line of the API call log, as printed after API_CALL_PREFIX. */
 export interface ApiCallLine {
-  service: "SQS" | "STS";
+  service: ApiCall["service"];
   action: string;
   queue?: string;
+  /** The object an S3 call wrote, as s3://bucket/key. */
+  object?: string;
   entries?: number;
   bytes: number;
   latency_ms: number;
@@ -62,7 +64,7 @@ function errorFields(error: unknown, redactor: Redactor): Pick<ApiCallLine, "err
 }
 
 /**
- * The live debugger (`log_api_calls`): one LOG line per SQS or STS call. SendMessageBatch calls
+ * The live debugger (`log_api_calls`): one LOG line per SQS, STS or S3 call. SendMessageBatch calls
  * are reported by the delivery layer's sender (`batchCall`), which knows each entry's row;
  * every other call comes from the SDK clients' observer (`sdkCall`).
  */
@@ -75,6 +77,7 @@ export class ApiCallLog {
       service: call.service,
       action: call.action,
       ...(call.queueUrl === undefined ? {} : { queue: call.queueUrl }),
+      ...(call.objectUrl === undefined ? {} : { object: call.objectUrl }),
       ...(call.entries === undefined ? {} : { entries: call.entries }),
       bytes: call.bytes,
       latency_ms: roundMs(call.latencyMs),

@@ -59,6 +59,8 @@ export interface SyncSummary {
     limit_changes: number;
   };
   streams: StreamSummary[];
+  /** Published messages whose body went through S3 (large_messages), and those messages' bytes; present when there were any. */
+  offloaded_to_s3?: { messages: number; bytes: number };
 }
 
 function changeCounts(): ChangeCounts {
@@ -77,6 +79,7 @@ function newStream(stream: string): StreamSummary {
 export class RunSummary implements WriteObserver {
   private readonly streams = new Map<string, StreamSummary>();
   private readonly totals = rowCounts();
+  private readonly offloaded = { messages: 0, bytes: 0 };
   private readonly startedAt = new Date();
   private readonly started = performance.now();
 
@@ -88,9 +91,12 @@ export class RunSummary implements WriteObserver {
     this.add(stream, change, reason === "unchanged" ? "unchanged" : "skipped_by_events_filter");
   }
 
-  published(stream: string, change: ChangeType, bytes: number): void {
+  published(stream: string, change: ChangeType, bytes: number, offloaded = false): void {
     this.add(stream, change, "published");
     this.add(stream, change, "bytes_published", bytes);
+    if (!offloaded) return;
+    this.offloaded.messages++;
+    this.offloaded.bytes += bytes;
   }
 
   rejected(stream: string, change: ChangeType | undefined, messageId: string, reason: string): void {
@@ -134,6 +140,7 @@ export class RunSummary implements WriteObserver {
             },
           }),
       streams: [...this.streams.values()].map((stream) => structuredClone(stream)),
+      ...(this.offloaded.messages > 0 ? { offloaded_to_s3: { ...this.offloaded } } : {}),
     };
   }
 
@@ -171,7 +178,10 @@ export function describeSummary(summary: SyncSummary): string[] {
   const lines = [
     `${outcome} after ${summary.duration_seconds.toFixed(1)} s: ${describeCounts(totals)}; ` +
       `${summary.messages_per_second} messages/s; ${delivery.requests_sent} SendMessageBatch requests, ` +
-      `${delivery.messages_sent} entries (${delivery.bytes_sent} bytes) sent, ${delivery.entries_retried} retried.` +
+      `${delivery.messages_sent} entries (${delivery.bytes_sent} bytes) sent, ${delivery.entries_retried} retried` +
+      (summary.offloaded_to_s3 === undefined
+        ? "."
+        : `; ${summary.offloaded_to_s3.messages} messages (${summary.offloaded_to_s3.bytes} bytes) had their body stored in S3.`) +
       describeConcurrency(summary),
   ];
   for (const stream of summary.streams) {

@@ -1,5 +1,6 @@
 // An HTTP proxy on 127.0.0.1 that sits between the connector and an SQS emulator and injects the
-// faults real SQS produces, into SendMessageBatch requests only, drawn reproducibly from a seed.
+// faults real SQS produces, into SendMessageBatch requests only (or S3 PutObject requests only),
+// drawn reproducibly from a seed.
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -42,12 +43,14 @@ export interface FaultProxyOptions {
   faults?: readonly FaultKind[];
   /** How long a delayed request is held before it is forwarded. Default 1,500 ms. */
   delayMs?: number;
+  /** Which requests are faulted: SQS SendMessageBatch (default) or S3 PutObject, answered in S3's XML. */
+  requests?: "send_message_batch" | "s3_put_object";
 }
 
 export interface FaultProxy {
   /** Point the connector's `endpoint` here. */
   endpoint: string;
-  /** SendMessageBatch requests seen, and how many got each fault. */
+  /** Requests of the faulted kind seen (SendMessageBatch, or PutObject), and how many got each fault. */
   readonly batchRequests: number;
   readonly injected: Readonly<Record<FaultKind, number>>;
   /** Changes the fault rate from the next request on (e.g. 0 to let a retried sync through). */
@@ -68,6 +71,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const random = seededRandom(options.seed);
   const faults = options.faults ?? ALL_FAULTS;
   const delayMs = options.delayMs ?? 1500;
+  const s3 = options.requests === "s3_put_object";
   let faultRate = options.faultRate;
   let batchRequests = 0;
   const injected = Object.fromEntries(ALL_FAULTS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
@@ -123,7 +127,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   });
 
   const failSomeEntries = (upstream: Upstream): Upstream => {
-    if (upstream.status !== 200) return upstream;
+    if (upstream.status !== 200 || s3) return upstream;
     const answer = JSON.parse(upstream.body.toString("utf8")) as {
       Successful?: { Id: string }[];
       Failed?: { Id: string; SenderFault: boolean; Code: string; Message?: string }[];
@@ -141,14 +145,17 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const chunks: Buffer[] = [];
     for await (const chunk of incoming) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
-    const fault = incoming.headers["x-amz-target"] === SEND_MESSAGE_BATCH ? (batchRequests++, draw()) : undefined;
+    const faultable = s3 ? isPutObject(incoming) : incoming.headers["x-amz-target"] === SEND_MESSAGE_BATCH;
+    const fault = faultable ? (batchRequests++, draw()) : undefined;
     if (fault !== undefined) injected[fault]++;
     switch (fault) {
       case undefined:
         return reply(response, await forward(incoming, body));
       case "throttle":
+        if (s3) return reply(response, xmlError(503, "SlowDown", "Please reduce your request rate."));
         return reply(response, jsonError(400, "ThrottlingException", "Rate exceeded", "RequestThrottled;Sender"));
       case "server_error":
+        if (s3) return reply(response, xmlError(500, "InternalError", "We encountered an internal error. Please try again."));
         return reply(response, jsonError(500, "InternalError", "We encountered an internal error. Please try again."));
       case "unavailable":
         return reply(response, {
@@ -200,5 +207,19 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       await new Promise<void>((resolve) => server.close(() => resolve()));
       agent.destroy();
     },
+  };
+}
+
+/** An S3 PutObject: a PUT of an object (bucket and key in the path-style URL), not of a bucket. */
+function isPutObject(incoming: IncomingMessage): boolean {
+  const path = new URL(incoming.url ?? "/", "http://proxy").pathname;
+  return incoming.method === "PUT" && path.split("/").filter((segment) => segment !== "").length >= 2;
+}
+
+function xmlError(status: number, code: string, message: string): Upstream {
+  return {
+    status,
+    headers: { "content-type": "application/xml" },
+    body: Buffer.from(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`),
   };
 }

@@ -1,0 +1,51 @@
+import { createHash } from "node:crypto";
+
+// The message format of the Amazon SQS Extended Client libraries (Java amazon-sqs-java-extended-client-lib 2.x,
+// Python amazon-sqs-extended-client): the body is stored as one S3 object, and SQS carries a pointer to it
+// plus a Number attribute with the body's size in bytes, which tells their receivers to fetch the body.
+
+/** The attribute current versions write (and read, along with the legacy "SQSLargePayloadSize"). */
+export const PAYLOAD_SIZE_ATTRIBUTE = "ExtendedPayloadSize";
+/** Written by older versions; still read by current ones, so it is reserved too. */
+export const LEGACY_PAYLOAD_SIZE_ATTRIBUTE = "SQSLargePayloadSize";
+export const RESERVED_ATTRIBUTES: readonly string[] = [PAYLOAD_SIZE_ATTRIBUTE, LEGACY_PAYLOAD_SIZE_ATTRIBUTE];
+/** The class name Jackson writes ahead of the pointer object (payload-offloading-java-common-lib). */
+export const POINTER_CLASS = "software.amazon.payloadoffloading.PayloadS3Pointer";
+/** SQS allows 10 message attributes; the pointer takes one of them. */
+export const MAX_USER_ATTRIBUTES = 9;
+
+const PAYLOAD_SIZE_DATA_TYPE = "Number";
+const MAX_ID_CHARS_IN_KEY = 160;
+/** A message id character S3 keys and consumers' tooling take as is; others become "_". */
+const UNSAFE_KEY_CHARACTER = /[^A-Za-z0-9._-]/g;
+/** A SHA-256 in hex. */
+const BODY_HASH_CHARS = 64;
+
+/** `["software.amazon.payloadoffloading.PayloadS3Pointer",{"s3BucketName":…,"s3Key":…}]`. */
+export function pointerBody(bucket: string, key: string): string {
+  return JSON.stringify([POINTER_CLASS, { s3BucketName: bucket, s3Key: key }]);
+}
+
+/**
+ * The object key of a message body: the prefix, the message id (S3-safe, shortened) and a hash of
+ * the body. The same message always gets the same key, so a retried upload rewrites its object,
+ * and a key always holds the same body, whichever message wrote it.
+ */
+export function objectKey(prefix: string, messageId: string, body: string): string {
+  const id = messageId.slice(0, MAX_ID_CHARS_IN_KEY).replace(UNSAFE_KEY_CHARACTER, "_");
+  return `${prefix}${id}/${createHash("sha256").update(body, "utf8").digest("hex")}`;
+}
+
+/** The longest key `objectKey` makes with `prefix` (prefixes are ASCII). */
+export function maxObjectKeyBytes(prefix: string): number {
+  return Buffer.byteLength(prefix) + MAX_ID_CHARS_IN_KEY + 1 + BODY_HASH_CHARS;
+}
+
+/** The size attribute's value and its share of the message size, as SQS counts it. */
+export function payloadSizeAttribute(bodyBytes: number): { value: { DataType: string; StringValue: string }; bytes: number } {
+  const text = String(bodyBytes);
+  return {
+    value: { DataType: PAYLOAD_SIZE_DATA_TYPE, StringValue: text },
+    bytes: PAYLOAD_SIZE_ATTRIBUTE.length + PAYLOAD_SIZE_DATA_TYPE.length + text.length,
+  };
+}

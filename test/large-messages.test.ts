@@ -1,0 +1,538 @@
+// Large messages through S3 in the SQS Extended Client format: the format itself, the config and
+// composition rules, the offloading sender against fakes, and whole syncs on the emulators read back
+// by a consumer that follows the documented pointer format.
+import assert from "node:assert/strict";
+import { before, describe, test } from "node:test";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { createComposer, type RowInput } from "../src/compose/composer.js";
+import { validateConfig } from "../src/config/load.js";
+import { bodyMd5 } from "../src/delivery/batch-outcome.js";
+import { Cancellation } from "../src/delivery/cancellation.js";
+import type { BatchEntry, BatchResult, BatchSender, OutgoingMessage } from "../src/delivery/types.js";
+import { objectKey, pointerBody } from "../src/large-messages/extended-client-format.js";
+import { OffloadingSender } from "../src/large-messages/offloading-sender.js";
+import { LargeMessagePolicy } from "../src/large-messages/policy.js";
+import { SUMMARY_PREFIX, type SyncSummary } from "../src/observe/summary.js";
+import { API_CALL_PREFIX, type ApiCallLine } from "../src/observe/api-call-log.js";
+import { PREVIEW_PREFIX, type PreviewEntry } from "../src/preview.js";
+import type { AirbyteMessage } from "../src/protocol/messages.js";
+import { describeRun, PEOPLE_CATALOG, rejectionWarnings, rowsThenState, runSync, STREAM, type SyncResult } from "./compose-e2e-support.js";
+import { recordLine } from "./helpers/airbyte.js";
+import { runCli } from "./helpers/cli.js";
+import { runCheck } from "../src/check.js";
+import {
+  emulatorConfig,
+  emulatorConfigFile,
+  forEachEmulator,
+  startFauxqs,
+  uniqueQueueName,
+  withMoto,
+  type Emulator,
+  type IamUser,
+} from "./helpers/emulators.js";
+import { consume, createBucket, objectKeys, testS3Client } from "./helpers/extended-client-consumer.js";
+import { startFaultProxy } from "./helpers/fault-proxy.js";
+
+const BASE = {
+  region: "us-east-1",
+  credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+  queue: { source: "static", value: "orders" },
+};
+
+function configWith(settings: Record<string, unknown>) {
+  return validateConfig({ ...BASE, ...settings }, "the test config");
+}
+
+const S3_POLICY = { policy: "s3", bucket: "payloads", prefix: "dsqs/" };
+
+function row(data: Record<string, unknown>): RowInput {
+  return { data, change: "added", stream: STREAM, emittedAt: 0 };
+}
+
+describe("the SQS Extended Client format", () => {
+  test("the pointer body is the Jackson-typed PayloadS3Pointer the libraries read", () => {
+    assert.equal(
+      pointerBody("my-payloads", "dsqs/a/b"),
+      '["software.amazon.payloadoffloading.PayloadS3Pointer",{"s3BucketName":"my-payloads","s3Key":"dsqs/a/b"}]',
+    );
+  });
+
+  test("object keys are deterministic per message id and body, and S3-safe", () => {
+    const key = objectKey("dsqs/", "order 7/é", '{"a":1}');
+    assert.equal(key, objectKey("dsqs/", "order 7/é", '{"a":1}'));
+    assert.notEqual(key, objectKey("dsqs/", "order 7/é", '{"a":2}'));
+    assert.match(key, /^dsqs\/order_7__\/[0-9a-f]{64}$/);
+    assert.ok(objectKey("", "x".repeat(5000), "{}").length < 300, "long ids are shortened");
+  });
+});
+
+describe("large_messages configuration", () => {
+  test("defaults to reject", () => {
+    assert.deepEqual(configWith({}).large_messages, { policy: "reject" });
+  });
+
+  test("s3 takes the S3 settings and defaults always to false", () => {
+    const config = configWith({ large_messages: { ...S3_POLICY, endpoint: "http://127.0.0.1:4566", force_path_style: true } });
+    assert.deepEqual(config.large_messages, { ...S3_POLICY, endpoint: "http://127.0.0.1:4566", force_path_style: true, always: false });
+  });
+
+  test("refuses a threshold over max_message_bytes, a reserved attribute name, and 10 attributes with always", () => {
+    const attributes = Array.from({ length: 10 }, (_, index) => ({
+      name: index === 0 ? "ExtendedPayloadSize" : `a${index}`,
+      data_type: "String",
+      value: { source: "static", value: "v" },
+    }));
+    assert.throws(
+      () =>
+        configWith({
+          max_message_bytes: 262144,
+          message_attributes: attributes,
+          large_messages: { ...S3_POLICY, threshold_bytes: 300000, always: true },
+        }),
+      (error: Error) => {
+        assert.match(error.message, /large_messages\.threshold_bytes \(300000\) is over max_message_bytes \(262144\)/);
+        assert.match(error.message, /message_attributes\[0\]\.name "ExtendedPayloadSize" is reserved/);
+        assert.match(error.message, /large_messages\.always .* use at most 9 message_attributes/);
+        return true;
+      },
+    );
+  });
+
+  test("refuses a prefix with characters the Extended Client does not allow", () => {
+    assert.throws(() => configWith({ large_messages: { ...S3_POLICY, prefix: "a b/" } }), /large_messages\.prefix/);
+  });
+});
+
+describe("composing large messages", () => {
+  const big = { id: "big", text: "x".repeat(2000) };
+
+  test("with reject, a message over max_message_bytes is rejected with a hint at large_messages", () => {
+    const result = createComposer(configWith({ max_message_bytes: 1024 })).compose(row(big));
+    assert.equal(result.ok, false);
+    assert.match(!result.ok ? result.reason : "", /over max_message_bytes \(1024\).*large_messages\.policy to "s3"/);
+  });
+
+  test("with s3, a message over the threshold is composed whole", () => {
+    const result = createComposer(configWith({ max_message_bytes: 1024, large_messages: S3_POLICY })).compose(row(big));
+    assert.ok(result.ok);
+    assert.equal(result.message.body, JSON.stringify(big));
+  });
+
+  test("with s3, a large message with 10 attributes is rejected: the pointer needs one", () => {
+    const attributes = Array.from({ length: 10 }, (_, index) => ({ name: `a${index}`, data_type: "String", value: { source: "static", value: "v" } }));
+    const config = configWith({ max_message_bytes: 1024, message_attributes: attributes, large_messages: S3_POLICY });
+    const composer = createComposer(config);
+    assert.ok(composer.compose(row({ id: "small" })).ok, "a small message keeps its 10 attributes");
+    const result = composer.compose(row(big));
+    assert.equal(result.ok, false);
+    if (result.ok) return;
+    assert.equal(result.setting, "large_messages");
+    assert.match(result.reason, /has 10 message attributes: the S3 pointer needs one of the 10 SQS allows \(ExtendedPayloadSize\)/);
+  });
+
+  test("the threshold and always decide what goes through S3", () => {
+    const threshold = LargeMessagePolicy.of(configWith({ large_messages: { ...S3_POLICY, threshold_bytes: 100 } }));
+    assert.equal(threshold.offloads(100), false);
+    assert.equal(threshold.offloads(101), true);
+    const always = LargeMessagePolicy.of(configWith({ large_messages: { ...S3_POLICY, always: true } }));
+    assert.equal(always.offloads(1), true);
+    assert.equal(LargeMessagePolicy.of(configWith({})).offloads(10_000_000), false);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The offloading sender against a fake S3 and a fake SQS sender
+
+interface PutCall {
+  Bucket: string;
+  Key: string;
+  Body: string;
+}
+
+function fakeS3(fail: (call: PutCall) => Error | undefined = () => undefined): { client: S3Client; puts: PutCall[] } {
+  const puts: PutCall[] = [];
+  const client = {
+    async send(command: { input: PutCall }) {
+      puts.push(command.input);
+      const error = fail(command.input);
+      if (error) throw error;
+      return {};
+    },
+  } as unknown as S3Client;
+  return { client, puts };
+}
+
+function s3Error(name: string, status: number): Error {
+  return Object.assign(new Error(`${name} from the fake`), { name, $metadata: { httpStatusCode: status } });
+}
+
+class RecordingSender implements BatchSender {
+  readonly batches: BatchEntry[][] = [];
+  constructor(private readonly answer: (entries: BatchEntry[]) => BatchResult = acceptAll) {}
+  async sendBatch(_queueUrl: string, entries: BatchEntry[]): Promise<BatchResult> {
+    this.batches.push(entries);
+    return this.answer(entries);
+  }
+}
+
+function acceptAll(entries: BatchEntry[]): BatchResult {
+  return { successful: entries.map(({ id, message }) => ({ id, md5OfBody: bodyMd5(message.body) })), failed: [] };
+}
+
+function message(messageId: string, bodyBytes: number, groupId?: string): OutgoingMessage {
+  const body = JSON.stringify({ id: messageId, pad: "p".repeat(Math.max(0, bodyBytes - 20)) });
+  return { queueUrl: "q", messageId, body, bytes: Buffer.byteLength(body), ticket: 0, ...(groupId ? { groupId } : {}) };
+}
+
+function entriesOf(...messages: OutgoingMessage[]): BatchEntry[] {
+  return messages.map((message, index) => ({ id: String(index), message }));
+}
+
+describe("the offloading sender", () => {
+  const policy = LargeMessagePolicy.of(configWith({ large_messages: { ...S3_POLICY, threshold_bytes: 1000 } }));
+
+  test("stores large bodies first and sends pointers with ExtendedPayloadSize; small ones pass through", async () => {
+    const s3 = fakeS3();
+    const sqs = new RecordingSender();
+    const sender = new OffloadingSender(sqs, s3.client, policy, { fifo: false });
+    const large = message("large", 5000);
+    const small = message("small", 100);
+    const result = await sender.sendBatch("q", entriesOf(large, small), new Cancellation());
+
+    assert.deepEqual(s3.puts.map((put) => [put.Bucket, put.Key, put.Body]), [["payloads", objectKey("dsqs/", "large", large.body), large.body]]);
+    const [pointer, passed] = sqs.batches[0]!;
+    assert.equal(pointer!.message.body, pointerBody("payloads", objectKey("dsqs/", "large", large.body)));
+    assert.deepEqual(pointer!.message.attributes, { ExtendedPayloadSize: { DataType: "Number", StringValue: String(Buffer.byteLength(large.body)) } });
+    assert.equal(passed!.message, small);
+    // The pointer's MD5 is checked here; delivery, which knows only the original body, gets none to check.
+    assert.deepEqual(result.successful, [{ id: "0" }, { id: "1", md5OfBody: bodyMd5(small.body) }]);
+  });
+
+  test("a retry after SQS failed sends the same pointer without storing the body again", async () => {
+    const s3 = fakeS3();
+    let calls = 0;
+    const sqs = new RecordingSender((entries) =>
+      ++calls === 1
+        ? { successful: [], failed: entries.map(({ id }) => ({ id, senderFault: false, code: "InternalError" })) }
+        : acceptAll(entries),
+    );
+    const sender = new OffloadingSender(sqs, s3.client, policy, { fifo: false });
+    const entries = entriesOf(message("large", 5000));
+    await sender.sendBatch("q", entries, new Cancellation());
+    await sender.sendBatch("q", entries, new Cancellation());
+    assert.equal(s3.puts.length, 1);
+    assert.equal(sqs.batches[0]![0]!.message, sqs.batches[1]![0]!.message);
+  });
+
+  test("a failed upload comes back as a failed entry: retriable, or the row's rejection with the S3 code", async () => {
+    const s3 = fakeS3((put) => (put.Key.includes("denied") ? s3Error("AccessDenied", 403) : s3Error("SlowDown", 503)));
+    const sqs = new RecordingSender();
+    const sender = new OffloadingSender(sqs, s3.client, policy, { fifo: false });
+    const result = await sender.sendBatch("q", entriesOf(message("denied", 5000), message("slow", 5000), message("small", 10)), new Cancellation());
+    assert.deepEqual(sqs.batches[0]!.map(({ id }) => id), ["2"]);
+    const failed = new Map(result.failed.map((failure) => [failure.id, failure]));
+    assert.equal(failed.get("0")?.senderFault, true);
+    assert.equal(failed.get("0")?.code, "S3.AccessDenied");
+    assert.match(failed.get("0")?.message ?? "", /PutObject of the message body to s3:\/\/payloads\/dsqs\/denied\/.* grant s3:PutObject/);
+    assert.equal(failed.get("1")?.senderFault, false);
+    assert.equal(failed.get("1")?.code, "S3.SlowDown");
+  });
+
+  test("uploads are bounded in number, whatever the batch holds", async () => {
+    let active = 0;
+    let mostActive = 0;
+    const client = {
+      async send() {
+        mostActive = Math.max(mostActive, ++active);
+        await new Promise((resolve) => setImmediate(resolve));
+        active--;
+        return {};
+      },
+    } as unknown as S3Client;
+    const sender = new OffloadingSender(new RecordingSender(), client, policy, { fifo: false, maxConcurrentUploads: 3 });
+    const batch = entriesOf(...Array.from({ length: 10 }, (_, index) => message(`m${index}`, 5000)));
+    const result = await sender.sendBatch("q", batch, new Cancellation());
+    assert.equal(result.successful.length, 10);
+    assert.equal(mostActive, 3);
+  });
+
+  test("on a FIFO queue, a message whose body could not be stored holds back the rest of its group", async () => {
+    const s3 = fakeS3((put) => (put.Key.includes("a1") ? s3Error("InternalError", 500) : undefined));
+    const sqs = new RecordingSender();
+    const sender = new OffloadingSender(sqs, s3.client, policy, { fifo: true });
+    const result = await sender.sendBatch(
+      "q",
+      entriesOf(message("a1", 5000, "a"), message("a2", 10, "a"), message("b1", 10, "b"), message("b2", 5000, "b")),
+      new Cancellation(),
+    );
+    assert.deepEqual(sqs.batches[0]!.map(({ id }) => id), ["2", "3"]);
+    assert.deepEqual(result.failed.map(({ id, code, senderFault }) => [id, code, senderFault]), [
+      ["0", "S3.InternalError", false],
+      ["1", "HeldBack", false],
+    ]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Whole syncs on the emulators
+
+function logMessages(messages: AirbyteMessage[]): string[] {
+  return messages.flatMap((message) => (message.type === "LOG" ? [message.log.message] : []));
+}
+
+function summaryOf(result: SyncResult): SyncSummary {
+  const line = logMessages(result.messages).find((text) => text.startsWith(SUMMARY_PREFIX));
+  assert.ok(line, `a SYNC_SUMMARY line\n${describeRun(result)}`);
+  return JSON.parse(line.slice(SUMMARY_PREFIX.length)) as SyncSummary;
+}
+
+function apiCalls(result: SyncResult): ApiCallLine[] {
+  return logMessages(result.messages)
+    .filter((text) => text.startsWith(API_CALL_PREFIX))
+    .map((text) => JSON.parse(text.slice(API_CALL_PREFIX.length)) as ApiCallLine);
+}
+
+/** Rows of about `bytes` bytes, each body `{"id":…,"text":…}`. */
+function sizedRow(id: string, bytes: number): Record<string, unknown> {
+  return { id, text: "é".repeat(Math.floor(bytes / 2)) };
+}
+
+const THRESHOLD = 64 * 1024;
+
+interface Setup {
+  queueName: string;
+  queueUrl: string;
+  bucket: string;
+}
+
+async function setUp(emulator: Emulator, fifo = false): Promise<Setup> {
+  const queueName = uniqueQueueName("large", fifo);
+  const queueUrl = await emulator.createQueue(queueName);
+  const bucket = `payloads-${process.pid}-${queueName.replace(/\W/g, "-").toLowerCase()}`.slice(0, 63);
+  const s3 = testS3Client(emulator.endpoint);
+  await createBucket(s3, bucket);
+  s3.destroy();
+  return { queueName, queueUrl, bucket };
+}
+
+function largeSettings(emulator: Emulator, setup: Setup, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    queue: { source: "static", value: setup.queueName },
+    message_id: { source: "column", column: "id" },
+    large_messages: {
+      policy: "s3",
+      bucket: setup.bucket,
+      prefix: "destination-sqs/",
+      threshold_bytes: THRESHOLD,
+      endpoint: emulator.endpoint,
+      force_path_style: true,
+    },
+    ...extra,
+  };
+}
+
+/** Every message of the queue as the consumer reads it, in the order received. */
+async function consumeAll(emulator: Emulator, queueUrl: string, expected: number) {
+  const s3 = testS3Client(emulator.endpoint);
+  try {
+    const received = await emulator.receiveAll(queueUrl, { expected });
+    return await Promise.all(received.map(async (message) => ({ ...(await consume(s3, message)), received: message })));
+  } finally {
+    s3.destroy();
+  }
+}
+
+forEachEmulator("large messages through S3", (context) => {
+  test("a consumer following the pointer format reads back exactly the bodies of a mixed batch", async () => {
+    const { emulator } = context;
+    const setup = await setUp(emulator);
+    const rows = [sizedRow("small-1", 200), sizedRow("large-1", 300_000), sizedRow("medium-1", 70_000), sizedRow("small-2", 10), sizedRow("large-2", 1_200_000)];
+    const result = await runSync(emulator, largeSettings(emulator, setup, { log_api_calls: true }), rowsThenState(rows));
+    assert.equal(result.code, 0, describeRun(result));
+    assert.equal(result.states.length, 1, describeRun(result));
+
+    const consumed = await consumeAll(emulator, setup.queueUrl, rows.length);
+    const bodies = new Map(consumed.map((message) => [JSON.parse(message.body).id as string, message]));
+    for (const expected of rows) {
+      const got = bodies.get(expected.id as string);
+      assert.ok(got, `message ${expected.id as string} arrived`);
+      assert.equal(got.body, JSON.stringify(expected), `body of ${expected.id as string}`);
+      assert.equal(got.fromS3, Buffer.byteLength(JSON.stringify(expected)) > THRESHOLD, `whether ${expected.id as string} went through S3`);
+    }
+    const s3 = testS3Client(emulator.endpoint);
+    const keys = await objectKeys(s3, setup.bucket);
+    s3.destroy();
+    assert.equal(keys.length, 3);
+    assert.ok(keys.every((key) => key.startsWith("destination-sqs/")));
+
+    const summary = summaryOf(result);
+    assert.equal(summary.totals.published, 5);
+    assert.equal(summary.offloaded_to_s3?.messages, 3);
+    assert.ok((summary.offloaded_to_s3?.bytes ?? 0) > 1_500_000);
+    const puts = apiCalls(result).filter((call) => call.service === "S3" && call.action === "PutObject");
+    assert.equal(puts.length, 3);
+    assert.ok(puts.every((call) => call.outcome === "ok" && call.object?.startsWith(`s3://${setup.bucket}/destination-sqs/`)));
+  });
+
+  test("FIFO: bodies through S3 keep their group's order and a deduplication id from the original body", async () => {
+    const { emulator } = context;
+    const setup = await setUp(emulator, true);
+    const rows = Array.from({ length: 8 }, (_, index) => sizedRow(`row-${index}`, index % 3 === 0 ? 100_000 : 100));
+    const settings = largeSettings(emulator, setup, { queue_type: "fifo", message_group_id: { source: "static", value: "g" } });
+    const result = await runSync(emulator, settings, rowsThenState(rows));
+    assert.equal(result.code, 0, describeRun(result));
+    const consumed = await consumeAll(emulator, setup.queueUrl, rows.length);
+    assert.deepEqual(consumed.map((message) => message.body), rows.map((data) => JSON.stringify(data)));
+    assert.deepEqual(consumed.map((message) => message.fromS3), rows.map((_, index) => index % 3 === 0));
+    assert.ok(consumed.every((message) => /^[0-9a-f]{64}$/.test(message.received.dedupId ?? "")), "dedup ids are hashes");
+  });
+
+  test("a missing bucket rejects the large rows with S3's code; the small ones are delivered", async () => {
+    const { emulator } = context;
+    const setup = await setUp(emulator);
+    const settings = largeSettings(emulator, { ...setup, bucket: `${setup.bucket}-missing` }, { rejected_rows: { policy: "skip" } });
+    const result = await runSync(emulator, settings, rowsThenState([sizedRow("small", 100), sizedRow("large", 100_000)]));
+    assert.equal(result.code, 0, describeRun(result));
+    assert.equal(result.states.length, 1);
+    const rejected = rejectionWarnings(result);
+    assert.deepEqual(rejected.map((rejection) => rejection.messageId), ["large"]);
+    assert.match(rejected[0]!.reason, /^The message body could not be stored in S3 \(large_messages\): S3\.NoSuchBucket: PutObject of the message body to s3:\/\/.*-missing\//);
+    const consumed = await consumeAll(emulator, setup.queueUrl, 1);
+    assert.deepEqual(consumed.map((message) => JSON.parse(message.body).id), ["small"]);
+  });
+
+  test("check stores and deletes a probe object, and names the bucket and s3:PutObject when it cannot", async () => {
+    const { emulator } = context;
+    const setup = await setUp(emulator);
+    const check = async (bucket: string) => {
+      const config = emulatorConfigFile(emulator.endpoint, largeSettings(emulator, { ...setup, bucket }));
+      const result = await runCli(["check", "--config", config]);
+      const status = result.messages.find((message) => message.type === "CONNECTION_STATUS");
+      assert.ok(status?.type === "CONNECTION_STATUS", describeRun(result));
+      return status.connectionStatus;
+    };
+    const ok = await check(setup.bucket);
+    assert.equal(ok.status, "SUCCEEDED", ok.message);
+    assert.match(ok.message ?? "", /stored and deleted a probe object in S3 bucket "payloads-/);
+    const s3 = testS3Client(emulator.endpoint);
+    assert.deepEqual(await objectKeys(s3, setup.bucket), [], "the probe object is gone");
+    s3.destroy();
+
+    const missing = await check(`${setup.bucket}-missing`);
+    assert.equal(missing.status, "FAILED");
+    assert.match(missing.message ?? "", /S3 bucket "payloads-.*-missing" \(large_messages\.bucket\) with s3:PutObject: NoSuchBucket; the bucket does not exist/);
+  });
+});
+
+describe("large messages: preview and S3 faults (fauxqs)", () => {
+  test("preview shows that a message would go through S3, with its size and key, and makes no call", async () => {
+    const config = emulatorConfigFile("http://127.0.0.1:9", {
+      message_id: { source: "column", column: "id" },
+      large_messages: { policy: "s3", bucket: "payloads", prefix: "p/", threshold_bytes: 1000 },
+    });
+    const large = sizedRow("large", 5000);
+    const input = [recordLine(STREAM, sizedRow("small", 10)), recordLine(STREAM, large)].join("\n") + "\n";
+    const result = await runCli(["preview", "--config", config, "--catalog", PEOPLE_CATALOG], { stdin: input });
+    assert.equal(result.code, 0, describeRun(result));
+    const entries = logMessages(result.messages)
+      .filter((text) => text.startsWith(PREVIEW_PREFIX))
+      .map((text) => JSON.parse(text.slice(PREVIEW_PREFIX.length)) as PreviewEntry);
+    assert.equal(entries.length, 2);
+    const [small, big] = entries;
+    assert.ok(small?.outcome === "message" && big?.outcome === "message");
+    assert.equal(small.offloaded_to_s3, undefined);
+    const body = JSON.stringify(large);
+    assert.deepEqual(big.offloaded_to_s3, { bucket: "payloads", key: objectKey("p/", "large", body), body_bytes: Buffer.byteLength(body) });
+  });
+
+  test("throttled and failing uploads are retried until every body is stored and every pointer sent", async () => {
+    const emulator = await startFauxqs();
+    const proxy = await startFaultProxy({
+      target: emulator.endpoint,
+      seed: 18,
+      faultRate: 0.5,
+      faults: ["throttle", "server_error", "reset_before", "reset_after"],
+      requests: "s3_put_object",
+    });
+    try {
+      const setup = await setUp(emulator);
+      const rows = Array.from({ length: 12 }, (_, index) => sizedRow(`row-${index}`, 80_000));
+      const settings = largeSettings(emulator, setup);
+      (settings.large_messages as Record<string, unknown>).endpoint = proxy.endpoint;
+      const result = await runSync(emulator, settings, rowsThenState(rows));
+      assert.equal(result.code, 0, describeRun(result));
+      assert.ok(proxy.batchRequests > rows.length, "some uploads were faulted and sent again");
+      const consumed = await consumeAll(emulator, setup.queueUrl, rows.length);
+      assert.deepEqual(consumed.map((message) => message.body).sort(), rows.map((data) => JSON.stringify(data)).sort());
+      assert.ok(consumed.every((message) => message.fromS3));
+    } finally {
+      await proxy.stop();
+      await emulator.stop();
+    }
+  });
+
+  test("uploads failing past retry_max_seconds fail the sync, naming S3's error, with no STATE", async () => {
+    const emulator = await startFauxqs();
+    const proxy = await startFaultProxy({ target: emulator.endpoint, seed: 1, faultRate: 1, faults: ["server_error"], requests: "s3_put_object" });
+    try {
+      const setup = await setUp(emulator);
+      const settings = largeSettings(emulator, setup, { retry_max_seconds: 2 });
+      (settings.large_messages as Record<string, unknown>).endpoint = proxy.endpoint;
+      const result = await runSync(emulator, settings, rowsThenState([sizedRow("large", 80_000)]));
+      assert.equal(result.code, 1, describeRun(result));
+      assert.equal(result.states.length, 0);
+      assert.match(result.error?.message ?? "", /kept failing .* last error S3\.InternalError/);
+      assert.deepEqual(await emulator.receiveAll(setup.queueUrl), []);
+    } finally {
+      await proxy.stop();
+      await emulator.stop();
+    }
+  });
+});
+
+withMoto("large messages: check with IAM enforced", (context) => {
+  let setup: Setup;
+  let listerOnly: IamUser;
+  let writer: IamUser;
+  let assumer: IamUser;
+  let roleArn: string;
+
+  before(async () => {
+    const moto = context.emulator;
+    setup = await setUp(moto);
+    listerOnly = await moto.createUser("sqs-only", ["sqs:ListQueues"]);
+    writer = await moto.createUser("payload-writer", ["sqs:ListQueues", "s3:PutObject"]);
+    assumer = await moto.createUser("payload-assumer", ["sts:AssumeRole"]);
+    roleArn = await moto.createRole("payload-role", ["sqs:ListQueues", "s3:PutObject", "s3:DeleteObject"], { userArn: assumer.arn });
+    await moto.enforceAuth();
+  });
+
+  function check(user: IamUser, settings: Record<string, unknown> = {}) {
+    const { emulator } = context;
+    return runCheck(
+      emulatorConfig(emulator, {
+        ...largeSettings(emulator, setup),
+        credentials: { auth_type: "access_key", access_key_id: user.accessKeyId, secret_access_key: user.secretAccessKey },
+        ...settings,
+      }),
+    );
+  }
+
+  test("credentials without s3:PutObject fail naming the bucket and the permission", async () => {
+    const result = await check(listerOnly);
+    assert.equal(result.status, "FAILED");
+    assert.match(result.message, new RegExp(`S3 bucket "${setup.bucket}" \\(large_messages\\.bucket\\) with s3:PutObject: AccessDenied; .*grant s3:PutObject`));
+  });
+
+  test("s3:PutObject is enough; a refused delete of the probe object is only a note", async () => {
+    const result = await check(writer);
+    assert.equal(result.status, "SUCCEEDED", result.message);
+    assert.match(result.message, /could not delete it \(AccessDenied\): delete .*destination-sqs-check-.* by hand, or grant s3:DeleteObject/);
+  });
+
+  test("S3 calls use the assumed role", async () => {
+    const result = await check(assumer, { role_arn: roleArn });
+    assert.equal(result.status, "SUCCEEDED", result.message);
+    assert.match(result.message, /stored and deleted a probe object/);
+  });
+});
