@@ -1,8 +1,10 @@
+import { GetTopicAttributesCommand } from "@aws-sdk/client-sns";
 import { ListQueuesCommand } from "@aws-sdk/client-sqs";
 import type { Config } from "./config/types.js";
-import { createAwsClients } from "./aws/clients.js";
+import { createAwsClients, type AwsClients } from "./aws/clients.js";
 import { explainAwsError } from "./aws/explain.js";
 import { findQueueUrl, isQueueUrl, QueueNotFoundError, queueNameFromUrl, queueTypeMismatch } from "./aws/queues.js";
+import { describeSnsFailure, parseTopicArn } from "./aws/sns-topic.js";
 
 export interface CheckResult {
   status: "SUCCEEDED" | "FAILED";
@@ -20,8 +22,9 @@ interface NamedQueue {
 
 /**
  * Proves the connector can work with `config`: the credentials (and assumed role) are accepted,
- * and every queue the config names outright exists and matches `queue_type`. Needs only
- * sqs:ListQueues (plus sts:AssumeRole with a role).
+ * every queue the config names outright exists and matches `queue_type`, and the alerts' SNS
+ * topic, if any, is there. Needs only sqs:ListQueues (plus sts:AssumeRole with a role, and
+ * sns:GetTopicAttributes with an SNS topic).
  */
 export async function runCheck(config: Config): Promise<CheckResult> {
   const queues = namedQueues(config);
@@ -29,7 +32,8 @@ export async function runCheck(config: Config): Promise<CheckResult> {
   const mismatch = mainQueue && queueTypeMismatch(mainQueue.name, config.queue_type);
   if (mismatch) return { status: "FAILED", message: mismatch };
 
-  const { sqs } = createAwsClients(config, { requestTimeoutMs: CHECK_REQUEST_TIMEOUT_MS, stsMaxAttempts: 1 });
+  const aws = createAwsClients(config, { requestTimeoutMs: CHECK_REQUEST_TIMEOUT_MS, stsMaxAttempts: 1 });
+  const { sqs } = aws;
   try {
     if (queues.length === 0) await sqs.send(new ListQueuesCommand({ MaxResults: 1 }));
     const found: string[] = [];
@@ -39,11 +43,31 @@ export async function runCheck(config: Config): Promise<CheckResult> {
       }
       found.push(`queue "${queue.name}" (${queue.setting})`);
     }
+    const topicProblem = await alertTopicProblem(config, aws);
+    if (topicProblem !== undefined) return { status: "FAILED", message: topicProblem };
+    if (config.alerts?.sns_topic_arn) found.push(`SNS topic ${config.alerts.sns_topic_arn} (alerts.sns_topic_arn)`);
     return { status: "SUCCEEDED", message: successMessage(config, found) };
   } catch (error) {
     return { status: "FAILED", message: explainAwsError(error, { permission: "sqs:ListQueues", config }) };
   } finally {
     sqs.destroy();
+  }
+}
+
+/** Why the alerts' SNS topic cannot be used, or undefined when it is there (or none is configured). */
+async function alertTopicProblem(config: Config, aws: AwsClients): Promise<string | undefined> {
+  const topicArn = config.alerts?.sns_topic_arn;
+  if (topicArn === undefined) return undefined;
+  const topic = parseTopicArn(topicArn);
+  const sns = aws.sns(topic.region, config.alerts?.sns_endpoint);
+  try {
+    await sns.send(new GetTopicAttributesCommand({ TopicArn: topic.arn }));
+    return undefined;
+  } catch (error) {
+    const why = describeSnsFailure(error, topic, "sns:GetTopicAttributes", config);
+    return `Could not use the alerts topic (alerts.sns_topic_arn): ${why}. Alerts also need sns:Publish on the topic.`;
+  } finally {
+    sns.destroy();
   }
 }
 

@@ -76,7 +76,8 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
   await warnAboutOldNode();
   const catalog = loadCatalog(catalogPath);
   const observation = new SyncObservation(config, writer, observationOptions());
-  const { sqs } = createAwsClients(config, { onCall: observation.onCall });
+  const aws = createAwsClients(config, { onCall: observation.onCall });
+  const { sqs } = aws;
   const resolver = new QueueResolver(sqs, config);
   const stop = new AbortController();
   const onSignal = (): void => stop.abort();
@@ -95,6 +96,7 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
       signal: stop.signal,
       observer: observation.rows,
     }),
+    aws,
   );
   return 0;
 }
