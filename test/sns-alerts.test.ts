@@ -124,17 +124,17 @@ describe("SNS alerts (fauxqs)", () => {
     });
 
     const lines = message.split("\n");
-    assert.match(lines[0]!, new RegExp(`^The destination-sqs sync to queue ${queue} rejected 2 rows \\(alerts\\.rejected_rows_threshold is 2\\)`));
-    assert.ok(lines[0]!.length <= HEADLINE_MAX);
+    assert.equal(lines[0], `The destination-sqs sync to queue ${queue} rejected 2 rows (alerts.rejected_rows_threshold is 2).`);
+    assert.equal(lines[1], "");
     for (const expected of [
-      `Queue: queue ${queue}`,
+      `Destination: queue ${queue}`,
       "Outcome: succeeded",
       "Rows: 3 read, 1 published, 2 rejected, 0 unchanged, 0 skipped by the events filter",
       "First rejected rows (of 2):",
     ]) {
       assert.ok(lines.includes(expected), `"${expected}" in:\n${message}`);
     }
-    assert.equal(lines.filter((line) => /^- orders, message id \S+: /.test(line)).length, 2, message);
+    assert.equal(lines.filter((line) => /^- orders: Row with message id "\w+" was rejected: /.test(line)).length, 2, message);
     assert.match(message, /\nStarted: \d{4}-\d\d-\d\dT[\d:.]+Z, ran [\d.]+ s\n/);
     assert.ok(!message.includes(secretAccessKey), "the secret in a rejected row's reason is redacted");
     assert.ok(!(result.stdout + result.stderr).includes(secretAccessKey));
@@ -158,10 +158,15 @@ describe("SNS alerts (fauxqs)", () => {
     });
     assert.equal(envelope[0]!.Subject, `destination-sqs: sync failed (queue ${queue})`);
     const message = raw[0]!.body;
-    assert.match(message, new RegExp(`^The destination-sqs sync to queue ${queue} failed: The sync stopped at a rejected row`));
-    assert.ok(message.split("\n")[0]!.length <= HEADLINE_MAX);
-    assert.ok(message.includes(`The destination-sqs sync to queue ${queue} failed: ${error?.message}`), "the whole failure follows the first line");
-    assert.ok(message.includes("\nOutcome: failed (config_error)\n"), message);
+    const lines = message.split("\n");
+    assert.deepEqual(lines.slice(0, 5), [
+      `The destination-sqs sync to queue ${queue} failed (config_error).`,
+      "",
+      error?.message,
+      "",
+      `Destination: queue ${queue}`,
+    ]);
+    assert.ok(lines.includes("Outcome: failed (config_error)"), message);
 
     const order = result.messages
       .map((entry) =>
@@ -229,6 +234,7 @@ describe("the SNS Publish request", () => {
     return {
       event: "rejected_rows",
       severity: "warning",
+      headline: "The destination-sqs sync to queue orders rejected 3 rows (alerts.rejected_rows_threshold is 1).",
       summary: "The destination-sqs sync to queue orders rejected 3 rows (alerts.rejected_rows_threshold is 1); the first: bad",
       queue: "queue orders",
       sync: {
@@ -278,18 +284,28 @@ describe("the SNS Publish request", () => {
       rejections: Array.from({ length: 5 }, (_, index) => ({ message_id: `${stream}-${index}`, reason })),
     }));
     const failure = `The sync stopped:\n${"z".repeat(3000)}`;
+    const queue = `the queues of template "${"{{ row.queue }}".repeat(20)}"`;
     const input = snsPublishInput(
       topic,
       event(
-        { event: "sync_failed", severity: "error", summary: `The destination-sqs sync to queue orders failed: ${failure}` },
+        {
+          event: "sync_failed",
+          severity: "error",
+          queue,
+          headline: `The destination-sqs sync to ${queue} failed (config_error).`,
+          summary: `The destination-sqs sync to ${queue} failed: ${failure}`,
+        },
         { status: "failed", failure: { failure_type: "config_error", message: failure }, streams },
       ),
     );
     const message = input.Message!;
     assert.ok(message.length <= MESSAGE_MAX, `${message.length} characters`);
-    const [headline] = message.split("\n");
+    const [headline, blank, failureLine] = message.split("\n");
     assert.ok(headline!.length <= HEADLINE_MAX);
-    assert.match(headline!, /^The destination-sqs sync to queue orders failed: The sync stopped: z+\.\.\.$/);
+    assert.match(headline!, /^The destination-sqs sync to the queues of template "(\{\{ row\.queue \}\})+\{*[^"]*\.\.\.$/);
+    assert.equal(blank, "");
+    assert.equal(failureLine, "The sync stopped:");
+    assert.ok(message.includes("\nOutcome: failed (config_error)\n"), "the details survive a long failure");
     assert.ok(message.endsWith("..."));
   });
 
@@ -308,20 +324,20 @@ describe("the SNS Publish request", () => {
       },
     ];
     const message = snsPublishInput(topic, event({}, { streams })).Message!;
-    const shown = message.split("\n").filter((line) => line.startsWith("- orders, message id "));
+    const shown = message.split("\n").filter((line) => line.startsWith("- orders: "));
     assert.deepEqual(
-      shown.map((line) => line.slice(0, 30)),
-      ["m0", "m1", "m2", "m3", "m4"].map((id, index) => `- orders, message id ${id}: reason ${index}`.slice(0, 30)),
+      shown.map((line) => line.slice(0, "- orders: reason 0".length)),
+      [0, 1, 2, 3, 4].map((index) => `- orders: reason ${index}`),
     );
-    for (const line of shown) assert.ok(line.length <= "- orders, message id m0: ".length + 200, line);
+    for (const line of shown) assert.ok(line.length <= "- orders: ".length + 240 && line.endsWith("..."), line);
   });
 
-  test("a short summary is not repeated; attributes carry the event and the severity", () => {
+  test("the first line is the headline; attributes carry the event and the severity", () => {
     const input = snsPublishInput(topic, event());
     const lines = input.Message!.split("\n");
-    assert.equal(lines[0], event().summary);
+    assert.equal(lines[0], event().headline);
     assert.equal(lines[1], "");
-    assert.equal(lines[2], "Queue: queue orders");
+    assert.equal(lines[2], "Destination: queue orders");
     assert.deepEqual(input.MessageAttributes, {
       event: { DataType: "String", StringValue: "rejected_rows" },
       severity: { DataType: "String", StringValue: "warning" },

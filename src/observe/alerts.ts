@@ -11,7 +11,9 @@ export const CONNECTOR = "destination-sqs";
 export interface AlertEvent {
   event: "sync_failed" | "rejected_rows";
   severity: "error" | "warning";
-  /** One sentence saying what happened. */
+  /** One short sentence saying what happened where, without the details. */
+  headline: string;
+  /** One sentence saying what happened, with the failure or the first rejection. */
   summary: string;
   /** Where the sync was publishing: the queue setting, as configured. */
   queue: string;
@@ -25,6 +27,7 @@ export function alertEventFor(alerts: Alerts, sync: SyncSummary, queue: ValueSou
     return {
       event: "sync_failed",
       severity: "error",
+      headline: `The ${CONNECTOR} sync to ${where} failed (${sync.failure.failure_type}).`,
       summary: `The ${CONNECTOR} sync to ${where} failed: ${sync.failure.message}`,
       queue: where,
       sync,
@@ -34,13 +37,12 @@ export function alertEventFor(alerts: Alerts, sync: SyncSummary, queue: ValueSou
   const rejected = sync.totals.rejected;
   if (rejected < threshold) return undefined;
   const first = sync.streams.flatMap((stream) => stream.rejections)[0];
+  const what = `The ${CONNECTOR} sync to ${where} rejected ${rejected} row${rejected === 1 ? "" : "s"} (alerts.rejected_rows_threshold is ${threshold})`;
   return {
     event: "rejected_rows",
     severity: "warning",
-    summary:
-      `The ${CONNECTOR} sync to ${where} rejected ${rejected} row${rejected === 1 ? "" : "s"} ` +
-      `(alerts.rejected_rows_threshold is ${threshold})` +
-      (first === undefined ? "." : `; the first: ${first.reason}`),
+    headline: `${what}.`,
+    summary: what + (first === undefined ? "." : `; the first: ${first.reason}`),
     queue: where,
     sync,
   };

@@ -12,7 +12,8 @@ export const HEADLINE_MAX = 140;
 /** The longest message SNS sends as SMS (in several parts); emails get the same text. */
 export const MESSAGE_MAX = 1600;
 const REJECTIONS_SHOWN = 5;
-const REASON_MAX = 200;
+const REASON_MAX = 240;
+const FAILURE_MAX = 600;
 const CUT = "...";
 
 /** The Publish request for `event`: a subject for email, a plain-text message, and attributes to filter on. */
@@ -55,30 +56,27 @@ export function snsDelivery(config: Config, event: AlertEvent, sns: AwsClients["
 }
 
 /**
- * The message: an SMS-length first line, then the details an on-call reader needs (the queue,
- * the counts, the failure, the first rejected rows), at most MESSAGE_MAX characters in all.
+ * The message: an SMS-length first line, then the details an on-call reader needs (the failure,
+ * the queue, the counts, the first rejected rows), at most MESSAGE_MAX characters in all.
  */
 export function alertText(event: AlertEvent): string {
   const { sync } = event;
   const { totals } = sync;
-  const headline = truncate(event.summary.replace(/\s+/g, " "), HEADLINE_MAX, CUT);
-  const lines = [headline, ""];
-  if (headline !== event.summary) lines.push(event.summary, "");
+  const lines = [truncate(event.headline.replace(/\s+/g, " "), HEADLINE_MAX, CUT), ""];
+  if (sync.failure) lines.push(truncate(sync.failure.message, FAILURE_MAX, CUT), "");
   lines.push(
-    `Queue: ${event.queue}`,
+    `Destination: ${event.queue}`,
     `Outcome: ${sync.status}` + (sync.failure ? ` (${sync.failure.failure_type})` : ""),
     `Rows: ${totals.records_read} read, ${totals.published} published, ${totals.rejected} rejected, ` +
       `${totals.unchanged} unchanged, ${totals.skipped_by_events_filter} skipped by the events filter`,
     `Started: ${sync.started_at}, ran ${sync.duration_seconds} s`,
   );
   const rejections = sync.streams
-    .flatMap((stream) => stream.rejections.map((rejection) => ({ stream: stream.stream, ...rejection })))
+    .flatMap((stream) => stream.rejections.map(({ reason }) => ({ stream: stream.stream, reason })))
     .slice(0, REJECTIONS_SHOWN);
   if (rejections.length > 0) {
     lines.push("", `First rejected rows (of ${totals.rejected}):`);
-    for (const { stream, message_id: messageId, reason } of rejections) {
-      lines.push(`- ${stream}, message id ${messageId}: ${truncate(reason, REASON_MAX, CUT)}`);
-    }
+    for (const { stream, reason } of rejections) lines.push(`- ${stream}: ${truncate(reason, REASON_MAX, CUT)}`);
   }
   return truncate(lines.join("\n"), MESSAGE_MAX, CUT);
 }
