@@ -10,7 +10,8 @@ import { startFauxqs } from "fauxqs";
 import { runCheck } from "../src/check.js";
 import type { AlertEvent } from "../src/observe/alerts.js";
 import { HEADLINE_MAX, MESSAGE_MAX, SUBJECT_MAX, snsPublishInput } from "../src/observe/sns-alert.js";
-import { parseTopicArn } from "../src/aws/sns-topic.js";
+import { AssumeRoleError } from "../src/aws/credentials.js";
+import { describeSnsFailure, parseTopicArn } from "../src/aws/sns-topic.js";
 import type { SyncSummary } from "../src/observe/summary.js";
 import type { AirbyteMessage, LogLevel } from "../src/protocol/messages.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
@@ -353,6 +354,34 @@ describe("the SNS Publish request", () => {
     assert.equal(snsPublishInput(fifo, event()).MessageDeduplicationId, first.MessageDeduplicationId);
     const later = snsPublishInput(fifo, event({}, { started_at: "2026-12-01T01:00:00.000Z" }));
     assert.notEqual(later.MessageDeduplicationId, first.MessageDeduplicationId);
+  });
+});
+
+describe("why an SNS call failed", () => {
+  const topic = parseTopicArn("arn:aws:sns:eu-west-1:123456789012:sqs-sync-alerts");
+  const config = emulatorConfig({ endpoint: "http://127.0.0.1:4566" }, { alerts: { sns_topic_arn: topic.arn } });
+  const failure = (name: string, fields: Record<string, unknown> = {}) => Object.assign(new Error(`${name} happened`), { name, ...fields });
+
+  test("SNS's access denied names the permission to grant", () => {
+    assert.equal(
+      describeSnsFailure(failure("AuthorizationErrorException"), topic, "sns:Publish", config),
+      "the credentials are valid but not allowed to call sns:Publish (AuthorizationErrorException): grant sns:Publish to them in IAM",
+    );
+  });
+
+  test("an unreachable SNS is named by the topic's region, or by sns_endpoint", () => {
+    const refused = failure("Error", { code: "ECONNREFUSED" });
+    assert.match(describeSnsFailure(refused, topic, "sns:Publish", config), /^could not reach https:\/\/sns\.eu-west-1\.amazonaws\.com \(ECONNREFUSED\)/);
+    const viaEndpoint = { ...config, alerts: { sns_topic_arn: topic.arn, sns_endpoint: "http://127.0.0.1:4575" } };
+    assert.match(describeSnsFailure(refused, topic, "sns:Publish", viaEndpoint), /^could not reach http:\/\/127\.0\.0\.1:4575 \(ECONNREFUSED\)/);
+  });
+
+  test("a role that cannot be assumed is explained with the connector's STS endpoint", () => {
+    const error = new AssumeRoleError("arn:aws:iam::123456789012:role/alerts", false, failure("Error", { code: "ECONNREFUSED" }));
+    assert.match(
+      describeSnsFailure(error, topic, "sns:Publish", config),
+      /^Could not assume role arn:aws:iam::123456789012:role\/alerts: could not reach http:\/\/127\.0\.0\.1:4566 \(ECONNREFUSED\)/,
+    );
   });
 });
 
