@@ -59,7 +59,7 @@ export function snsDelivery(config: Config, event: AlertEvent, sns: AwsClients["
  * The message: an SMS-length first line, then the details an on-call reader needs (the failure,
  * the queue, the counts, the first rejected rows), at most MESSAGE_MAX characters in all.
  */
-export function alertText(event: AlertEvent): string {
+function alertText(event: AlertEvent): string {
   const { sync } = event;
   const { totals } = sync;
   const lines = [truncate(event.headline.replace(/\s+/g, " "), HEADLINE_MAX, CUT), ""];
