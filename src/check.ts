@@ -1,12 +1,14 @@
+import { GetTopicAttributesCommand } from "@aws-sdk/client-sns";
 import { ListQueuesCommand } from "@aws-sdk/client-sqs";
 import type { Config } from "./config/types.js";
-import { createAwsClients } from "./aws/clients.js";
+import { createAwsClients, type AwsClients } from "./aws/clients.js";
 import { queueUrlCheck } from "./aws/queue-hosts.js";
 import { explainAwsError } from "./aws/explain.js";
 import { checkSnapshotStore } from "./changes/store-check.js";
 import { findQueueUrl, isQueueUrl, QueueNotFoundError, queueNameFromUrl, queueTypeMismatch } from "./aws/queues.js";
-import { probeBucket } from "./large-messages/bucket-probe.js";
+import { probeBucket, type ProbeResult } from "./large-messages/bucket-probe.js";
 import { LargeMessagePolicy } from "./large-messages/policy.js";
+import { describeSnsFailure, parseTopicArn } from "./aws/sns-topic.js";
 
 export interface CheckResult {
   status: "SUCCEEDED" | "FAILED";
@@ -26,9 +28,10 @@ interface NamedQueue {
 
 /**
  * Proves the connector can work with `config`: the credentials (and assumed role) are accepted,
- * every queue the config names outright exists and matches `queue_type`, and, with large_messages
- * "s3", a probe object can be stored in the bucket. Needs only sqs:ListQueues (plus sts:AssumeRole
- * with a role, and s3:PutObject with large_messages).
+ * every queue the config names outright exists and matches `queue_type`, the snapshot store
+ * works, the alerts' SNS topic, if any, is there, and, with large_messages "s3", a probe object can
+ * be stored in the bucket. Needs only sqs:ListQueues (plus sts:AssumeRole with a role, and the S3
+ * and SNS permissions of the features configured).
  */
 export async function runCheck(config: Config): Promise<CheckResult> {
   const queues = namedQueues(config);
@@ -58,20 +61,46 @@ export async function runCheck(config: Config): Promise<CheckResult> {
     const store = await checkSnapshotStore(config, clients.s3);
     if (store?.ok === false) return { status: "FAILED", message: store.message };
     if (store?.ok) found.push(store.description);
-    const largeMessageBucket = LargeMessagePolicy.of(config).s3;
-    if (!largeMessageBucket) return { status: "SUCCEEDED", message: successMessage(config, found) };
-    const s3 = clients.s3(largeMessageBucket);
-    try {
-      const probe = await probeBucket(s3, largeMessageBucket.bucket, largeMessageBucket.prefix);
-      if (!probe.ok) return { status: "FAILED", message: probe.message };
-      return { status: "SUCCEEDED", message: `${successMessage(config, found).replace(/\.$/, "")}; ${probe.note}.` };
-    } finally {
-      s3.destroy();
-    }
+    const topicProblem = await alertTopicProblem(config, clients);
+    if (topicProblem !== undefined) return { status: "FAILED", message: topicProblem };
+    if (config.alerts?.sns_topic_arn) found.push(`SNS topic ${config.alerts.sns_topic_arn} (alerts.sns_topic_arn)`);
+    const payloads = await probePayloadBucket(config, clients);
+    if (payloads?.ok === false) return { status: "FAILED", message: payloads.message };
+    const message = successMessage(config, found);
+    return { status: "SUCCEEDED", message: payloads ? `${message.replace(/\.$/, "")}; ${payloads.note}.` : message };
   } catch (error) {
     return { status: "FAILED", message: explainAwsError(error, { permission: "sqs:ListQueues", config }) };
   } finally {
     sqs.destroy();
+  }
+}
+
+/** With large_messages "s3": whether a probe object can be stored in the bucket. */
+async function probePayloadBucket(config: Config, clients: AwsClients): Promise<ProbeResult | undefined> {
+  const bucket = LargeMessagePolicy.of(config).s3;
+  if (!bucket) return undefined;
+  const s3 = clients.s3(bucket);
+  try {
+    return await probeBucket(s3, bucket.bucket, bucket.prefix);
+  } finally {
+    s3.destroy();
+  }
+}
+
+/** Why the alerts' SNS topic cannot be used, or undefined when it is there (or none is configured). */
+async function alertTopicProblem(config: Config, clients: AwsClients): Promise<string | undefined> {
+  const topicArn = config.alerts?.sns_topic_arn;
+  if (topicArn === undefined) return undefined;
+  const topic = parseTopicArn(topicArn);
+  const sns = clients.sns(topic.region, config.alerts?.sns_endpoint);
+  try {
+    await sns.send(new GetTopicAttributesCommand({ TopicArn: topic.arn }));
+    return undefined;
+  } catch (error) {
+    const why = describeSnsFailure(error, topic, "sns:GetTopicAttributes", config);
+    return `Could not use the alerts topic (alerts.sns_topic_arn): ${why}. Alerts also need sns:Publish on the topic.`;
+  } finally {
+    sns.destroy();
   }
 }
 

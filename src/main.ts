@@ -164,6 +164,7 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
       detector,
       concurrency: observation.concurrencyLimit(),
     })),
+    clients,
   );
   return 0;
 }

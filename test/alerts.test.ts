@@ -6,7 +6,7 @@ import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { startFauxqs } from "fauxqs";
-import { sendAlerts, type AlertEvent } from "../src/observe/alerts.js";
+import { jsonPost, sendAlerts, type AlertEvent } from "../src/observe/alerts.js";
 import { SUMMARY_PREFIX, type SyncSummary } from "../src/observe/summary.js";
 import type { AirbyteMessage, LogLevel } from "../src/protocol/messages.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
@@ -297,7 +297,7 @@ describe("sendAlerts", () => {
     try {
       const lines: [LogLevel, string][] = [];
       const event = { event: "sync_failed", severity: "error", summary: "s", queue: "q", sync: {} } as unknown as AlertEvent;
-      await sendAlerts(event, [{ service: "webhook", setting: "alerts.webhook_url", url: hanging.url, body: {} }], {
+      await sendAlerts(event, [jsonPost("webhook", "alerts.webhook_url", hanging.url, {})], {
         timeoutMs: 100,
         log: async (level, text) => void lines.push([level, text]),
       });
@@ -310,5 +310,18 @@ describe("sendAlerts", () => {
     } finally {
       await hanging.stop();
     }
+  });
+
+  test("gives up on a delivery that ignores the deadline, e.g. one still waiting for credentials", async () => {
+    const lines: [LogLevel, string][] = [];
+    const event = { event: "rejected_rows", severity: "warning", summary: "s", queue: "q", sync: {} } as unknown as AlertEvent;
+    const stuck = { service: "Amazon SNS", setting: "alerts.sns_topic_arn", send: () => new Promise<undefined>(() => {}) } as const;
+    await sendAlerts(event, [stuck], { timeoutMs: 100, log: async (level, text) => void lines.push([level, text]) });
+    assert.deepEqual(lines, [
+      [
+        "WARN",
+        "Could not send the rejected_rows alert to Amazon SNS (no answer within 0.1 s); the sync's outcome is not affected. Check alerts.sns_topic_arn and that this host can reach it.",
+      ],
+    ]);
   });
 });

@@ -255,7 +255,28 @@ test("URLs must be http(s): endpoint, dead-letter queue, webhooks", () => {
 });
 
 test("alerts need somewhere to go", () => {
-  assertRejected(configWith({ alerts: { on_failure: true } }), "alerts needs at least one of slack_webhook_url, pagerduty_routing_key or webhook_url");
+  assertRejected(
+    configWith({ alerts: { on_failure: true } }),
+    "alerts needs at least one of slack_webhook_url, pagerduty_routing_key, webhook_url or sns_topic_arn",
+  );
+});
+
+test("alerts through SNS: a topic ARN, and an endpoint only with a topic", () => {
+  const topic = "arn:aws:sns:eu-west-1:123456789012:sqs-sync-alerts";
+  const config = validateConfig(configWith({ alerts: { sns_topic_arn: topic, sns_endpoint: "http://localhost:4566" } }), "config.json");
+  assert.equal(config.alerts?.sns_topic_arn, topic);
+  validateConfig(configWith({ alerts: { sns_topic_arn: "arn:aws-cn:sns:cn-north-1:123456789012:alerts.fifo" } }), "config.json");
+  for (const wrong of ["sqs-sync-alerts", "arn:aws:sqs:us-east-1:123456789012:alerts", "arn:aws:sns:us-east-1:123:alerts", "arn:aws:sns:us-east-1:123456789012:"]) {
+    assertRejected(
+      configWith({ alerts: { sns_topic_arn: wrong } }),
+      "alerts.sns_topic_arn must be an SNS topic ARN like arn:aws:sns:<region>:<account id>:<topic name>",
+    );
+  }
+  assertRejected(configWith({ alerts: { sns_topic_arn: topic, sns_endpoint: "localhost:4566" } }), "alerts.sns_endpoint must be an http:// or https:// URL");
+  assertRejected(
+    configWith({ alerts: { webhook_url: "https://example.com/hook", sns_endpoint: "http://localhost:4566" } }),
+    "alerts.sns_endpoint is only used with alerts.sns_topic_arn: set sns_topic_arn too, or remove sns_endpoint",
+  );
 });
 
 test("snapshot primary key entries must be column paths", () => {

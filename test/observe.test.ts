@@ -336,7 +336,7 @@ describe("SyncObservation", () => {
       const observation = new SyncObservation(testConfig(), writer);
       observation.rows.recordRead("orders");
       await assert.rejects(
-        observation.run(() => Promise.reject(error)),
+        observation.run(() => Promise.reject(error), { sns: () => assert.fail("no SNS alert is configured") }),
         (thrown) => thrown === error,
       );
       const summary = summaryOf(messages());

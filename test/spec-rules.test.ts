@@ -218,7 +218,15 @@ test("every key of the configuration contract is in the spec, with its documente
   assert.equal(top.message_attributes?.maxItems, 10);
   assert.deepEqual(top.events?.items?.enum, ["added", "changed", "removed"]);
   const alerts = top.alerts?.properties ?? {};
-  assert.deepEqual(Object.keys(alerts), ["slack_webhook_url", "pagerduty_routing_key", "webhook_url", "on_failure", "rejected_rows_threshold"]);
+  assert.deepEqual(Object.keys(alerts), [
+    "slack_webhook_url",
+    "pagerduty_routing_key",
+    "webhook_url",
+    "sns_topic_arn",
+    "sns_endpoint",
+    "on_failure",
+    "rejected_rows_threshold",
+  ]);
   assert.deepEqual([alerts.on_failure?.default, alerts.rejected_rows_threshold?.default], [true, 1]);
 });
 

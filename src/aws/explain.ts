@@ -9,6 +9,8 @@ export interface FailedCallContext {
   /** The IAM permission the call needs, e.g. "sqs:ListQueues". */
   permission: string;
   config: Pick<Config, "region" | "endpoint" | "credentials">;
+  /** The service called, default SQS; `config` holds its region and endpoint. */
+  service?: "sqs" | "sns";
 }
 
 const REJECTED_CREDENTIALS = new Set([
@@ -21,7 +23,13 @@ const REJECTED_CREDENTIALS = new Set([
   "AuthFailure",
 ]);
 const EXPIRED_CREDENTIALS = new Set(["ExpiredToken", "ExpiredTokenException", "RequestExpired"]);
-const ACCESS_DENIED = new Set(["AccessDenied", "AccessDeniedException", "AuthorizationError", "KMS.AccessDeniedException"]);
+const ACCESS_DENIED = new Set([
+  "AccessDenied",
+  "AccessDeniedException",
+  "AuthorizationError",
+  "AuthorizationErrorException",
+  "KMS.AccessDeniedException",
+]);
 const UNREACHABLE = new Set([
   "ENOTFOUND",
   "EAI_AGAIN",
@@ -35,7 +43,7 @@ const UNREACHABLE = new Set([
 ]);
 
 /**
- * A plain message saying why an SQS or STS call failed and what to do about it. It names
+ * A plain message saying why an SQS, SNS or STS call failed and what to do about it. It names
  * codes, permissions, endpoints and role ARNs, never a credential.
  */
 export function explainAwsError(error: unknown, context: FailedCallContext): string {
@@ -51,7 +59,13 @@ export function explainAwsError(error: unknown, context: FailedCallContext): str
     }
     return `Could not assume role ${error.roleArn}: ${describe(error.cause, "sts", { ...context, permission: "sts:AssumeRole" })}.`;
   }
-  return capitalize(describe(error, "sqs", context)) + ".";
+  return capitalize(describeAwsError(error, context)) + ".";
+}
+
+/** explainAwsError as a phrase for the middle of a sentence (a role that cannot be assumed keeps its sentences). */
+export function describeAwsError(error: unknown, context: FailedCallContext): string {
+  if (error instanceof AssumeRoleError) return explainAwsError(error, context).replace(/\.$/, "");
+  return describe(error, context.service ?? "sqs", context);
 }
 
 const SERVICE_TROUBLE = new Set(["ThrottlingException", "Throttling", "RequestThrottled", "InternalError", "InternalFailure", "ServiceUnavailable"]);
@@ -76,7 +90,7 @@ export function awsCallFailure(error: unknown, context: FailedCallContext): User
   return new UserFacingError(explainAwsError(error, context), failureType, `${code}: ${message}`);
 }
 
-function describe(error: unknown, service: "sqs" | "sts", context: FailedCallContext): string {
+function describe(error: unknown, service: "sqs" | "sns" | "sts", context: FailedCallContext): string {
   const code = awsErrorCode(error);
   const message = error instanceof Error ? error.message : String(error);
   if (REJECTED_CREDENTIALS.has(code) || /security token included in the request is invalid/i.test(message)) {
@@ -109,7 +123,7 @@ function credentialsHint(context: FailedCallContext): string {
     : "check the credentials the default chain found (environment variables, shared config files, container or instance role)";
 }
 
-function endpointOf(service: "sqs" | "sts", config: FailedCallContext["config"]): string {
+function endpointOf(service: "sqs" | "sns" | "sts", config: FailedCallContext["config"]): string {
   return config.endpoint ?? `https://${service}.${config.region}.amazonaws.com`;
 }
 

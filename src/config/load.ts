@@ -339,10 +339,15 @@ function primaryKeyIssues(detection: ChangeDetection): string[] {
 
 function alertIssues(alerts: Alerts | undefined): string[] {
   if (alerts === undefined) return [];
-  const destinations = [alerts.slack_webhook_url, alerts.pagerduty_routing_key, alerts.webhook_url];
-  return destinations.some((destination) => destination !== undefined)
-    ? []
-    : ["alerts needs at least one of slack_webhook_url, pagerduty_routing_key or webhook_url"];
+  const destinations = [alerts.slack_webhook_url, alerts.pagerduty_routing_key, alerts.webhook_url, alerts.sns_topic_arn];
+  return [
+    ...(destinations.some((destination) => destination !== undefined)
+      ? []
+      : ["alerts needs at least one of slack_webhook_url, pagerduty_routing_key, webhook_url or sns_topic_arn"]),
+    ...(alerts.sns_endpoint !== undefined && alerts.sns_topic_arn === undefined
+      ? ["alerts.sns_endpoint is only used with alerts.sns_topic_arn: set sns_topic_arn too, or remove sns_endpoint"]
+      : []),
+  ];
 }
 
 function largeMessageIssues(config: Config): string[] {

@@ -88,6 +88,10 @@ export interface Alerts {
   webhook_url?: string;
   on_failure?: boolean;
   rejected_rows_threshold?: number;
+  /** An SNS topic; its region is read from the ARN. */
+  sns_topic_arn?: string;
+  /** For SNS-compatible endpoints (LocalStack, the test emulators, a VPC endpoint). */
+  sns_endpoint?: string;
 }
 
 export interface Config {

@@ -5,13 +5,15 @@ import type { SyncSummary } from "./summary.js";
 export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
 /** An alert endpoint that has not answered by then is given up on: alerts never hold up a sync. */
 export const ALERT_TIMEOUT_MS = 5000;
-const CONNECTOR = "destination-sqs";
+export const CONNECTOR = "destination-sqs";
 
 /** What an alert is about: one per sync at most, a failure taking precedence over rejected rows. */
 export interface AlertEvent {
   event: "sync_failed" | "rejected_rows";
   severity: "error" | "warning";
-  /** One sentence saying what happened. */
+  /** One short sentence saying what happened where, without the details. */
+  headline: string;
+  /** One sentence saying what happened, with the failure or the first rejection. */
   summary: string;
   /** Where the sync was publishing: the queue setting, as configured. */
   queue: string;
@@ -25,6 +27,7 @@ export function alertEventFor(alerts: Alerts, sync: SyncSummary, queue: ValueSou
     return {
       event: "sync_failed",
       severity: "error",
+      headline: `The ${CONNECTOR} sync to ${where} failed (${sync.failure.failure_type}).`,
       summary: `The ${CONNECTOR} sync to ${where} failed: ${sync.failure.message}`,
       queue: where,
       sync,
@@ -34,13 +37,12 @@ export function alertEventFor(alerts: Alerts, sync: SyncSummary, queue: ValueSou
   const rejected = sync.totals.rejected;
   if (rejected < threshold) return undefined;
   const first = sync.streams.flatMap((stream) => stream.rejections)[0];
+  const what = `The ${CONNECTOR} sync to ${where} rejected ${rejected} row${rejected === 1 ? "" : "s"} (alerts.rejected_rows_threshold is ${threshold})`;
   return {
     event: "rejected_rows",
     severity: "warning",
-    summary:
-      `The ${CONNECTOR} sync to ${where} rejected ${rejected} row${rejected === 1 ? "" : "s"} ` +
-      `(alerts.rejected_rows_threshold is ${threshold})` +
-      (first === undefined ? "." : `; the first: ${first.reason}`),
+    headline: `${what}.`,
+    summary: what + (first === undefined ? "." : `; the first: ${first.reason}`),
     queue: where,
     sync,
   };
@@ -57,37 +59,38 @@ function describeQueue(queue: ValueSource): string {
   }
 }
 
-/** One POST to make: which service, where, and the JSON body. */
+/** One alert to send: to which service, and how. */
 export interface AlertDelivery {
-  service: "Slack" | "PagerDuty" | "webhook";
+  service: "Slack" | "PagerDuty" | "webhook" | "Amazon SNS";
   /** The config field to check when the delivery fails. */
   setting: string;
-  url: string;
-  body: unknown;
+  /** Sends the alert, giving up when `signal` aborts; the problem in a few words, or undefined when it was accepted. */
+  send(signal: AbortSignal): Promise<string | undefined>;
+}
+
+/** The title of an alert: a Slack header, an email subject. */
+export function alertTitle(event: AlertEvent): string {
+  return event.event === "sync_failed" ? `${CONNECTOR}: sync failed` : `${CONNECTOR}: rows rejected`;
 }
 
 /** The requests that deliver `event` to every service `alerts` configures. */
 export function alertDeliveries(alerts: Alerts, event: AlertEvent, pagerDutyUrl = PAGERDUTY_EVENTS_URL): AlertDelivery[] {
   const deliveries: AlertDelivery[] = [];
   if (alerts.slack_webhook_url) {
-    deliveries.push({ service: "Slack", setting: "alerts.slack_webhook_url", url: alerts.slack_webhook_url, body: slackMessage(event) });
+    deliveries.push(jsonPost("Slack", "alerts.slack_webhook_url", alerts.slack_webhook_url, slackMessage(event)));
   }
   if (alerts.pagerduty_routing_key) {
-    deliveries.push({
-      service: "PagerDuty",
-      setting: "alerts.pagerduty_routing_key",
-      url: pagerDutyUrl,
-      body: pagerDutyEvent(event, alerts.pagerduty_routing_key),
-    });
+    deliveries.push(jsonPost("PagerDuty", "alerts.pagerduty_routing_key", pagerDutyUrl, pagerDutyEvent(event, alerts.pagerduty_routing_key)));
   }
   if (alerts.webhook_url) {
-    deliveries.push({ service: "webhook", setting: "alerts.webhook_url", url: alerts.webhook_url, body: webhookEvent(event) });
+    deliveries.push(jsonPost("webhook", "alerts.webhook_url", alerts.webhook_url, webhookEvent(event)));
   }
   return deliveries;
 }
 
-function truncate(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+/** `text` cut to at most `max` characters, the cut marked by `ellipsis`. */
+export function truncate(text: string, max: number, ellipsis = "…"): string {
+  return text.length > max ? `${text.slice(0, max - ellipsis.length)}${ellipsis}` : text;
 }
 
 /** Slack's mrkdwn treats these three as control characters. */
@@ -97,7 +100,7 @@ function slackEscape(text: string): string {
 
 function slackMessage(event: AlertEvent): unknown {
   const { totals } = event.sync;
-  const title = event.event === "sync_failed" ? "destination-sqs: sync failed" : "destination-sqs: rows rejected";
+  const title = alertTitle(event);
   const field = (label: string, value: number | string) => ({ type: "mrkdwn", text: `*${label}*\n${value}` });
   return {
     text: slackEscape(truncate(event.summary, 3000)),
@@ -152,45 +155,66 @@ export interface SendAlertOptions {
 }
 
 /**
- * POSTs every delivery at once and logs how each went. Never throws: an alert endpoint that is
- * down or slow costs at most `timeoutMs` and a WARN line, never the sync.
+ * Sends every delivery at once and logs how each went. Never throws: an alert service that is
+ * down or slow costs at most `timeoutMs` in all and a WARN line, never the sync.
  */
 export async function sendAlerts(event: AlertEvent, deliveries: AlertDelivery[], options: SendAlertOptions): Promise<void> {
   const timeoutMs = options.timeoutMs ?? ALERT_TIMEOUT_MS;
-  await Promise.all(
-    deliveries.map(async (delivery) => {
-      const problem = await post(delivery, timeoutMs);
-      if (problem === undefined) {
-        await options.log("INFO", `Sent the ${event.event} alert to ${delivery.service}.`);
-      } else {
-        await options.log(
-          "WARN",
-          `Could not send the ${event.event} alert to ${delivery.service} (${problem}); the sync's outcome is not affected. Check ${delivery.setting} and that this host can reach it.`,
-        );
-      }
-    }),
+  const deadline = new AbortController();
+  const givenUp = new Promise<string>((resolve) =>
+    deadline.signal.addEventListener("abort", () => resolve(noAnswerWithin(timeoutMs)), { once: true }),
   );
-}
-
-/** Sends one alert; the problem in a few words, or undefined when the endpoint accepted it. */
-async function post(delivery: AlertDelivery, timeoutMs: number): Promise<string | undefined> {
+  // Not AbortSignal.timeout: its timer does not keep the process alive while a delivery waits.
+  const timer = setTimeout(() => deadline.abort(), timeoutMs);
   try {
-    const response = await fetch(delivery.url, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify(delivery.body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    await response.body?.cancel();
-    return response.ok ? undefined : `the endpoint answered HTTP ${response.status}`;
-  } catch (error) {
-    return describeFetchError(error, timeoutMs);
+    await Promise.all(
+      deliveries.map(async (delivery) => {
+        // A delivery may be held up before its request can notice the signal (e.g. by assuming a role).
+        const outcome = await Promise.race([delivery.send(deadline.signal), givenUp]);
+        const problem = outcome !== undefined && deadline.signal.aborted ? noAnswerWithin(timeoutMs) : outcome;
+        if (problem === undefined) {
+          await options.log("INFO", `Sent the ${event.event} alert to ${delivery.service}.`);
+        } else {
+          await options.log(
+            "WARN",
+            `Could not send the ${event.event} alert to ${delivery.service} (${problem}); the sync's outcome is not affected. Check ${delivery.setting} and that this host can reach it.`,
+          );
+        }
+      }),
+    );
+  } finally {
+    clearTimeout(timer);
   }
 }
 
-function describeFetchError(error: unknown, timeoutMs: number): string {
-  const { name, message, cause } = error as { name?: unknown; message?: unknown; cause?: { code?: unknown; message?: unknown } };
-  if (name === "TimeoutError") return `no answer within ${timeoutMs / 1000} s`;
+function noAnswerWithin(timeoutMs: number): string {
+  return `no answer within ${timeoutMs / 1000} s`;
+}
+
+/** A delivery that POSTs `body` as JSON to `url`. */
+export function jsonPost(service: AlertDelivery["service"], setting: string, url: string, body: unknown): AlertDelivery {
+  return {
+    service,
+    setting,
+    async send(signal) {
+      try {
+        const response = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify(body),
+          signal,
+        });
+        await response.body?.cancel();
+        return response.ok ? undefined : `the endpoint answered HTTP ${response.status}`;
+      } catch (error) {
+        return describeFetchError(error);
+      }
+    },
+  };
+}
+
+function describeFetchError(error: unknown): string {
+  const { message, cause } = error as { message?: unknown; cause?: { code?: unknown; message?: unknown } };
   if (typeof cause?.code === "string") return `could not connect: ${cause.code}`;
   if (typeof cause?.message === "string") return cause.message;
   return typeof message === "string" ? message : String(error);

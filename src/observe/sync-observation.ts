@@ -1,4 +1,5 @@
 import type { ApiCallObserver } from "../aws/api-calls.js";
+import type { AwsClients } from "../aws/clients.js";
 import { secretValues } from "../config/secrets.js";
 import type { Config } from "../config/types.js";
 import { ConcurrencyLimit, type LimitChange } from "../delivery/concurrency-limit.js";
@@ -10,6 +11,7 @@ import { ApiCallLog } from "./api-call-log.js";
 import { noSends, ObservedSender, type SendCounts } from "./observed-sender.js";
 import { ProgressReporter } from "./progress.js";
 import { Redactor } from "./redact.js";
+import { snsDelivery } from "./sns-alert.js";
 import { describeSummary, RunSummary, SUMMARY_PREFIX, type SyncSummary } from "./summary.js";
 
 export interface ObservationOptions {
@@ -17,7 +19,7 @@ export interface ObservationOptions {
   progressIntervalMs?: number;
   /** Where PagerDuty events go; default PagerDuty's Events API v2. */
   pagerDutyUrl?: string;
-  /** How long an alert endpoint may take; default 5 s. */
+  /** How long alerts may take in all; default 5 s. */
   alertTimeoutMs?: number;
 }
 
@@ -72,8 +74,9 @@ export class SyncObservation {
   /**
    * Runs the write with progress reports, then logs the run summary and sends the alert the
    * outcome calls for, whether the write succeeded or threw. The write's error is rethrown as is.
+   * `aws` publishes the SNS alert.
    */
-  async run<T>(write: () => Promise<T>): Promise<T> {
+  async run<T>(write: () => Promise<T>, aws: Pick<AwsClients, "sns">): Promise<T> {
     const progress = new ProgressReporter(
       {
         rows: () => this.rows.current,
@@ -87,11 +90,11 @@ export class SyncObservation {
     try {
       const result = await write();
       progress.stop();
-      await this.report(this.rows.finish(this.sentCounts(), undefined, this.concurrency?.stats));
+      await this.report(this.rows.finish(this.sentCounts(), undefined, this.concurrency?.stats), aws);
       return result;
     } catch (error) {
       progress.stop();
-      await this.report(this.rows.finish(this.sentCounts(), failureOf(error), this.concurrency?.stats));
+      await this.report(this.rows.finish(this.sentCounts(), failureOf(error), this.concurrency?.stats), aws);
       throw error;
     }
   }
@@ -100,7 +103,7 @@ export class SyncObservation {
     return this.sender?.stats ?? noSends();
   }
 
-  private async report(summary: SyncSummary): Promise<void> {
+  private async report(summary: SyncSummary, aws: Pick<AwsClients, "sns">): Promise<void> {
     const level = summary.status === "succeeded" ? "INFO" : "ERROR";
     for (const line of describeSummary(summary)) await this.writer.log(level, line);
     await this.writer.log("INFO", SUMMARY_PREFIX + JSON.stringify(summary));
@@ -110,7 +113,9 @@ export class SyncObservation {
     if (event === undefined) return;
     // Alerts leave through the network, not the protocol writer that redacts stdout.
     const redacted = this.redactor.value(event);
-    await sendAlerts(redacted, alertDeliveries(alerts, redacted, this.options.pagerDutyUrl), {
+    const sns = snsDelivery(this.config, redacted, aws.sns);
+    const deliveries = [...alertDeliveries(alerts, redacted, this.options.pagerDutyUrl), ...(sns ? [sns] : [])];
+    await sendAlerts(redacted, deliveries, {
       timeoutMs: this.options.alertTimeoutMs,
       log: (level, text) => this.writer.log(level, text),
     });
