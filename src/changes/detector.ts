@@ -1,6 +1,7 @@
 import type { ChangeType, Config } from "../config/types.js";
 import type { ConfiguredStream, RecordMessage } from "../protocol/messages.js";
 import { createClassifier } from "./classify.js";
+// biome-ignore lint/suspicious/noImportCycles: snapshot-detector imports only types from here, so no cycle at run time
 import { SnapshotDetector } from "./snapshot-detector.js";
 
 /** What a record means for the queue. `onPublished` runs once SQS has stored the row's message. */

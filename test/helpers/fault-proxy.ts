@@ -141,7 +141,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const chunks: Buffer[] = [];
     for await (const chunk of incoming) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
-    const fault = incoming.headers["x-amz-target"] === SEND_MESSAGE_BATCH ? (batchRequests++, draw()) : undefined;
+    const isBatch = incoming.headers["x-amz-target"] === SEND_MESSAGE_BATCH;
+    if (isBatch) batchRequests++;
+    const fault = isBatch ? draw() : undefined;
     if (fault !== undefined) injected[fault]++;
     switch (fault) {
       case undefined:
