@@ -12,6 +12,7 @@ import { lineHandlingError, parseMessage, readLineBatches } from "./protocol/inp
 import { streamKey, type ConfiguredStream, type RecordMessage, type TraceMessage } from "./protocol/messages.js";
 import type { MessageWriter } from "./protocol/output.js";
 import { RejectionPolicy } from "./rejections.js";
+import { MAX_BATCH_REQUEST_BYTES } from "./sqs-limits.js";
 
 /** Sees what happens to every row, for the run summary and progress reports. */
 export interface WriteObserver {
@@ -38,9 +39,6 @@ export interface WriteOptions {
 export interface WriteResult {
   delivery: DeliveryStats;
 }
-
-/** SQS's limit on one SendMessageBatch request, whatever the per-message limit is. */
-const MAX_REQUEST_BYTES = 1_048_576;
 
 /** How long a partly filled batch waits for more rows before it goes out. */
 const LINGER_MS = 20;
@@ -127,7 +125,7 @@ class WriteRun {
       {
         fifo: this.config.queue_type === "fifo",
         maxInFlight: this.config.max_in_flight,
-        maxBatchBytes: MAX_REQUEST_BYTES,
+        maxBatchBytes: MAX_BATCH_REQUEST_BYTES,
         retryMaxMs: this.config.retry_max_seconds * 1000,
         lingerMs: LINGER_MS,
         requestTimeoutMs: this.config.request_timeout_seconds * 1000,

@@ -2,6 +2,7 @@ import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
 import type { OutgoingMessage } from "../delivery/types.js";
 import type { ChangeType, Config, MessageAttributeSetting, ValueSource } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
+import { MAX_MESSAGE_BYTES } from "../sqs-limits.js";
 import { compileBody } from "./body.js";
 import { defaultDeduplicationId, defaultMessageId } from "./ids.js";
 import { quoteValue, RowRejection } from "./rejection.js";
@@ -146,7 +147,7 @@ export function createComposer(config: Config): Composer {
     if (message.bytes > maxBytes) {
       throw new RowRejection(
         "max_message_bytes",
-        `The message is ${message.bytes} bytes (body and attributes), over max_message_bytes (${maxBytes}); shrink the body or raise max_message_bytes (SQS allows up to 1048576).`,
+        `The message is ${message.bytes} bytes (body and attributes), over max_message_bytes (${maxBytes}); shrink the body or raise max_message_bytes (SQS allows up to ${MAX_MESSAGE_BYTES}).`,
       );
     }
     return message;

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { UserFacingError } from "../errors.js";
 import { readPackageJson } from "../package-files.js";
+import { MAX_DELAY_SECONDS } from "../sqs-limits.js";
 import { validate } from "./spec-validator.generated.js";
 import type { Alerts, ChangeDetection, Config, MessageAttributeSetting } from "./types.js";
 
@@ -269,8 +270,6 @@ function crossFieldIssues(config: Config): string[] {
     ...alertIssues(config.alerts),
   ];
 }
-
-const MAX_DELAY_SECONDS = 900;
 
 function queueTypeIssues(config: Config): string[] {
   const fifo = config.queue_type === "fifo";

@@ -1,4 +1,5 @@
 import { UserFacingError } from "../errors.js";
+import { MAX_BATCH_ENTRIES } from "../sqs-limits.js";
 import { backoffDelayMs } from "./backoff.js";
 import { Cancellation, requestCancelled } from "./cancellation.js";
 import { sortOutcome } from "./batch-outcome.js";
@@ -11,7 +12,7 @@ import {
   retriesExhaustedError,
 } from "./errors.js";
 import { FifoList } from "./fifo-list.js";
-import { Lane, MAX_BATCH_ENTRIES } from "./lane.js";
+import { Lane } from "./lane.js";
 import type {
   BatchResult,
   BatchSender,
