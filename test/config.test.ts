@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { loadConfig, validateConfig } from "../src/config/load.js";
 import { secretPaths, secretValues } from "../src/config/secrets.js";
 import { UserFacingError } from "../src/errors.js";
+import { DOCUMENTED_DEFAULTS } from "./helpers/documented-defaults.js";
 
 const SECRET = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY";
 const TOKEN = "FwoGZXIvYXdzEXAMPLE-session-token";
@@ -50,22 +51,7 @@ const staticValue = (value: string) => ({ source: "static", value });
 const attribute = (name: string) => ({ name, data_type: "String", value: staticValue("x") });
 
 test("a minimal config gets every documented default", () => {
-  assert.deepEqual(validateConfig(minimal, "config.json"), {
-    ...minimal,
-    role_session_name: "destination-sqs",
-    queue_type: "standard",
-    message_body: { format: "record" },
-    message_attributes: [],
-    events: ["added", "changed", "removed"],
-    change_detection: { mode: "none" },
-    rejected_rows: { policy: "fail" },
-    max_in_flight: 64,
-    max_message_bytes: 1048576,
-    retry_max_seconds: 300,
-    request_timeout_seconds: 30,
-    log_api_calls: false,
-    log_message_bodies: false,
-  });
+  assert.deepEqual(validateConfig(minimal, "config.json"), { ...minimal, ...DOCUMENTED_DEFAULTS });
 });
 
 test("validating does not modify the caller's object", () => {
