@@ -2,7 +2,8 @@ import { ListQueuesCommand } from "@aws-sdk/client-sqs";
 import type { Config } from "./config/types.js";
 import { createAwsClients } from "./aws/clients.js";
 import { explainAwsError } from "./aws/explain.js";
-import { findQueueUrl, isQueueUrl, QueueNotFoundError, queueNameFromUrl, queueTypeMismatch } from "./aws/queues.js";
+import { findQueueUrl, isQueueUrl, QueueNotFoundError, queueNameFromUrl } from "./aws/queues.js";
+import { queueTypeMismatch } from "./queue-type.js";
 
 export interface CheckResult {
   status: "SUCCEEDED" | "FAILED";
@@ -27,7 +28,7 @@ export async function runCheck(config: Config): Promise<CheckResult> {
   const queues = namedQueues(config);
   const mainQueue = queues.find((queue) => queue.setting === "queue");
   const mismatch = mainQueue && queueTypeMismatch(mainQueue.name, config.queue_type);
-  if (mismatch) return { status: "FAILED", message: mismatch };
+  if (mismatch) return { status: "FAILED", message: `${mismatch}.` };
 
   const { sqs } = createAwsClients(config, { requestTimeoutMs: CHECK_REQUEST_TIMEOUT_MS, stsMaxAttempts: 1 });
   try {

@@ -172,11 +172,11 @@ test("a static delay must be a whole number of seconds from 0 to 900", () => {
 test("a static queue's .fifo suffix must agree with queue_type", () => {
   assertRejected(
     configWith({ queue: staticValue("https://sqs.us-east-1.amazonaws.com/123456789012/orders.fifo") }),
-    "queue is a FIFO queue (its name ends in .fifo), so queue_type must be fifo",
+    'queue_type is "standard" but queue "orders.fifo" is a FIFO queue (its name ends in .fifo)',
   );
   assertRejected(
     configWith({ queue_type: "fifo", queue: staticValue("orders"), message_group_id: staticValue("g") }),
-    "queue_type is fifo but queue is a standard queue",
+    'queue_type is "fifo" but queue "orders" is a standard queue',
   );
 });
 
