@@ -125,7 +125,10 @@ function sendMessageBatch(input: { Entries: Entry[] }, response: ServerResponse)
   const now = performance.now();
   firstRequestAt ??= now;
   const delayMs = delayNow(now - firstRequestAt);
-  if (!takeToken(now)) return throttle(response, delayMs);
+  if (!takeToken(now)) {
+    throttle(response, delayMs);
+    return;
+  }
   stats.requests++;
   stats.messages += input.Entries.length;
   const second = Math.floor((now + delayMs - firstRequestAt) / 1000);
@@ -149,19 +152,22 @@ function sendMessageBatch(input: { Entries: Entry[] }, response: ServerResponse)
 }
 
 function handle(request: IncomingMessage, body: string, response: ServerResponse): void {
-  if (request.method === "GET" && request.url === "/stats") return answer(response, 200, stats);
+  if (request.method === "GET" && request.url === "/stats") {
+    answer(response, 200, stats);
+    return;
+  }
   if (request.method === "POST" && request.url === "/reset") {
     reset();
-    return answer(response, 200, {});
+    answer(response, 200, {});
+    return;
   }
   const target = request.headers["x-amz-target"];
   const input = JSON.parse(body === "" ? "{}" : body) as Record<string, unknown>;
-  if (target === "AmazonSQS.SendMessageBatch") return sendMessageBatch(input as { Entries: Entry[] }, response);
-  if (target === "AmazonSQS.ListQueues") {
+  if (target === "AmazonSQS.SendMessageBatch") sendMessageBatch(input as { Entries: Entry[] }, response);
+  else if (target === "AmazonSQS.ListQueues") {
     const name = String(input.QueueNamePrefix ?? "bench");
-    return answer(response, 200, { QueueUrls: [`http://${request.headers.host}/${ACCOUNT}/${name}`] });
-  }
-  answer(response, 400, { __type: "com.amazonaws.sqs#UnsupportedOperation", message: `${String(target)} is not emulated` });
+    answer(response, 200, { QueueUrls: [`http://${request.headers.host}/${ACCOUNT}/${name}`] });
+  } else answer(response, 400, { __type: "com.amazonaws.sqs#UnsupportedOperation", message: `${String(target)} is not emulated` });
 }
 
 const server = createServer({ keepAliveTimeout: 60_000 }, (request, response) => {

@@ -5,10 +5,11 @@ import { createAwsClients, type AwsClients } from "./aws/clients.js";
 import { queueUrlCheck } from "./aws/queue-hosts.js";
 import { explainAwsError } from "./aws/explain.js";
 import { checkSnapshotStore } from "./changes/store-check.js";
-import { findQueueUrl, isQueueUrl, QueueNotFoundError, queueNameFromUrl, queueTypeMismatch } from "./aws/queues.js";
+import { findQueueUrl, isQueueUrl, QueueNotFoundError, queueNameFromUrl } from "./aws/queues.js";
 import { probeBucket, type ProbeResult } from "./large-messages/bucket-probe.js";
 import { LargeMessagePolicy } from "./large-messages/policy.js";
 import { describeSnsFailure, parseTopicArn } from "./aws/sns-topic.js";
+import { queueTypeMismatch } from "./queue-type.js";
 
 export interface CheckResult {
   status: "SUCCEEDED" | "FAILED";
@@ -37,7 +38,7 @@ export async function runCheck(config: Config): Promise<CheckResult> {
   const queues = namedQueues(config);
   const mainQueue = queues.find((queue) => queue.setting === "queue");
   const mismatch = mainQueue && queueTypeMismatch(mainQueue.name, config.queue_type);
-  if (mismatch) return { status: "FAILED", message: mismatch };
+  if (mismatch) return { status: "FAILED", message: `${mismatch}.` };
 
   const clients = createAwsClients(config, { requestTimeoutMs: CHECK_REQUEST_TIMEOUT_MS, retryMaxMs: 0 });
   const { sqs } = clients;

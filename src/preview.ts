@@ -1,6 +1,6 @@
 import type { Readable } from "node:stream";
 import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
-import { isQueueUrl, queueNameFromUrl, queueTypeMismatch } from "./aws/queues.js";
+import { isQueueUrl, queueNameFromUrl } from "./aws/queues.js";
 import { createChangeDetector, type ChangeDetector } from "./changes/detector.js";
 import { createComposer, type ComposedMessage, type Composer } from "./compose/composer.js";
 import type { ChangeType, Config } from "./config/types.js";
@@ -9,6 +9,7 @@ import { LargeMessagePolicy } from "./large-messages/policy.js";
 import { parseMessage, readLines } from "./protocol/input.js";
 import { streamKey, streamLabel, type ConfiguredStream, type RecordMessage } from "./protocol/messages.js";
 import type { MessageWriter } from "./protocol/output.js";
+import { queueTypeMismatch } from "./queue-type.js";
 
 /** The prefix of each previewed record's LOG line; the rest of the line is one JSON object. */
 export const PREVIEW_PREFIX = "PREVIEW ";
@@ -127,7 +128,8 @@ function previewRecord(
 
 function describeMessage(message: ComposedMessage, config: Config): PreviewedMessage {
   const queueName = isQueueUrl(message.queue) ? queueNameFromUrl(message.queue) : message.queue;
-  const warning = queueTypeMismatch(queueName, config.queue_type);
+  const mismatch = queueTypeMismatch(queueName, config.queue_type);
+  const warning = mismatch === undefined ? undefined : `${mismatch}.`;
   const largeMessages = LargeMessagePolicy.of(config);
   const s3 = largeMessages.offloads(message.bytes) ? largeMessages.s3 : undefined;
   return {

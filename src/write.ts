@@ -25,6 +25,7 @@ import {
 import type { MessageWriter } from "./protocol/output.js";
 import { echoedStateLine } from "./protocol/state-echo.js";
 import { RejectionPolicy } from "./rejections.js";
+import { MAX_BATCH_REQUEST_BYTES } from "./sqs-limits.js";
 
 /** Sees what happens to every row, for the run summary and progress reports. */
 export interface WriteObserver {
@@ -60,9 +61,6 @@ export interface WriteOptions {
 export interface WriteResult {
   delivery: DeliveryStats;
 }
-
-/** SQS's limit on one SendMessageBatch request, whatever the per-message limit is. */
-const MAX_REQUEST_BYTES = 1_048_576;
 
 /** How long a partly filled batch waits for more rows before it goes out. */
 const LINGER_MS = 20;
@@ -188,7 +186,7 @@ class WriteRun {
         maxInFlight: this.config.max_in_flight,
         concurrency:
           options.concurrency ?? new ConcurrencyLimit({ mode: this.config.concurrency, ceiling: this.config.max_in_flight }),
-        maxBatchBytes: MAX_REQUEST_BYTES,
+        maxBatchBytes: MAX_BATCH_REQUEST_BYTES,
         retryMaxMs: this.config.retry_max_seconds * 1000,
         lingerMs: LINGER_MS,
         requestTimeoutMs: this.config.request_timeout_seconds * 1000,

@@ -173,7 +173,7 @@ describe("alerts (fauxqs)", () => {
     assert.equal(result.code, 1);
     assert.equal(errorTraceOf(result.messages)?.failure_type, "config_error");
     const [request] = recorder.to("/hook/template");
-    assert.equal((request?.body as { event?: string }).event, "sync_failed");
+    assert.equal((request?.body as { event?: string } | undefined)?.event, "sync_failed");
   });
 
   test("on_failure false: a failed sync without rejected rows sends nothing", async () => {

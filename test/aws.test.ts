@@ -10,13 +10,12 @@ import {
   emulatorConfig,
   forEachEmulator,
   TEST_ACCOUNT,
-  TEST_REGION,
   uniqueQueueName,
   withMoto,
   type Emulator,
-  type IamAccessKey,
-  type IamUser,
 } from "./helpers/emulators.js";
+import { TEST_REGION } from "./helpers/config.js";
+import { accessKeyCredentials, type IamAccessKey, type IamUser } from "./helpers/iam.js";
 
 function resolverFor(emulator: Emulator): { resolver: QueueResolver; calls: ApiCall[] } {
   const calls: ApiCall[] = [];
@@ -116,9 +115,7 @@ withMoto("AWS credentials", (context) => {
     return sqs.send(new ListQueuesCommand({ QueueNamePrefix: queueName }));
   }
 
-  const accessKey = (key: IamAccessKey) => ({
-    credentials: { auth_type: "access_key", access_key_id: key.accessKeyId, secret_access_key: key.secretAccessKey },
-  });
+  const accessKey = (key: IamAccessKey) => ({ credentials: accessKeyCredentials(key) });
 
   test("access_key credentials sign the calls", async () => {
     const listed = await listQueuesWith(accessKey(lister));

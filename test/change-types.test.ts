@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { recordLine, stateLine } from "./helpers/airbyte.js";
-import { describeRun, rejectionWarnings, rowsThenState, runSync, STREAM } from "./compose-e2e-support.js";
+import { describeRun, rejectionWarnings, rowsThenState, runSync, STREAM } from "./helpers/compose-e2e.js";
 import { forEachEmulator, uniqueQueueName, type Emulator, type ReceivedMessage } from "./helpers/emulators.js";
 
 /** Every message says which row it is and which change it was published as. */

@@ -6,11 +6,11 @@ import {
   emulatorConfig,
   forEachEmulator,
   freePort,
-  TEST_REGION,
   uniqueQueueName,
   withMoto,
-  type IamUser,
 } from "./helpers/emulators.js";
+import { TEST_REGION, testSettings } from "./helpers/config.js";
+import { accessKeyCredentials, type IamUser } from "./helpers/iam.js";
 
 forEachEmulator("check", (context) => {
   test("succeeds when the queue named in the config exists", async () => {
@@ -84,12 +84,7 @@ forEachEmulator("check command of the built CLI", (context) => {
   test("prints exactly one CONNECTION_STATUS and exits 0, whether the check succeeds or fails", async () => {
     const name = uniqueQueueName("orders");
     await context.emulator.createQueue(name);
-    const config = (queue: string) => ({
-      region: TEST_REGION,
-      endpoint: context.emulator.endpoint,
-      credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
-      queue: { source: "static", value: queue },
-    });
+    const config = (queue: string) => testSettings({ endpoint: context.emulator.endpoint, queue: { source: "static", value: queue } });
 
     const found = await runCli(["check", "--config", writeTempJson(config(name))]);
     assert.equal(found.code, 0, found.stderr);
@@ -137,7 +132,7 @@ withMoto("check with IAM enforced", (context) => {
   function check(accessKeyId: string, secretAccessKey: string, settings: Record<string, unknown> = {}) {
     return runCheck(
       emulatorConfig(context.emulator, {
-        credentials: { auth_type: "access_key", access_key_id: accessKeyId, secret_access_key: secretAccessKey },
+        credentials: accessKeyCredentials({ accessKeyId, secretAccessKey }),
         queue: { source: "static", value: queueName },
         ...settings,
       }),

@@ -2,7 +2,7 @@
 // delay and message attributes, checked on the messages the emulator hands back.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { bodiesById, describeRun, receivedIds, rejectionWarnings, rowsThenState, runSync } from "./compose-e2e-support.js";
+import { bodiesById, describeRun, receivedIds, rejectionWarnings, rowsThenState, runSync } from "./helpers/compose-e2e.js";
 import { forEachEmulator, uniqueQueueName, type Emulator } from "./helpers/emulators.js";
 
 /** Strings that break naive JSON building or templating. */

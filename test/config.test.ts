@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { loadConfig, validateConfig } from "../src/config/load.js";
 import { secretPaths, secretValues } from "../src/config/secrets.js";
 import { UserFacingError } from "../src/errors.js";
+import { DOCUMENTED_DEFAULTS } from "./helpers/documented-defaults.js";
 
 const SECRET = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY";
 const TOKEN = "FwoGZXIvYXdzEXAMPLE-session-token";
@@ -50,24 +51,7 @@ const staticValue = (value: string) => ({ source: "static", value });
 const attribute = (name: string) => ({ name, data_type: "String", value: staticValue("x") });
 
 test("a minimal config gets every documented default", () => {
-  assert.deepEqual(validateConfig(minimal, "config.json"), {
-    ...minimal,
-    role_session_name: "destination-sqs",
-    queue_type: "standard",
-    message_body: { format: "record" },
-    message_attributes: [],
-    events: ["added", "changed", "removed"],
-    change_detection: { mode: "none" },
-    rejected_rows: { policy: "fail" },
-    max_in_flight: 512,
-    concurrency: "adaptive",
-    max_message_bytes: 1048576,
-    large_messages: { policy: "reject" },
-    retry_max_seconds: 300,
-    request_timeout_seconds: 30,
-    log_api_calls: false,
-    log_message_bodies: false,
-  });
+  assert.deepEqual(validateConfig(minimal, "config.json"), { ...minimal, ...DOCUMENTED_DEFAULTS });
 });
 
 test("validating does not modify the caller's object", () => {
@@ -208,11 +192,11 @@ test("a static delay must be a whole number of seconds from 0 to 900", () => {
 test("a static queue's .fifo suffix must agree with queue_type", () => {
   assertRejected(
     configWith({ queue: staticValue("https://sqs.us-east-1.amazonaws.com/123456789012/orders.fifo") }),
-    "queue is a FIFO queue (its name ends in .fifo), so queue_type must be fifo",
+    'queue_type is "standard" but queue "orders.fifo" is a FIFO queue (its name ends in .fifo)',
   );
   assertRejected(
     configWith({ queue_type: "fifo", queue: staticValue("orders"), message_group_id: staticValue("g") }),
-    "queue_type is fifo but queue is a standard queue",
+    'queue_type is "fifo" but queue "orders" is a standard queue',
   );
 });
 

@@ -11,7 +11,8 @@ import { runWrite } from "../src/write.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine } from "./helpers/airbyte.js";
 import { writeTempJson } from "./helpers/cli.js";
 import { FakeSender } from "./helpers/delivery-fakes.js";
-import { startFauxqs, TEST_REGION, uniqueQueueName, type Emulator, emulatorConfigFile } from "./helpers/emulators.js";
+import { testSettings } from "./helpers/config.js";
+import { startFauxqs, uniqueQueueName, type Emulator, emulatorConfigFile } from "./helpers/emulators.js";
 import { startConnector } from "./helpers/live-connector.js";
 import { seededRandom } from "./helpers/seeded-random.js";
 
@@ -107,11 +108,8 @@ describe("fuzzed input, in process", () => {
     const catalog = loadCatalog(catalogPath);
     const inputs = fuzzedInputs(SEED, IN_PROCESS_ITERATIONS);
     for (const [index, input] of inputs.entries()) {
-      const settings = JSON.parse(JSON.stringify(CONFIGS[index % CONFIGS.length]).replaceAll("QUEUE", "http://127.0.0.1:1/123456789012/orders")) as object;
-      const config = validateConfig(
-        { region: TEST_REGION, credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" }, ...settings },
-        "the fuzz config",
-      );
+      const settings = JSON.parse(JSON.stringify(CONFIGS[index % CONFIGS.length]).replaceAll("QUEUE", "http://127.0.0.1:1/123456789012/orders")) as Record<string, unknown>;
+      const config = validateConfig(testSettings(settings), "the fuzz config");
       let stdout = "";
       const out = new Writable({
         write(chunk: Buffer, _encoding, done) {

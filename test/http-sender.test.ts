@@ -12,11 +12,11 @@ import { outgoing } from "./helpers/delivery-fakes.js";
 import {
   emulatorConfig,
   forEachEmulator,
-  TEST_REGION,
   uniqueQueueName,
   withMoto,
   type Emulator,
 } from "./helpers/emulators.js";
+import { TEST_REGION } from "./helpers/config.js";
 
 function entriesOf(queueUrl: string, count: number, fields = {}): BatchEntry[] {
   return Array.from({ length: count }, (_, n) => ({ id: String(n), message: outgoing(queueUrl, n, fields) }));

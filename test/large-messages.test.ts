@@ -16,7 +16,7 @@ import { SUMMARY_PREFIX, type SyncSummary } from "../src/observe/summary.js";
 import { API_CALL_PREFIX, type ApiCallLine } from "../src/observe/api-call-log.js";
 import { PREVIEW_PREFIX, type PreviewEntry } from "../src/preview.js";
 import type { AirbyteMessage } from "../src/protocol/messages.js";
-import { describeRun, PEOPLE_CATALOG, rejectionWarnings, rowsThenState, runSync, STREAM, type SyncResult } from "./compose-e2e-support.js";
+import { describeRun, PEOPLE_CATALOG, rejectionWarnings, rowsThenState, runSync, STREAM, type SyncResult } from "./helpers/compose-e2e.js";
 import { recordLine } from "./helpers/airbyte.js";
 import { runCli } from "./helpers/cli.js";
 import { runCheck } from "../src/check.js";
@@ -28,8 +28,8 @@ import {
   uniqueQueueName,
   withMoto,
   type Emulator,
-  type IamUser,
 } from "./helpers/emulators.js";
+import type { IamUser } from "./helpers/iam.js";
 import { consume, createBucket, objectKeys, testS3Client } from "./helpers/extended-client-consumer.js";
 import { startFaultProxy } from "./helpers/fault-proxy.js";
 

@@ -8,7 +8,8 @@ import { SUMMARY_PREFIX, type SyncSummary } from "../src/observe/summary.js";
 import type { AirbyteMessage } from "../src/protocol/messages.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
-import { freePort, TEST_REGION, uniqueQueueName, withMoto, emulatorConfigFile } from "./helpers/emulators.js";
+import { freePort, uniqueQueueName, withMoto, emulatorConfigFile } from "./helpers/emulators.js";
+import { accessKeyCredentials, type IamAccessKey } from "./helpers/iam.js";
 import { startFaultProxy } from "./helpers/fault-proxy.js";
 import { startConnector } from "./helpers/live-connector.js";
 
@@ -287,7 +288,7 @@ withMoto("TRACE failure types with IAM enforced", (context) => {
   const oneRow = recordLine("orders", { id: "1" }) + "\n";
   let queueName = "";
   let queueUrl = "";
-  const keys: Record<string, { accessKeyId: string; secretAccessKey: string }> = {};
+  const keys: Record<string, IamAccessKey> = {};
 
   before(async () => {
     const moto = context.emulator;
@@ -300,12 +301,7 @@ withMoto("TRACE failure types with IAM enforced", (context) => {
   });
 
   const configAs = (user: string, settings: Record<string, unknown>) =>
-    writeTempJson({
-      region: TEST_REGION,
-      endpoint: context.emulator.endpoint,
-      credentials: { auth_type: "access_key", access_key_id: keys[user]!.accessKeyId, secret_access_key: keys[user]!.secretAccessKey },
-      ...settings,
-    });
+    emulatorConfigFile(context.emulator.endpoint, { credentials: accessKeyCredentials(keys[user]!), ...settings });
   const write = (config: string) => runCli(["write", "--config", config, "--catalog", catalog], { stdin: oneRow });
 
   test("ListQueues denied while looking up a queue name is a config error", async () => {

@@ -15,7 +15,7 @@ import { describeLimitChange, SyncObservation } from "../src/observe/sync-observ
 import type { AirbyteMessage, LogLevel } from "../src/protocol/messages.js";
 import { MessageWriter } from "../src/protocol/output.js";
 import { testConfig } from "./helpers/config.js";
-import { FakeSender, md5, outgoing, serviceError, succeedAll } from "./helpers/delivery-fakes.js";
+import { FakeSender, md5, outgoing, serviceError, type succeedAll } from "./helpers/delivery-fakes.js";
 
 const QUEUE = "http://127.0.0.1:4566/000000000000/orders";
 

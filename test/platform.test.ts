@@ -107,7 +107,7 @@ describe("platform-shaped syncs (fauxqs)", () => {
     const streams: PlatformStream[] = Array.from({ length: 25 }, (_, index) => ({ name: `stream_${index}`, namespace: "wide" }));
     const lines: string[] = [];
     const expected: string[] = [];
-    streams.forEach((stream) => lines.push(streamStatusLine(stream, "STARTED")));
+    for (const stream of streams) lines.push(streamStatusLine(stream, "STARTED"));
     for (let round = 0; round < 2; round++) {
       streams.forEach((stream, index) => {
         const count = (index % 3) + round;
@@ -120,7 +120,7 @@ describe("platform-shaped syncs (fauxqs)", () => {
         expected.push(expectedEcho(state, { recordCount: count }));
       });
     }
-    streams.forEach((stream) => lines.push(streamStatusLine(stream, "COMPLETE")));
+    for (const stream of streams) lines.push(streamStatusLine(stream, "COMPLETE"));
     const { result, bodies } = await write(streams, lines);
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.deepEqual(stateLinesOf(result.stdout), expected);

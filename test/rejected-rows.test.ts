@@ -11,7 +11,7 @@ import {
   runSync,
   STREAM,
   type SyncResult,
-} from "./compose-e2e-support.js";
+} from "./helpers/compose-e2e.js";
 import { forEachEmulator, startFauxqs, uniqueQueueName, withMoto, type Emulator, type EmulatorContext } from "./helpers/emulators.js";
 
 const byColumnId = { source: "column", column: "id" };

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
-import { TEST_REGION, uniqueQueueName, withMoto } from "./helpers/emulators.js";
+import { emulatorConfigFile, uniqueQueueName, withMoto } from "./helpers/emulators.js";
+import { accessKeyCredentials } from "./helpers/iam.js";
 
 const catalog = writeTempJson(catalogOf([{ name: "orders" }]));
 const input = [recordLine("orders", { id: 1 }), recordLine("orders", { id: 2 }), stateLine({ after: "two" })].join("\n") + "\n";
@@ -23,9 +24,7 @@ withMoto("auth errors while sending during write", (context) => {
   });
 
   async function write(settings: Record<string, unknown>) {
-    const config = writeTempJson({
-      region: TEST_REGION,
-      endpoint: context.emulator.endpoint,
+    const config = emulatorConfigFile(context.emulator.endpoint, {
       // The queue's URL, so the first AWS call of the sync is SendMessageBatch itself.
       queue: { source: "static", value: queueUrl },
       retry_max_seconds: 5,
@@ -36,7 +35,7 @@ withMoto("auth errors while sending during write", (context) => {
 
   test("a wrong secret access key", async () => {
     const result = await write({
-      credentials: { auth_type: "access_key", access_key_id: sender.accessKeyId, secret_access_key: "wrong-secret-value" },
+      credentials: accessKeyCredentials({ ...sender, secretAccessKey: "wrong-secret-value" }),
     });
     assert.equal(result.code, 1, result.stdout);
     const error = errorTraceOf(result.messages);
@@ -57,7 +56,7 @@ withMoto("auth errors while sending during write", (context) => {
 
   test("a role the credentials may not assume (AssumeRoleError while sending)", async () => {
     const result = await write({
-      credentials: { auth_type: "access_key", access_key_id: sender.accessKeyId, secret_access_key: sender.secretAccessKey },
+      credentials: accessKeyCredentials(sender),
       role_arn: roleArn,
       external_id: "wrong-id",
     });

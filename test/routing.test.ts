@@ -2,7 +2,7 @@
 // bare name (looked up once) or a URL; rows for a queue that does not exist are rejected alone.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { countingProxy, describeRun, receivedIds, rejectionWarnings, rowsThenState, runSync } from "./compose-e2e-support.js";
+import { countingProxy, describeRun, receivedIds, rejectionWarnings, rowsThenState, runSync } from "./helpers/compose-e2e.js";
 import { forEachEmulator, uniqueQueueName, type Emulator } from "./helpers/emulators.js";
 
 async function threeQueues(emulator: Emulator, prefix: string): Promise<{ names: string[]; urls: string[] }> {

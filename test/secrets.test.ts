@@ -6,7 +6,9 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { catalogOf, recordLine, stateLine } from "./helpers/airbyte.js";
 import { runCli, writeTempJson, type CliResult } from "./helpers/cli.js";
-import { startFauxqs, TEST_REGION, uniqueQueueName, withMoto, type Emulator } from "./helpers/emulators.js";
+import { emulatorConfigFile, startFauxqs, uniqueQueueName, withMoto, type Emulator } from "./helpers/emulators.js";
+import { TEST_REGION } from "./helpers/config.js";
+import { accessKeyCredentials } from "./helpers/iam.js";
 
 // Quotes and backslashes check that redaction also finds the JSON-escaped form.
 const SECRET_ACCESS_KEY = 'sak/"quoted\\slash+SECRET-7f3a9c';
@@ -61,9 +63,7 @@ describe("secrets never appear in output (fauxqs)", () => {
   });
 
   function config(settings: Record<string, unknown>): string {
-    return writeTempJson({
-      region: TEST_REGION,
-      endpoint: emulator.endpoint,
+    return emulatorConfigFile(emulator.endpoint, {
       credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: SECRET_ACCESS_KEY, session_token: SESSION_TOKEN },
       alerts: { webhook_url: webhook.url, on_failure: true, rejected_rows_threshold: 1 },
       log_api_calls: true,
@@ -127,10 +127,8 @@ withMoto("secrets never appear in output, assumed roles included", (context) => 
     const roleArn = await emulator.createRole("secrets-role", ["sqs:*"], { userArn: user.arn });
     await emulator.enforceAuth();
     const configFor = (secretAccessKey: string) =>
-      writeTempJson({
-        region: TEST_REGION,
-        endpoint: emulator.endpoint,
-        credentials: { auth_type: "access_key", access_key_id: user.accessKeyId, secret_access_key: secretAccessKey },
+      emulatorConfigFile(emulator.endpoint, {
+        credentials: accessKeyCredentials({ accessKeyId: user.accessKeyId, secretAccessKey }),
         role_arn: roleArn,
         queue: { source: "static", value: queueUrl },
         log_api_calls: true,

@@ -52,7 +52,7 @@ function detect(detector: ChangeDetector, data: Record<string, unknown>): Detect
 }
 
 /** One sync where SQS acknowledges every published row; returns each row's change (or "unchanged") and the removed ids. */
-function syncAll(detector: ChangeDetector, rows: Record<string, unknown>[]): { changes: string[]; removed: unknown[] } {
+async function syncAll(detector: ChangeDetector, rows: Record<string, unknown>[]): Promise<{ changes: string[]; removed: unknown[] }> {
   const changes = rows.map((row) => {
     const detection = detect(detector, row);
     if (detection.kind === "change") detection.onPublished?.();
@@ -63,61 +63,61 @@ function syncAll(detector: ChangeDetector, rows: Record<string, unknown>[]): { c
     row.onPublished?.();
     removed.push(row.data.id);
   }
-  detector.close(true);
+  await detector.close(true);
   return { changes, removed };
 }
 
-test("a row seen but not acknowledged is neither removed nor advanced", () => {
+test("a row seen but not acknowledged is neither removed nor advanced", async () => {
   const store = newStore();
-  syncAll(store.open(), [{ id: 1, v: 1 }, { id: 2, v: 1 }]);
+  await syncAll(store.open(), [{ id: 1, v: 1 }, { id: 2, v: 1 }]);
 
   const unacknowledged = store.open();
   const detection = detect(unacknowledged, { id: 1, v: 2 });
   assert.equal(detection.kind === "change" && detection.change, "changed");
   assert.deepEqual([...unacknowledged.completed(stream)].map((row) => row.data), [{ id: 2, v: 1 }]);
-  unacknowledged.close(true);
+  await unacknowledged.close(true);
 
   const next = store.open();
   const again = detect(next, { id: 1, v: 2 });
   assert.deepEqual(again.kind === "change" && [again.change, again.previous], ["changed", { id: 1, v: 1 }]);
-  next.close(true);
+  await next.close(true);
 });
 
-test("a dry run (preview) diffs against the store but leaves it as it was", () => {
+test("a dry run (preview) diffs against the store but leaves it as it was", async () => {
   const store = newStore();
-  syncAll(store.open(), [{ id: 1, v: 1 }]);
+  await syncAll(store.open(), [{ id: 1, v: 1 }]);
   const preview = store.open({ dryRun: true });
-  assert.deepEqual(syncAll(preview, [{ id: 1, v: 2 }, { id: 3, v: 1 }]), { changes: ["changed", "added"], removed: [] });
-  assert.deepEqual(syncAll(store.open(), [{ id: 1, v: 2 }, { id: 3, v: 1 }]), { changes: ["changed", "added"], removed: [] });
+  assert.deepEqual(await syncAll(preview, [{ id: 1, v: 2 }, { id: 3, v: 1 }]), { changes: ["changed", "added"], removed: [] });
+  assert.deepEqual(await syncAll(store.open(), [{ id: 1, v: 2 }, { id: 3, v: 1 }]), { changes: ["changed", "added"], removed: [] });
 });
 
-test("rows of change types left out of events are recorded at once, so later removals are still found", () => {
+test("rows of change types left out of events are recorded at once, so later removals are still found", async () => {
   const store = newStore({ events: ["removed"] });
-  assert.deepEqual(syncAll(store.open(), [{ id: 1 }, { id: 2 }]), { changes: ["added", "added"], removed: [] });
-  assert.deepEqual(syncAll(store.open(), [{ id: 1 }]), { changes: ["unchanged"], removed: [2] });
+  assert.deepEqual(await syncAll(store.open(), [{ id: 1 }, { id: 2 }]), { changes: ["added", "added"], removed: [] });
+  assert.deepEqual(await syncAll(store.open(), [{ id: 1 }]), { changes: ["unchanged"], removed: [2] });
 });
 
-test("a row whose primary key is missing or null is rejected, naming the column", () => {
+test("a row whose primary key is missing or null is rejected, naming the column", async () => {
   const detector = newStore().open();
   const missing = detect(detector, { name: "no id" });
   assert.equal(missing.kind, "reject");
   assert.match(missing.kind === "reject" ? missing.reason : "", /primary key column "id" is missing/);
   const nulled = detect(detector, { id: null });
   assert.match(nulled.kind === "reject" ? nulled.reason : "", /primary key column "id" is null/);
-  detector.close(false);
+  await detector.close(false);
 });
 
-test("removals are found page by page across more rows than one page holds", () => {
+test("removals are found page by page across more rows than one page holds", async () => {
   const store = newStore();
   const rows = Array.from({ length: 1203 }, (_, id) => ({ id }));
-  syncAll(store.open(), rows);
+  await syncAll(store.open(), rows);
   const kept = rows.filter(({ id }) => id % 3 === 0);
-  const { removed } = syncAll(store.open(), kept);
+  const { removed } = await syncAll(store.open(), kept);
   assert.equal(removed.length, rows.length - kept.length);
-  assert.deepEqual(syncAll(store.open(), kept).removed, []);
+  assert.deepEqual((await syncAll(store.open(), kept)).removed, []);
 });
 
-test("a key that comes again in the same sync keeps the last acknowledged row, however many new rows are saved around it", () => {
+test("a key that comes again in the same sync keeps the last acknowledged row, however many new rows are saved around it", async () => {
   const store = newStore();
   const detector = store.open();
   const acknowledge = (detection: Detection): void => (detection.kind === "change" ? detection.onPublished?.() : undefined);
@@ -130,16 +130,16 @@ test("a key that comes again in the same sync keeps the last acknowledged row, h
   // A repeated key acknowledged after its first copy was stored is found as stored.
   assert.equal(detect(detector, { id: 0, v: "second" }).kind, "unchanged");
   assert.deepEqual([...detector.completed(stream)], []);
-  detector.close(true);
+  await detector.close(true);
 
-  const next = syncAll(store.open(), [{ id: 0, v: "second" }, { id: 1, v: "first" }, { id: 120, v: "first" }]);
+  const next = await syncAll(store.open(), [{ id: 0, v: "second" }, { id: 1, v: "first" }, { id: 120, v: "first" }]);
   assert.deepEqual(next.changes, ["unchanged", "unchanged", "unchanged"]);
   assert.equal(next.removed.length, 147);
 });
 
-test("a version 1 store, which hashed every row, is read as it was and then marked version 2", () => {
+test("a version 1 store, which hashed every row, is read as it was and then marked version 2", async () => {
   const store = newStore();
-  syncAll(store.open(), [{ id: 1, v: 1 }, { id: 2, v: 1 }]);
+  await syncAll(store.open(), [{ id: 1, v: 1 }, { id: 2, v: 1 }]);
   const file = new Database(store.path);
   const sha1 = (text: string): string => createHash("sha1").update(text).digest("base64");
   for (const { key, data } of file.prepare<[], { key: string; data: string }>("SELECT k.key, r.data FROM snapshot_keys k JOIN snapshot_rows r ON r.id = k.row_id").all()) {
@@ -148,23 +148,23 @@ test("a version 1 store, which hashed every row, is read as it was and then mark
   file.pragma("user_version = 1");
   file.close();
 
-  assert.deepEqual(syncAll(store.open(), [{ id: 1, v: 1 }, { id: 2, v: 2 }]).changes, ["unchanged", "changed"]);
+  assert.deepEqual((await syncAll(store.open(), [{ id: 1, v: 1 }, { id: 2, v: 2 }])).changes, ["unchanged", "changed"]);
   const reopened = new Database(store.path, { readonly: true });
   assert.equal(reopened.pragma("user_version", { simple: true }), 2);
   reopened.close();
-  assert.deepEqual(syncAll(store.open(), [{ id: 1, v: 1 }, { id: 2, v: 2 }]).changes, ["unchanged", "unchanged"]);
+  assert.deepEqual((await syncAll(store.open(), [{ id: 1, v: 1 }, { id: 2, v: 2 }])).changes, ["unchanged", "unchanged"]);
 });
 
-test("rows stored while whole rows were compared are compared by compare_columns once it is set", () => {
+test("rows stored while whole rows were compared are compared by compare_columns once it is set", async () => {
   const store = newStore();
-  syncAll(store.open(), [{ id: 1, v: 1, noise: "a" }, { id: 2, v: 1, noise: "a" }]);
+  await syncAll(store.open(), [{ id: 1, v: 1, noise: "a" }, { id: 2, v: 1, noise: "a" }]);
   const compareV = { settings: { change_detection: { mode: "snapshot", state_directory: stateDirectory, compare_columns: ["v"] } } };
-  assert.deepEqual(syncAll(store.open(compareV), [{ id: 1, v: 1, noise: "b" }, { id: 2, v: 2, noise: "a" }]).changes, ["unchanged", "changed"]);
+  assert.deepEqual((await syncAll(store.open(compareV), [{ id: 1, v: 1, noise: "b" }, { id: 2, v: 2, noise: "a" }])).changes, ["unchanged", "changed"]);
 });
 
-test("a store of a format this version does not know is refused, saying what to do", () => {
+test("a store of a format this version does not know is refused, saying what to do", async () => {
   const store = newStore();
-  syncAll(store.open(), [{ id: 1 }]);
+  await syncAll(store.open(), [{ id: 1 }]);
   const file = new Database(store.path);
   file.pragma("user_version = 3");
   file.close();

@@ -16,7 +16,9 @@ import type { SyncSummary } from "../src/observe/summary.js";
 import type { AirbyteMessage, LogLevel } from "../src/protocol/messages.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
-import { emulatorConfig, emulatorConfigFile, TEST_REGION, uniqueQueueName, withMoto, type IamUser } from "./helpers/emulators.js";
+import { TEST_CREDENTIALS, TEST_REGION } from "./helpers/config.js";
+import { emulatorConfig, emulatorConfigFile, uniqueQueueName, withMoto } from "./helpers/emulators.js";
+import type { IamUser } from "./helpers/iam.js";
 
 const TOPIC_REGION = "eu-west-1";
 const catalog = writeTempJson(catalogOf([{ name: "orders" }]));
@@ -395,7 +397,7 @@ withMoto("SNS alert permissions with IAM enforced", (context) => {
     const moto = context.emulator;
     queueName = uniqueQueueName("orders");
     await moto.createQueue(queueName);
-    const sns = new SNSClient({ region: TEST_REGION, endpoint: moto.endpoint, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
+    const sns = new SNSClient({ region: TEST_REGION, endpoint: moto.endpoint, credentials: TEST_CREDENTIALS });
     try {
       topicArn = (await sns.send(new CreateTopicCommand({ Name: uniqueQueueName("alerts") }))).TopicArn!;
     } finally {

@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
+import { DOCUMENTED_DEFAULTS } from "./helpers/documented-defaults.js";
 
 interface Node {
   [keyword: string]: unknown;
@@ -157,23 +158,7 @@ test("every key of the configuration contract is in the spec, with its documente
   assert.deepEqual(new Set(spec.required), new Set(["region", "credentials", "queue"]));
 
   const defaults = Object.fromEntries(Object.entries(top).filter(([, node]) => "default" in node).map(([key, node]) => [key, node.default]));
-  assert.deepEqual(defaults, {
-    role_session_name: "destination-sqs",
-    queue_type: "standard",
-    message_body: { format: "record" },
-    message_attributes: [],
-    events: ["added", "changed", "removed"],
-    change_detection: { mode: "none" },
-    rejected_rows: { policy: "fail" },
-    max_in_flight: 512,
-    concurrency: "adaptive",
-    max_message_bytes: 1048576,
-    large_messages: { policy: "reject" },
-    retry_max_seconds: 300,
-    request_timeout_seconds: 30,
-    log_api_calls: false,
-    log_message_bodies: false,
-  });
+  assert.deepEqual(defaults, DOCUMENTED_DEFAULTS);
   assert.deepEqual(top.queue_type?.enum, ["standard", "fifo"]);
   assert.deepEqual([top.max_in_flight?.minimum, top.max_in_flight?.maximum], [1, 512]);
   assert.deepEqual(top.concurrency?.enum, ["adaptive", "fixed"]);

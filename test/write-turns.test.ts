@@ -8,19 +8,12 @@ import { runWrite, type WriteObserver } from "../src/write.js";
 import { catalogOf, recordLine } from "./helpers/airbyte.js";
 import { writeTempJson } from "./helpers/cli.js";
 import { FakeSender } from "./helpers/delivery-fakes.js";
-import { TEST_REGION } from "./helpers/emulators.js";
+import { testSettings } from "./helpers/config.js";
 
 const QUEUE_URL = "http://127.0.0.1:1/123456789012/orders";
 
 test("the reader lets the event loop turn every 64 records, so answers from SQS are read while input keeps coming", async () => {
-  const config = validateConfig(
-    {
-      region: TEST_REGION,
-      credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
-      queue: { source: "static", value: QUEUE_URL },
-    },
-    "the test config",
-  );
+  const config = validateConfig(testSettings({ queue: { source: "static", value: QUEUE_URL } }), "the test config");
   // One chunk holding every line: without turns, all of them would be handled before anything else ran.
   const input = Buffer.from(`${Array.from({ length: 1000 }, (_, id) => recordLine("orders", { id })).join("\n")}\n`);
   let recordsRead = 0;

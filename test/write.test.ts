@@ -2,15 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
-import { forEachEmulator, TEST_REGION, uniqueQueueName, type Emulator } from "./helpers/emulators.js";
+import { emulatorConfigFile, forEachEmulator, uniqueQueueName, type Emulator } from "./helpers/emulators.js";
 
 function configFor(emulator: Emulator, settings: Record<string, unknown>): string {
-  return writeTempJson({
-    region: TEST_REGION,
-    endpoint: emulator.endpoint,
-    credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test-secret-value" },
-    ...settings,
-  });
+  return emulatorConfigFile(emulator.endpoint, settings);
 }
 
 const twoStreams = writeTempJson(catalogOf([{ name: "orders", primaryKey: [["id"]] }, { name: "users", namespace: "crm" }]));
@@ -142,12 +137,7 @@ test("an invalid config makes write fail with a config_error naming the field, b
 });
 
 test("empty input is a successful sync that echoes nothing", async () => {
-  const config = writeTempJson({
-    region: "us-east-1",
-    endpoint: "http://127.0.0.1:9",
-    credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
-    queue: { source: "static", value: "http://127.0.0.1:9/000000000000/q" },
-  });
+  const config = emulatorConfigFile("http://127.0.0.1:9", { queue: { source: "static", value: "http://127.0.0.1:9/000000000000/q" } });
   const result = await runCli(["write", "--config", config, "--catalog", twoStreams], { stdin: "" });
   assert.equal(result.code, 0, result.stdout);
   assert.deepEqual(statesOf(result.messages), []);

@@ -1,4 +1,4 @@
-import { AssumeRoleCommand, type STSClient } from "@aws-sdk/client-sts";
+import { AssumeRoleCommand, type AssumeRoleCommandOutput, type STSClient } from "@aws-sdk/client-sts";
 import { fromNodeProviderChain } from "@aws-sdk/credential-providers";
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from "@smithy/types";
 import type { Config } from "../config/types.js";
@@ -37,7 +37,7 @@ export function assumeRoleCredentials(
   role: { roleArn: string; externalId?: string; sessionName: string },
 ): AwsCredentialIdentityProvider {
   return async () => {
-    let response;
+    let response: AssumeRoleCommandOutput;
     try {
       response = await sts.send(
         new AssumeRoleCommand({

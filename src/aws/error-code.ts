@@ -1,19 +1,39 @@
 import { Readable } from "node:stream";
 import type { DeserializeMiddleware, Pluggable } from "@smithy/types";
 
-/**
- * The code of a failed AWS call: the SDK names service errors by their code, Node names network
- * errors in `code`. When the SDK could not parse an error response (some emulators answer
- * JSON-protocol calls in XML), the code is read from the raw body kept by `keepErrorBodies`.
- */
+/** The code of a failed AWS call (the first of `awsErrorCodes`), or the error's name when it carries none. */
 export function awsErrorCode(error: unknown): string {
-  if (!(error instanceof Error)) return "Error";
-  const { code, errors, $response } = error as Error & { code?: unknown; errors?: unknown; $response?: { body?: unknown } };
-  if (typeof code === "string") return code;
-  // Node reports a refused connection to a host with several addresses as an AggregateError.
-  if (Array.isArray(errors) && errors.length > 0) return awsErrorCode(errors[0]);
-  if ($response?.body instanceof Uint8Array) return codeInBody(Buffer.from($response.body).toString("utf8")) ?? error.name;
-  return error.name;
+  return awsErrorCodes(error)[0] ?? (error instanceof Error ? error.name : "Error");
+}
+
+interface ErrorShape {
+  name?: unknown;
+  code?: unknown;
+  Code?: unknown;
+  errors?: unknown;
+  cause?: unknown;
+  $response?: { body?: unknown };
+}
+
+/** How many causes deep a wrapped error is searched for codes. */
+const MAX_CAUSE_DEPTH = 3;
+
+/**
+ * Every code a failed AWS call carries, the most specific first. For the error and then each of
+ * its causes: Node names network errors in `code` (for an AggregateError, such as a refused
+ * connection to a host with several addresses, its first error's); when the SDK could not parse an
+ * error response (some emulators answer JSON-protocol calls in XML), the code in the raw body kept
+ * by `keepErrorBodies`; the SDK names service errors by their code; SQS's query-compatible `Code`.
+ */
+export function awsErrorCodes(error: unknown, depth = 0): string[] {
+  if (typeof error !== "object" || error === null || depth >= MAX_CAUSE_DEPTH) return [];
+  const { name, code, Code, errors, cause, $response } = error as ErrorShape;
+  const aggregated = Array.isArray(errors) && errors.length > 0 ? awsErrorCodes(errors[0], depth + 1) : [];
+  const inBody = $response?.body instanceof Uint8Array ? codeInBody(Buffer.from($response.body).toString("utf8")) : undefined;
+  const own = [code, ...aggregated, inBody, name, Code].filter(
+    (value): value is string => typeof value === "string" && value !== "" && value !== "Error",
+  );
+  return [...new Set([...own, ...awsErrorCodes(cause, depth + 1)])];
 }
 
 function codeInBody(body: string): string | undefined {

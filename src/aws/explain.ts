@@ -3,6 +3,7 @@ import { UserFacingError } from "../errors.js";
 import type { FailureType } from "../protocol/messages.js";
 import { AssumeRoleError } from "./credentials.js";
 import { awsErrorCode } from "./error-code.js";
+import { awsErrorMeaning, isCredentialsAwsError, isRetriableAwsError } from "./error-codes.js";
 
 /** What a failed call was for, so its explanation can name the permission and the place. */
 export interface FailedCallContext {
@@ -13,35 +14,6 @@ export interface FailedCallContext {
   service?: "sqs" | "sns";
 }
 
-const REJECTED_CREDENTIALS = new Set([
-  "InvalidClientTokenId",
-  "UnrecognizedClientException",
-  "SignatureDoesNotMatch",
-  "InvalidAccessKeyId",
-  "InvalidSecurityToken",
-  "IncompleteSignature",
-  "AuthFailure",
-]);
-const EXPIRED_CREDENTIALS = new Set(["ExpiredToken", "ExpiredTokenException", "RequestExpired"]);
-const ACCESS_DENIED = new Set([
-  "AccessDenied",
-  "AccessDeniedException",
-  "AuthorizationError",
-  "AuthorizationErrorException",
-  "KMS.AccessDeniedException",
-]);
-const UNREACHABLE = new Set([
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ETIMEDOUT",
-  "EPIPE",
-  "TimeoutError",
-]);
-
 /**
  * A plain message saying why an SQS, SNS or STS call failed and what to do about it. It names
  * codes, permissions, endpoints and role ARNs, never a credential.
@@ -49,7 +21,7 @@ const UNREACHABLE = new Set([
 export function explainAwsError(error: unknown, context: FailedCallContext): string {
   if (error instanceof AssumeRoleError) {
     const code = awsErrorCode(error.cause);
-    if (ACCESS_DENIED.has(code)) {
+    if (awsErrorMeaning(code) === "access_denied") {
       const externalId = error.withExternalId ? "the configured external_id" : "no external_id";
       return (
         `Could not assume role ${error.roleArn} (${code}): the role's trust policy must allow these credentials ` +
@@ -68,8 +40,6 @@ export function describeAwsError(error: unknown, context: FailedCallContext): st
   return describe(error, context.service ?? "sqs", context);
 }
 
-const SERVICE_TROUBLE = new Set(["ThrottlingException", "Throttling", "RequestThrottled", "InternalError", "InternalFailure", "ServiceUnavailable"]);
-
 /**
  * A failed SQS or STS call as the error that stops a sync: explained as above, with the failure
  * type Airbyte should report (config_error for what the user must fix, transient_error for what
@@ -79,11 +49,9 @@ export function awsCallFailure(error: unknown, context: FailedCallContext): User
   if (error instanceof UserFacingError) return error;
   const cause = error instanceof AssumeRoleError ? error.cause : error;
   const code = awsErrorCode(cause);
-  const userMustFix =
-    REJECTED_CREDENTIALS.has(code) || EXPIRED_CREDENTIALS.has(code) || ACCESS_DENIED.has(code) || code === "CredentialsProviderError";
-  const failureType: FailureType = userMustFix
+  const failureType: FailureType = isCredentialsAwsError(code)
     ? "config_error"
-    : UNREACHABLE.has(code) || SERVICE_TROUBLE.has(code)
+    : isRetriableAwsError(code)
       ? "transient_error"
       : "system_error";
   const message = cause instanceof Error ? cause.message : String(cause);
@@ -92,23 +60,24 @@ export function awsCallFailure(error: unknown, context: FailedCallContext): User
 
 function describe(error: unknown, service: "sqs" | "sns" | "sts", context: FailedCallContext): string {
   const code = awsErrorCode(error);
+  const meaning = awsErrorMeaning(code);
   const message = error instanceof Error ? error.message : String(error);
-  if (REJECTED_CREDENTIALS.has(code) || /security token included in the request is invalid/i.test(message)) {
+  if (meaning === "credentials_rejected" || /security token included in the request is invalid/i.test(message)) {
     return `AWS rejected the credentials (${code}): ${credentialsHint(context)}`;
   }
-  if (EXPIRED_CREDENTIALS.has(code)) {
+  if (meaning === "credentials_expired") {
     return `the credentials have expired (${code}): ${credentialsHint(context)}`;
   }
-  if (ACCESS_DENIED.has(code)) {
+  if (meaning === "access_denied") {
     return `the credentials are valid but not allowed to call ${context.permission} (${code}): grant ${context.permission} to them in IAM`;
   }
-  if (code === "CredentialsProviderError") {
+  if (meaning === "no_credentials") {
     return (
       "the default credential chain found no AWS credentials (environment variables, shared config files, " +
       'container or instance role, web identity): provide them there, or set credentials.auth_type to "access_key"'
     );
   }
-  if (UNREACHABLE.has(code)) {
+  if (meaning === "unreachable") {
     return (
       `could not reach ${endpointOf(service, context.config)} (${code}): check the region and the endpoint, ` +
       `and that this host can reach it`

@@ -1,5 +1,4 @@
 import { ListQueuesCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import type { QueueType } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
 
 /** Where SQS calls go, for messages that tell the user where a queue was looked for. */
@@ -36,27 +35,6 @@ export function queueNameFromUrl(url: string): string {
   const path = url.split(/[?#]/, 1)[0] ?? "";
   const segments = path.split("/").filter((segment) => segment !== "");
   return segments.at(-1) ?? "";
-}
-
-export function isFifoQueueName(name: string): boolean {
-  return name.endsWith(".fifo");
-}
-
-/** Why a queue cannot take `queueType`'s messages, or undefined when it can. */
-export function queueTypeMismatch(queueName: string, queueType: QueueType): string | undefined {
-  if (queueType === "standard" && isFifoQueueName(queueName)) {
-    return (
-      `queue_type is "standard" but queue "${queueName}" is a FIFO queue (its name ends in .fifo): ` +
-      `set queue_type to "fifo" and configure message_group_id, or use a standard queue.`
-    );
-  }
-  if (queueType === "fifo" && !isFifoQueueName(queueName)) {
-    return (
-      `queue_type is "fifo" but queue "${queueName}" is a standard queue (FIFO queue names end in .fifo): ` +
-      `set queue_type to "standard", or use a FIFO queue.`
-    );
-  }
-  return undefined;
 }
 
 /** Enough pages for any prefix: an account holds at most a few hundred thousand queues. */

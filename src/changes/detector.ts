@@ -1,10 +1,9 @@
-import type { ChangeType, Config } from "../config/types.js";
-import type { ConfiguredStream, RecordMessage } from "../protocol/messages.js";
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { S3Settings } from "../config/types.js";
-import type { LogLevel } from "../protocol/messages.js";
+import type { ChangeType, Config, S3Settings } from "../config/types.js";
+import type { ConfiguredStream, LogLevel, RecordMessage } from "../protocol/messages.js";
 import { createClassifier } from "./classify.js";
 import { S3SnapshotHome, type S3SnapshotTiming } from "./s3-snapshot-home.js";
+// biome-ignore lint/suspicious/noImportCycles: snapshot-detector imports only types from here, so no cycle at run time
 import { SnapshotDetector } from "./snapshot-detector.js";
 import { snapshotStoreSetting } from "./snapshot-location.js";
 

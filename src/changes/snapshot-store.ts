@@ -229,7 +229,10 @@ export class SnapshotStore {
   private rememberSaved(streamId: number, key: string): void {
     if (!this.startedEmpty.has(streamId)) return;
     let saved = this.startedEmpty.get(streamId);
-    if (!saved) this.startedEmpty.set(streamId, (saved = new KeyFilter()));
+    if (!saved) {
+      saved = new KeyFilter();
+      this.startedEmpty.set(streamId, saved);
+    }
     saved.add(key);
   }
 

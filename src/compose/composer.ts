@@ -5,6 +5,8 @@ import type { OutgoingMessage } from "../delivery/types.js";
 import type { ChangeType, Config, MessageAttributeSetting, ValueSource } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
 import { LargeMessagePolicy } from "../large-messages/policy.js";
+import { queueTypeSettingIssues } from "../queue-type.js";
+import { MAX_MESSAGE_BYTES } from "../sqs-limits.js";
 import { compileBody } from "./body.js";
 import { defaultDeduplicationId, defaultMessageId } from "./ids.js";
 import { quoteValue, RowRejection } from "./rejection.js";
@@ -63,18 +65,14 @@ function rejectValue(source: CompiledValueSource, value: string, problem: string
   throw new RowRejection(source.setting, `${source.setting} (${described}) is ${quoteValue(value)}, which ${problem}.`);
 }
 
+/**
+ * The loader refuses these settings; a Config built another way is held to the FIFO rules too
+ * (a deduplication id on a standard queue is left unsent rather than refused).
+ */
 function assertQueueTypeSettings(config: Config): void {
   if (config.queue_type !== "fifo") return;
-  if (!config.message_group_id) {
-    throw new UserFacingError(
-      "queue_type is fifo but message_group_id is not set: FIFO queues need a message group id for every message; set message_group_id (for example a static value).",
-    );
-  }
-  if (config.delay_seconds) {
-    throw new UserFacingError(
-      "delay_seconds is set but queue_type is fifo: SQS does not accept a per-message delay on FIFO queues; remove delay_seconds or set a delay on the queue itself.",
-    );
-  }
+  const issues = queueTypeSettingIssues(config);
+  if (issues.length > 0) throw new UserFacingError(`${issues.join("; ")}.`);
 }
 
 function compileAttribute(setting: MessageAttributeSetting, index: number, templates: TemplateCompiler): CompiledAttribute {
@@ -178,7 +176,7 @@ export function createComposer(config: Config, options: ComposerOptions = {}): C
     } else if (message.bytes > maxBytes) {
       throw new RowRejection(
         "max_message_bytes",
-        `The message is ${message.bytes} bytes (body and attributes), over max_message_bytes (${maxBytes}); shrink the body, raise max_message_bytes (SQS allows up to 1048576) or set large_messages.policy to "s3" to send it through S3.`,
+        `The message is ${message.bytes} bytes (body and attributes), over max_message_bytes (${maxBytes}); shrink the body, raise max_message_bytes (SQS allows up to ${MAX_MESSAGE_BYTES}) or set large_messages.policy to "s3" to send it through S3.`,
       );
     }
     return message;

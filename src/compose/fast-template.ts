@@ -1,3 +1,4 @@
+// biome-ignore lint/suspicious/noImportCycles: a type-only import, erased at compile time
 import type { TemplateScope } from "./templates.js";
 
 /**

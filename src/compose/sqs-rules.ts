@@ -1,19 +1,15 @@
 import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
 import type { AttributeDataType } from "../config/types.js";
+import { DISALLOWED_MESSAGE_CHARACTER, FIFO_ID, MAX_DELAY_SECONDS, MAX_FIFO_ID_CHARS, MAX_QUEUE_NAME_CHARS } from "../sqs-limits.js";
 
 // SQS field rules (see sqs-facts.md). Each check returns a problem description, or undefined when the value is fine.
 
-/** Characters SQS accepts in a body or string attribute: #x9 #xA #xD #x20–#xD7FF #xE000–#xFFFD #x10000–#x10FFFF. */
-const DISALLOWED_CHARACTER = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 /**
  * JSON.stringify writes an unpaired surrogate as a lowercase `\udXXX` escape and a valid pair as
  * the character itself, so an escape preceded by an even number of backslashes is a lone surrogate.
  */
 const LONE_SURROGATE_ESCAPE = /(?<!\\)(?:\\\\)*(\\ud[89a-f][0-9a-f]{2})/;
 
-export const MAX_DELAY_SECONDS = 900;
-export const MAX_FIFO_ID_CHARS = 128;
-const FIFO_ID = /^[A-Za-z0-9!"#$%&'()*+,\-./:;<=>?@[\\\]^_`{|}~]+$/;
 const WHOLE_NUMBER = /^\d+$/;
 const DECIMAL_NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const MAX_NUMBER_DIGITS = 38;
@@ -26,7 +22,7 @@ function describeCharacter(text: string, index: number): string {
 
 /** Characters SQS refuses with InvalidMessageContents. */
 export function checkCharacters(text: string): string | undefined {
-  const match = DISALLOWED_CHARACTER.exec(text);
+  const match = DISALLOWED_MESSAGE_CHARACTER.exec(text);
   if (match) return `contains ${describeCharacter(text, match.index)}, a character SQS does not accept`;
   return undefined;
 }
@@ -50,7 +46,6 @@ export function checkFifoId(value: string): string | undefined {
   return undefined;
 }
 
-export const MAX_QUEUE_NAME_CHARS = 80;
 /** Far longer than any real queue URL (an 80-character name under the longest VPC endpoint host). */
 export const MAX_QUEUE_URL_CHARS = 1024;
 const QUEUE_NAME = /^[A-Za-z0-9_-]+(?:\.fifo)?$/;
@@ -69,7 +64,7 @@ export function checkQueueValue(value: string, isUrl: boolean): string | undefin
   return undefined;
 }
 
-/** DelaySeconds: a whole number 0–900, or a problem description. */
+/** DelaySeconds: a whole number from 0 to MAX_DELAY_SECONDS, or a problem description. */
 export function parseDelaySeconds(value: string): number | string {
   if (WHOLE_NUMBER.test(value)) {
     const seconds = Number(value);

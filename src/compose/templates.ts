@@ -1,6 +1,7 @@
 import { Context, Liquid, toValueSync, type Emitter, type FilterImplOptions, type Template } from "liquidjs";
 import type { ChangeType } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
+// biome-ignore lint/suspicious/noImportCycles: fast-template imports only types from here, so no cycle at run time
 import { compilePlainTemplate } from "./fast-template.js";
 
 /** What a template can read: the names documented under "Message body". */
@@ -51,6 +52,7 @@ export function printable(value: unknown): string {
 }
 
 /** Characters JSON.stringify may escape: quotes, backslashes, control characters and surrogates (it escapes unpaired ones). */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes
 const JSON_ESCAPED_CHARACTER = /["\\\u0000-\u001f\ud800-\udfff]/;
 
 /** Like `printable`, but a string becomes its JSON string-literal form without the surrounding quotes. */
@@ -143,7 +145,8 @@ export function createTemplateCompiler(maxMessageBytes: number): TemplateCompile
   const engines: Partial<Record<TemplateKind, Liquid>> = {};
   return {
     compile(setting, source, kind) {
-      const engine = (engines[kind] ??= createEngine(kind, maxMessageBytes));
+      engines[kind] ??= createEngine(kind, maxMessageBytes);
+      const engine = engines[kind];
       let parsed: Template[];
       try {
         parsed = engine.parse(source);

@@ -1,7 +1,10 @@
 import { readFileSync } from "node:fs";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import { UserFacingError } from "../errors.js";
+import { queueNameFromUrl } from "../aws/queues.js";
 import { readPackageJson } from "../package-files.js";
+import { queueTypeMismatch, queueTypeSettingIssues } from "../queue-type.js";
+import { MAX_DELAY_SECONDS } from "../sqs-limits.js";
 import { validate } from "./spec-validator.generated.js";
 import { MAX_USER_ATTRIBUTES, RESERVED_ATTRIBUTES } from "../large-messages/extended-client-format.js";
 import type { Alerts, ChangeDetection, Config, MessageAttributeSetting } from "./types.js";
@@ -96,6 +99,7 @@ function lineAndColumn(text: string, offset: number): { line: number; column: nu
   return { line: before.length, column: (before.at(-1)?.length ?? 0) + 1 };
 }
 
+// biome-ignore lint/suspicious/noControlCharactersInRegex: a JSON string forbids unescaped control characters
 const JSON_STRING = /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y;
 const JSON_SCALAR = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
 
@@ -274,24 +278,11 @@ function crossFieldIssues(config: Config): string[] {
   ];
 }
 
-const MAX_DELAY_SECONDS = 900;
-
 function queueTypeIssues(config: Config): string[] {
-  const fifo = config.queue_type === "fifo";
-  const issues: string[] = [];
-  if (fifo && config.message_group_id === undefined) {
-    issues.push("message_group_id is required when queue_type is fifo");
-  }
-  if (fifo && config.delay_seconds !== undefined) {
-    issues.push("delay_seconds is only allowed with queue_type standard: FIFO queues take a delay per queue, not per message");
-  }
-  if (!fifo && config.message_deduplication_id !== undefined) {
-    issues.push("message_deduplication_id is only allowed with queue_type fifo; remove it or set queue_type to fifo");
-  }
+  const issues = queueTypeSettingIssues(config);
   if (config.queue.source === "static") {
-    const fifoQueue = config.queue.value.replace(/\/+$/, "").endsWith(".fifo");
-    if (fifoQueue && !fifo) issues.push("queue is a FIFO queue (its name ends in .fifo), so queue_type must be fifo");
-    if (!fifoQueue && fifo) issues.push("queue_type is fifo but queue is a standard queue (FIFO queue names end in .fifo)");
+    const mismatch = queueTypeMismatch(queueNameFromUrl(config.queue.value), config.queue_type);
+    if (mismatch !== undefined) issues.push(mismatch);
   }
   const delay = config.delay_seconds;
   if (delay?.source === "static" && !isIntegerInRange(delay.value, 0, MAX_DELAY_SECONDS)) {

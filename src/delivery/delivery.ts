@@ -1,4 +1,5 @@
 import { UserFacingError } from "../errors.js";
+import { MAX_BATCH_ENTRIES } from "../sqs-limits.js";
 import { backoffDelayMs } from "./backoff.js";
 import { maxBufferedBytes } from "./buffer-limit.js";
 import { Cancellation, requestCancelled } from "./cancellation.js";
@@ -15,7 +16,7 @@ import {
   retriesExhaustedError,
 } from "./errors.js";
 import { FifoList } from "./fifo-list.js";
-import { Lane, MAX_BATCH_ENTRIES } from "./lane.js";
+import { Lane } from "./lane.js";
 import type {
   BatchResult,
   BatchSender,

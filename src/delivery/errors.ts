@@ -1,6 +1,8 @@
 // Turns a thrown SendMessageBatch failure (SDK service exception, socket error, timeout) into
 // what delivery should do about it: retry the request, reject its rows, or stop the sync.
 
+import { awsErrorCodes } from "../aws/error-code.js";
+import { type AwsErrorMeaning, awsErrorMeaning, isRetriableAwsError } from "../aws/error-codes.js";
 import { UserFacingError } from "../errors.js";
 import { REDACTED, redactCredentialShapes } from "../observe/redact.js";
 import type { FailureType } from "../protocol/messages.js";
@@ -15,76 +17,16 @@ export interface ClassifiedError {
   message: string;
 }
 
-/** SQS (or the queue's KMS key) asking the connector to slow down. */
-const THROTTLING_CODES = new Set([
-  "RequestThrottled",
-  "ThrottlingException",
-  "Throttling",
-  "TooManyRequestsException",
-  "KmsThrottled",
-  "KMS.ThrottlingException",
-]);
-
-const RETRIABLE_CODES = new Set([
-  ...THROTTLING_CODES,
-  "InternalError",
-  "InternalFailure",
-  "ServiceUnavailable",
-  "RequestTimeout",
-  "RequestTimeoutException",
-  "TimeoutError",
-  "AbortError",
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EAI_AGAIN",
-  "ENOTFOUND",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-  "ENETDOWN",
-  "UND_ERR_SOCKET",
-  "UND_ERR_CONNECT_TIMEOUT",
-  "NetworkingError",
-]);
-
-const MISSING_QUEUE_CODES = new Set([
-  "QueueDoesNotExist",
-  "AWS.SimpleQueueService.NonExistentQueue",
-  "NonExistentQueue",
-]);
-
 const MAX_MESSAGE_CHARS = 300;
 
 interface ErrorShape {
-  name?: unknown;
-  code?: unknown;
-  Code?: unknown;
   message?: unknown;
-  cause?: unknown;
   $metadata?: { httpStatusCode?: unknown };
   $response?: { statusCode?: unknown };
 }
 
 function shapeOf(error: unknown): ErrorShape {
   return typeof error === "object" && error !== null ? (error as ErrorShape) : {};
-}
-
-function stringsOf(...values: unknown[]): string[] {
-  return values.filter((value): value is string => typeof value === "string" && value !== "");
-}
-
-/** Every code the error and its causes carry: SDK name first, then query-compatible and socket codes. */
-function codesOf(error: unknown): string[] {
-  const codes: string[] = [];
-  let current: unknown = error;
-  for (let depth = 0; depth < 3 && current !== undefined && current !== null; depth++) {
-    const shape = shapeOf(current);
-    codes.push(...stringsOf(shape.name, shape.Code, shape.code).filter((code) => code !== "Error"));
-    current = shape.cause;
-  }
-  return codes;
 }
 
 function httpStatusOf(error: unknown): number | undefined {
@@ -107,22 +49,22 @@ function messageOf(error: unknown): string {
 
 /** Whether an entry failure's code, or a request's HTTP status, asks the connector to slow down. */
 export function isThrottlingCode(code: string): boolean {
-  return THROTTLING_CODES.has(code);
+  return awsErrorMeaning(code) === "throttled";
 }
 
 /** Whether a thrown SendMessageBatch failure is throttling: a throttling code, HTTP 429 or 503. */
 export function isThrottlingError(error: unknown): boolean {
   const status = httpStatusOf(error);
-  return status === 429 || status === 503 || codesOf(error).some(isThrottlingCode);
+  return status === 429 || status === 503 || awsErrorCodes(error).some(isThrottlingCode);
 }
 
 export function classifySendError(error: unknown): ClassifiedError {
-  const codes = codesOf(error);
+  const codes = awsErrorCodes(error);
   const status = httpStatusOf(error);
   const message = messageOf(error);
-  const missingQueue = codes.find((code) => MISSING_QUEUE_CODES.has(code));
+  const missingQueue = codes.find((code) => awsErrorMeaning(code) === "missing_queue");
   if (missingQueue !== undefined) return { kind: "reject", code: missingQueue, message };
-  const retriable = codes.find((code) => RETRIABLE_CODES.has(code));
+  const retriable = codes.find(isRetriableAwsError);
   if (retriable !== undefined) return { kind: "retry", code: retriable, message };
   const code = codes[0] ?? (status === undefined ? "Error" : `HTTP ${status}`);
   if (status !== undefined && (status === 429 || status >= 500)) return { kind: "retry", code, message };
@@ -152,18 +94,21 @@ const KMS_DENIED = userMustFix(
   "denied",
 );
 
-const ADVICE: Record<string, FatalAdvice> = {
-  AccessDenied: ACCESS_DENIED,
-  AccessDeniedException: ACCESS_DENIED,
-  InvalidClientTokenId: UNKNOWN_KEY,
-  UnrecognizedClientException: UNKNOWN_KEY,
-  SignatureDoesNotMatch: userMustFix(`the secret access key does not match the access key id: ${CHECK_CREDENTIALS}`),
-  ExpiredToken: EXPIRED_TOKEN,
-  ExpiredTokenException: EXPIRED_TOKEN,
-  CredentialsProviderError: userMustFix(
+/** Advice for what a code means (aws/error-codes.ts), unless ADVICE has some for the code itself. */
+const ADVICE_BY_MEANING: Partial<Record<AwsErrorMeaning, FatalAdvice>> = {
+  access_denied: ACCESS_DENIED,
+  credentials_rejected: userMustFix(`AWS rejected the credentials: ${CHECK_CREDENTIALS}`),
+  credentials_expired: EXPIRED_TOKEN,
+  no_credentials: userMustFix(
     "no AWS credentials were found: set access keys in the configuration, or give the environment a role",
     "could not sign",
   ),
+};
+
+const ADVICE: Record<string, FatalAdvice> = {
+  InvalidClientTokenId: UNKNOWN_KEY,
+  UnrecognizedClientException: UNKNOWN_KEY,
+  SignatureDoesNotMatch: userMustFix(`the secret access key does not match the access key id: ${CHECK_CREDENTIALS}`),
   InvalidSecurity: userMustFix("the queue requires HTTPS: use an https endpoint"),
   // Thrown by the credentials provider when STS refuses role_arn; an unreachable STS carries a retriable cause code.
   AssumeRoleError: userMustFix(
@@ -188,7 +133,8 @@ const DEFAULT_ADVICE: FatalAdvice = {
 
 /** The error that stops the sync when a SendMessageBatch request fails for a reason retrying cannot fix. */
 export function fatalSendError(classified: ClassifiedError, queueUrl: string): UserFacingError {
-  const advice = ADVICE[classified.code] ?? DEFAULT_ADVICE;
+  const meaning = awsErrorMeaning(classified.code);
+  const advice = ADVICE[classified.code] ?? (meaning === undefined ? undefined : ADVICE_BY_MEANING[meaning]) ?? DEFAULT_ADVICE;
   return new UserFacingError(
     `SQS ${advice.verb} SendMessageBatch on queue ${queueUrl}: ${classified.code} — ${advice.hint}.`,
     advice.failureType,

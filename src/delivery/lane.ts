@@ -1,7 +1,6 @@
+import { MAX_BATCH_ENTRIES } from "../sqs-limits.js";
 import { FifoList } from "./fifo-list.js";
 import type { BatchEntry, OutgoingMessage } from "./types.js";
-
-export const MAX_BATCH_ENTRIES = 10;
 
 /** Entry ids are positions in the first batch an entry was sent in: unique per request, kept on retry. */
 const ENTRY_IDS = Array.from({ length: MAX_BATCH_ENTRIES }, (_, position) => String(position));

@@ -158,7 +158,9 @@ export class RunSummary implements WriteObserver {
     const stream = this.streamOf(streamName);
     stream[field] += amount;
     this.totals[field] += amount;
-    if (change !== undefined && isChangeField(field)) (stream.by_change[change] ??= changeCounts())[field] += amount;
+    if (change === undefined || !isChangeField(field)) return;
+    stream.by_change[change] ??= changeCounts();
+    stream.by_change[change][field] += amount;
   }
 }
 

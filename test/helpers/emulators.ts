@@ -14,10 +14,10 @@ import { startFauxqs as startFauxqsServer } from "fauxqs";
 import { validateConfig } from "../../src/config/load.js";
 import type { Config } from "../../src/config/types.js";
 import { writeTempJson } from "./cli.js";
+import { TEST_CREDENTIALS, TEST_REGION, testSettings } from "./config.js";
+import { type IamAccessKey, type MotoIam, motoIam } from "./iam.js";
 
-export const TEST_REGION = "us-east-1";
 export const TEST_ACCOUNT = "123456789012";
-export const TEST_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
 export const MOTO_MISSING = "moto_server not found: skipping the moto runs";
 
 export interface ReceivedMessage {
@@ -47,21 +47,6 @@ export interface Emulator {
   stop(): Promise<void>;
 }
 
-export interface IamAccessKey {
-  accessKeyId: string;
-  secretAccessKey: string;
-}
-
-export interface IamUser extends IamAccessKey {
-  arn: string;
-}
-
-/** Who may assume a role: moto checks the caller and the ExternalId against the trust policy. */
-export interface RoleTrust {
-  userArn: string;
-  externalId?: string;
-}
-
 export interface AssumedRoleRecord {
   roleArn: string;
   sessionName: string;
@@ -69,12 +54,8 @@ export interface AssumedRoleRecord {
   accessKeyId: string;
 }
 
-export interface MotoEmulator extends Emulator {
+export interface MotoEmulator extends Emulator, MotoIam {
   name: "moto";
-  /** Creates an IAM user allowed `actions` (none when empty) and returns its ARN and access key. */
-  createUser(name: string, actions: string[]): Promise<IamUser>;
-  /** Creates a role allowed `actions` that `trust` may assume; returns its ARN. */
-  createRole(name: string, actions: string[], trust: RoleTrust): Promise<string>;
   /**
    * From now on moto checks every request's signature and IAM permissions, as AWS does. The
    * helper's own calls (createQueue, receiveAll) switch to an administrator user first.
@@ -92,25 +73,14 @@ export function uniqueQueueName(prefix: string, fifo = false): string {
   return `${prefix}-${process.pid}-${queueCounter}${fifo ? ".fifo" : ""}`;
 }
 
-/** Settings for `endpoint` with the test credentials; `settings` adds or replaces keys (queue defaults to a static "orders"). */
-function testSettings(endpoint: string, settings: Record<string, unknown>): Record<string, unknown> {
-  return {
-    region: TEST_REGION,
-    endpoint,
-    credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
-    queue: { source: "static", value: "orders" },
-    ...settings,
-  };
-}
-
-/** A validated Config pointing at `emulator` with the test credentials (see testSettings). */
+/** A validated Config pointing at `emulator` (see testSettings in config.ts). */
 export function emulatorConfig(emulator: Pick<Emulator, "endpoint">, settings: Record<string, unknown> = {}): Config {
-  return validateConfig(testSettings(emulator.endpoint, settings), "the test config");
+  return validateConfig(testSettings({ endpoint: emulator.endpoint, ...settings }), "the test config");
 }
 
-/** A config file for the CLI pointing at `endpoint` with the test credentials (see testSettings). */
+/** A config file for the CLI pointing at `endpoint` (see testSettings in config.ts). */
 export function emulatorConfigFile(endpoint: string, settings: Record<string, unknown> = {}): string {
-  return writeTempJson(testSettings(endpoint, settings));
+  return writeTempJson(testSettings({ endpoint, ...settings }));
 }
 
 /**
@@ -258,45 +228,12 @@ function sqsEmulator<N extends Emulator["name"]>(name: N, endpoint: string, stop
 
 function motoEmulator(endpoint: string, stop: () => Promise<void>): MotoEmulator {
   const base = sqsEmulator("moto", endpoint, stop);
-  const iam = (action: string, params: Record<string, string>) => motoIamCall(endpoint, action, params);
-  const allow = (actions: string[]) =>
-    JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: actions, Resource: "*" }] });
-  const createUser = async (userName: string, actions: string[]): Promise<IamUser> => {
-    const user = await iam("CreateUser", { UserName: userName });
-    if (actions.length > 0) {
-      await iam("PutUserPolicy", { UserName: userName, PolicyName: "allowed", PolicyDocument: allow(actions) });
-    }
-    const created = await iam("CreateAccessKey", { UserName: userName });
-    return {
-      arn: xmlValue(user, "Arn"),
-      accessKeyId: xmlValue(created, "AccessKeyId"),
-      secretAccessKey: xmlValue(created, "SecretAccessKey"),
-    };
-  };
+  const iam = motoIam(endpoint);
   return {
     ...base,
-    createUser,
-    async createRole(roleName, actions, trust) {
-      const trustPolicy = {
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { AWS: trust.userArn },
-            Action: "sts:AssumeRole",
-            ...(trust.externalId ? { Condition: { StringEquals: { "sts:ExternalId": trust.externalId } } } : {}),
-          },
-        ],
-      };
-      const created = await iam("CreateRole", {
-        RoleName: roleName,
-        AssumeRolePolicyDocument: JSON.stringify(trustPolicy),
-      });
-      await iam("PutRolePolicy", { RoleName: roleName, PolicyName: "allowed", PolicyDocument: allow(actions) });
-      return xmlValue(created, "Arn");
-    },
+    ...iam,
     async enforceAuth() {
-      base.useCredentials(await createUser("test-helper-admin", ["*"]));
+      base.useCredentials(await iam.createUser("test-helper-admin", ["*"]));
       const response = await fetch(`${endpoint}/moto-api/reset-auth`, { method: "POST", body: "0" });
       if (!response.ok) throw new Error(`moto refused reset-auth: ${response.status}`);
     },
@@ -318,30 +255,6 @@ interface MotoAssumedRole {
   session_name: string;
   external_id?: string | null;
   access_key_id: string;
-}
-
-/**
- * Calls moto's IAM query API. Only used before enforceAuth, so the request need not be signed:
- * moto routes it to IAM by the credential scope in the Authorization header.
- */
-async function motoIamCall(endpoint: string, action: string, params: Record<string, string>): Promise<string> {
-  const response = await fetch(endpoint, {
-    method: "POST",
-    headers: {
-      "Content-Type": "application/x-www-form-urlencoded",
-      Authorization: `AWS4-HMAC-SHA256 Credential=test/20240101/${TEST_REGION}/iam/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: new URLSearchParams({ Action: action, Version: "2010-05-08", ...params }).toString(),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`moto IAM ${action} failed with ${response.status}: ${text}`);
-  return text;
-}
-
-function xmlValue(xml: string, element: string): string {
-  const value = new RegExp(`<${element}>([^<]*)</${element}>`).exec(xml)?.[1];
-  if (value === undefined) throw new Error(`no <${element}> in moto's answer: ${xml}`);
-  return value;
 }
 
 function helperClient(endpoint: string, credentials: IamAccessKey): SQSClient {

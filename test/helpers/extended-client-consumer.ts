@@ -4,7 +4,7 @@
 // and its real body is that S3 object.
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import type { ReceivedMessage } from "./emulators.js";
-import { TEST_CREDENTIALS, TEST_REGION } from "./emulators.js";
+import { TEST_CREDENTIALS, TEST_REGION } from "./config.js";
 
 export interface ConsumedMessage {
   body: string;

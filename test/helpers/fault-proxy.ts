@@ -146,7 +146,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     for await (const chunk of incoming) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     const faultable = s3 ? isPutObject(incoming) : incoming.headers["x-amz-target"] === SEND_MESSAGE_BATCH;
-    const fault = faultable ? (batchRequests++, draw()) : undefined;
+    if (faultable) batchRequests++;
+    const fault = faultable ? draw() : undefined;
     if (fault !== undefined) injected[fault]++;
     switch (fault) {
       case undefined:

@@ -43,7 +43,9 @@ export function startConnector(args: string[], env: Record<string, string> = {})
   let stderr = "";
   let partial = "";
   const listeners = new Set<() => void>();
-  const notify = (): void => listeners.forEach((listener) => listener());
+  const notify = (): void => {
+    for (const listener of listeners) listener();
+  };
   child.stdin.on("error", () => {});
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
     stdout += chunk;

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { REPO_ROOT } from "./cli.js";
-import { TEST_CREDENTIALS, TEST_REGION } from "./emulators.js";
+import { TEST_CREDENTIALS, TEST_REGION } from "./config.js";
 
 let bucketCounter = 0;
 

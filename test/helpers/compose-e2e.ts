@@ -2,10 +2,10 @@
 // `write` run of the built CLI against an emulator, and readers of what it printed and delivered.
 import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { AirbyteMessage, StateMessage } from "../src/protocol/messages.js";
-import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
-import { runCli, writeTempJson, type CliResult } from "./helpers/cli.js";
-import { type Emulator, type ReceivedMessage, emulatorConfigFile } from "./helpers/emulators.js";
+import type { AirbyteMessage, StateMessage } from "../../src/protocol/messages.js";
+import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./airbyte.js";
+import { runCli, writeTempJson, type CliResult } from "./cli.js";
+import { type Emulator, type ReceivedMessage, emulatorConfigFile } from "./emulators.js";
 
 /** The stream every test writes: "people", primary key `id`. */
 export const STREAM = "people";
@@ -18,12 +18,6 @@ export interface SyncResult extends CliResult {
   warnings: string[];
 }
 
-export function configFile(emulator: Emulator, settings: Record<string, unknown>): string {
-  return emulatorConfigFile(emulator.endpoint, {
-    ...settings,
-  });
-}
-
 /** Input lines: one RECORD of stream "people" per row, then one STATE `{ "done": true }`. */
 export function rowsThenState(rows: Record<string, unknown>[]): string[] {
   return [...rows.map((row) => recordLine(STREAM, row)), stateLine({ done: true })];
@@ -31,7 +25,7 @@ export function rowsThenState(rows: Record<string, unknown>[]): string[] {
 
 /** Runs `write` with `settings` (endpoint and credentials added) on `lines`. */
 export async function runSync(emulator: Emulator, settings: Record<string, unknown>, lines: string[]): Promise<SyncResult> {
-  const result = await runCli(["write", "--config", configFile(emulator, settings), "--catalog", PEOPLE_CATALOG], {
+  const result = await runCli(["write", "--config", emulatorConfigFile(emulator.endpoint, settings), "--catalog", PEOPLE_CATALOG], {
     stdin: lines.join("\n") + "\n",
   });
   return { ...result, states: statesOf(result.messages), error: errorTraceOf(result.messages), warnings: warningsOf(result.messages) };
