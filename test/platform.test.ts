@@ -167,10 +167,9 @@ describe("platform-shaped syncs (fauxqs)", () => {
     const state = '{"type":"STATE","state":{"type":"STREAM","stream":{"stream_descriptor":{"name":"orders"},"stream_state":null},"id":9}}';
     const queueName = uniqueQueueName("platform-null");
     await emulator.createQueue(queueName);
-    // The protocol schema wants an object there; the echo is the source's own bytes, so the check is off for this run.
     const result = await runCli(
       ["write", "--config", emulatorConfigFile(emulator.endpoint, { queue: { source: "static", value: queueName } }), "--catalog", writeTempJson(clearCatalog([stream]))],
-      { stdin: [streamStatusLine(stream, "STARTED"), state, streamStatusLine(stream, "COMPLETE")].join("\n") + "\n", checkProtocol: false },
+      { stdin: [streamStatusLine(stream, "STARTED"), state, streamStatusLine(stream, "COMPLETE")].join("\n") + "\n" },
     );
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.deepEqual(stateLinesOf(result.stdout), [expectedEcho(state, { recordCount: 0 })]);

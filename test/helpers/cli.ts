@@ -18,11 +18,6 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   /** The run is killed and the call fails after this long; default 60 s. */
   timeoutMs?: number;
-  /**
-   * Every complete stdout line is checked against the Airbyte protocol schema and the call fails
-   * on the first that is not a valid message; only a test of deliberately broken output turns it off.
-   */
-  checkProtocol?: boolean;
 }
 
 export interface CliResult {
@@ -66,7 +61,8 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
     if (timedOut) {
       throw new Error(`destination-sqs ${args.join(" ")} ran longer than ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`);
     }
-    if (options.checkProtocol !== false) assertProtocolOutput(stdout, `destination-sqs ${args.join(" ")}`);
+    // Every complete stdout line must be a valid Airbyte message: the call fails on the first that is not.
+    assertProtocolOutput(stdout, `destination-sqs ${args.join(" ")}`);
     return { code, stdout, stderr, ...parseLines(stdout) };
   } finally {
     clearTimeout(timer);
