@@ -3,7 +3,9 @@
 // retry_max_seconds), `check` answers FAILED naming the endpoint, and `write` ends with a TRACE.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { ListTopicsCommand } from "@aws-sdk/client-sns";
 import { ListQueuesCommand } from "@aws-sdk/client-sqs";
 import { createAwsClients } from "../src/aws/clients.js";
@@ -49,6 +51,38 @@ describe("every SDK call has a deadline", () => {
       await assert.rejects(clients.sns("us-east-1", endpoints[kind]!.endpoint).send(new ListTopicsCommand({})), isTimeout);
     });
   }
+
+  test("a large answer still arriving steadily is not cut at the deadline", async () => {
+    const chunk = Buffer.alloc(128 * 1024, "a");
+    const chunks = 16;
+    // 2 MiB, sent 128 KiB every 60 ms: about three times the 300 ms request timeout.
+    const server = createServer((_, response) => {
+      response.writeHead(200, { "content-type": "application/octet-stream", "content-length": String(chunk.length * chunks) });
+      let sent = 0;
+      const timer = setInterval(() => {
+        response.write(chunk);
+        if (++sent === chunks) {
+          clearInterval(timer);
+          response.end();
+        }
+      }, 60);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const s3 = createAwsClients(emulatorConfig({ endpoint }), { requestTimeoutMs: 300, retryMaxMs: 0 }).s3({
+        bucket: "snapshots",
+        endpoint,
+        force_path_style: true,
+      });
+      const object = await s3.send(new GetObjectCommand({ Bucket: "snapshots", Key: "big" }));
+      const bytes = await object.Body!.transformToByteArray();
+      assert.equal(bytes.length, chunk.length * chunks);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
 
   test("a timed-out call is tried again while retry_max_seconds allows, then fails", async () => {
     const silent = endpoints.silent!;

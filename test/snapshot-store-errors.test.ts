@@ -1,12 +1,16 @@
 // The local snapshot store's write failures say which store, what is wrong and what to do.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import type Database from "better-sqlite3";
 import { SnapshotStore } from "../src/changes/snapshot-store.js";
 import { UserFacingError } from "../src/errors.js";
+import type { AirbyteMessage } from "../src/protocol/messages.js";
+import { catalogOf, recordLine } from "./helpers/airbyte.js";
+import { REPO_ROOT } from "./helpers/cli.js";
 
 const directory = mkdtempSync(join(tmpdir(), "destination-sqs-store-"));
 after(() => rmSync(directory, { recursive: true, force: true }));
@@ -35,3 +39,52 @@ test("a full disk under the store is reported as such, naming the store and what
     // Closing reports the same failure again.
   }
 });
+
+/** Runs as an unprivileged user: root may write anywhere. */
+const UNPRIVILEGED = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
+const canDropPrivileges = process.getuid?.() === 0 && spawnSync("setpriv", ["--version"]).status === 0;
+
+test(
+  "a state_directory under a directory the connector may not write names that directory",
+  { skip: canDropPrivileges ? false : "needs root and setpriv to run the connector as another user" },
+  () => {
+    const shared = mkdtempSync(join(tmpdir(), "destination-sqs-readonly-"));
+    try {
+      chmodSync(shared, 0o755);
+      const readOnly = join(shared, "readonly");
+      mkdirSync(readOnly, { mode: 0o555 });
+      chmodSync(readOnly, 0o555);
+      const config = join(shared, "config.json");
+      const catalog = join(shared, "catalog.json");
+      writeFileSync(
+        config,
+        JSON.stringify({
+          region: "us-east-1",
+          endpoint: "http://127.0.0.1:9",
+          credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+          queue: { source: "static", value: "orders" },
+          change_detection: { mode: "snapshot", state_directory: join(readOnly, "a", "b") },
+        }),
+      );
+      writeFileSync(catalog, JSON.stringify(catalogOf([{ name: "orders", primaryKey: [["id"]] }])));
+      chmodSync(config, 0o644);
+      chmodSync(catalog, 0o644);
+      const run = spawnSync(UNPRIVILEGED[0]!, [...UNPRIVILEGED.slice(1), process.execPath, join(REPO_ROOT, "dist", "main.js"), "write", "--config", config, "--catalog", catalog], {
+        input: `${recordLine("orders", { id: 1 })}\n`,
+        encoding: "utf8",
+        timeout: 30_000,
+        cwd: shared,
+      });
+      assert.equal(run.status, 1, run.stderr);
+      const trace = run.stdout
+        .split("\n")
+        .filter((line) => line.startsWith("{"))
+        .map((line) => JSON.parse(line) as AirbyteMessage)
+        .find((message) => message.type === "TRACE");
+      assert.equal(trace?.trace?.error?.failure_type, "config_error");
+      assert.match(trace?.trace?.error?.message ?? "", new RegExp(`cannot be created \\(${readOnly} is not writable: EACCES\\)`));
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+    }
+  },
+);

@@ -2,7 +2,7 @@
 // (unless told to throw) and restarts on every byte received, so an endpoint that accepts a
 // connection and never answers, or trickles its answer a byte at a time, would hold a call forever.
 
-import { Readable } from "node:stream";
+import { pipeline, Readable, Transform } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { NodeHttpHandler, type NodeHttpHandlerOptions } from "@smithy/node-http-handler";
 import type { FinalizeRequestMiddleware, HttpHandlerOptions, Pluggable } from "@smithy/types";
@@ -14,12 +14,19 @@ export function deadlineExceeded(timeoutMs: number): Error {
   return Object.assign(new Error(`no complete answer within ${timeoutMs} ms`), { name: "TimeoutError", code: "TimeoutError" });
 }
 
+/**
+ * A body still arriving at its deadline gets another `timeoutMs` if at least this much of it came
+ * in the last one: a large download (an S3 object) goes on, a trickle does not.
+ */
+const MIN_BODY_BYTES_PER_TIMEOUT = 64 * 1024;
+
 type HandleArguments = Parameters<NodeHttpHandler["handle"]>;
 type HandleResult = Awaited<ReturnType<NodeHttpHandler["handle"]>>;
 
 /**
  * An HTTP handler whose every attempt ends within `timeoutMs`: connecting, sending, the answer's
- * headers and its whole body. The caller's abort signal still works.
+ * headers and its whole body (unless the body keeps arriving at MIN_BODY_BYTES_PER_TIMEOUT or
+ * more). The caller's abort signal still works.
  */
 export class DeadlineHttpHandler extends NodeHttpHandler {
   constructor(
@@ -33,7 +40,16 @@ export class DeadlineHttpHandler extends NodeHttpHandler {
   override async handle(request: HandleArguments[0], options: HttpHandlerOptions = {}): Promise<HandleResult> {
     const deadline = new AbortController();
     const expired = deadlineExceeded(this.timeoutMs);
-    const timer = setTimeout(() => deadline.abort(expired), this.timeoutMs);
+    let bodyBytes = 0;
+    const onDeadline = (): void => {
+      if (bodyBytes < MIN_BODY_BYTES_PER_TIMEOUT) {
+        deadline.abort(expired);
+        return;
+      }
+      bodyBytes = 0;
+      timer = setTimeout(onDeadline, this.timeoutMs);
+    };
+    let timer = setTimeout(onDeadline, this.timeoutMs);
     const stopFollowing = follow(options.abortSignal, deadline);
     const done = (): void => {
       clearTimeout(timer);
@@ -52,8 +68,15 @@ export class DeadlineHttpHandler extends NodeHttpHandler {
       return result;
     }
     // The body is read after this returns (by the SDK's deserializer): the deadline covers it too.
-    deadline.signal.addEventListener("abort", () => body.destroy(deadline.signal.reason as Error), { once: true });
-    body.once("end", done).once("close", done).once("error", done);
+    const counted = new Transform({
+      transform(chunk: Buffer, _encoding, callback) {
+        bodyBytes += chunk.length;
+        callback(null, chunk);
+      },
+    });
+    pipeline(body, counted, done);
+    deadline.signal.addEventListener("abort", () => counted.destroy(deadline.signal.reason as Error), { once: true });
+    result.response.body = counted;
     return result;
   }
 }

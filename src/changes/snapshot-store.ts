@@ -383,18 +383,17 @@ function createDirectory(directory: string): void {
 }
 
 /**
- * Node reports ENOENT when a recursive mkdir meets a directory it may not write to: name the
- * nearest existing ancestor and whether it is writable.
+ * Why `directory` could not be created, naming the nearest existing ancestor when that is what
+ * refuses: a recursive mkdir names the deepest directory in its error, and can report ENOENT.
  */
 function whyNotCreated(directory: string, error: unknown): string {
   const code = (error as NodeJS.ErrnoException).code ?? String(error);
-  if (code !== "ENOENT") return code;
   let ancestor = dirname(directory);
   while (!existsSync(ancestor) && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
   try {
     accessSync(ancestor, constants.W_OK);
   } catch (accessError) {
-    return `${ancestor} is not writable: ${(accessError as NodeJS.ErrnoException).code ?? "EACCES"}`;
+    return `${ancestor} is not writable: ${(accessError as NodeJS.ErrnoException).code ?? code}`;
   }
   return code;
 }
