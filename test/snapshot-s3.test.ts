@@ -212,7 +212,7 @@ describe("snapshot store in S3 (fauxqs)", () => {
     await collect();
     assert.ok(seenV2.size > 0, "the killed sync published part of its rows");
 
-    // fauxqs ignores If-None-Match, so the rerun may take the lock at once; otherwise it waits out the lease.
+    // The killed sync's lock is refused until its lease (1.5 s here) runs out.
     let rerunResult = await connection.run(inputOf(ids.map((id) => order(id, "v2"))), { env: timing });
     if (rerunResult.code !== 0) {
       await sleep(1600);
@@ -225,6 +225,19 @@ describe("snapshot store in S3 (fauxqs)", () => {
 
     await connection.sync(inputOf(ids.map((id) => order(id, "v2"))));
     assert.deepEqual(await connection.published(), [], "after the rerun every row is committed");
+  });
+
+  test("a store that ignores conditional writes still refuses a second sync while the first holds the lock", async () => {
+    const connection = await s3Connection(emulator);
+    const first = startWrite(connection.configFile(), fullRefresh, freshPodEnv());
+    const output = outputOf(first);
+    first.stdin.write(recordLine(STREAM, order(1, "new")) + "\n");
+    assert.equal((await connection.published(1)).length, 1, "the first sync is running");
+    const second = await connection.run(inputOf([order(2, "new")]));
+    assert.equal(second.code, 1);
+    assert.match(errorTraceOf(second.messages)?.message ?? "", /Another sync holds the snapshot store s3:\/\//);
+    first.stdin.end(stateLine({ done: true }) + "\n");
+    assert.equal(await exitCodeOf(first), 0, await output);
   });
 
   test("a missing bucket: check fails and write fails with a config error, both naming the bucket", async () => {
