@@ -6,6 +6,8 @@ import { dirname, join } from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { createAwsClients } from "../src/aws/clients.js";
 import { uploadFile } from "../src/changes/s3-upload.js";
+import { SnapshotConflictError } from "../src/changes/s3-lock.js";
+import { SnapshotVersions } from "../src/changes/s3-versions.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
 import { catalogOf, errorTraceOf, recordLine, stateLine } from "./helpers/airbyte.js";
@@ -323,6 +325,32 @@ withMoto("snapshot store lock in S3", (context) => {
 
     await connection.sync(inputOf([order(1, "new"), order(2, "new"), order(3, "new")]));
     assert.deepEqual((await connection.published(1)).map(({ change, row }) => [change, row.id]), [["added", 2]], "the refused sync's row comes next time");
+  });
+
+  test("a stale writer cannot replace a newer snapshot version: its manifest write fails with If-Match", async () => {
+    const { emulator } = context;
+    const bucket = await createBucket(emulator.endpoint);
+    const config = emulatorConfig(emulator);
+    const s3 = createAwsClients(config).s3({ bucket, endpoint: emulator.endpoint, force_path_style: true });
+    const directory = mkdtempSync(join(tmpdir(), "destination-sqs-versions-"));
+    try {
+      const location = new S3Location(bucket, "stale/");
+      const file = join(directory, "snapshot.sqlite");
+      writeFileSync(file, "a snapshot");
+      const current = await SnapshotVersions.read(s3, location, config);
+      const stale = await SnapshotVersions.read(s3, location, config);
+      await current.commit(file, join(directory, "current.gz"), "the current holder", "current");
+      await assert.rejects(stale.commit(file, join(directory, "stale.gz"), "a stale holder", "stale"), (error: Error) => {
+        assert.ok(error instanceof SnapshotConflictError);
+        assert.match(error.message, /Another sync committed a snapshot to s3:\/\/.*\/stale\/ while this one held its lock/);
+        return true;
+      });
+      const manifest = JSON.parse(await readObject(emulator.endpoint, bucket, "stale/manifest.json")) as { committed_by: string };
+      assert.equal(manifest.committed_by, "the current holder");
+    } finally {
+      s3.destroy();
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   test("the lock of a killed sync is refused until its lease runs out, then taken over", async () => {
