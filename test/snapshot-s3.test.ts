@@ -6,6 +6,8 @@ import { dirname, join } from "node:path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { createAwsClients } from "../src/aws/clients.js";
 import { uploadFile } from "../src/changes/s3-upload.js";
+import { SnapshotConflictError } from "../src/changes/s3-lock.js";
+import { SnapshotVersions } from "../src/changes/s3-versions.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
 import { catalogOf, errorTraceOf, recordLine, stateLine } from "./helpers/airbyte.js";
@@ -212,7 +214,7 @@ describe("snapshot store in S3 (fauxqs)", () => {
     await collect();
     assert.ok(seenV2.size > 0, "the killed sync published part of its rows");
 
-    // fauxqs ignores If-None-Match, so the rerun may take the lock at once; otherwise it waits out the lease.
+    // The killed sync's lock is refused until its lease (1.5 s here) runs out.
     let rerunResult = await connection.run(inputOf(ids.map((id) => order(id, "v2"))), { env: timing });
     if (rerunResult.code !== 0) {
       await sleep(1600);
@@ -225,6 +227,19 @@ describe("snapshot store in S3 (fauxqs)", () => {
 
     await connection.sync(inputOf(ids.map((id) => order(id, "v2"))));
     assert.deepEqual(await connection.published(), [], "after the rerun every row is committed");
+  });
+
+  test("a store that ignores conditional writes still refuses a second sync while the first holds the lock", async () => {
+    const connection = await s3Connection(emulator);
+    const first = startWrite(connection.configFile(), fullRefresh, freshPodEnv());
+    const output = outputOf(first);
+    first.stdin.write(recordLine(STREAM, order(1, "new")) + "\n");
+    assert.equal((await connection.published(1)).length, 1, "the first sync is running");
+    const second = await connection.run(inputOf([order(2, "new")]));
+    assert.equal(second.code, 1);
+    assert.match(errorTraceOf(second.messages)?.message ?? "", /Another sync holds the snapshot store s3:\/\//);
+    first.stdin.end(stateLine({ done: true }) + "\n");
+    assert.equal(await exitCodeOf(first), 0, await output);
   });
 
   test("a missing bucket: check fails and write fails with a config error, both naming the bucket", async () => {
@@ -310,6 +325,32 @@ withMoto("snapshot store lock in S3", (context) => {
 
     await connection.sync(inputOf([order(1, "new"), order(2, "new"), order(3, "new")]));
     assert.deepEqual((await connection.published(1)).map(({ change, row }) => [change, row.id]), [["added", 2]], "the refused sync's row comes next time");
+  });
+
+  test("a stale writer cannot replace a newer snapshot version: its manifest write fails with If-Match", async () => {
+    const { emulator } = context;
+    const bucket = await createBucket(emulator.endpoint);
+    const config = emulatorConfig(emulator);
+    const s3 = createAwsClients(config).s3({ bucket, endpoint: emulator.endpoint, force_path_style: true });
+    const directory = mkdtempSync(join(tmpdir(), "destination-sqs-versions-"));
+    try {
+      const location = new S3Location(bucket, "stale/");
+      const file = join(directory, "snapshot.sqlite");
+      writeFileSync(file, "a snapshot");
+      const current = await SnapshotVersions.read(s3, location, config);
+      const stale = await SnapshotVersions.read(s3, location, config);
+      await current.commit(file, join(directory, "current.gz"), "the current holder", "current");
+      await assert.rejects(stale.commit(file, join(directory, "stale.gz"), "a stale holder", "stale"), (error: Error) => {
+        assert.ok(error instanceof SnapshotConflictError);
+        assert.match(error.message, /Another sync committed a snapshot to s3:\/\/.*\/stale\/ while this one held its lock/);
+        return true;
+      });
+      const manifest = JSON.parse(await readObject(emulator.endpoint, bucket, "stale/manifest.json")) as { committed_by: string };
+      assert.equal(manifest.committed_by, "the current holder");
+    } finally {
+      s3.destroy();
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 
   test("the lock of a killed sync is refused until its lease runs out, then taken over", async () => {

@@ -50,43 +50,41 @@ export class SnapshotLock {
       s3
         .send(new PutObjectCommand({ Bucket: location.bucket, Key: location.key(LOCK_NAME), Body: body, ContentType: "application/json", ...condition }))
         .then((output) => output.ETag);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const etag = await put({ IfNoneMatch: "*" });
-        // A store that ignores preconditions lets this second create through; one that keeps them refuses it.
-        const ignored = await put({ IfNoneMatch: "*" }).then(
-          (again) => again,
-          (error: unknown) => {
-            if (isPreconditionFailed(error)) return undefined;
-            throw error;
-          },
-        );
-        return new SnapshotLock(s3, location, config, body, ignored ?? etag, ignored === undefined);
-      } catch (error) {
-        if (!isPreconditionFailed(error)) throw snapshotStoreFailure(error, location, "s3:PutObject", config);
-      }
+    // A store that ignores preconditions lets a create of an existing lock through; one that keeps them refuses it.
+    const acquired = async (etag: string | undefined): Promise<SnapshotLock> => {
+      const ignored = await put({ IfNoneMatch: "*" }).then(
+        (again) => again,
+        (error: unknown) => {
+          if (isPreconditionFailed(error)) return undefined;
+          throw error;
+        },
+      );
+      return new SnapshotLock(s3, location, config, body, ignored ?? etag, ignored === undefined);
+    };
+    for (let attempt = 1; attempt <= ACQUIRE_ATTEMPTS; attempt++) {
+      // Read first: even a store that ignores conditional writes then refuses a live lock (races aside).
       const held = await readLock(s3, location, config);
-      if (held === undefined) continue;
-      const expiresAt = held.renewedAt + held.leaseMs;
-      if (Date.now() < expiresAt) {
+      if (held !== undefined && Date.now() < held.renewedAt + held.leaseMs) {
+        const expiresAt = new Date(held.renewedAt + held.leaseMs).toISOString();
         throw new SnapshotConflictError(
           `Another sync holds the snapshot store ${location}: ${held.holder}, lock last renewed ${new Date(held.renewedAt).toISOString()}. ` +
             "Wait for it to finish: two syncs on one snapshot would publish wrong changes. Give each connection its own change_detection.store.prefix. " +
-            `If that sync was killed, its lock expires at ${new Date(expiresAt).toISOString()} and the next sync takes it over.`,
+            `If that sync was killed, its lock expires at ${expiresAt} and the next sync takes it over.`,
         );
       }
       try {
-        const etag = await put({ IfMatch: held.etag });
+        if (held === undefined) return await acquired(await put({ IfNoneMatch: "*" }));
+        const lock = await acquired(await put({ IfMatch: held.etag }));
         await options.warn(
           `Took over the snapshot lock of ${location} from ${held.holder}, which stopped renewing it at ${new Date(held.renewedAt).toISOString()} (lease ${held.leaseMs / 1000} s). ` +
             "Rows that sync published after its last snapshot commit are published again.",
         );
-        return new SnapshotLock(s3, location, config, body, etag, true);
+        return lock;
       } catch (error) {
         if (!isPreconditionFailed(error)) throw snapshotStoreFailure(error, location, "s3:PutObject", config);
-        if (attempt >= ACQUIRE_ATTEMPTS) throw new SnapshotConflictError(`Another sync took the snapshot lock of ${location} at the same moment as this one. Run one sync at a time per prefix.`);
       }
     }
+    throw new SnapshotConflictError(`Another sync took the snapshot lock of ${location} at the same moment as this one. Run one sync at a time per prefix.`);
   }
 
   /** Extends the lease; fails when another sync has taken the lock over. */

@@ -67,7 +67,7 @@ export class S3SnapshotHome implements SnapshotHome {
     try {
       if (lock && !lock.enforced) {
         await warn(
-          `The snapshot store ${location} ignores S3 conditional writes (If-None-Match / If-Match): two syncs on this prefix at once would not be stopped and could overwrite each other's snapshot. ` +
+          `The snapshot store ${location} ignores S3 conditional writes (If-None-Match / If-Match): a running sync's lock is still respected, but two syncs starting at the same moment, or a sync that lost its lock, could overwrite each other's snapshot. ` +
             "Run one sync at a time per prefix, or use a store that supports conditional writes (AWS S3, recent MinIO).",
         );
       }
