@@ -7,7 +7,7 @@ import { createChangeDetector, type ChangeDetector } from "./changes/detector.js
 import { CheckpointTracker, type Checkpoint } from "./checkpoint.js";
 import { createComposer, type ComposedMessage, type Composer, type RowInput } from "./compose/composer.js";
 import type { ChangeType, Config } from "./config/types.js";
-import { ConcurrencyLimit } from "./delivery/concurrency-limit.js";
+import { type ConcurrencyLimit, concurrencyLimitFor } from "./delivery/concurrency-limit.js";
 import { Delivery } from "./delivery/delivery.js";
 import type { BatchSender, DeliveryStats, OutgoingMessage } from "./delivery/types.js";
 import { UserFacingError } from "./errors.js";
@@ -184,8 +184,7 @@ class WriteRun {
       {
         fifo: this.config.queue_type === "fifo",
         maxInFlight: this.config.max_in_flight,
-        concurrency:
-          options.concurrency ?? new ConcurrencyLimit({ mode: this.config.concurrency, ceiling: this.config.max_in_flight }),
+        concurrency: options.concurrency ?? concurrencyLimitFor(this.config),
         maxBatchBytes: MAX_BATCH_REQUEST_BYTES,
         retryMaxMs: this.config.retry_max_seconds * 1000,
         lingerMs: LINGER_MS,

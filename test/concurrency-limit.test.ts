@@ -13,6 +13,7 @@ import { EventLoopLag } from "../src/delivery/event-loop-lag.js";
 import { classifySendError, isThrottlingCode, isThrottlingError } from "../src/delivery/errors.js";
 import type { DeliveryOptions, OutgoingMessage } from "../src/delivery/types.js";
 import { FakeClock, fakeLag, limitAt, simulate, tokenBucket } from "./helpers/concurrency-sim.js";
+import { seededRandom } from "./helpers/seeded-random.js";
 import { FakeSender, outgoing, serviceError, succeedAll, throttlingError } from "./helpers/delivery-fakes.js";
 
 const steady = (ms: number) => ({ roundTripMs: () => ms });
@@ -56,8 +57,7 @@ describe("adaptive concurrency: growth", () => {
   it("grows again after a cut, by probing: 10% per 100 ms, at least 1 a window", () => {
     const clock = new FakeClock();
     const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
-    const [first] = start(limit, 1);
-    limit.finished(first!, "throttled");
+    for (const at of start(limit, 2)) limit.finished(at, "throttled");
     const cut = Math.floor(INITIAL_LIMIT * THROTTLE_DECREASE);
     assert.equal(limit.current, cut);
     const started = start(limit, cut);
@@ -68,21 +68,55 @@ describe("adaptive concurrency: growth", () => {
 });
 
 describe("adaptive concurrency: backing off", () => {
-  it("cuts the limit at once on a throttled request, once per round trip", () => {
+  it("cuts the limit at once when throttled answers pass 2% (and two), once per round trip", () => {
     const clock = new FakeClock();
     const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
     const started = start(limit, 16);
     clock.t += 20;
     limit.finished(started[0]!, "throttled");
+    assert.equal(limit.current, 16, "one throttle alone is tolerated");
+    limit.finished(started[1]!, "throttled");
     assert.equal(limit.current, Math.floor(16 * THROTTLE_DECREASE));
     // The other answers were sent before the cut: they say nothing new.
-    for (const at of started.slice(1)) limit.finished(at, "throttled");
+    for (const at of started.slice(2)) limit.finished(at, "throttled");
     assert.equal(limit.current, Math.floor(16 * THROTTLE_DECREASE));
-    const later = limit.started();
+    const later = start(limit, 2);
     clock.t += 20;
-    limit.finished(later, "throttled");
+    for (const at of later) limit.finished(at, "throttled");
     assert.equal(limit.current, Math.floor(16 * THROTTLE_DECREASE * THROTTLE_DECREASE));
-    assert.equal(limit.stats.throttled, 17);
+    assert.equal(limit.stats.throttled, 18);
+  });
+
+  it("takes requests that time out for overload too, without counting them as throttled", () => {
+    const clock = new FakeClock();
+    const changes: string[] = [];
+    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag(), onChange: (change) => changes.push(change.reason) });
+    const started = start(limit, 16);
+    clock.t += 1_000;
+    limit.finished(started[0]!, "timed out");
+    limit.finished(started[1]!, "timed out");
+    assert.equal(limit.current, Math.floor(16 * THROTTLE_DECREASE));
+    assert.deepEqual(changes, ["timed out"]);
+    assert.equal(limit.stats.throttled, 0);
+  });
+
+  it("tolerates a throttle now and then: 2 in 200 answers do not cut", () => {
+    const clock = new FakeClock();
+    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
+    for (let n = 0; n < 200; n++) {
+      const at = limit.started();
+      clock.t += 1;
+      limit.finished(at, n === 50 || n === 150 ? "throttled" : "answered");
+    }
+    assert.equal(limit.stats.throttled, 2);
+    assert.ok(limit.current >= INITIAL_LIMIT, `limit ${limit.current}`);
+    assert.ok(!limit.stats.changes || limit.stats.min >= INITIAL_LIMIT);
+  });
+
+  it("keeps a limit above 1 when a few percent of requests are throttled at random", () => {
+    const random = seededRandom(7);
+    const result = simulate({ roundTripMs: () => 50, throttles: () => random() < 0.04 }, 30_000);
+    assert.ok(result.limit.stats.mean >= 4, `mean limit ${result.limit.stats.mean}`);
   });
 
   it("cuts the limit when a window's round trips climb above twice their floor, harder the higher they are", () => {
@@ -291,7 +325,7 @@ describe("Delivery and the limit", () => {
   it("takes throttled entries in an answer as throttling", async () => {
     let answered = 0;
     const sender = new FakeSender((request) => {
-      if (++answered > 1) return undefined;
+      if (++answered > 2) return undefined;
       const [first, ...rest] = request.entries;
       return {
         successful: succeedAll(rest).successful,
@@ -300,9 +334,9 @@ describe("Delivery and the limit", () => {
     });
     const concurrency = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512 });
     const delivery = new Delivery(sender, options(concurrency), { acknowledged: () => undefined, rejected: () => undefined });
-    for (let n = 0; n < 10; n++) await delivery.submit(outgoing(QUEUE, n));
+    for (let n = 0; n < 20; n++) await delivery.submit(outgoing(QUEUE, n));
     await delivery.flush();
-    assert.equal(concurrency.stats.throttled, 1);
+    assert.equal(concurrency.stats.throttled, 2);
     assert.equal(concurrency.current, Math.floor(INITIAL_LIMIT * THROTTLE_DECREASE));
   });
 });

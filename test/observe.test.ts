@@ -302,7 +302,7 @@ describe("describeLimitChange", () => {
   test("says how the limit moved and why, with the round trips behind it", () => {
     assert.equal(
       describeLimitChange({ from: 64, to: 44, reason: "throttled", floorRttMs: 20.04, rttMs: 21.5 }),
-      "Concurrency limit 64 → 44 requests in flight: SQS throttled a request (round trip 21.5 ms, floor 20.0 ms).",
+      "Concurrency limit 64 → 44 requests in flight: SQS throttled requests (round trip 21.5 ms, floor 20.0 ms).",
     );
   });
 });

@@ -2,6 +2,7 @@
 // the spirit of TCP (slow start, then additive probing, multiplicative decrease) driven by two
 // signals, throttling answers and round trips climbing above their floor.
 
+import type { Config } from "../config/types.js";
 import { EventLoopLag, type LagMeter } from "./event-loop-lag.js";
 
 export interface Clock {
@@ -13,10 +14,13 @@ const PERFORMANCE_CLOCK: Clock = { now: () => performance.now() };
 
 export type ConcurrencyMode = "adaptive" | "fixed";
 
-/** What became of a request, as the limit cares: answered (its round trip counts), throttled, or neither. */
-export type RequestOutcome = "answered" | "throttled" | "failed";
+/**
+ * What became of a request, as the limit cares: answered (its round trip counts), throttled, timed out
+ * (no answer within request_timeout_seconds: an overload signal like throttling), or failed otherwise.
+ */
+export type RequestOutcome = "answered" | "throttled" | "timed out" | "failed";
 
-export type LimitChangeReason = "slow start" | "probing" | "throttled" | "latency";
+export type LimitChangeReason = "slow start" | "probing" | "throttled" | "timed out" | "latency";
 
 export interface LimitChange {
   from: number;
@@ -49,6 +53,14 @@ export interface ConcurrencyLimitOptions {
   onChange?: (change: LimitChange) => void;
 }
 
+/** The limit the `concurrency` and `max_in_flight` settings ask for. */
+export function concurrencyLimitFor(
+  config: Pick<Config, "concurrency" | "max_in_flight">,
+  onChange?: (change: LimitChange) => void,
+): ConcurrencyLimit {
+  return new ConcurrencyLimit({ mode: config.concurrency, ceiling: config.max_in_flight, onChange });
+}
+
 /** Where the adaptive limit starts; slow start doubles it from there every window the slots are all used. */
 export const INITIAL_LIMIT = 16;
 /** The shortest window the controller judges round trips over: at least one round trip, never less than this. */
@@ -64,6 +76,12 @@ export const REBASE_AFTER_CUT_TO = 0.25;
 export const LATENCY_TOLERANCE = 2;
 export const LATENCY_SLACK_MS = 5;
 export const THROTTLE_DECREASE = 0.7;
+/**
+ * Throttling cuts once more than this share of the answers since the last cut were throttled (and at
+ * least two): a queue past its rate throttles a growing share, while a throttle now and then (another
+ * client of the same KMS key, a brief hiccup) should not take the limit down to 1.
+ */
+export const THROTTLED_SHARE_TOLERATED = 0.02;
 /** A latency cut: threshold / round trip, within these bounds (gentle when just above, halving when far above). */
 export const LATENCY_DECREASE = 0.9;
 export const LATENCY_DECREASE_MOST = 0.5;
@@ -77,8 +95,9 @@ const PROBE_GROWTH_PER_SECOND = 1;
  * Adaptive rules, judged per window (a round trip, at least MIN_WINDOW_MS) by its shortest round trip,
  * as TCP Vegas does: a queue in SQS or the network delays every request, while a request that paid
  * for a new connection, or that the connector's own busy thread read late, delays only some:
- * - a throttling answer to a request sent after the last decrease cuts the limit by THROTTLE_DECREASE
- *   at once (at most once per round trip, since later answers were sent before the cut);
+ * - throttling answers (and timeouts) to requests sent after the last cut, once more than THROTTLED_SHARE_TOLERATED of
+ *   those answers (and at least two), cut the limit by THROTTLE_DECREASE at once (at most once per round
+ *   trip, since later answers were sent before the cut);
  * - a window whose round trip exceeds floor × LATENCY_TOLERANCE + LATENCY_SLACK_MS, plus the longest
  *   the connector's own thread stalled in the window (busy, or descheduled by the OS), cuts it by
  *   that threshold / the round trip, between LATENCY_DECREASE_MOST and LATENCY_DECREASE;
@@ -100,6 +119,9 @@ export class ConcurrencyLimit {
   private slowStart = true;
   private inFlight = 0;
   private lastDecreaseAt = Number.NEGATIVE_INFINITY;
+  /** Answers to requests sent after the last cut, and how many of them were throttled. */
+  private answersSinceCut = 0;
+  private throttledSinceCut = 0;
 
   private windowStart: number | undefined;
   private windowMaxInFlight = 0;
@@ -166,8 +188,12 @@ export class ConcurrencyLimit {
     const now = this.clock.now();
     // Answers to requests sent before the last cut tell of the load before it.
     if (startedAt < this.lastDecreaseAt) return;
-    if (outcome === "throttled") {
-      this.decrease(now, THROTTLE_DECREASE, "throttled");
+    this.answersSinceCut++;
+    if (outcome === "throttled" || outcome === "timed out") {
+      this.throttledSinceCut++;
+      if (this.throttledSinceCut >= 2 && this.throttledSinceCut > this.answersSinceCut * THROTTLED_SHARE_TOLERATED) {
+        this.decrease(now, THROTTLE_DECREASE, outcome === "throttled" ? "throttled" : "timed out");
+      }
       return;
     }
     const windowStart = this.windowStart ?? now;
@@ -216,6 +242,8 @@ export class ConcurrencyLimit {
   private decrease(now: number, factor: number, reason: LimitChangeReason): void {
     this.slowStart = false;
     this.lastDecreaseAt = now;
+    this.answersSinceCut = 0;
+    this.throttledSinceCut = 0;
     this.set(now, this.value * factor, reason);
     this.newWindow(now);
   }

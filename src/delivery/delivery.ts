@@ -323,8 +323,7 @@ export class Delivery {
   }
 
   private onRequestError(request: Request, error: unknown): void {
-    // A request that timed out took at least that long: a round trip like any other to the limit.
-    const outcome = request.timedOut ? "answered" : isThrottlingError(error) ? "throttled" : "failed";
+    const outcome = request.timedOut ? "timed out" : isThrottlingError(error) ? "throttled" : "failed";
     if (!this.finish(request, outcome)) return;
     const { batch } = request;
     const classified: ClassifiedError = request.timedOut

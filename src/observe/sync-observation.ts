@@ -2,7 +2,7 @@ import type { ApiCallObserver } from "../aws/api-calls.js";
 import type { AwsClients } from "../aws/clients.js";
 import { secretValues } from "../config/secrets.js";
 import type { Config } from "../config/types.js";
-import { ConcurrencyLimit, type LimitChange } from "../delivery/concurrency-limit.js";
+import { type ConcurrencyLimit, concurrencyLimitFor, type LimitChange } from "../delivery/concurrency-limit.js";
 import type { BatchSender } from "../delivery/types.js";
 import { UserFacingError } from "../errors.js";
 import type { MessageWriter } from "../protocol/output.js";
@@ -63,11 +63,7 @@ export class SyncObservation {
 
   /** The write's limit on requests in flight (`concurrency`, `max_in_flight`): each change is logged at DEBUG level. */
   concurrencyLimit(): ConcurrencyLimit {
-    this.concurrency = new ConcurrencyLimit({
-      mode: this.config.concurrency,
-      ceiling: this.config.max_in_flight,
-      onChange: (change) => void this.writer.log("DEBUG", describeLimitChange(change)),
-    });
+    this.concurrency = concurrencyLimitFor(this.config, (change) => void this.writer.log("DEBUG", describeLimitChange(change)));
     return this.concurrency;
   }
 
@@ -125,7 +121,8 @@ export class SyncObservation {
 const CHANGE_CAUSES: Record<LimitChange["reason"], string> = {
   "slow start": "every slot in use, round trips steady: doubling",
   probing: "every slot in use, round trips steady",
-  throttled: "SQS throttled a request",
+  throttled: "SQS throttled requests",
+  "timed out": "requests timed out",
   latency: "round trips climbed above their floor",
 };
 
