@@ -424,7 +424,27 @@ forEachEmulator("large messages through S3", (context) => {
   });
 });
 
-describe("large messages: preview and S3 faults (fauxqs)", () => {
+describe("large messages on fauxqs: preview, always, S3 faults", () => {
+  test("with always, even small messages go through S3, keeping their attributes", async () => {
+    const emulator = await startFauxqs();
+    try {
+      const setup = await setUp(emulator);
+      const settings = largeSettings(emulator, setup, {
+        message_attributes: [{ name: "kind", data_type: "String", value: { source: "static", value: "order" } }],
+      });
+      (settings.large_messages as Record<string, unknown>).always = true;
+      const rows = [sizedRow("a", 10), sizedRow("b", 20)];
+      const result = await runSync(emulator, settings, rowsThenState(rows));
+      assert.equal(result.code, 0, describeRun(result));
+      const consumed = await consumeAll(emulator, setup.queueUrl, rows.length);
+      assert.deepEqual(consumed.map((message) => message.body).sort(), rows.map((data) => JSON.stringify(data)).sort());
+      assert.ok(consumed.every((message) => message.fromS3));
+      assert.ok(consumed.every((message) => message.received.messageAttributes.kind?.StringValue === "order"));
+    } finally {
+      await emulator.stop();
+    }
+  });
+
   test("preview shows that a message would go through S3, with its size and key, and makes no call", async () => {
     const config = emulatorConfigFile("http://127.0.0.1:9", {
       message_id: { source: "column", column: "id" },
