@@ -4,6 +4,8 @@
 // as AWS delivers to SQS subscribers. Also: the Publish request's bounds, `check` of the topic, and
 // (on moto, with IAM enforced) missing SNS permissions named in `check` and in the write's WARN.
 import assert from "node:assert/strict";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { startFauxqs } from "fauxqs";
@@ -143,13 +145,28 @@ describe("SNS alerts (fauxqs)", () => {
     assert.ok(!(result.stdout + result.stderr).includes(secretAccessKey));
   });
 
-  test("a failed sync publishes one error alert, before the TRACE", async () => {
+  test("a failed sync publishes one error alert alongside the other channels, before the TRACE", async () => {
+    const webhookBodies: string[] = [];
+    const webhook = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+      request.on("end", () => {
+        webhookBodies.push(body);
+        response.end("ok");
+      });
+    });
+    await new Promise<void>((resolve) => webhook.listen(0, "127.0.0.1", resolve));
     const topic = subscribedTopic();
-    const { file, queue } = configWith(topic.arn);
+    const { file, queue } = configWith(topic.arn, {}, { webhook_url: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/hook` });
     const result = await runCli(["write", "--config", file, "--catalog", catalog], {
       stdin: [goodRow(1), stateLine({ at: 1 }), badRow(2), goodRow(3)].join("\n") + "\n",
+    }).finally(() => {
+      webhook.closeAllConnections();
+      webhook.close();
     });
     assert.equal(result.code, 1, result.stdout);
+    assert.equal(webhookBodies.length, 1);
+    assert.equal((JSON.parse(webhookBodies[0]!) as { event: string }).event, "sync_failed");
     const error = errorTraceOf(result.messages);
     assert.equal(error?.failure_type, "config_error");
 
@@ -173,10 +190,11 @@ describe("SNS alerts (fauxqs)", () => {
 
     const order = result.messages
       .map((entry) =>
-        entry.type === "TRACE" ? "trace" : entry.type === "LOG" && entry.log.message === "Sent the sync_failed alert to Amazon SNS." ? "alert" : undefined,
+        entry.type === "TRACE" ? "trace" : entry.type === "LOG" && entry.log.message.startsWith("Sent the sync_failed alert to ") ? entry.log.message : undefined,
       )
       .filter((kind) => kind !== undefined);
-    assert.deepEqual(order, ["alert", "trace"]);
+    assert.deepEqual(order.slice(-1), ["trace"]);
+    assert.deepEqual(order.slice(0, -1).sort(), ["Sent the sync_failed alert to Amazon SNS.", "Sent the sync_failed alert to webhook."]);
   });
 
   test("a topic that does not exist costs a WARN line, and the sync succeeds", async () => {
