@@ -197,6 +197,22 @@ describe("SNS alerts (fauxqs)", () => {
     assert.deepEqual(order.slice(0, -1).sort(), ["Sent the sync_failed alert to Amazon SNS.", "Sent the sync_failed alert to webhook."]);
   });
 
+  test("with log_api_calls, the alert's Publish is in the API call log", async () => {
+    const topic = subscribedTopic();
+    const { file } = configWith(topic.arn, { rejected_rows: { policy: "skip" }, log_api_calls: true });
+    const result = await runCli(["write", "--config", file, "--catalog", catalog], {
+      stdin: [badRow(1), stateLine({ at: 1 })].join("\n") + "\n",
+    });
+    assert.equal(result.code, 0, result.stdout);
+    const calls = logs(result.messages, "INFO")
+      .filter((text) => text.startsWith("API_CALL "))
+      .map((text) => JSON.parse(text.slice("API_CALL ".length)) as { service: string; action: string; outcome: string });
+    assert.deepEqual(
+      calls.filter((call) => call.service === "SNS").map((call) => [call.action, call.outcome]),
+      [["Publish", "ok"]],
+    );
+  });
+
   test("a topic that does not exist costs a WARN line, and the sync succeeds", async () => {
     const missing = `arn:aws:sns:${TOPIC_REGION}:000000000000:${uniqueQueueName("no-such-topic")}`;
     const { file } = configWith(missing, { rejected_rows: { policy: "skip" } });

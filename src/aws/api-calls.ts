@@ -3,7 +3,7 @@ import { awsErrorCode } from "./error-code.js";
 
 /** One SQS, STS or S3 request as it went over the wire: what the API call log prints. */
 export interface ApiCall {
-  service: "SQS" | "STS" | "S3";
+  service: "SQS" | "STS" | "S3" | "SNS";
   /** The operation, e.g. "SendMessageBatch". */
   action: string;
   queueUrl?: string;

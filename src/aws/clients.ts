@@ -23,7 +23,7 @@ export interface AwsClientOptions {
   requestTimeoutMs?: number;
   /** Overrides `retry_max_seconds`; 0 tries each call once. */
   retryMaxMs?: number;
-  /** Sees every SQS, STS and S3 request (the API call log). */
+  /** Sees every SQS, STS, S3 and SNS request (the API call log). */
   onCall?: ApiCallObserver;
 }
 
@@ -80,8 +80,11 @@ export function createAwsClients(config: Config, options: AwsClientOptions = {})
       if (options.onCall) s3.middlewareStack.use(observeApiCalls("S3", options.onCall));
       return s3;
     },
-    sns: (region, endpoint) =>
-      withRetries(new SNSClient({ region, ...(endpoint ? { endpoint } : {}), credentials, ...callSettings(policy) }), policy),
+    sns: (region, endpoint) => {
+      const sns = withRetries(new SNSClient({ region, ...(endpoint ? { endpoint } : {}), credentials, ...callSettings(policy) }), policy);
+      if (options.onCall) sns.middlewareStack.use(observeApiCalls("SNS", options.onCall));
+      return sns;
+    },
   };
 }
 
