@@ -1,7 +1,8 @@
 import type { Readable } from "node:stream";
 import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
 import { isQueueUrl, queueNameFromUrl } from "./aws/queues.js";
-import { createChangeDetector, type ChangeDetector } from "./changes/detector.js";
+import { createChangeDetector } from "./changes/detector.js";
+import type { ChangeDetector } from "./changes/types.js";
 import { createComposer, type ComposedMessage, type Composer } from "./compose/composer.js";
 import type { ChangeType, Config } from "./config/types.js";
 import { objectKey } from "./large-messages/extended-client-format.js";

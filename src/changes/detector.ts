@@ -1,34 +1,11 @@
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { ChangeType, Config, S3Settings } from "../config/types.js";
-import type { ConfiguredStream, LogLevel, RecordMessage } from "../protocol/messages.js";
+import type { Config, S3Settings } from "../config/types.js";
+import type { ConfiguredStream, LogLevel } from "../protocol/messages.js";
 import { createClassifier } from "./classify.js";
 import { S3SnapshotHome, type S3SnapshotTiming } from "./s3-snapshot-home.js";
-// biome-ignore lint/suspicious/noImportCycles: snapshot-detector imports only types from here, so no cycle at run time
 import { SnapshotDetector } from "./snapshot-detector.js";
+import type { ChangeDetector } from "./types.js";
 import { snapshotStoreSetting } from "./snapshot-location.js";
-
-/** What a record means for the queue. `onPublished` runs once SQS has stored the row's message. */
-export type Detection =
-  | { kind: "change"; change: ChangeType; previous?: Record<string, unknown>; onPublished?: () => void }
-  | { kind: "unchanged" }
-  | { kind: "reject"; setting: string; reason: string };
-
-/** A row that disappeared from a stream that ended complete, to publish as `removed`. */
-export interface RemovedRow {
-  data: Record<string, unknown>;
-  onPublished?: () => void;
-}
-
-/** Decides each record's change type; stateful detectors also find removed rows. */
-export interface ChangeDetector {
-  detect(record: RecordMessage, stream: ConfiguredStream): Detection;
-  /** The stream ended complete this sync: the rows to publish as removed. */
-  completed(stream: ConfiguredStream): Iterable<RemovedRow>;
-  /** A Clear job ended the stream: forgets what is stored of it (the rows to publish as removed, if asked to). */
-  cleared(stream: ConfiguredStream): Iterable<RemovedRow>;
-  /** The sync is over; `succeeded` is false when it failed or was stopped. Later calls do nothing. */
-  close(succeeded: boolean): void | Promise<void>;
-}
 
 /** Change detection that looks at each record alone (modes none, field and cdc). */
 function statelessDetector(config: Config): ChangeDetector {

@@ -1,8 +1,7 @@
 import type { ChangeDetection, ChangeType, Config } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
 import type { ConfiguredStream, RecordMessage } from "../protocol/messages.js";
-// biome-ignore lint/suspicious/noImportCycles: a type-only import, erased at compile time
-import type { ChangeDetector, Detection, RemovedRow } from "./detector.js";
+import type { ChangeDetector, Detection, RemovedRow } from "./types.js";
 import { keyReaderFor, rowComparison, type KeyReader, type RowComparison } from "./snapshot-keys.js";
 import { ephemeralDirectoryProblem, readHostFacts } from "./container-filesystem.js";
 import { localHome, type SnapshotHome } from "./snapshot-home.js";
