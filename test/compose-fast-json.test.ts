@@ -1,8 +1,9 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { createComposer, type ComposeResult } from "../src/compose/composer.js";
-import { compileCompactJsonTemplate } from "../src/compose/fast-json-template.js";
-import { createTemplateCompiler, type TemplateScope } from "../src/compose/templates.js";
+import { compileCompactJsonTemplate } from "../src/compose/template/compact-json.js";
+import { createTemplateCompiler } from "../src/compose/template/compile.js";
+import type { TemplateScope } from "../src/compose/template/scope.js";
 import type { Config } from "../src/config/types.js";
 import { testConfig } from "./helpers/config.js";
 

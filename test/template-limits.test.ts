@@ -3,7 +3,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { createComposer, type ComposeResult } from "../src/compose/composer.js";
-import { MAX_FILTER_INPUT_ITEMS } from "../src/compose/templates.js";
+import { MAX_FILTER_INPUT_ITEMS } from "../src/compose/template/liquid.js";
 import type { Config } from "../src/config/types.js";
 import { testConfig } from "./helpers/config.js";
 

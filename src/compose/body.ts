@@ -1,8 +1,8 @@
 import type { MessageBody } from "../config/types.js";
-import { compileCompactJsonTemplate } from "./fast-json-template.js";
 import { compileColumnPath } from "./paths.js";
 import { describeEmpty, errorMessage, isEmptyValue, RowRejection } from "./rejection.js";
-import type { TemplateCompiler, TemplateScope } from "./templates.js";
+import type { TemplateCompiler } from "./template/compile.js";
+import type { TemplateScope } from "./template/scope.js";
 
 /** Builds the row's message body as compact JSON; throws RowRejection when it cannot. */
 export type ComposeBody = (scope: TemplateScope) => string;
@@ -43,7 +43,7 @@ function columnsBody(columns: { column: string; field?: string }[]): ComposeBody
 function templateBody(source: string, templates: TemplateCompiler): ComposeBody {
   const setting = `${SETTING}.template`;
   const render = templates.compile(setting, source, "json");
-  const renderCompact = compileCompactJsonTemplate(source);
+  const renderCompact = templates.compactJson(source);
   const parseAndCompact: ComposeBody = (scope) => {
     let rendered: string;
     try {

@@ -11,7 +11,8 @@ import { compileBody } from "./body.js";
 import { defaultDeduplicationId, defaultMessageId } from "./ids.js";
 import { quoteValue, RowRejection } from "./rejection.js";
 import { checkFifoId, checkJsonBody, checkQueueValue, encodeAttribute, parseDelaySeconds } from "./sqs-rules.js";
-import { createTemplateCompiler, type TemplateCompiler, type TemplateScope } from "./templates.js";
+import { createTemplateCompiler, type TemplateCompiler } from "./template/compile.js";
+import type { TemplateScope } from "./template/scope.js";
 import { compileValueSource, type CompiledValueSource } from "./value-source.js";
 
 export interface RowInput {

@@ -1,7 +1,8 @@
 import type { ValueSource } from "../config/types.js";
 import { compileColumnPath } from "./paths.js";
 import { describeEmpty, isEmptyValue, errorMessage, RowRejection } from "./rejection.js";
-import { printable, type TemplateCompiler, type TemplateScope } from "./templates.js";
+import type { TemplateCompiler } from "./template/compile.js";
+import { printable, type TemplateScope } from "./template/scope.js";
 
 /** A configured value source, compiled once; `require` yields the row's value as text. */
 export interface CompiledValueSource {

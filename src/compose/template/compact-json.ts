@@ -1,8 +1,8 @@
-import { NEEDS_LIQUID, parsePlainTemplate, type OutputReader } from "./fast-template.js";
-import { printableInJson, type TemplateScope } from "./templates.js";
+import { NEEDS_LIQUID, parsePlainTemplate, type OutputReader } from "./plain.js";
+import { printableInJson, type TemplateScope } from "./scope.js";
 
 /**
- * A compact-JSON fast path for plain JSON templates (see fast-template.ts). A template body is
+ * A compact-JSON fast path for plain JSON templates (see plain.ts). A template body is
  * normally rendered, parsed and stringified again to validate and compact it. When the template's
  * literal text is valid JSON around its outputs, each output sitting inside a string or as a whole
  * value, the compacted literal text is worked out once here, and a row whose values are safely

@@ -1,5 +1,4 @@
-// biome-ignore lint/suspicious/noImportCycles: a type-only import, erased at compile time
-import type { TemplateScope } from "./templates.js";
+import type { TemplateScope } from "./scope.js";
 
 /**
  * A fast path for the common template shape: literal text and plain `{{ row.field }}` outputs, no
