@@ -25,7 +25,7 @@ import { SyncObservation, type ObservationOptions } from "./observe/sync-observa
 import { runPreview } from "./preview.js";
 import { MessageWriter } from "./protocol/output.js";
 import { specMessage } from "./spec.js";
-import { runWrite, stoppedBySignal } from "./write.js";
+import { runWrite, stoppedBySignal } from "./write/run.js";
 
 const writer = new MessageWriter(process.stdout);
 // A reader that closed stdout (`write … | head`) takes no more output, errors included: exit quietly.

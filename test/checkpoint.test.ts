@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CheckpointTracker, type Checkpoint } from "../src/checkpoint.js";
+import { CheckpointTracker, type Checkpoint } from "../src/write/checkpoint.js";
 
 function tracker() {
   const emitted: Checkpoint<{ data: unknown }>[] = [];

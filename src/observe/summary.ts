@@ -1,7 +1,7 @@
 import type { ChangeType } from "../config/types.js";
 import type { ConcurrencyStats } from "../delivery/concurrency-limit.js";
 import type { FailureType } from "../protocol/messages.js";
-import type { WriteObserver } from "../write.js";
+import type { WriteObserver } from "../write/types.js";
 import type { SendCounts } from "./observed-sender.js";
 
 /** The prefix of the run summary's machine-readable LOG line; the rest of the line is one JSON object. */

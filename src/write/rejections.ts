@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
-import type { RejectedRows } from "./config/types.js";
-import type { OutgoingMessage } from "./delivery/types.js";
-import { UserFacingError } from "./errors.js";
+import type { RejectedRows } from "../config/types.js";
+import type { OutgoingMessage } from "../delivery/types.js";
+import { UserFacingError } from "../errors.js";
 
 export interface RejectedRow {
   messageId: string;

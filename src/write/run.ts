@@ -1,20 +1,20 @@
 import type { Readable } from "node:stream";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
-import type { QueueUrlCheck } from "./aws/queue-hosts.js";
-import { isQueueUrl, QueueNotFoundError } from "./aws/queues.js";
-import { ClearJobDetection } from "./changes/clear-job.js";
-import { createChangeDetector } from "./changes/detector.js";
-import type { ChangeDetector } from "./changes/types.js";
+import type { QueueUrlCheck } from "../aws/queue-hosts.js";
+import { isQueueUrl, QueueNotFoundError } from "../aws/queues.js";
+import { ClearJobDetection } from "../changes/clear-job.js";
+import { createChangeDetector } from "../changes/detector.js";
+import type { ChangeDetector } from "../changes/types.js";
 import { CheckpointTracker, type Checkpoint } from "./checkpoint.js";
-import { createComposer, type ComposedMessage, type Composer, type RowInput } from "./compose/composer.js";
-import type { ChangeType, Config } from "./config/types.js";
-import { type ConcurrencyLimit, concurrencyLimitFor } from "./delivery/concurrency-limit.js";
-import { Delivery } from "./delivery/delivery.js";
-import type { BatchSender, DeliveryStats, OutgoingMessage } from "./delivery/types.js";
-import { UserFacingError } from "./errors.js";
-import { UPLOAD_FAILURE_CODE_PREFIX } from "./large-messages/offloading-sender.js";
-import { LargeMessagePolicy } from "./large-messages/policy.js";
-import { lineHandlingError, parseMessage, readLineBatches } from "./protocol/input.js";
+import { createComposer, type ComposedMessage, type Composer, type RowInput } from "../compose/composer.js";
+import type { ChangeType, Config } from "../config/types.js";
+import { type ConcurrencyLimit, concurrencyLimitFor } from "../delivery/concurrency-limit.js";
+import { Delivery } from "../delivery/delivery.js";
+import type { BatchSender, DeliveryStats, OutgoingMessage } from "../delivery/types.js";
+import { UserFacingError } from "../errors.js";
+import { UPLOAD_FAILURE_CODE_PREFIX } from "../large-messages/offloading-sender.js";
+import { LargeMessagePolicy } from "../large-messages/policy.js";
+import { lineHandlingError, parseMessage, readLineBatches } from "../protocol/input.js";
 import {
   streamKey,
   streamLabel,
@@ -22,20 +22,12 @@ import {
   type RecordMessage,
   type StateMessage,
   type TraceMessage,
-} from "./protocol/messages.js";
-import type { MessageWriter } from "./protocol/output.js";
-import { echoedStateLine } from "./protocol/state-echo.js";
+} from "../protocol/messages.js";
+import type { MessageWriter } from "../protocol/output.js";
+import { echoedStateLine } from "../protocol/state-echo.js";
 import { RejectionPolicy } from "./rejections.js";
-import { MAX_BATCH_REQUEST_BYTES } from "./sqs-limits.js";
-
-/** Sees what happens to every row, for the run summary and progress reports. */
-export interface WriteObserver {
-  recordRead(stream: string): void;
-  skipped(stream: string, change: ChangeType | undefined, reason: "event_filter" | "unchanged"): void;
-  /** `offloaded`: the body went to S3 and SQS got a pointer to it (large_messages). */
-  published(stream: string, change: ChangeType, bytes: number, offloaded: boolean): void;
-  rejected(stream: string, change: ChangeType | undefined, messageId: string, reason: string): void;
-}
+import type { WriteObserver } from "./types.js";
+import { MAX_BATCH_REQUEST_BYTES } from "../sqs-limits.js";
 
 export interface WriteOptions {
   config: Config;
