@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import type { SQSClient } from "@aws-sdk/client-sqs";
 import { createAwsClients, type AwsClients } from "./aws/clients.js";
 import { awsCallFailure } from "./aws/explain.js";
 import { queueUrlCheck } from "./aws/queue-hosts.js";
@@ -12,8 +11,7 @@ import { parseArgs, USAGE, UsageError, type Command } from "./cli-args.js";
 import { loadConfig } from "./config/load.js";
 import type { Config } from "./config/types.js";
 import { secretValues } from "./config/secrets.js";
-import { HttpBatchSender } from "./delivery/http-sender.js";
-import { SdkBatchSender } from "./delivery/sdk-sender.js";
+import { createBatchSender } from "./delivery/senders.js";
 import type { BatchSender } from "./delivery/types.js";
 import { UserFacingError } from "./errors.js";
 import { OffloadingSender } from "./large-messages/offloading-sender.js";
@@ -69,18 +67,6 @@ async function check(configPath: string): Promise<number> {
   return 0;
 }
 
-/**
- * The lean HTTP sender by default; the SDK's when API calls are logged (its middleware sees each
- * call) or when DESTINATION_SQS_SENDER=sdk asks for it.
- */
-function batchSender(config: Config, sqs: SQSClient): BatchSender {
-  if (config.log_api_calls || process.env.DESTINATION_SQS_SENDER === "sdk") return new SdkBatchSender(sqs);
-  return new HttpBatchSender(sqs, {
-    region: config.region,
-    endpoint: config.endpoint,
-    maxSockets: Math.max(50, config.max_in_flight),
-  });
-}
 
 /** With `large_messages.policy` "s3", the bodies of large messages go to S3 before their batch goes to SQS. */
 function offloadLargeMessages(config: Config, clients: AwsClients, sender: BatchSender): BatchSender {
@@ -154,7 +140,7 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
       catalog,
       input: process.stdin,
       writer,
-      sender: offloadLargeMessages(config, clients, observation.wrapSender(batchSender(config, sqs))),
+      sender: offloadLargeMessages(config, clients, observation.wrapSender(createBatchSender(config, sqs, process.env))),
       resolveQueue: (name) =>
         resolver.resolve(name).catch((error: unknown) => {
           throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
