@@ -82,7 +82,7 @@ interface LingerMark {
  * `abort()` stops at once: in-flight requests are abandoned, nothing is retried, no callback fires,
  * and pending or later `submit()`/`flush()` reject with "delivery was aborted".
  */
-export class Delivery {
+export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
   readonly failed: Promise<never>;
   private readonly rejectFailed: (error: UserFacingError) => void;
   /** Set when delivery stops: what submit() and flush() return from then on. */
@@ -117,7 +117,7 @@ export class Delivery {
   constructor(
     private readonly sender: BatchSender,
     private readonly options: DeliveryOptions,
-    private readonly callbacks: DeliveryCallbacks,
+    private readonly callbacks: DeliveryCallbacks<M>,
   ) {
     let rejectFailed!: (error: UserFacingError) => void;
     this.failed = new Promise<never>((_, reject) => {
@@ -131,7 +131,7 @@ export class Delivery {
   }
 
   /** Queues a message. Resolves at once while there is room, otherwise once there is room again. */
-  submit(message: OutgoingMessage): Promise<void> {
+  submit(message: M): Promise<void> {
     if (this.closed !== undefined) return this.closed;
     this.unsettled++;
     this.unsettledBytes += message.bytes;
@@ -345,9 +345,10 @@ export class Delivery {
   }
 
   /** The entry at `position` is done: releases its group lock and its room in the buffer. */
-  private settle(batch: Batch, position: number): OutgoingMessage {
+  private settle(batch: Batch, position: number): M {
     const { lane } = batch;
-    const message = batch.entries[position]!.message;
+    // Lanes and batches hold only what submit() took, so every entry's message is an M.
+    const message = batch.entries[position]!.message as M;
     const wasReady = lane.readyCount > 0;
     lane.settle(batch.groups[position]!);
     this.unsettled--;

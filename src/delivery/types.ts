@@ -42,11 +42,12 @@ export interface BatchSender {
   sendBatch(queueUrl: string, entries: BatchEntry[], cancellation: Cancellation): Promise<BatchResult>;
 }
 
-export interface DeliveryCallbacks {
+/** What delivery reports of each message `M` it was given. */
+export interface DeliveryCallbacks<M extends OutgoingMessage = OutgoingMessage> {
   /** SQS stored the message. */
-  acknowledged(message: OutgoingMessage): void;
+  acknowledged(message: M): void;
   /** SQS refused the message for a reason retrying cannot fix (SenderFault, unknown queue). */
-  rejected(message: OutgoingMessage, reason: string, code: string): void;
+  rejected(message: M, reason: string, code: string): void;
 }
 
 export interface DeliveryOptions {

@@ -146,7 +146,7 @@ class WriteRun {
   private readonly tracker: CheckpointTracker<string>;
   private readonly rejections: RejectionPolicy;
   private readonly largeMessages: LargeMessagePolicy;
-  private readonly delivery: Delivery;
+  private readonly delivery: Delivery<RowMessage>;
   private readonly queueUrls = new Map<string, string>();
   private readonly events: ReadonlySet<ChangeType>;
   /** Streams whose end the source announced, complete or not. */
@@ -184,8 +184,8 @@ class WriteRun {
         requestTimeoutMs: this.config.request_timeout_seconds * 1000,
       },
       {
-        acknowledged: (message) => this.acknowledged(message as RowMessage),
-        rejected: (message, reason, code) => this.deliveryRejected(message as RowMessage, reason, code),
+        acknowledged: (message) => this.acknowledged(message),
+        rejected: (message, reason, code) => this.deliveryRejected(message, reason, code),
       },
     );
     this.delivery.failed.catch((error: Error) => this.fail(error));
