@@ -313,8 +313,9 @@ describe("Delivery and the limit", () => {
       rejected: () => undefined,
     });
     let submitted = 0;
-    while (!delivery.mustWait && submitted < 30_000) {
-      void delivery.submit(outgoing(QUEUE, submitted));
+    let answer: "queued" | "full" = "queued";
+    while (answer === "queued" && submitted < 30_000) {
+      answer = delivery.offer(outgoing(QUEUE, submitted));
       submitted++;
     }
     assert.equal(submitted, INITIAL_LIMIT * 10 * 4);

@@ -430,6 +430,24 @@ describe("Delivery flow control", () => {
     assert.equal(delivery.stats.unsettled, 0);
   });
 
+  it("offer() says when the buffer is full; whenRoom() resolves once requests settle, and rejects after abort()", async () => {
+    const sender = new FakeSender(() => undefined, { hold: true });
+    const delivery = new Delivery(sender, options({ maxInFlight: 1, maxBufferedMessages: 20 }), recorder().callbacks);
+    for (const n of range(19)) assert.equal(delivery.offer(outgoing(QUEUE, n)), "queued");
+    assert.equal(delivery.offer(outgoing(QUEUE, 19)), "full");
+    const room = delivery.whenRoom();
+    assert.equal(await isPending(room), true);
+
+    await eventually(() => sender.heldCount === 1);
+    sender.release();
+    await room;
+    assert.equal(await isPending(delivery.whenRoom()), false);
+
+    delivery.abort();
+    assert.equal(delivery.offer(outgoing(QUEUE, 20)), "full");
+    await assert.rejects(delivery.whenRoom(), /delivery was aborted/);
+  });
+
   it("sends a partial batch only on flush() when the linger time is long, and resolves once it settles", async () => {
     const sender = new FakeSender();
     const seen = recorder();

@@ -6,7 +6,7 @@ import { loadCatalog } from "../src/protocol/catalog.js";
 import { MessageWriter } from "../src/protocol/output.js";
 import { runWrite } from "../src/write/run.js";
 import type { WriteObserver } from "../src/write/types.js";
-import { catalogOf, recordLine } from "./helpers/airbyte.js";
+import { catalogOf, recordLine, stateLine } from "./helpers/airbyte.js";
 import { writeTempJson } from "./helpers/cli.js";
 import { FakeSender } from "./helpers/delivery-fakes.js";
 import { testSettings } from "./helpers/config.js";
@@ -42,4 +42,40 @@ test("the reader lets the event loop turn every 64 records, so answers from SQS 
   assert.equal(recordsRead, 1000);
   const mostInOneTurn = Math.max(...readAtEachTurn.map((read, turn) => read - (readAtEachTurn[turn - 1] ?? 0)));
   assert.ok(mostInOneTurn <= 64, `${mostInOneTurn} records were read in one turn of the event loop`);
+});
+
+test("a stdout that takes nothing pauses the reader: STATE lines do not pile up in memory", async () => {
+  const config = validateConfig(testSettings({ queue: { source: "static", value: QUEUE_URL } }), "the test config");
+  // A STATE after every record: each acknowledged record releases a STATE line to stdout.
+  const lines = Array.from({ length: 2000 }, (_, id) => [recordLine("orders", { id }), stateLine({ at: id })]).flat();
+  let recordsRead = 0;
+  const observer: WriteObserver = { recordRead: () => void recordsRead++, skipped() {}, published() {}, rejected() {} };
+  let release: (() => void) | undefined;
+  const blocked = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  // Takes the first line, then holds every write until released, as a stdout nobody reads does.
+  let writes = 0;
+  const stdout = new Writable({
+    highWaterMark: 1024,
+    write: (_chunk, _encoding, done) => {
+      if (++writes === 1) done();
+      else void blocked.then(() => done());
+    },
+  });
+  const run = runWrite({
+    config,
+    catalog: loadCatalog(writeTempJson(catalogOf([{ name: "orders" }]))),
+    input: Readable.from([Buffer.from(`${lines.join("\n")}\n`)]),
+    writer: new MessageWriter(stdout),
+    sender: new FakeSender(),
+    resolveQueue: async () => QUEUE_URL,
+    observer,
+  });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  const readWhileBlocked = recordsRead;
+  release?.();
+  await run;
+  assert.ok(readWhileBlocked < 2000, `the reader read all ${readWhileBlocked} records while stdout took nothing`);
+  assert.equal(recordsRead, 2000);
 });

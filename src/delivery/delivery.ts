@@ -130,18 +130,33 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
     this.maxBufferedBytes = options.maxBufferedBytes ?? maxBufferedBytes();
   }
 
-  /** Queues a message. Resolves at once while there is room, otherwise once there is room again. */
-  submit(message: M): Promise<void> {
-    if (this.closed !== undefined) return this.closed;
+  /**
+   * Queues a message. "queued": there is room for more; "full": the caller must await whenRoom()
+   * before offering the next one (that is how the reader is paused). Once delivery has stopped,
+   * nothing is queued and the answer is "full", so whenRoom() reports why.
+   */
+  offer(message: M): "queued" | "full" {
+    if (this.closed !== undefined) return "full";
     this.unsettled++;
     this.unsettledBytes += message.bytes;
     const lane = this.laneOf(message.queueUrl);
     const wasReady = lane.readyCount > 0;
     lane.add(message);
     if (this.review(lane, wasReady)) this.pump();
+    return this.hasRoom() ? "queued" : "full";
+  }
+
+  /** Resolves once there is room for another message (at once if there is); rejects once delivery has stopped. */
+  whenRoom(): Promise<void> {
+    if (this.closed !== undefined) return this.closed;
     if (this.hasRoom()) return RESOLVED;
     this.roomWaiter ??= newWaiter();
     return this.roomWaiter.promise;
+  }
+
+  /** offer(), then whenRoom() when the answer was "full". */
+  submit(message: M): Promise<void> {
+    return this.offer(message) === "queued" ? RESOLVED : this.whenRoom();
   }
 
   /** Sends partly filled batches now; resolves once every message submitted so far is settled. */
@@ -163,11 +178,6 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
     this.closed = Promise.reject(aborted);
     this.closed.catch(ignore);
     this.stop(aborted);
-  }
-
-  /** Whether the promise submit() returned must be awaited: there is no room, or delivery has stopped. */
-  get mustWait(): boolean {
-    return this.closed !== undefined || !this.hasRoom();
   }
 
   get stats(): DeliveryStats {

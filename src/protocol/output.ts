@@ -31,6 +31,18 @@ export class MessageWriter {
     }
   }
 
+  /** Resolves once stdout can take more (at once unless its buffer is full), or once it is closed. */
+  whenDrained(): Promise<void> {
+    if (!this.out.writableNeedDrain) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.out.off("drain", done).off("close", done);
+        resolve();
+      };
+      this.out.once("drain", done).once("close", done);
+    });
+  }
+
   log(level: LogLevel, message: string): Promise<void> {
     return this.emit({ type: "LOG", log: { level, message } });
   }

@@ -209,6 +209,8 @@ class WriteRun {
             if (++recordsThisTurn === RECORDS_PER_TURN) {
               recordsThisTurn = 0;
               await yieldToEventLoop();
+              // STATE and WARN lines are written as records settle: a slow stdout pauses the reader.
+              await this.unlessFailed(this.options.writer.whenDrained());
             }
             // Awaited only when delivery asks the reader to wait (or a queue name is being looked up).
             try {
@@ -329,8 +331,7 @@ class WriteRun {
   private submit(composed: ComposedMessage, queueUrl: string, ticket: number, row: RowRef): Promise<void> | undefined {
     const { messageId, body, bytes, groupId, dedupId, delaySeconds, attributes } = composed;
     const message: RowMessage = { queueUrl, messageId, body, bytes, groupId, dedupId, delaySeconds, attributes, ticket, row };
-    const room = this.delivery.submit(message);
-    return this.delivery.mustWait ? room : undefined;
+    return this.delivery.offer(message) === "queued" ? undefined : this.delivery.whenRoom();
   }
 
   private queueUrl(queue: string): string | Promise<string> {
