@@ -1,29 +1,43 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { validateConfig } from "../src/config/load.js";
 import { createComposer } from "../src/compose/composer.js";
 import { REPO_ROOT } from "./helpers/cli.js";
 
-/** The README's ```json blocks that are whole connector configs (they name a region). */
-function exampleConfigs(): { line: number; text: string }[] {
-  const readme = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
-  const examples: { line: number; text: string }[] = [];
-  for (const match of readme.matchAll(/```json\n([\s\S]*?)```/g)) {
-    const text = match[1]!;
-    if (!/^\{\s*"region"/.test(text.trim())) continue;
-    examples.push({ line: readme.slice(0, match.index).split("\n").length + 1, text });
+/** The documentation files: README.md and every page under docs/. */
+function documentationFiles(): string[] {
+  const pages = readdirSync(join(REPO_ROOT, "docs"))
+    .filter((name) => name.endsWith(".md"))
+    .sort()
+    .map((name) => `docs/${name}`);
+  return ["README.md", ...pages];
+}
+
+/** The ```json blocks in the documentation that are whole connector configs (they name a region). */
+function exampleConfigs(): { where: string; text: string }[] {
+  const examples: { where: string; text: string }[] = [];
+  for (const file of documentationFiles()) {
+    const markdown = readFileSync(join(REPO_ROOT, file), "utf8");
+    for (const match of markdown.matchAll(/```json\n([\s\S]*?)```/g)) {
+      const text = match[1]!;
+      if (!/^\{\s*"region"/.test(text.trim())) continue;
+      examples.push({ where: `${file} line ${markdown.slice(0, match.index).split("\n").length + 1}`, text });
+    }
   }
   return examples;
 }
 
-test("every example config in the README is valid JSON, passes spec.json and the cross-field rules, and composes", () => {
+test("every example config in the README and docs/ is valid JSON, passes spec.json and the cross-field rules, and composes", () => {
   const examples = exampleConfigs();
-  assert.ok(examples.length >= 10, `expected the README to show at least 10 example configs, found ${examples.length}`);
-  for (const { line, text } of examples) {
+  assert.ok(
+    examples.length >= 10,
+    `expected README.md and docs/*.md to show at least 10 example configs, found ${examples.length}`,
+  );
+  for (const { where, text } of examples) {
     let raw: unknown;
-    assert.doesNotThrow(() => (raw = JSON.parse(text)), `README.md line ${line}: the example is not valid JSON`);
-    assert.doesNotThrow(() => createComposer(validateConfig(raw, `README.md line ${line}`)), `README.md line ${line}`);
+    assert.doesNotThrow(() => (raw = JSON.parse(text)), `${where}: the example is not valid JSON`);
+    assert.doesNotThrow(() => createComposer(validateConfig(raw, where)), where);
   }
 });

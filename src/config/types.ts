@@ -1,5 +1,5 @@
 // The validated configuration: the shape of spec.json after ajv has applied its defaults.
-// Key names are the public contract (see README "Configuration").
+// Key names are the public contract (see docs/configuration.md).
 
 export type ValueSource =
   | { source: "static"; value: string }

@@ -1,4 +1,4 @@
-// The top-level configuration defaults the README documents, in one place: spec.json must declare
+// The top-level configuration defaults docs/configuration.md documents, in one place: spec.json must declare
 // exactly these (spec-rules.test.ts) and the loader must apply them (config.test.ts).
 export const DOCUMENTED_DEFAULTS = {
   role_session_name: "destination-sqs",
