@@ -101,9 +101,8 @@ const PROBE_GROWTH_PER_SECOND = 1;
  * - a window whose round trip exceeds floor × LATENCY_TOLERANCE + LATENCY_SLACK_MS, plus the longest
  *   the connector's own thread stalled in the window (busy, or descheduled by the OS), cuts it by
  *   that threshold / the round trip, between LATENCY_DECREASE_MOST and LATENCY_DECREASE;
- * - otherwise, if every slot was used in the window and its round trip was longer than the
- *   connector's own longest stall in it (else the connector, not SQS, is what is slow),
- *   the limit grows: doubling until the first cut (slow start), then by 10% per 100 ms (probing);
+ * - otherwise, if every slot was used in the window, the limit grows: doubling until the first cut
+ *   (slow start), then by 10% per 100 ms (probing);
  * - the floor is the lowest window round trip seen, unless latency cuts have taken the limit to a quarter
  *   and round trips are still high: then they are the new floor, and slow start begins again.
  * The limit stays within 1 and the ceiling.
@@ -231,11 +230,7 @@ export class ConcurrencyLimit {
       return;
     }
     this.limitBeforeLatencyCuts = undefined;
-    // A round trip no longer than the connector's own stall measures the connector, not SQS: it is
-    // busy, every slot looks used only because its answers wait to be read, and more requests in
-    // flight would add buffered messages without adding speed.
-    const connectorBound = rtt <= stallMs;
-    if (allSlotsUsed && !connectorBound && this.limit < this.ceiling) {
+    if (allSlotsUsed && this.limit < this.ceiling) {
       const next = this.slowStart
         ? this.value * 2
         : this.value + Math.max(1, (this.value * PROBE_GROWTH_PER_SECOND * windowMs) / 1000);
