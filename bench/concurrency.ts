@@ -63,9 +63,12 @@ export function concurrencyScenarios(records: number): ConcurrencyScenario[] {
       kind: "bucket",
       endpointName: `token bucket ${BUCKET_PER_SECOND} requests/s, ${BUCKET_LATENCY_MS} ms`,
       endpointArgs: [
-        "--delay-ms", String(BUCKET_LATENCY_MS),
-        "--requests-per-second", String(BUCKET_PER_SECOND),
-        "--burst", String(BUCKET_BURST),
+        "--delay-ms",
+        String(BUCKET_LATENCY_MS),
+        "--requests-per-second",
+        String(BUCKET_PER_SECOND),
+        "--burst",
+        String(BUCKET_BURST),
       ],
       // About 20 s at the bucket's rate.
       records: Math.min(records, 60_000),
@@ -137,7 +140,9 @@ export function concurrencyReport(results: ConcurrencyResult[]): { table: string
   });
   const series = results
     .filter((result) => result.scenario.kind === "jump")
-    .map((result) => `Messages per second, ${result.scenario.name}: ${result.endpoint.messagesPerSecond.map((rate) => fmt(rate)).join(", ")}.`);
+    .map(
+      (result) => `Messages per second, ${result.scenario.name}: ${result.endpoint.messagesPerSecond.map((rate) => fmt(rate)).join(", ")}.`,
+    );
   const table = [
     `| endpoint | records | adaptive msgs/s | fixed ${FIXED} msgs/s | adaptive vs fixed | limit min / mean / max | max in flight (endpoint) | throttled requests adaptive / fixed | peak RSS MB adaptive / fixed |`,
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|",

@@ -115,8 +115,7 @@ function enterGroups(entries: Entry[]): string[] {
 
 function throttle(response: ServerResponse, delayMs: number): void {
   stats.throttled++;
-  const refuse = (): void =>
-    answer(response, 400, { __type: "com.amazonaws.sqs#ThrottlingException", message: "Rate exceeded" });
+  const refuse = (): void => answer(response, 400, { __type: "com.amazonaws.sqs#ThrottlingException", message: "Rate exceeded" });
   if (delayMs > 0) setTimeout(refuse, delayMs);
   else refuse();
 }

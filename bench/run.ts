@@ -84,7 +84,10 @@ async function startEndpoint(args: string[]): Promise<Endpoint> {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "inherit"],
   });
-  const [line] = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next().then((r) => [r.value as string]);
+  const [line] = await createInterface({ input: child.stdout! })
+    [Symbol.asyncIterator]()
+    .next()
+    .then((r) => [r.value as string]);
   const { port } = JSON.parse(line ?? "{}") as { port: number };
   const url = `http://127.0.0.1:${port}`;
   return {
@@ -132,7 +135,13 @@ async function run(scenario: Scenario, workDir: string): Promise<Result> {
     writeFileSync(configPath, JSON.stringify(config));
     const catalogPath = join(workDir, "catalog.json");
     writeFileSync(catalogPath, JSON.stringify(catalog()));
-    measured = await measureProcess(imageNodeOptions(), [CLI, "write", "--config", configPath, "--catalog", catalogPath], scenario.input, workDir, scenario.env);
+    measured = await measureProcess(
+      imageNodeOptions(),
+      [CLI, "write", "--config", configPath, "--catalog", catalogPath],
+      scenario.input,
+      workDir,
+      scenario.env,
+    );
   }
   const endpoint = await scenario.endpoint.stats();
   if (measured.exitCode !== 0 || endpoint.messages < scenario.records) {
@@ -167,9 +176,10 @@ function fmt(value: number, digits = 0): string {
 
 function table(results: Result[], baseline: Result | undefined): string {
   const rows = results.map((r) => {
-    const ratio = baseline && r.scenario.kind === "connector" && r.scenario.endpoint === baseline.scenario.endpoint
-      ? `${fmt(r.msgsPerSecond / baseline.msgsPerSecond, 2)}×`
-      : "";
+    const ratio =
+      baseline && r.scenario.kind === "connector" && r.scenario.endpoint === baseline.scenario.endpoint
+        ? `${fmt(r.msgsPerSecond / baseline.msgsPerSecond, 2)}×`
+        : "";
     return `| ${r.scenario.name} | ${fmt(r.scenario.records)} | ${fmt(r.process.wallMs / 1000, 2)} | ${fmt(r.msgsPerSecond)} | ${ratio} | ${fmt(r.requestsPerSecond)} | ${fmt(r.msgsPerRequest, 2)} | ${fmt(r.endpoint.maxInFlight)} | ${fmt(r.process.peakRssMb)} | ${fmt(r.cpuMsPer1k, 1)} |`;
   });
   return [
@@ -280,7 +290,13 @@ async function main(): Promise<void> {
     const scenarios: Scenario[] = [
       { ...base, name: "baseline (SDK loop), null endpoint", kind: "baseline", endpoint: nullEndpoint },
       { ...base, name: "connector, null endpoint", kind: "connector", endpoint: nullEndpoint },
-      { ...base, name: "connector (SDK sender), null endpoint", kind: "connector", endpoint: nullEndpoint, env: { DESTINATION_SQS_SENDER: "sdk" } },
+      {
+        ...base,
+        name: "connector (SDK sender), null endpoint",
+        kind: "connector",
+        endpoint: nullEndpoint,
+        env: { DESTINATION_SQS_SENDER: "sdk" },
+      },
       { ...base, name: `baseline (SDK loop), ${LATENCY_MS} ms endpoint`, kind: "baseline", endpoint: latencyEndpoint },
       { ...base, name: `connector, ${LATENCY_MS} ms endpoint`, kind: "connector", endpoint: latencyEndpoint },
       {
@@ -291,7 +307,13 @@ async function main(): Promise<void> {
         config: { maxInFlight: UNBOUNDED_IN_FLIGHT },
       },
       { ...base, name: "connector FIFO 1,000 groups, null endpoint", kind: "connector", endpoint: nullEndpoint, config: { fifo: true } },
-      { ...base, name: "connector FIFO 1 group, null endpoint", kind: "connector", endpoint: nullEndpoint, config: { fifo: true, staticGroup: true } },
+      {
+        ...base,
+        name: "connector FIFO 1 group, null endpoint",
+        kind: "connector",
+        endpoint: nullEndpoint,
+        config: { fifo: true, staticGroup: true },
+      },
       {
         ...base,
         name: SNAPSHOT_SCENARIO,

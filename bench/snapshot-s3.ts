@@ -76,7 +76,8 @@ export async function measureSnapshotInS3(rows: number): Promise<SnapshotS3Resul
 }
 
 export function snapshotS3Table(result: SnapshotS3Result): string {
-  const fmt = (value: number, digits = 0): string => value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+  const fmt = (value: number, digits = 0): string =>
+    value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
   return [
     "| snapshot in S3 (fauxqs) | rows | commit s (copy, gzip, upload) | load s (lock, download, gunzip, open) | stored MB | bytes / row |",
     "|---|---:|---:|---:|---:|---:|",

@@ -18,7 +18,9 @@ await build({
   // A native addon: it loads its compiled binary from its own folder in node_modules.
   external: ["better-sqlite3"],
   // Bundled CommonJS packages require() Node's built-in modules, which an ES module must provide.
-  banner: { js: 'import { createRequire as createBundleRequire } from "node:module"; const require = createBundleRequire(import.meta.url);' },
+  banner: {
+    js: 'import { createRequire as createBundleRequire } from "node:module"; const require = createBundleRequire(import.meta.url);',
+  },
   mainFields: ["module", "main"],
   logLevel: "warning",
 });

@@ -25,7 +25,7 @@ const catalog = {
 
 const customers = [
   { id: 1, full_name: "Ada Lovelace", age: 36, email_address: "ada@example.com", phone_number: "+441632960001", op: "insert" },
-  { id: 2, full_name: "Grace \"Amazing\" Hopper", age: 85, email_address: "grace@example.com", phone_number: "+12025550143", op: "insert" },
+  { id: 2, full_name: 'Grace "Amazing" Hopper', age: 85, email_address: "grace@example.com", phone_number: "+12025550143", op: "insert" },
   { id: 1, full_name: "Ada King", age: 36, email_address: "ada@example.com", phone_number: "+441632960001", op: "update" },
   { id: 3, full_name: "Alan Turing", age: 41, email_address: "alan@example.com", phone_number: "+441632960002", op: "insert" },
   { id: 2, full_name: "Grace Hopper", age: 85, email_address: "grace@example.com", phone_number: "+12025550143", op: "delete" },

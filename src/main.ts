@@ -67,7 +67,6 @@ async function check(configPath: string): Promise<number> {
   return 0;
 }
 
-
 /** With `large_messages.policy` "s3", the bodies of large messages go to S3 before their batch goes to SQS. */
 function offloadLargeMessages(config: Config, clients: AwsClients, sender: BatchSender): BatchSender {
   const policy = LargeMessagePolicy.of(config);
@@ -134,23 +133,26 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
     setTimeout(() => void exitStopped(stopped), SIGNAL_GRACE_MS).unref();
   };
   process.once("SIGTERM", onSignal).once("SIGINT", onSignal);
-  await observation.run(() =>
-    withChangeDetector(config, catalog, clients, false, (detector) => runWrite({
-      config,
-      catalog,
-      input: process.stdin,
-      writer,
-      sender: offloadLargeMessages(config, clients, observation.wrapSender(createBatchSender(config, sqs, process.env))),
-      resolveQueue: (name) =>
-        resolver.resolve(name).catch((error: unknown) => {
-          throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
+  await observation.run(
+    () =>
+      withChangeDetector(config, catalog, clients, false, (detector) =>
+        runWrite({
+          config,
+          catalog,
+          input: process.stdin,
+          writer,
+          sender: offloadLargeMessages(config, clients, observation.wrapSender(createBatchSender(config, sqs, process.env))),
+          resolveQueue: (name) =>
+            resolver.resolve(name).catch((error: unknown) => {
+              throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
+            }),
+          checkQueueUrl: queueUrlCheck(config, sqs.config.endpointProvider),
+          signal: stop.signal,
+          observer: observation.rows,
+          detector,
+          concurrency: observation.concurrencyLimit(),
         }),
-      checkQueueUrl: queueUrlCheck(config, sqs.config.endpointProvider),
-      signal: stop.signal,
-      observer: observation.rows,
-      detector,
-      concurrency: observation.concurrencyLimit(),
-    })),
+      ),
     clients,
   );
   return 0;

@@ -152,7 +152,13 @@ describe("alerts (fauxqs)", () => {
     assert.match(event.payload.source, /^queue alerts-/);
     assert.equal(event.payload.custom_details.status, "failed");
 
-    const webhook = hook![0]!.body as { event: string; connector: string; summary: string; failure: { failure_type: string; message: string }; sync: SyncSummary };
+    const webhook = hook![0]!.body as {
+      event: string;
+      connector: string;
+      summary: string;
+      failure: { failure_type: string; message: string };
+      sync: SyncSummary;
+    };
     assert.equal(webhook.event, "sync_failed");
     assert.equal(webhook.connector, "destination-sqs");
     assert.equal(webhook.summary, slackBody.text);
@@ -161,14 +167,25 @@ describe("alerts (fauxqs)", () => {
     assert.equal(webhook.sync.totals.rejected, 1);
     assert.deepEqual(webhook.sync, summaryOf(result.messages));
 
-    const order = result.messages.map((message) =>
-      message.type === "TRACE" ? "trace" : message.type === "LOG" && message.log.message.startsWith("Sent the sync_failed alert") ? "alert" : message.type === "LOG" && message.log.message.startsWith(SUMMARY_PREFIX) ? "summary" : undefined,
-    ).filter((kind) => kind !== undefined);
+    const order = result.messages
+      .map((message) =>
+        message.type === "TRACE"
+          ? "trace"
+          : message.type === "LOG" && message.log.message.startsWith("Sent the sync_failed alert")
+            ? "alert"
+            : message.type === "LOG" && message.log.message.startsWith(SUMMARY_PREFIX)
+              ? "summary"
+              : undefined,
+      )
+      .filter((kind) => kind !== undefined);
     assert.deepEqual(order, ["summary", "alert", "alert", "alert", "trace"]);
   });
 
   test("a template that does not parse fails the sync with an alert too", async () => {
-    const config = configWith({ alerts: { webhook_url: `${recorder.url}/hook/template` }, message_body: { format: "template", template: "{{ row.id " } });
+    const config = configWith({
+      alerts: { webhook_url: `${recorder.url}/hook/template` },
+      message_body: { format: "template", template: "{{ row.id " },
+    });
     const result = await runCli(["write", "--config", config, "--catalog", catalog], { stdin: goodRow(1) + "\n" });
     assert.equal(result.code, 1);
     assert.equal(errorTraceOf(result.messages)?.failure_type, "config_error");
@@ -274,7 +291,10 @@ describe("alerts (fauxqs)", () => {
       env: pagerDutyEnv("secrets"),
     });
     assert.equal(result.code, 0, result.stdout);
-    assert.ok(logs(result.messages).some((text) => text.startsWith("API_CALL ")), "the API call log ran");
+    assert.ok(
+      logs(result.messages).some((text) => text.startsWith("API_CALL ")),
+      "the API call log ran",
+    );
     const output = result.stdout + result.stderr;
     const alertBodies = recorder.requests
       .filter((request) => request.path.includes("SECRET") || request.path.endsWith("/secrets"))

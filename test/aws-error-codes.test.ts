@@ -25,7 +25,10 @@ describe("awsErrorCodes", () => {
     assert.deepEqual(awsErrorCodes(queryCompatible), ["QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue"]);
     const timeout = Object.assign(new Error("timed out"), { name: "TimeoutError", code: "ETIMEDOUT" });
     assert.deepEqual(awsErrorCodes(timeout), ["ETIMEDOUT", "TimeoutError"]);
-    assert.deepEqual(awsErrorCodes(new TypeError("fetch failed", { cause: socketError("UND_ERR_SOCKET") })), ["TypeError", "UND_ERR_SOCKET"]);
+    assert.deepEqual(awsErrorCodes(new TypeError("fetch failed", { cause: socketError("UND_ERR_SOCKET") })), [
+      "TypeError",
+      "UND_ERR_SOCKET",
+    ]);
     assert.deepEqual(awsErrorCodes(new Error("request failed", { cause: socketError("ECONNRESET") })), ["ECONNRESET"]);
     assert.deepEqual(awsErrorCodes(new AggregateError([socketError("ECONNREFUSED"), socketError("EHOSTUNREACH")])), [
       "ECONNREFUSED",

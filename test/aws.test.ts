@@ -6,14 +6,7 @@ import { createAwsClients } from "../src/aws/clients.js";
 import { AssumeRoleError } from "../src/aws/credentials.js";
 import { awsErrorCode } from "../src/aws/error-code.js";
 import { QueueNotFoundError, QueueResolver, queueNameFromUrl } from "../src/aws/queues.js";
-import {
-  emulatorConfig,
-  forEachEmulator,
-  TEST_ACCOUNT,
-  uniqueQueueName,
-  withMoto,
-  type Emulator,
-} from "./helpers/emulators.js";
+import { emulatorConfig, forEachEmulator, TEST_ACCOUNT, uniqueQueueName, withMoto, type Emulator } from "./helpers/emulators.js";
 import { TEST_REGION } from "./helpers/config.js";
 import { accessKeyCredentials, type IamAccessKey, type IamUser } from "./helpers/iam.js";
 

@@ -49,7 +49,10 @@ forEachEmulator("change types", (context) => {
 
     const none = await changeSync(emulator, { change_detection: { mode: "none" }, events: ["changed", "removed"] }, rowsThenState(rows), 0);
     assert.deepEqual(none.received, {});
-    assert.deepEqual(none.result.states.map((state) => [state.data, state.destinationStats]), [[{ done: true }, { recordCount: 2 }]]);
+    assert.deepEqual(
+      none.result.states.map((state) => [state.data, state.destinationStats]),
+      [[{ done: true }, { recordCount: 2 }]],
+    );
   });
 
   test("mode field with the default spellings, matched case-insensitively; an unknown or missing value rejects the row", async () => {
@@ -70,7 +73,12 @@ forEachEmulator("change types", (context) => {
       "null-value": null,
     };
     const rows = [...Object.entries(values).map(([id, type]) => ({ id, _change_type: type })), { id: "missing" }];
-    const { result, received } = await changeSync(emulator, { change_detection: { mode: "field", field: "_change_type" } }, rowsThenState(rows), 11);
+    const { result, received } = await changeSync(
+      emulator,
+      { change_detection: { mode: "field", field: "_change_type" } },
+      rowsThenState(rows),
+      11,
+    );
     assert.deepEqual(received, {
       insert: "added",
       create: "added",
@@ -86,7 +94,10 @@ forEachEmulator("change types", (context) => {
     });
     const rejected = new Map(rejectionWarnings(result).map((row) => [row.messageId, row.reason]));
     assert.deepEqual([...rejected.keys()].sort(), ["missing", "null-value", "upsert"]);
-    assert.match(rejected.get("upsert")!, /The change field "_change_type" holds "upsert", which is not an accepted value; accepted values \(case-insensitive\) are added: "added", "insert", "create", "c", "i"; changed: "changed", "update", "u"; removed: "removed", "delete", "d"\./);
+    assert.match(
+      rejected.get("upsert")!,
+      /The change field "_change_type" holds "upsert", which is not an accepted value; accepted values \(case-insensitive\) are added: "added", "insert", "create", "c", "i"; changed: "changed", "update", "u"; removed: "removed", "delete", "d"\./,
+    );
     assert.match(rejected.get("upsert")!, /^Row with message id "upsert" \(input line 12\) was rejected: The change field/);
     assert.match(rejected.get("missing")!, /The change field "_change_type" is missing/);
     assert.match(rejected.get("null-value")!, /The change field "_change_type" is null/);
@@ -110,7 +121,13 @@ forEachEmulator("change types", (context) => {
     const { result, received } = await changeSync(
       emulator,
       {
-        change_detection: { mode: "field", field: "meta.op", added_values: ["NEW", "Created"], changed_values: ["MOD"], removed_values: ["GONE"] },
+        change_detection: {
+          mode: "field",
+          field: "meta.op",
+          added_values: ["NEW", "Created"],
+          changed_values: ["MOD"],
+          removed_values: ["GONE"],
+        },
         events: ["added", "removed"],
       },
       input,
@@ -127,7 +144,10 @@ forEachEmulator("change types", (context) => {
     );
     const [rejected] = rejectionWarnings(result);
     assert.equal(rejected?.messageId, "insert");
-    assert.match(rejected.reason, /"meta\.op" holds "insert", which is not an accepted value; accepted values \(case-insensitive\) are added: "NEW", "Created"; changed: "MOD"; removed: "GONE"/);
+    assert.match(
+      rejected.reason,
+      /"meta\.op" holds "insert", which is not an accepted value; accepted values \(case-insensitive\) are added: "NEW", "Created"; changed: "MOD"; removed: "GONE"/,
+    );
   });
 
   test("mode cdc: _ab_cdc_deleted_at set means removed, otherwise changed; filtered to removed, the rest are skipped and STATEs advance", async () => {
@@ -140,7 +160,13 @@ forEachEmulator("change types", (context) => {
     const all = await changeSync(emulator, { change_detection: { mode: "cdc" } }, rowsThenState(rows), 3);
     assert.deepEqual(all.received, { updated: "changed", inserted: "changed", deleted: "removed" });
 
-    const input = [recordLine(STREAM, rows[0]!), stateLine({ at: 1 }), recordLine(STREAM, rows[1]!), recordLine(STREAM, rows[2]!), stateLine({ at: 2 })];
+    const input = [
+      recordLine(STREAM, rows[0]!),
+      stateLine({ at: 1 }),
+      recordLine(STREAM, rows[1]!),
+      recordLine(STREAM, rows[2]!),
+      stateLine({ at: 2 }),
+    ];
     const removedOnly = await changeSync(emulator, { change_detection: { mode: "cdc" }, events: ["removed"] }, input, 1);
     assert.deepEqual(removedOnly.received, { deleted: "removed" });
     assert.deepEqual(

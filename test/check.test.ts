@@ -2,13 +2,7 @@ import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { runCheck } from "../src/check.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
-import {
-  emulatorConfig,
-  forEachEmulator,
-  freePort,
-  uniqueQueueName,
-  withMoto,
-} from "./helpers/emulators.js";
+import { emulatorConfig, forEachEmulator, freePort, uniqueQueueName, withMoto } from "./helpers/emulators.js";
 import { TEST_REGION, testSettings } from "./helpers/config.js";
 import { accessKeyCredentials, type IamUser } from "./helpers/iam.js";
 

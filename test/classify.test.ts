@@ -23,9 +23,17 @@ describe("change classification", () => {
   it("field: the default spellings, case-insensitive and trimmed", () => {
     const classify = createClassifier({ mode: "field", field: "_change_type" });
     const expectations: [string, string][] = [
-      ["added", "added"], ["INSERT", "added"], [" Create ", "added"], ["c", "added"], ["I", "added"],
-      ["changed", "changed"], ["Update", "changed"], ["u", "changed"],
-      ["removed", "removed"], ["DELETE", "removed"], ["d", "removed"],
+      ["added", "added"],
+      ["INSERT", "added"],
+      [" Create ", "added"],
+      ["c", "added"],
+      ["I", "added"],
+      ["changed", "changed"],
+      ["Update", "changed"],
+      ["u", "changed"],
+      ["removed", "removed"],
+      ["DELETE", "removed"],
+      ["d", "removed"],
     ];
     for (const [value, expected] of expectations) assert.equal(change(classify({ _change_type: value })), expected, value);
   });
@@ -46,7 +54,10 @@ describe("change classification", () => {
         'added: "added", "insert", "create", "c", "i"; changed: "changed", "update", "u"; removed: "removed", "delete", "d". ' +
         "Add it to change_detection's added_values, changed_values or removed_values.",
     );
-    assert.match(rejection(classify({ id: 1 })), /^The change field "_change_type" is missing, so the row's change cannot be decided; accepted values/);
+    assert.match(
+      rejection(classify({ id: 1 })),
+      /^The change field "_change_type" is missing, so the row's change cannot be decided; accepted values/,
+    );
     assert.match(rejection(classify({ _change_type: null })), /is null/);
     assert.match(rejection(classify({ _change_type: 7 })), /holds "7"/);
   });
@@ -54,7 +65,9 @@ describe("change classification", () => {
   it("field: a value listed under two change types is a config error", () => {
     assert.throws(
       () => createClassifier({ mode: "field", field: "op", changed_values: ["Delete"] }),
-      (error) => error instanceof UserFacingError && /the value "delete" \(compared case-insensitively\) under both changed_values and removed_values/.test(error.message),
+      (error) =>
+        error instanceof UserFacingError &&
+        /the value "delete" \(compared case-insensitively\) under both changed_values and removed_values/.test(error.message),
     );
   });
 

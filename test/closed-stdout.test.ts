@@ -11,9 +11,13 @@ import { emulatorConfigFile } from "./helpers/emulators.js";
 test("a closed stdout ends the run quietly with a non-zero status", async () => {
   const config = emulatorConfigFile("http://127.0.0.1:9", { queue: { source: "static", value: "orders" } });
   const catalog = writeTempJson(catalogOf([{ name: "orders" }]));
-  const child = spawn(process.execPath, [join(REPO_ROOT, "dist", "main.js"), "preview", "--config", config, "--catalog", catalog, "--limit", "100000"], {
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [join(REPO_ROOT, "dist", "main.js"), "preview", "--config", config, "--catalog", catalog, "--limit", "100000"],
+    {
+      stdio: ["pipe", "pipe", "pipe"],
+    },
+  );
   let stderr = "";
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
   child.stdin.on("error", () => undefined);

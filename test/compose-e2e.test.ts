@@ -8,7 +8,7 @@ import { forEachEmulator, uniqueQueueName, type Emulator } from "./helpers/emula
 /** Strings that break naive JSON building or templating. */
 const HOSTILE_STRINGS = [
   'She said "hi", then left',
-  "back\\slash \\\" and \\u0041 literally",
+  'back\\slash \\" and \\u0041 literally',
   "line one\nline two\r\n\ttabbed",
   "control \u0001\u0008\u001f characters",
   "{{ row.secret }} and {% raw %} are just text",
@@ -72,7 +72,10 @@ forEachEmulator("message composition", (context) => {
     ]);
     const rejected = rejectionWarnings(result);
     assert.deepEqual(rejected.map((row) => row.messageId).sort(), ["not-json", "null"]);
-    assert.match(rejected.find((row) => row.messageId === "not-json")!.reason, /message_body \(column "payload"\) holds a string that is not valid JSON/);
+    assert.match(
+      rejected.find((row) => row.messageId === "not-json")!.reason,
+      /message_body \(column "payload"\) holds a string that is not valid JSON/,
+    );
     assert.match(rejected.find((row) => row.messageId === "null")!.reason, /message_body \(column "payload"\) is null/);
     assert.equal(result.states[0]?.destinationStats?.rejectedRecordCount, 2);
   });
@@ -227,14 +230,11 @@ forEachEmulator("message composition", (context) => {
     assert.equal(result.code, 0, describeRun(result));
 
     const received = await emulator.receiveAll(queue.url);
-    assert.deepEqual(
-      received.map((message) => [message.groupId, message.dedupId, message.body]).sort(),
-      [
-        ["acme", "1-v1", JSON.stringify(rows[0])],
-        ["acme", "1-v2", JSON.stringify(rows[2])],
-        ["globex", "2-v1", JSON.stringify(rows[1])],
-      ],
-    );
+    assert.deepEqual(received.map((message) => [message.groupId, message.dedupId, message.body]).sort(), [
+      ["acme", "1-v1", JSON.stringify(rows[0])],
+      ["acme", "1-v2", JSON.stringify(rows[2])],
+      ["globex", "2-v1", JSON.stringify(rows[1])],
+    ]);
   });
 
   test("FIFO: a static group id with dedup ids from a column; a template group id with the default dedup id", async () => {

@@ -11,12 +11,29 @@ import { testConfig } from "./helpers/config.js";
 // JSON.stringify produce; whatever it cannot vouch for it leaves to that slow path.
 
 const STRINGS = [
-  "", "plain", 'q"uote', "back\\slash", "ends with \\", "\n\t\r\b\f", "\u0000\u0001\u001f\u007f", "😀 emoji", "é ñ 中文",
-  "\u2028\u2029", "\ud800", "\udc00", "\udc00tail", "head\ud83d", "a\\ud800", "{{ not a tag }}", "\"}, \"injected\": {\"",
-  " spaced ", "1e21", "null",
+  "",
+  "plain",
+  'q"uote',
+  "back\\slash",
+  "ends with \\",
+  "\n\t\r\b\f",
+  "\u0000\u0001\u001f\u007f",
+  "😀 emoji",
+  "é ñ 中文",
+  "\u2028\u2029",
+  "\ud800",
+  "\udc00",
+  "\udc00tail",
+  "head\ud83d",
+  "a\\ud800",
+  "{{ not a tag }}",
+  '"}, "injected": {"',
+  " spaced ",
+  "1e21",
+  "null",
 ];
 const NUMBERS = [0, -0, 1, -1.5, 42, 1e21, 1e-7, 5e-324, Number.MAX_VALUE, Number.MAX_SAFE_INTEGER + 2, NaN, Infinity, -Infinity];
-const OTHERS: unknown[] = [true, false, null, undefined, { a: 1, "1": 2 }, [1, "x", null], { nested: { "q\"": [-0] } }, [], {}];
+const OTHERS: unknown[] = [true, false, null, undefined, { a: 1, "1": 2 }, [1, "x", null], { nested: { 'q"': [-0] } }, [], {}];
 const VALUES: unknown[] = [...STRINGS, ...NUMBERS, ...OTHERS];
 
 const TEMPLATES = [
@@ -68,9 +85,39 @@ function scopes(count: number): TemplateScope[] {
     // Every third row is ordinary, so the fast path is exercised as well as declined.
     const ordinary = index % 3 === 0;
     const row: Record<string, unknown> = ordinary
-      ? { id: index, full_name: `Ann ${index}`, age: index % 90, s: "x", t: 'y"', n: index / 7, b: index % 2 === 0, obj: index % 2 === 0 ? index : false, nested: { deep: "d" } }
-      : { id: pick(), full_name: pick(), age: pick(), s: pick(), t: pick(), n: pick(), b: pick(), obj: pick(), nested: index % 5 === 0 ? pick() : { deep: pick() } };
-    result.push({ row, change: "added", previous: null, stream: index % 4 === 0 ? 'we"ird' : "users", namespace: null, emitted_at: 1_700_000_000_000, sync_id: null, generation_id: null, meta: null });
+      ? {
+          id: index,
+          full_name: `Ann ${index}`,
+          age: index % 90,
+          s: "x",
+          t: 'y"',
+          n: index / 7,
+          b: index % 2 === 0,
+          obj: index % 2 === 0 ? index : false,
+          nested: { deep: "d" },
+        }
+      : {
+          id: pick(),
+          full_name: pick(),
+          age: pick(),
+          s: pick(),
+          t: pick(),
+          n: pick(),
+          b: pick(),
+          obj: pick(),
+          nested: index % 5 === 0 ? pick() : { deep: pick() },
+        };
+    result.push({
+      row,
+      change: "added",
+      previous: null,
+      stream: index % 4 === 0 ? 'we"ird' : "users",
+      namespace: null,
+      emitted_at: 1_700_000_000_000,
+      sync_id: null,
+      generation_id: null,
+      meta: null,
+    });
   }
   return result;
 }
@@ -112,7 +159,17 @@ describe("compact-JSON fast path for message_body templates", () => {
 
   it("leaves NaN, Infinity, null in value position and unpaired surrogates to the slow path", () => {
     const fast = compileCompactJsonTemplate('{"n": {{row.n}}, "s": "{{row.s}}"}')!;
-    const scope = (n: unknown, s: unknown): TemplateScope => ({ row: { n, s }, change: "added", previous: null, stream: "u", namespace: null, emitted_at: 0, sync_id: null, generation_id: null, meta: null });
+    const scope = (n: unknown, s: unknown): TemplateScope => ({
+      row: { n, s },
+      change: "added",
+      previous: null,
+      stream: "u",
+      namespace: null,
+      emitted_at: 0,
+      sync_id: null,
+      generation_id: null,
+      meta: null,
+    });
     for (const n of [NaN, Infinity, -Infinity, null, undefined, "1", { a: 1 }]) assert.equal(fast(scope(n, "x")), undefined, String(n));
     for (const s of ["\ud800", "x\udc00", { a: 1 }, [1]]) assert.equal(fast(scope(1, s)), undefined, JSON.stringify(s));
     assert.equal(fast(scope(-0, "😀\n")), '{"n":0,"s":"😀\\n"}');

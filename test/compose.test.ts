@@ -41,7 +41,9 @@ describe("message body formats", () => {
   });
 
   it("column: a string that is not JSON, or no value, rejects the row", () => {
-    const composer = createComposer(config({ message_body: { format: "column", column: "payload" }, message_id: { source: "column", column: "id" } }));
+    const composer = createComposer(
+      config({ message_body: { format: "column", column: "payload" }, message_id: { source: "column", column: "id" } }),
+    );
     const notJson = rejected(composer.compose(row({ id: "r1", payload: "hello" })));
     assert.equal(notJson.setting, "message_body");
     assert.match(notJson.reason, /"r1"/);
@@ -67,7 +69,9 @@ describe("message body formats", () => {
         },
       }),
     );
-    const message = accepted(composer.compose(row({ first_name: "Ann", email: "a@x.io", address: { city: "Oslo" }, other: 1, evil: { polluted: true } })));
+    const message = accepted(
+      composer.compose(row({ first_name: "Ann", email: "a@x.io", address: { city: "Oslo" }, other: 1, evil: { polluted: true } })),
+    );
     assert.deepEqual(JSON.parse(message.body), {
       customer_first_name: "Ann",
       email: "a@x.io",
@@ -82,7 +86,9 @@ describe("message body formats", () => {
     const template =
       '{"name": "{{row.full_name}}", "age": {{row.age}}, "contact_info": [{"type": "email", "value": "{{row.email_address}}"}, {"type": "phone", "value": "{{row.phone_number}}"}]}';
     const composer = createComposer(config({ message_body: { format: "template", template } }));
-    const message = accepted(composer.compose(row({ full_name: "John Doe", age: 30, email_address: "j@x.io", phone_number: "+14158675309" })));
+    const message = accepted(
+      composer.compose(row({ full_name: "John Doe", age: 30, email_address: "j@x.io", phone_number: "+14158675309" })),
+    );
     assert.equal(
       message.body,
       '{"name":"John Doe","age":30,"contact_info":[{"type":"email","value":"j@x.io"},{"type":"phone","value":"+14158675309"}]}',
@@ -187,7 +193,14 @@ describe("message ids", () => {
 
 describe("FIFO ids", () => {
   const fifo = (overrides: Partial<Config> = {}) =>
-    createComposer(config({ queue_type: "fifo", message_group_id: { source: "column", column: "tenant" }, message_id: { source: "column", column: "id" }, ...overrides }));
+    createComposer(
+      config({
+        queue_type: "fifo",
+        message_group_id: { source: "column", column: "tenant" },
+        message_id: { source: "column", column: "id" },
+        ...overrides,
+      }),
+    );
 
   it("default dedup id: stable per message id, change and body", () => {
     const composer = fifo();
@@ -217,12 +230,17 @@ describe("FIFO ids", () => {
     const spaced = rejected(composer.compose(row({ id: "r2", tenant: "a b" })));
     assert.match(spaced.reason, /"a b", which contains a character SQS does not allow/);
     assert.ok(composer.compose(row({ id: "r3", tenant: "a-Z_0.9!\"#$%&'()*+,/:;<=>?@[\\]^`{|}~" })).ok);
-    const dedup = rejected(fifo({ message_deduplication_id: { source: "column", column: "d" } }).compose(row({ id: "r4", tenant: "t", d: "é" })));
+    const dedup = rejected(
+      fifo({ message_deduplication_id: { source: "column", column: "d" } }).compose(row({ id: "r4", tenant: "t", d: "é" })),
+    );
     assert.equal(dedup.setting, "message_deduplication_id");
   });
 
   it("FIFO without a group id, or with a delay, is a config error", () => {
-    assert.throws(() => createComposer(config({ queue_type: "fifo" })), (error) => error instanceof UserFacingError && /message_group_id/.test(error.message));
+    assert.throws(
+      () => createComposer(config({ queue_type: "fifo" })),
+      (error) => error instanceof UserFacingError && /message_group_id/.test(error.message),
+    );
     assert.throws(
       () => fifo({ delay_seconds: { source: "static", value: "5" } }),
       (error) => error instanceof UserFacingError && /delay_seconds/.test(error.message),
@@ -231,7 +249,9 @@ describe("FIFO ids", () => {
 });
 
 describe("delay_seconds", () => {
-  const composer = createComposer(config({ message_id: { source: "column", column: "id" }, delay_seconds: { source: "column", column: "delay" } }));
+  const composer = createComposer(
+    config({ message_id: { source: "column", column: "id" }, delay_seconds: { source: "column", column: "delay" } }),
+  );
 
   it("accepts whole seconds 0-900", () => {
     assert.equal(accepted(composer.compose(row({ id: "a", delay: 0 }))).delaySeconds, 0);
@@ -242,7 +262,10 @@ describe("delay_seconds", () => {
     it(`rejects ${JSON.stringify(delay)}`, () => {
       const rejection = rejected(composer.compose(row({ id: "r1", delay })));
       assert.equal(rejection.setting, "delay_seconds");
-      assert.match(rejection.reason, /"r1".*delay_seconds \(column "delay"\) is .*, which is not a whole number of seconds from 0 to 900\.$/);
+      assert.match(
+        rejection.reason,
+        /"r1".*delay_seconds \(column "delay"\) is .*, which is not a whole number of seconds from 0 to 900\.$/,
+      );
     });
   }
 });
@@ -267,7 +290,10 @@ describe("message attributes", () => {
       value: { DataType: "Number", StringValue: "-32500000000" },
     });
     const bodyBytes = Buffer.byteLength(message.body);
-    assert.equal(message.bytes, bodyBytes + "kind".length + "String".length + "order".length + "value".length + "Number".length + "-32500000000".length);
+    assert.equal(
+      message.bytes,
+      bodyBytes + "kind".length + "String".length + "order".length + "value".length + "Number".length + "-32500000000".length,
+    );
     const binary = accepted(attributes("Binary").compose(row({ id: "a", v: Buffer.from([0, 1, 255]).toString("base64") })));
     assert.deepEqual(binary.attributes?.value, { DataType: "Binary", BinaryValue: Buffer.from([0, 1, 255]) });
     assert.equal(accepted(attributes("Number").compose(row({ id: "a", v: "0.000123" }))).attributes?.value?.StringValue, "0.000123");
@@ -293,7 +319,9 @@ describe("message attributes", () => {
 
 describe("message-level checks", () => {
   it("an attribute named __proto__ is an ordinary attribute", () => {
-    const composer = createComposer(config({ message_attributes: [{ name: "__proto__", data_type: "String", value: { source: "static", value: "x" } }] }));
+    const composer = createComposer(
+      config({ message_attributes: [{ name: "__proto__", data_type: "String", value: { source: "static", value: "x" } }] }),
+    );
     const attributes = accepted(composer.compose(row({ id: 1 }))).attributes ?? {};
     assert.deepEqual(Object.entries(attributes), [["__proto__", { DataType: "String", StringValue: "x" }]]);
   });

@@ -90,7 +90,13 @@ describe("adaptive concurrency: backing off", () => {
   it("takes requests that time out for overload too, without counting them as throttled", () => {
     const clock = new FakeClock();
     const changes: string[] = [];
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag(), onChange: (change) => changes.push(change.reason) });
+    const limit = new ConcurrencyLimit({
+      mode: "adaptive",
+      ceiling: 512,
+      clock,
+      lag: fakeLag(),
+      onChange: (change) => changes.push(change.reason),
+    });
     const started = start(limit, 16);
     clock.t += 1_000;
     limit.finished(started[0]!, "timed out");
@@ -220,15 +226,18 @@ describe("concurrency stats", () => {
     for (const at of started) limit.finished(at, "answered");
     clock.t += 100;
     const stats = limit.stats;
-    assert.deepEqual({ ...stats, mean: Math.round(stats.mean) }, {
-      mode: "adaptive",
-      limit: 32,
-      min: 16,
-      max: 32,
-      mean: 24,
-      changes: 1,
-      throttled: 0,
-    });
+    assert.deepEqual(
+      { ...stats, mean: Math.round(stats.mean) },
+      {
+        mode: "adaptive",
+        limit: 32,
+        min: 16,
+        max: 32,
+        mean: 24,
+        changes: 1,
+        throttled: 0,
+      },
+    );
   });
 });
 
@@ -257,7 +266,8 @@ describe("Delivery under a changing limit", () => {
         rejected: () => assert.fail("nothing is rejected"),
       },
     );
-    for (let n = 0; n < 4_000; n++) await delivery.submit(outgoing("https://sqs.us-east-1.amazonaws.com/1/q.fifo", n, { groupId: `g${n % 40}` }));
+    for (let n = 0; n < 4_000; n++)
+      await delivery.submit(outgoing("https://sqs.us-east-1.amazonaws.com/1/q.fifo", n, { groupId: `g${n % 40}` }));
     await delivery.flush();
 
     assert.equal(sender.maxBatchesPerGroup, 1);
@@ -266,7 +276,11 @@ describe("Delivery under a changing limit", () => {
     assert.ok(concurrency.stats.throttled > 0);
     for (let group = 0; group < 40; group++) {
       const tickets = acknowledged.get(`g${group}`)!;
-      assert.deepEqual(tickets, [...tickets].sort((a, b) => a - b), `group g${group} in order`);
+      assert.deepEqual(
+        tickets,
+        [...tickets].sort((a, b) => a - b),
+        `group g${group} in order`,
+      );
       assert.equal(tickets.length, 100);
     }
   });

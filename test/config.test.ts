@@ -70,8 +70,15 @@ test("change_detection.store and its deprecated alias state_directory cannot bot
 test("defaults inside the chosen option are applied too", () => {
   const snapshot = validateConfig(configWith({ change_detection: { mode: "snapshot" } }), "config.json");
   assert.deepEqual(snapshot.change_detection, { mode: "snapshot", initial_sync: "backfill" });
-  const inS3 = validateConfig(configWith({ change_detection: { mode: "snapshot", store: { type: "s3", bucket: "snapshots" } } }), "config.json");
-  assert.deepEqual(inS3.change_detection, { mode: "snapshot", store: { type: "s3", bucket: "snapshots", force_path_style: false }, initial_sync: "backfill" });
+  const inS3 = validateConfig(
+    configWith({ change_detection: { mode: "snapshot", store: { type: "s3", bucket: "snapshots" } } }),
+    "config.json",
+  );
+  assert.deepEqual(inS3.change_detection, {
+    mode: "snapshot",
+    store: { type: "s3", bucket: "snapshots", force_path_style: false },
+    initial_sync: "backfill",
+  });
 
   const field = validateConfig(configWith({ change_detection: { mode: "field", field: "op", removed_values: ["D"] } }), "config.json");
   assert.deepEqual(field.change_detection, {
@@ -102,7 +109,13 @@ test("a full FIFO config with every option is accepted as written", () => {
     message_deduplication_id: { source: "template", template: "{{ row.id }}-{{ row.updated_at }}" },
     message_attributes: [{ name: "event.type", data_type: "String", value: { source: "column", column: "kind" } }],
     events: ["added", "removed"],
-    change_detection: { mode: "snapshot", state_directory: "/tmp/snap", primary_key: [["customer", "id"]], compare_columns: ["status"], initial_sync: "changes_only" },
+    change_detection: {
+      mode: "snapshot",
+      state_directory: "/tmp/snap",
+      primary_key: [["customer", "id"]],
+      compare_columns: ["status"],
+      initial_sync: "changes_only",
+    },
     rejected_rows: { policy: "dead_letter", queue_url: "https://sqs.eu-west-1.amazonaws.com/123456789012/rejected" },
     max_in_flight: 8,
     concurrency: "fixed",
@@ -121,7 +134,12 @@ test("a full FIFO config with every option is accepted as written", () => {
     request_timeout_seconds: 10,
     log_api_calls: true,
     log_message_bodies: true,
-    alerts: { slack_webhook_url: "https://hooks.slack.com/services/T/B/X", pagerduty_routing_key: "R0UT1NGKEY", on_failure: false, rejected_rows_threshold: 5 },
+    alerts: {
+      slack_webhook_url: "https://hooks.slack.com/services/T/B/X",
+      pagerduty_routing_key: "R0UT1NGKEY",
+      on_failure: false,
+      rejected_rows_threshold: 5,
+    },
   };
   assert.deepEqual(validateConfig(full, "config.json"), full);
 });
@@ -139,12 +157,18 @@ test("an option's own missing field is reported, not every other option's mismat
     configWith({ credentials: { auth_type: "access_key", access_key_id: "AKIAEXAMPLE" } }),
     "credentials.secret_access_key is required",
   );
-  assert.equal(message, "The configuration in config.json is invalid: credentials.secret_access_key is required. Correct this setting and try again.");
+  assert.equal(
+    message,
+    "The configuration in config.json is invalid: credentials.secret_access_key is required. Correct this setting and try again.",
+  );
 });
 
 test("an unknown or missing option name lists the options", () => {
   assertRejected(configWith({ queue: { source: "columns", column: "q" } }), "queue.source must be one of: static, column, template");
-  assertRejected(configWith({ rejected_rows: { queue_url: "https://x" } }), "rejected_rows.policy is required (one of: fail, skip, dead_letter)");
+  assertRejected(
+    configWith({ rejected_rows: { queue_url: "https://x" } }),
+    "rejected_rows.policy is required (one of: fail, skip, dead_letter)",
+  );
   assertRejected(configWith({ queue: "orders" }), "queue must be an object");
 });
 
@@ -177,10 +201,18 @@ test("a FIFO queue needs a message group ID", () => {
 
 test("delay_seconds only on standard queues, deduplication ID only on FIFO queues", () => {
   assertRejected(
-    configWith({ queue_type: "fifo", queue: staticValue("orders.fifo"), message_group_id: staticValue("g"), delay_seconds: staticValue("5") }),
+    configWith({
+      queue_type: "fifo",
+      queue: staticValue("orders.fifo"),
+      message_group_id: staticValue("g"),
+      delay_seconds: staticValue("5"),
+    }),
     "delay_seconds is only allowed with queue_type standard",
   );
-  assertRejected(configWith({ message_deduplication_id: staticValue("d") }), "message_deduplication_id is only allowed with queue_type fifo");
+  assertRejected(
+    configWith({ message_deduplication_id: staticValue("d") }),
+    "message_deduplication_id is only allowed with queue_type fifo",
+  );
 });
 
 test("a static delay must be a whole number of seconds from 0 to 900", () => {
@@ -202,7 +234,10 @@ test("a static queue's .fifo suffix must agree with queue_type", () => {
 
 test("external_id needs role_arn, and role_arn must be a role ARN", () => {
   assertRejected(configWith({ external_id: "abc" }), "external_id is only used when assuming a role: set role_arn too");
-  assertRejected(configWith({ role_arn: "destination-sqs" }), "role_arn must be an IAM role ARN like arn:aws:iam::<account id>:role/<role name>");
+  assertRejected(
+    configWith({ role_arn: "destination-sqs" }),
+    "role_arn must be an IAM role ARN like arn:aws:iam::<account id>:role/<role name>",
+  );
   assertRejected(configWith({ role_session_name: "my session" }), "role_session_name must be made of letters, digits and + = , . @ _ -");
 });
 
@@ -214,7 +249,9 @@ test("message attributes: at most 10, unique names, names valid for SQS", () => 
     "message_attributes[2].name repeats message_attributes[0].name",
   );
   assertRejected(
-    configWith({ message_attributes: [attribute("has space"), attribute(".lead"), attribute("a..b"), attribute("aws.thing"), attribute("Amazon.x")] }),
+    configWith({
+      message_attributes: [attribute("has space"), attribute(".lead"), attribute("a..b"), attribute("aws.thing"), attribute("Amazon.x")],
+    }),
     "message_attributes[0].name may only contain letters, digits, _, - and .",
     "message_attributes[1].name must not start or end with a period",
     "message_attributes[2].name must not contain two periods in a row",
@@ -250,13 +287,21 @@ test("alerts through SNS: a topic ARN, and an endpoint only with a topic", () =>
   const config = validateConfig(configWith({ alerts: { sns_topic_arn: topic, sns_endpoint: "http://localhost:4566" } }), "config.json");
   assert.equal(config.alerts?.sns_topic_arn, topic);
   validateConfig(configWith({ alerts: { sns_topic_arn: "arn:aws-cn:sns:cn-north-1:123456789012:alerts.fifo" } }), "config.json");
-  for (const wrong of ["sqs-sync-alerts", "arn:aws:sqs:us-east-1:123456789012:alerts", "arn:aws:sns:us-east-1:123:alerts", "arn:aws:sns:us-east-1:123456789012:"]) {
+  for (const wrong of [
+    "sqs-sync-alerts",
+    "arn:aws:sqs:us-east-1:123456789012:alerts",
+    "arn:aws:sns:us-east-1:123:alerts",
+    "arn:aws:sns:us-east-1:123456789012:",
+  ]) {
     assertRejected(
       configWith({ alerts: { sns_topic_arn: wrong } }),
       "alerts.sns_topic_arn must be an SNS topic ARN like arn:aws:sns:<region>:<account id>:<topic name>",
     );
   }
-  assertRejected(configWith({ alerts: { sns_topic_arn: topic, sns_endpoint: "localhost:4566" } }), "alerts.sns_endpoint must be an http:// or https:// URL");
+  assertRejected(
+    configWith({ alerts: { sns_topic_arn: topic, sns_endpoint: "localhost:4566" } }),
+    "alerts.sns_endpoint must be an http:// or https:// URL",
+  );
   assertRejected(
     configWith({ alerts: { webhook_url: "https://example.com/hook", sns_endpoint: "http://localhost:4566" } }),
     "alerts.sns_endpoint is only used with alerts.sns_topic_arn: set sns_topic_arn too, or remove sns_endpoint",
@@ -304,13 +349,16 @@ test("secret values never appear in error messages", () => {
 });
 
 test("secretPaths comes from the airbyte_secret fields of spec.json", () => {
-  assert.deepEqual(new Set(secretPaths()), new Set([
-    "credentials.secret_access_key",
-    "credentials.session_token",
-    "alerts.slack_webhook_url",
-    "alerts.pagerduty_routing_key",
-    "alerts.webhook_url",
-  ]));
+  assert.deepEqual(
+    new Set(secretPaths()),
+    new Set([
+      "credentials.secret_access_key",
+      "credentials.session_token",
+      "alerts.slack_webhook_url",
+      "alerts.pagerduty_routing_key",
+      "alerts.webhook_url",
+    ]),
+  );
 });
 
 test("secretValues finds every secret in a config, and only secrets", () => {
@@ -337,12 +385,18 @@ test("a config file with a byte order mark is accepted", () => {
 
 test("loadConfig names the file when it is missing", () => {
   const path = join(tempDir, "missing.json");
-  assert.throws(() => loadConfig(path), (error: unknown) => {
-    assert.ok(error instanceof UserFacingError);
-    assert.equal(error.failureType, "config_error");
-    assert.equal(error.message, `Cannot read the config file ${path}: the file does not exist. Pass the path of a readable JSON config file with --config.`);
-    return true;
-  });
+  assert.throws(
+    () => loadConfig(path),
+    (error: unknown) => {
+      assert.ok(error instanceof UserFacingError);
+      assert.equal(error.failureType, "config_error");
+      assert.equal(
+        error.message,
+        `Cannot read the config file ${path}: the file does not exist. Pass the path of a readable JSON config file with --config.`,
+      );
+      return true;
+    },
+  );
 });
 
 test("invalid JSON names the file, line and column, without quoting the file", () => {
@@ -354,14 +408,17 @@ test("invalid JSON names the file, line and column, without quoting the file", (
   ];
   for (const [index, { text, line, column }] of cases.entries()) {
     const path = writeTemp(`broken-${index}.json`, text);
-    assert.throws(() => loadConfig(path), (error: unknown) => {
-      assert.ok(error instanceof UserFacingError);
-      assert.equal(error.failureType, "config_error");
-      assert.ok(error.message.startsWith(`The config file ${path} is not valid JSON: `), error.message);
-      assert.ok(error.message.includes(`at line ${line}, column ${column}.`), error.message);
-      assert.ok(!error.message.includes(SECRET.slice(0, 8)), error.message);
-      return true;
-    });
+    assert.throws(
+      () => loadConfig(path),
+      (error: unknown) => {
+        assert.ok(error instanceof UserFacingError);
+        assert.equal(error.failureType, "config_error");
+        assert.ok(error.message.startsWith(`The config file ${path} is not valid JSON: `), error.message);
+        assert.ok(error.message.includes(`at line ${line}, column ${column}.`), error.message);
+        assert.ok(!error.message.includes(SECRET.slice(0, 8)), error.message);
+        return true;
+      },
+    );
   }
 });
 

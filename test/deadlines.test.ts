@@ -103,14 +103,17 @@ describe("every SDK call has a deadline", () => {
   test("the lean HTTP sender's request ends when delivery cancels it, even with the answer trickling in", async () => {
     for (const endpoint of [endpoints.trickling!, endpoints.tricklingBody!]) {
       const config = emulatorConfig({ endpoint: endpoint.endpoint });
-      const sender = new HttpBatchSender(createAwsClients(config).sqs, { region: config.region, endpoint: endpoint.endpoint, maxSockets: 1 });
+      const sender = new HttpBatchSender(createAwsClients(config).sqs, {
+        region: config.region,
+        endpoint: endpoint.endpoint,
+        maxSockets: 1,
+      });
       const cancellation = new Cancellation();
       setTimeout(() => cancellation.cancel(requestCancelled("no answer within 300 ms")), 300);
       const message = { queueUrl: "q", messageId: "1", body: "{}", bytes: 2, ticket: 0 };
-      await assert.rejects(
-        sender.sendBatch(`${endpoint.endpoint}/000000000000/orders`, [{ id: "0", message }], cancellation),
-        { name: "AbortError" },
-      );
+      await assert.rejects(sender.sendBatch(`${endpoint.endpoint}/000000000000/orders`, [{ id: "0", message }], cancellation), {
+        name: "AbortError",
+      });
       sender.destroy();
     }
   });

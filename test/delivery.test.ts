@@ -7,16 +7,7 @@ import { classifySendError, fatalSendError } from "../src/delivery/errors.js";
 import { SdkBatchSender } from "../src/delivery/sdk-sender.js";
 import type { BatchEntry, BatchResult, BatchSender, DeliveryOptions, OutgoingMessage } from "../src/delivery/types.js";
 import { UserFacingError } from "../src/errors.js";
-import {
-  FakeSender,
-  eventually,
-  isPending,
-  md5,
-  outgoing,
-  serviceError,
-  succeedAll,
-  throttlingError,
-} from "./helpers/delivery-fakes.js";
+import { FakeSender, eventually, isPending, md5, outgoing, serviceError, succeedAll, throttlingError } from "./helpers/delivery-fakes.js";
 
 const QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/orders";
 
@@ -136,13 +127,19 @@ describe("Delivery against fauxqs", () => {
     const { queueUrl } = server.createQueue("exactly-once");
     const seen = recorder();
     const delivery = new Delivery(new SdkBatchSender(client), options({ maxInFlight: 16 }), seen.callbacks);
-    await submitAll(delivery, range(5000).map((n) => outgoing(queueUrl, n)));
+    await submitAll(
+      delivery,
+      range(5000).map((n) => outgoing(queueUrl, n)),
+    );
     await delivery.flush();
 
     const stored = server.inspectQueue("exactly-once")!.messages.ready;
     const bodies = stored.map((message) => (JSON.parse(message.body) as { n: number }).n);
     assert.equal(bodies.length, 5000);
-    assert.deepEqual([...new Set(bodies)].sort((a, b) => a - b), range(5000));
+    assert.deepEqual(
+      [...new Set(bodies)].sort((a, b) => a - b),
+      range(5000),
+    );
     assert.equal(seen.acknowledged.length, 5000);
     assert.equal(seen.rejected.length, 0);
     const stats = delivery.stats;
@@ -199,7 +196,10 @@ describe("Delivery against fauxqs", () => {
     const missing = queueUrl.replace("still-here", "never-created");
     const seen = recorder();
     const delivery = new Delivery(new SdkBatchSender(client), options(), seen.callbacks);
-    await submitAll(delivery, range(30).map((n) => outgoing(n % 3 === 0 ? missing : queueUrl, n)));
+    await submitAll(
+      delivery,
+      range(30).map((n) => outgoing(n % 3 === 0 ? missing : queueUrl, n)),
+    );
     await delivery.flush();
 
     assert.equal(seen.acknowledged.length, 20);
@@ -216,7 +216,10 @@ describe("Delivery batching and concurrency", () => {
   it("sends 1,000 small messages in 100 full requests", async () => {
     const sender = new FakeSender();
     const delivery = new Delivery(sender, options({ lingerMs: 60_000 }), recorder().callbacks);
-    await submitAll(delivery, range(1000).map((n) => outgoing(QUEUE, n)));
+    await submitAll(
+      delivery,
+      range(1000).map((n) => outgoing(QUEUE, n)),
+    );
     await delivery.flush();
     assert.equal(sender.requests.length, 100);
     assert.ok(sender.requests.every((request) => request.entries.length === 10));
@@ -244,7 +247,10 @@ describe("Delivery batching and concurrency", () => {
   it("keeps at most maxInFlight requests in flight, and uses them all", async () => {
     const sender = new FakeSender(() => undefined, { maxDelayMs: 3 });
     const delivery = new Delivery(sender, options({ maxInFlight: 6 }), recorder().callbacks);
-    await submitAll(delivery, range(3000).map((n) => outgoing(QUEUE, n)));
+    await submitAll(
+      delivery,
+      range(3000).map((n) => outgoing(QUEUE, n)),
+    );
     await delivery.flush();
     assert.equal(sender.maxInFlight, 6);
   });
@@ -252,7 +258,10 @@ describe("Delivery batching and concurrency", () => {
   it("fills batches and the in-flight budget with 1,000 FIFO groups", async () => {
     const sender = new FakeSender(() => undefined, { maxDelayMs: 3 });
     const delivery = new Delivery(sender, options({ fifo: true, maxInFlight: 8 }), recorder().callbacks);
-    await submitAll(delivery, range(10_000).map((n) => outgoing(QUEUE, n, { groupId: `g${n % 1000}` })));
+    await submitAll(
+      delivery,
+      range(10_000).map((n) => outgoing(QUEUE, n, { groupId: `g${n % 1000}` })),
+    );
     await delivery.flush();
     assert.equal(sender.maxInFlight, 8);
     assert.equal(sender.maxBatchesPerGroup, 1);
@@ -274,15 +283,24 @@ describe("Delivery batching and concurrency", () => {
     await delivery.flush();
 
     assert.equal(sender.maxInFlight, 1);
-    assert.deepEqual(seen.acknowledged.map((message) => message.ticket), range(300));
-    assert.ok(sender.requests.some((request) => request.entries.length === 10), "messages of one group share batches");
+    assert.deepEqual(
+      seen.acknowledged.map((message) => message.ticket),
+      range(300),
+    );
+    assert.ok(
+      sender.requests.some((request) => request.entries.length === 10),
+      "messages of one group share batches",
+    );
   });
 
   it("keeps each queue's batches to itself", async () => {
     const sender = new FakeSender();
     const other = QUEUE.replace("orders", "refunds");
     const delivery = new Delivery(sender, options(), recorder().callbacks);
-    await submitAll(delivery, range(200).map((n) => outgoing(n % 2 ? QUEUE : other, n)));
+    await submitAll(
+      delivery,
+      range(200).map((n) => outgoing(n % 2 ? QUEUE : other, n)),
+    );
     await delivery.flush();
     for (const request of sender.requests) {
       assert.ok(request.entries.every((entry) => entry.message.queueUrl === request.queueUrl));
@@ -302,14 +320,21 @@ describe("Delivery results and retries", () => {
     });
     const seen = recorder();
     const delivery = new Delivery(sender, options(), seen.callbacks);
-    await submitAll(delivery, range(10).map((n) => outgoing(QUEUE, n)));
+    await submitAll(
+      delivery,
+      range(10).map((n) => outgoing(QUEUE, n)),
+    );
     await delivery.flush();
 
     assert.equal(sender.requests.length, 1, "a rejected entry is not retried");
-    assert.deepEqual(seen.rejected.map(({ message, reason, code }) => [message.messageId, reason, code]), [
-      ["row-0", "InvalidMessageContents: Invalid characters", "InvalidMessageContents"],
-    ]);
-    assert.deepEqual(seen.acknowledged.map((message) => message.ticket), range(10).slice(1));
+    assert.deepEqual(
+      seen.rejected.map(({ message, reason, code }) => [message.messageId, reason, code]),
+      [["row-0", "InvalidMessageContents: Invalid characters", "InvalidMessageContents"]],
+    );
+    assert.deepEqual(
+      seen.acknowledged.map((message) => message.ticket),
+      range(10).slice(1),
+    );
     assert.equal(delivery.stats.rejected, 1);
   });
 
@@ -326,7 +351,10 @@ describe("Delivery results and retries", () => {
     });
     const seen = recorder();
     const delivery = new Delivery(sender, options({ fifo: true }), seen.callbacks);
-    await submitAll(delivery, range(10).map((n) => outgoing(QUEUE, n, { groupId: `g${n}`, dedupId: `dedup-${n}` })));
+    await submitAll(
+      delivery,
+      range(10).map((n) => outgoing(QUEUE, n, { groupId: `g${n}`, dedupId: `dedup-${n}` })),
+    );
     await delivery.flush();
 
     const summary = (index: number) =>
@@ -352,18 +380,30 @@ describe("Delivery results and retries", () => {
     });
     const seen = recorder();
     const delivery = new Delivery(sender, options(), seen.callbacks);
-    await submitAll(delivery, range(10).map((n) => outgoing(QUEUE, n)));
+    await submitAll(
+      delivery,
+      range(10).map((n) => outgoing(QUEUE, n)),
+    );
     await delivery.flush();
 
-    assert.deepEqual(sender.requests[1]!.entries.map((entry) => entry.message.ticket), [0, 1]);
-    assert.deepEqual(seen.acknowledged.map((message) => message.ticket).sort((a, b) => a - b), range(10));
+    assert.deepEqual(
+      sender.requests[1]!.entries.map((entry) => entry.message.ticket),
+      [0, 1],
+    );
+    assert.deepEqual(
+      seen.acknowledged.map((message) => message.ticket).sort((a, b) => a - b),
+      range(10),
+    );
   });
 
   it("fails with a transient error naming the queue and the error once retries pass retryMaxMs", async () => {
     const sender = new FakeSender(() => throttlingError());
     const seen = recorder();
     const delivery = new Delivery(sender, options({ retryMaxMs: 300 }), seen.callbacks);
-    await submitAll(delivery, range(5).map((n) => outgoing(QUEUE, n)));
+    await submitAll(
+      delivery,
+      range(5).map((n) => outgoing(QUEUE, n)),
+    );
     const flushed = delivery.flush();
 
     await assert.rejects(delivery.failed, (error: unknown) => {
@@ -384,7 +424,10 @@ describe("Delivery results and retries", () => {
     const sender = new FakeSender(() => serviceError("AccessDenied", "not authorized to perform sqs:sendmessage", 403));
     const seen = recorder();
     const delivery = new Delivery(sender, options(), seen.callbacks);
-    await submitAll(delivery, range(3).map((n) => outgoing(QUEUE, n)));
+    await submitAll(
+      delivery,
+      range(3).map((n) => outgoing(QUEUE, n)),
+    );
     await assert.rejects(delivery.flush(), /SQS denied SendMessageBatch on queue .*orders: AccessDenied — grant sqs:Send/);
     assert.equal(sender.requests.length, 1);
     assert.equal(seen.acknowledged.length + seen.rejected.length, 0);
@@ -403,7 +446,10 @@ describe("Delivery results and retries", () => {
     };
     const seen = recorder();
     const delivery = new Delivery(stalling, options({ requestTimeoutMs: 50 }), seen.callbacks);
-    await submitAll(delivery, range(4).map((n) => outgoing(QUEUE, n)));
+    await submitAll(
+      delivery,
+      range(4).map((n) => outgoing(QUEUE, n)),
+    );
     await delivery.flush();
     assert.equal(calls, 2);
     assert.equal(seen.acknowledged.length, 4);
@@ -452,7 +498,10 @@ describe("Delivery flow control", () => {
     const sender = new FakeSender();
     const seen = recorder();
     const delivery = new Delivery(sender, options({ lingerMs: 60_000 }), seen.callbacks);
-    await submitAll(delivery, range(3).map((n) => outgoing(QUEUE, n)));
+    await submitAll(
+      delivery,
+      range(3).map((n) => outgoing(QUEUE, n)),
+    );
     await pause(20);
     assert.equal(sender.requests.length, 0);
 
@@ -465,7 +514,10 @@ describe("Delivery flow control", () => {
     const sender = new FakeSender();
     const seen = recorder();
     const delivery = new Delivery(sender, options({ lingerMs: 10 }), seen.callbacks);
-    await submitAll(delivery, range(3).map((n) => outgoing(QUEUE, n)));
+    await submitAll(
+      delivery,
+      range(3).map((n) => outgoing(QUEUE, n)),
+    );
     await eventually(() => seen.acknowledged.length === 3);
     assert.equal(sender.requests.length, 1);
   });
@@ -474,7 +526,10 @@ describe("Delivery flow control", () => {
     const sender = new FakeSender(() => throttlingError(), { hold: true });
     const seen = recorder();
     const delivery = new Delivery(sender, options(), seen.callbacks);
-    await submitAll(delivery, range(10).map((n) => outgoing(QUEUE, n)));
+    await submitAll(
+      delivery,
+      range(10).map((n) => outgoing(QUEUE, n)),
+    );
     await eventually(() => sender.heldCount === 1);
     delivery.abort();
     sender.release();

@@ -23,21 +23,52 @@ const CLI_ITERATIONS = 24;
 const CLI_TIME_BUDGET_MS = 20_000;
 const MESSAGE_TYPES = new Set(["RECORD", "STATE", "LOG", "TRACE", "SPEC", "CONNECTION_STATUS", "CATALOG", "CONTROL"]);
 
-const catalogPath = writeTempJson(catalogOf([{ name: "orders", primaryKey: [["id"]] }, { name: "users", namespace: "crm" }]));
+const catalogPath = writeTempJson(
+  catalogOf([
+    { name: "orders", primaryKey: [["id"]] },
+    { name: "users", namespace: "crm" },
+  ]),
+);
 
 const VALID_INPUT = Buffer.from(
   [
     recordLine("orders", { id: 1, name: "Zoë", total: 12.5, tags: ["a", "b"], nested: { deep: { x: null } } }),
     recordLine("users", { id: "u-1", email: "a@example.com" }, "crm"),
     stateLine({ cursor: 1 }),
-    JSON.stringify({ type: "TRACE", trace: { type: "STREAM_STATUS", emitted_at: 1, stream_status: { stream_descriptor: { name: "orders" }, status: "COMPLETE" } } }),
+    JSON.stringify({
+      type: "TRACE",
+      trace: { type: "STREAM_STATUS", emitted_at: 1, stream_status: { stream_descriptor: { name: "orders" }, status: "COMPLETE" } },
+    }),
     JSON.stringify({ type: "LOG", log: { level: "INFO", message: "hello" } }),
     recordLine("orders", { id: 2, name: "second", total: -1e300 }),
     JSON.stringify({ type: "STATE", state: { type: "STREAM", stream: { stream_descriptor: { name: "orders" }, stream_state: { c: 2 } } } }),
   ].join("\n") + "\n",
 );
 
-const FRAGMENTS = ["{", "}", "[", "]", '"', ":", ",", "\\", "\n", "\r\n", "null", "-0", "1e999", "__proto__", "\u0000", "\ud800", "é", "😀", '{"type":"RECORD"}', '"RECORD"', '"STATE"', "[".repeat(64)];
+const FRAGMENTS = [
+  "{",
+  "}",
+  "[",
+  "]",
+  '"',
+  ":",
+  ",",
+  "\\",
+  "\n",
+  "\r\n",
+  "null",
+  "-0",
+  "1e999",
+  "__proto__",
+  "\u0000",
+  "\ud800",
+  "é",
+  "😀",
+  '{"type":"RECORD"}',
+  '"RECORD"',
+  '"STATE"',
+  "[".repeat(64),
+];
 
 /** One random edit of `input`: bytes flipped, cut, repeated, or fragments and junk inserted. */
 function mutate(input: Buffer, random: () => number): Buffer {
@@ -108,7 +139,9 @@ describe("fuzzed input, in process", () => {
     const catalog = loadCatalog(catalogPath);
     const inputs = fuzzedInputs(SEED, IN_PROCESS_ITERATIONS);
     for (const [index, input] of inputs.entries()) {
-      const settings = JSON.parse(JSON.stringify(CONFIGS[index % CONFIGS.length]).replaceAll("QUEUE", "http://127.0.0.1:1/123456789012/orders")) as Record<string, unknown>;
+      const settings = JSON.parse(
+        JSON.stringify(CONFIGS[index % CONFIGS.length]).replaceAll("QUEUE", "http://127.0.0.1:1/123456789012/orders"),
+      ) as Record<string, unknown>;
       const config = validateConfig(testSettings(settings), "the fuzz config");
       let stdout = "";
       const out = new Writable({
@@ -129,7 +162,10 @@ describe("fuzzed input, in process", () => {
         });
       } catch (error) {
         failed++;
-        assert.ok(error instanceof UserFacingError, `${label} failed with a bug, not a user-facing error: ${String((error as Error)?.stack ?? error)}\ninput: ${JSON.stringify(input.toString("latin1"))}`);
+        assert.ok(
+          error instanceof UserFacingError,
+          `${label} failed with a bug, not a user-facing error: ${String((error as Error)?.stack ?? error)}\ninput: ${JSON.stringify(input.toString("latin1"))}`,
+        );
       }
       assertAirbyteLines(stdout, label);
     }

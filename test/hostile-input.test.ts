@@ -85,11 +85,14 @@ test("malformed messages are errors naming the line, not crashes", () => {
     '{"type":"TRACE"}',
     '{"type":"TRACE","trace":{"type":"STREAM_STATUS","stream_status":{"status":"COMPLETE"}}}',
   ]) {
-    assert.throws(() => parseMessage({ text, lineNumber: 7 }), (error: unknown) => {
-      assert.ok(error instanceof UserFacingError, text);
-      assert.match(error.message, /^Input line 7 /);
-      return true;
-    });
+    assert.throws(
+      () => parseMessage({ text, lineNumber: 7 }),
+      (error: unknown) => {
+        assert.ok(error instanceof UserFacingError, text);
+        assert.match(error.message, /^Input line 7 /);
+        return true;
+      },
+    );
   }
 });
 
@@ -134,7 +137,10 @@ describe("hostile input through the CLI (fauxqs)", () => {
     const { result, bodies } = await write(input.join("\n") + "\n");
     assert.equal(result.code, 1);
     assert.match(errorTraceOf(result.messages)!.message, /^Input line 3 is not valid JSON/);
-    assert.deepEqual(statesOf(result.messages).map((state) => state.data), [{ at: 1 }]);
+    assert.deepEqual(
+      statesOf(result.messages).map((state) => state.data),
+      [{ at: 1 }],
+    );
     assert.deepEqual(bodies, ['{"id":1}']);
   });
 
@@ -147,7 +153,10 @@ describe("hostile input through the CLI (fauxqs)", () => {
     const { result } = await write(Buffer.concat([Buffer.from(head), broken]));
     assert.equal(result.code, 1);
     assert.match(errorTraceOf(result.messages)!.message, /^Input line 3 is not valid UTF-8/);
-    assert.deepEqual(statesOf(result.messages).map((state) => state.data), [{ at: 1 }]);
+    assert.deepEqual(
+      statesOf(result.messages).map((state) => state.data),
+      [{ at: 1 }],
+    );
   });
 
   test("a 50 MB line is read and its row rejected as too large, naming the row; the next rows still go out with skip", async () => {
@@ -169,7 +178,10 @@ describe("hostile input through the CLI (fauxqs)", () => {
     const { result } = await write([recordLine("orders", { id: 1 }), stateLine({ at: 1 }), line2].join("\n") + "\n");
     assert.equal(result.code, 1);
     assert.match(errorTraceOf(result.messages)!.message, /^Input line 3 holds data nested too deeply/);
-    assert.deepEqual(statesOf(result.messages).map((state) => state.data), [{ at: 1 }]);
+    assert.deepEqual(
+      statesOf(result.messages).map((state) => state.data),
+      [{ at: 1 }],
+    );
   });
 
   test("integers beyond 2^53 arrive as the nearest double (documented), not as an error", async () => {
@@ -204,7 +216,10 @@ describe("hostile input through the CLI (fauxqs)", () => {
     const { result, bodies } = await write([recordLine("orders", { id: 1 }), stateLine({ at: "last" })].join("\n"));
     assert.equal(result.code, 0);
     assert.deepEqual(bodies, ['{"id":1}']);
-    assert.deepEqual(statesOf(result.messages).map((state) => state.data), [{ at: "last" }]);
+    assert.deepEqual(
+      statesOf(result.messages).map((state) => state.data),
+      [{ at: "last" }],
+    );
   });
 
   test("stdin closed in the middle of a line: a clear error saying the input was cut off", async () => {
@@ -212,6 +227,9 @@ describe("hostile input through the CLI (fauxqs)", () => {
     const { result } = await write(input);
     assert.equal(result.code, 1);
     assert.match(errorTraceOf(result.messages)!.message, /^Input line 3 is not valid JSON .*ended in the middle of this line/);
-    assert.deepEqual(statesOf(result.messages).map((state) => state.data), [{ at: 1 }]);
+    assert.deepEqual(
+      statesOf(result.messages).map((state) => state.data),
+      [{ at: 1 }],
+    );
   });
 });

@@ -9,13 +9,7 @@ import { classifySendError, fatalSendError } from "../src/delivery/errors.js";
 import { HttpBatchSender } from "../src/delivery/http-sender.js";
 import type { BatchEntry, BatchResult } from "../src/delivery/types.js";
 import { outgoing } from "./helpers/delivery-fakes.js";
-import {
-  emulatorConfig,
-  forEachEmulator,
-  uniqueQueueName,
-  withMoto,
-  type Emulator,
-} from "./helpers/emulators.js";
+import { emulatorConfig, forEachEmulator, uniqueQueueName, withMoto, type Emulator } from "./helpers/emulators.js";
 import { TEST_REGION } from "./helpers/config.js";
 
 function entriesOf(queueUrl: string, count: number, fields = {}): BatchEntry[] {
@@ -80,7 +74,10 @@ forEachEmulator("HttpBatchSender", (context) => {
     const result = await sender.sendBatch(queueUrl, entries, new Cancellation());
 
     assert.deepEqual(result.successful.map((entry) => entry.id).sort(), ["0", "2"]);
-    assert.deepEqual(result.failed.map(({ id, senderFault }) => ({ id, senderFault })), [{ id: "1", senderFault: true }]);
+    assert.deepEqual(
+      result.failed.map(({ id, senderFault }) => ({ id, senderFault })),
+      [{ id: "1", senderFault: true }],
+    );
   });
 
   it("sends FIFO group and deduplication ids, keeping the order within a group", async () => {
@@ -94,9 +91,15 @@ forEachEmulator("HttpBatchSender", (context) => {
 
     assert.equal(result.successful.length, 5);
     const received = await emulator.receiveAll(queueUrl, { expected: 5 });
-    assert.deepEqual(received.map((message) => message.body), entries.map((entry) => entry.message.body));
+    assert.deepEqual(
+      received.map((message) => message.body),
+      entries.map((entry) => entry.message.body),
+    );
     assert.deepEqual(new Set(received.map((message) => message.groupId)), new Set(["tenant-1"]));
-    assert.deepEqual(received.map((message) => message.dedupId), ["dedup-0", "dedup-1", "dedup-2", "dedup-3", "dedup-4"]);
+    assert.deepEqual(
+      received.map((message) => message.dedupId),
+      ["dedup-0", "dedup-1", "dedup-2", "dedup-3", "dedup-4"],
+    );
   });
 
   it("reports a queue that does not exist as such: its rows are rejected, the sync goes on", async () => {
@@ -219,7 +222,10 @@ describe("HttpBatchSender error mapping (scripted endpoint)", () => {
     assert.ok(Math.abs(Date.parse(`${year}-${month}-${day}T${hour}:${minute}:${second}Z`) - Date.now()) < 5000);
     const body = JSON.parse(request?.body ?? "{}") as { QueueUrl: string; Entries: { Id: string; MessageBody: string }[] };
     assert.equal(body.QueueUrl, queueUrl);
-    assert.deepEqual(body.Entries.map((entry) => entry.Id), ["0", "1", "2"]);
+    assert.deepEqual(
+      body.Entries.map((entry) => entry.Id),
+      ["0", "1", "2"],
+    );
   });
 
   it("returns partial failures entry by entry: sender faults and retriable ones", async () => {
@@ -254,7 +260,12 @@ describe("HttpBatchSender error mapping (scripted endpoint)", () => {
       kind: "reject",
       code: "QueueDoesNotExist",
     },
-    { name: "access denied (JSON)", answer: jsonError(403, "AccessDeniedException", "AccessDenied"), kind: "fatal", code: "AccessDeniedException" },
+    {
+      name: "access denied (JSON)",
+      answer: jsonError(403, "AccessDeniedException", "AccessDenied"),
+      kind: "fatal",
+      code: "AccessDeniedException",
+    },
     {
       name: "access denied (XML, as some emulators answer)",
       answer: { status: 403, body: "<ErrorResponse><Error><Code>AccessDenied</Code><Message>no</Message></Error></ErrorResponse>" },

@@ -49,7 +49,9 @@ async function* largeRows(): AsyncGenerator<string> {
   yield stateLine({ done: true }) + "\n";
 }
 
-test(`${ROWS} rows of 5 MB go through S3 with the connector's peak RSS under ${MAX_RSS_BYTES / 1024 / 1024} MB`, { timeout: 300_000 }, async () => {
+test(`${ROWS} rows of 5 MB go through S3 with the connector's peak RSS under ${MAX_RSS_BYTES / 1024 / 1024} MB`, {
+  timeout: 300_000,
+}, async () => {
   const emulator = await startFauxqs();
   const s3 = await startDiscardingS3();
   try {

@@ -119,7 +119,11 @@ describe("composing large messages", () => {
   });
 
   test("with s3, a large message with 10 attributes is rejected: the pointer needs one", () => {
-    const attributes = Array.from({ length: 10 }, (_, index) => ({ name: `a${index}`, data_type: "String", value: { source: "static", value: "v" } }));
+    const attributes = Array.from({ length: 10 }, (_, index) => ({
+      name: `a${index}`,
+      data_type: "String",
+      value: { source: "static", value: "v" },
+    }));
     const config = configWith({ max_message_bytes: 1024, message_attributes: attributes, large_messages: S3_POLICY });
     const composer = createComposer(config);
     assert.ok(composer.compose(row({ id: "small" })).ok, "a small message keeps its 10 attributes");
@@ -199,10 +203,15 @@ describe("the offloading sender", () => {
     const small = message("small", 100);
     const result = await sender.sendBatch("q", entriesOf(large, small), new Cancellation());
 
-    assert.deepEqual(s3.puts.map((put) => [put.Bucket, put.Key, put.Body]), [["payloads", objectKey("dsqs/", "large", large.body), large.body]]);
+    assert.deepEqual(
+      s3.puts.map((put) => [put.Bucket, put.Key, put.Body]),
+      [["payloads", objectKey("dsqs/", "large", large.body), large.body]],
+    );
     const [pointer, passed] = sqs.batches[0]!;
     assert.equal(pointer!.message.body, pointerBody("payloads", objectKey("dsqs/", "large", large.body)));
-    assert.deepEqual(pointer!.message.attributes, { ExtendedPayloadSize: { DataType: "Number", StringValue: String(Buffer.byteLength(large.body)) } });
+    assert.deepEqual(pointer!.message.attributes, {
+      ExtendedPayloadSize: { DataType: "Number", StringValue: String(Buffer.byteLength(large.body)) },
+    });
     assert.equal(passed!.message, small);
     // The pointer's MD5 is checked here; delivery, which knows only the original body, gets none to check.
     assert.deepEqual(result.successful, [{ id: "0" }, { id: "1", md5OfBody: bodyMd5(small.body) }]);
@@ -228,8 +237,15 @@ describe("the offloading sender", () => {
     const s3 = fakeS3((put) => (put.Key.includes("denied") ? s3Error("AccessDenied", 403) : s3Error("SlowDown", 503)));
     const sqs = new RecordingSender();
     const sender = new OffloadingSender(sqs, s3.client, policy, { fifo: false });
-    const result = await sender.sendBatch("q", entriesOf(message("denied", 5000), message("slow", 5000), message("small", 10)), new Cancellation());
-    assert.deepEqual(sqs.batches[0]!.map(({ id }) => id), ["2"]);
+    const result = await sender.sendBatch(
+      "q",
+      entriesOf(message("denied", 5000), message("slow", 5000), message("small", 10)),
+      new Cancellation(),
+    );
+    assert.deepEqual(
+      sqs.batches[0]!.map(({ id }) => id),
+      ["2"],
+    );
     const failed = new Map(result.failed.map((failure) => [failure.id, failure]));
     assert.equal(failed.get("0")?.senderFault, true);
     assert.equal(failed.get("0")?.code, "S3.AccessDenied");
@@ -265,11 +281,17 @@ describe("the offloading sender", () => {
       entriesOf(message("a1", 5000, "a"), message("a2", 10, "a"), message("b1", 10, "b"), message("b2", 5000, "b")),
       new Cancellation(),
     );
-    assert.deepEqual(sqs.batches[0]!.map(({ id }) => id), ["2", "3"]);
-    assert.deepEqual(result.failed.map(({ id, code, senderFault }) => [id, code, senderFault]), [
-      ["0", "S3.InternalError", false],
-      ["1", "HeldBack", false],
-    ]);
+    assert.deepEqual(
+      sqs.batches[0]!.map(({ id }) => id),
+      ["2", "3"],
+    );
+    assert.deepEqual(
+      result.failed.map(({ id, code, senderFault }) => [id, code, senderFault]),
+      [
+        ["0", "S3.InternalError", false],
+        ["1", "HeldBack", false],
+      ],
+    );
   });
 });
 
@@ -346,7 +368,13 @@ forEachEmulator("large messages through S3", (context) => {
   test("a consumer following the pointer format reads back exactly the bodies of a mixed batch", async () => {
     const { emulator } = context;
     const setup = await setUp(emulator);
-    const rows = [sizedRow("small-1", 200), sizedRow("large-1", 300_000), sizedRow("medium-1", 70_000), sizedRow("small-2", 10), sizedRow("large-2", 1_200_000)];
+    const rows = [
+      sizedRow("small-1", 200),
+      sizedRow("large-1", 300_000),
+      sizedRow("medium-1", 70_000),
+      sizedRow("small-2", 10),
+      sizedRow("large-2", 1_200_000),
+    ];
     const result = await runSync(emulator, largeSettings(emulator, setup, { log_api_calls: true }), rowsThenState(rows));
     assert.equal(result.code, 0, describeRun(result));
     assert.equal(result.states.length, 1, describeRun(result));
@@ -382,9 +410,18 @@ forEachEmulator("large messages through S3", (context) => {
     const result = await runSync(emulator, settings, rowsThenState(rows));
     assert.equal(result.code, 0, describeRun(result));
     const consumed = await consumeAll(emulator, setup.queueUrl, rows.length);
-    assert.deepEqual(consumed.map((message) => message.body), rows.map((data) => JSON.stringify(data)));
-    assert.deepEqual(consumed.map((message) => message.fromS3), rows.map((_, index) => index % 3 === 0));
-    assert.ok(consumed.every((message) => /^[0-9a-f]{64}$/.test(message.received.dedupId ?? "")), "dedup ids are hashes");
+    assert.deepEqual(
+      consumed.map((message) => message.body),
+      rows.map((data) => JSON.stringify(data)),
+    );
+    assert.deepEqual(
+      consumed.map((message) => message.fromS3),
+      rows.map((_, index) => index % 3 === 0),
+    );
+    assert.ok(
+      consumed.every((message) => /^[0-9a-f]{64}$/.test(message.received.dedupId ?? "")),
+      "dedup ids are hashes",
+    );
   });
 
   test("a missing bucket rejects the large rows with S3's code; the small ones are delivered", async () => {
@@ -395,10 +432,19 @@ forEachEmulator("large messages through S3", (context) => {
     assert.equal(result.code, 0, describeRun(result));
     assert.equal(result.states.length, 1);
     const rejected = rejectionWarnings(result);
-    assert.deepEqual(rejected.map((rejection) => rejection.messageId), ["large"]);
-    assert.match(rejected[0]!.reason, /^The message body could not be stored in S3 \(large_messages\): S3\.NoSuchBucket: PutObject of the message body to s3:\/\/.*-missing\//);
+    assert.deepEqual(
+      rejected.map((rejection) => rejection.messageId),
+      ["large"],
+    );
+    assert.match(
+      rejected[0]!.reason,
+      /^The message body could not be stored in S3 \(large_messages\): S3\.NoSuchBucket: PutObject of the message body to s3:\/\/.*-missing\//,
+    );
     const consumed = await consumeAll(emulator, setup.queueUrl, 1);
-    assert.deepEqual(consumed.map((message) => JSON.parse(message.body).id), ["small"]);
+    assert.deepEqual(
+      consumed.map((message) => JSON.parse(message.body).id),
+      ["small"],
+    );
   });
 
   test("check stores and deletes a probe object, and names the bucket and s3:PutObject when it cannot", async () => {
@@ -420,7 +466,10 @@ forEachEmulator("large messages through S3", (context) => {
 
     const missing = await check(`${setup.bucket}-missing`);
     assert.equal(missing.status, "FAILED");
-    assert.match(missing.message ?? "", /S3 bucket "payloads-.*-missing" \(large_messages\.bucket\) with s3:PutObject: NoSuchBucket; the bucket does not exist/);
+    assert.match(
+      missing.message ?? "",
+      /S3 bucket "payloads-.*-missing" \(large_messages\.bucket\) with s3:PutObject: NoSuchBucket; the bucket does not exist/,
+    );
   });
 });
 
@@ -493,7 +542,13 @@ describe("large messages on fauxqs: preview, always, S3 faults", () => {
 
   test("uploads failing past retry_max_seconds fail the sync, naming S3's error, with no STATE", async () => {
     const emulator = await startFauxqs();
-    const proxy = await startFaultProxy({ target: emulator.endpoint, seed: 1, faultRate: 1, faults: ["server_error"], requests: "s3_put_object" });
+    const proxy = await startFaultProxy({
+      target: emulator.endpoint,
+      seed: 1,
+      faultRate: 1,
+      faults: ["server_error"],
+      requests: "s3_put_object",
+    });
     try {
       const setup = await setUp(emulator);
       const settings = largeSettings(emulator, setup, { retry_max_seconds: 2 });
@@ -541,13 +596,19 @@ withMoto("large messages: check with IAM enforced", (context) => {
   test("credentials without s3:PutObject fail naming the bucket and the permission", async () => {
     const result = await check(listerOnly);
     assert.equal(result.status, "FAILED");
-    assert.match(result.message, new RegExp(`S3 bucket "${setup.bucket}" \\(large_messages\\.bucket\\) with s3:PutObject: AccessDenied; .*grant s3:PutObject`));
+    assert.match(
+      result.message,
+      new RegExp(`S3 bucket "${setup.bucket}" \\(large_messages\\.bucket\\) with s3:PutObject: AccessDenied; .*grant s3:PutObject`),
+    );
   });
 
   test("s3:PutObject is enough; a refused delete of the probe object is only a note", async () => {
     const result = await check(writer);
     assert.equal(result.status, "SUCCEEDED", result.message);
-    assert.match(result.message, /could not delete it \(AccessDenied\): delete .*destination-sqs-check-.* by hand, or grant s3:DeleteObject/);
+    assert.match(
+      result.message,
+      /could not delete it \(AccessDenied\): delete .*destination-sqs-check-.* by hand, or grant s3:DeleteObject/,
+    );
   });
 
   test("S3 calls use the assumed role", async () => {

@@ -73,7 +73,10 @@ describe("observability of a write (fauxqs)", () => {
       assert.equal(result.code, 0, result.stdout.slice(-3000));
 
       const calls = apiCalls(result.messages);
-      assert.deepEqual(calls.filter((call) => call.action !== "SendMessageBatch").map((call) => [call.action, call.outcome]), [["ListQueues", "ok"]]);
+      assert.deepEqual(
+        calls.filter((call) => call.action !== "SendMessageBatch").map((call) => [call.action, call.outcome]),
+        [["ListQueues", "ok"]],
+      );
       const batches = calls.filter((call) => call.action === "SendMessageBatch");
       assert.equal(batches.length, proxy.batchRequests, "one line per request");
       assert.ok(proxy.injected.partial_failure > 0 && proxy.injected.throttle > 0, JSON.stringify(proxy.injected));
@@ -90,8 +93,14 @@ describe("observability of a write (fauxqs)", () => {
       assert.equal(throttled.length, proxy.injected.throttle);
       for (const call of throttled) assert.deepEqual([call.error, call.http_status], ["ThrottlingException", 400]);
       // max_in_flight 2 is the ceiling; each throttle cuts the limit, and it grows back.
-      assert.ok(batches.every((call) => call.concurrency_limit === 1 || call.concurrency_limit === 2), "each call shows the limit");
-      assert.ok(batches.some((call) => call.concurrency_limit === 1), "a throttle cut the limit");
+      assert.ok(
+        batches.every((call) => call.concurrency_limit === 1 || call.concurrency_limit === 2),
+        "each call shows the limit",
+      );
+      assert.ok(
+        batches.some((call) => call.concurrency_limit === 1),
+        "a throttle cut the limit",
+      );
       const limitChanges = result.messages.filter(
         (message) => message.type === "LOG" && message.log.level === "DEBUG" && message.log.message.startsWith("Concurrency limit "),
       );
@@ -101,7 +110,10 @@ describe("observability of a write (fauxqs)", () => {
         assert.ok(call.entries! >= 1 && call.entries! <= 10 && call.bytes > 0);
         assert.equal(call.messages, undefined, "no bodies without log_message_bodies");
       }
-      assert.ok(batches.some((call) => call.attempt! >= 2), "a retried entry is logged as a later attempt");
+      assert.ok(
+        batches.some((call) => call.attempt! >= 2),
+        "a retried entry is logged as a later attempt",
+      );
       assert.ok(!result.stdout.includes('"message_id":"bad-amount"'), "the rejected row never reached SQS");
 
       const summary = summaryOf(result.messages);
@@ -109,10 +121,7 @@ describe("observability of a write (fauxqs)", () => {
       assert.equal(summary.totals.rejected, 1);
       assert.equal(summary.delivery.requests_sent, proxy.batchRequests);
       assert.equal(summary.delivery.throttled_requests, proxy.injected.throttle);
-      assert.deepEqual(
-        [summary.concurrency?.mode, summary.concurrency?.limit_min, summary.concurrency?.limit_max],
-        ["adaptive", 1, 2],
-      );
+      assert.deepEqual([summary.concurrency?.mode, summary.concurrency?.limit_min, summary.concurrency?.limit_max], ["adaptive", 1, 2]);
       assert.ok(summary.concurrency!.limit_changes >= limitChanges.length);
       assert.equal(summary.delivery.messages_sent, ids.length + summary.delivery.entries_retried);
       assert.equal(
@@ -163,11 +172,22 @@ describe("observability of a write (fauxqs)", () => {
     });
     const [orders, users] = summary.streams;
     assert.deepEqual(
-      { stream: orders!.stream, read: orders!.records_read, published: orders!.published, rejected: orders!.rejected, skipped: orders!.skipped_by_events_filter },
+      {
+        stream: orders!.stream,
+        read: orders!.records_read,
+        published: orders!.published,
+        rejected: orders!.rejected,
+        skipped: orders!.skipped_by_events_filter,
+      },
       { stream: "orders", read: 6, published: 3, rejected: 2, skipped: 1 },
     );
     assert.deepEqual(
-      Object.fromEntries(Object.entries(orders!.by_change).map(([change, counts]) => [change, [counts.published, counts.rejected, counts.skipped_by_events_filter]])),
+      Object.fromEntries(
+        Object.entries(orders!.by_change).map(([change, counts]) => [
+          change,
+          [counts.published, counts.rejected, counts.skipped_by_events_filter],
+        ]),
+      ),
       { added: [2, 1, 0], changed: [1, 0, 0], removed: [0, 0, 1] },
       "the row whose change is unknown counts for the stream only",
     );
@@ -177,7 +197,13 @@ describe("observability of a write (fauxqs)", () => {
     );
     assert.match(orders!.rejections[1]!.reason, /attribute "amount", Number/);
     assert.deepEqual(
-      [users!.stream, users!.records_read, users!.published, users!.skipped_by_events_filter, users!.by_change.removed?.skipped_by_events_filter],
+      [
+        users!.stream,
+        users!.records_read,
+        users!.published,
+        users!.skipped_by_events_filter,
+        users!.by_change.removed?.skipped_by_events_filter,
+      ],
       ["users", 3, 1, 2, 2],
     );
     assert.equal(summary.delivery.messages_sent, 4);
@@ -190,7 +216,10 @@ describe("observability of a write (fauxqs)", () => {
   });
 
   test("a failed sync logs its summary before the TRACE, with the same failure", async () => {
-    const config = configFile(sqs.address, { queue: { source: "static", value: newQueue("failed") }, message_attributes: AMOUNT_ATTRIBUTE });
+    const config = configFile(sqs.address, {
+      queue: { source: "static", value: newQueue("failed") },
+      message_attributes: AMOUNT_ATTRIBUTE,
+    });
     const input = [recordLine("orders", { id: "a", amount: 1 }), stateLine({ at: 1 }), recordLine("orders", { id: "b", amount: "x" })];
     const result = await runCli(["write", "--config", config, "--catalog", catalog], { stdin: input.join("\n") + "\n" });
     assert.equal(result.code, 1);
@@ -248,7 +277,9 @@ describe("TRACE failure types (fauxqs and closed ports)", () => {
   const write = (config: string, stdin = oneRow) => runCli(["write", "--config", config, "--catalog", catalog], { stdin });
 
   test("a template that does not parse is a config error", async () => {
-    const result = await write(configFile(sqs.address, { queue: { source: "static", value: "q" }, message_body: { format: "template", template: "{{ row.id " } }));
+    const result = await write(
+      configFile(sqs.address, { queue: { source: "static", value: "q" }, message_body: { format: "template", template: "{{ row.id " } }),
+    );
     assertFailure(result.messages, "config_error", /message_body\.template/);
   });
 
@@ -266,7 +297,9 @@ describe("TRACE failure types (fauxqs and closed ports)", () => {
   test("retries running out is a transient error", async () => {
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}`;
-    const result = await write(configFile(endpoint, { queue: { source: "static", value: `${endpoint}/000000000000/q` }, retry_max_seconds: 1 }));
+    const result = await write(
+      configFile(endpoint, { queue: { source: "static", value: `${endpoint}/000000000000/q` }, retry_max_seconds: 1 }),
+    );
     assertFailure(result.messages, "transient_error", /^Gave up sending to SQS queue .* last error ECONNREFUSED/);
   });
 

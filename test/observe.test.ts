@@ -82,7 +82,8 @@ describe("Redactor", () => {
   });
 
   test("leaves message ids, hashes and ordinary text alone", () => {
-    const text = 'message 65dee7b5611de8ec7732e8e9cf0b32d0 sha 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 "secret": "short"';
+    const text =
+      'message 65dee7b5611de8ec7732e8e9cf0b32d0 sha 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 "secret": "short"';
     assert.equal(redactor.text(text), text);
   });
 
@@ -278,7 +279,14 @@ describe("RunSummary", () => {
     const summary = new RunSummary();
     summary.published("orders", "added", 2_000_000, true);
     summary.published("orders", "added", 10, false);
-    const result = summary.finish({ requestsSent: 1, messagesSent: 2, entriesRetried: 0, bytesSent: 300, requestsInFlight: 0, messagesInFlight: 0 });
+    const result = summary.finish({
+      requestsSent: 1,
+      messagesSent: 2,
+      entriesRetried: 0,
+      bytesSent: 300,
+      requestsInFlight: 0,
+      messagesInFlight: 0,
+    });
     assert.deepEqual(result.offloaded_to_s3, { messages: 1, bytes: 2_000_000 });
     assert.equal(result.totals.published, 2);
     assert.match(describeSummary(result)[0]!, /; 1 messages \(2000000 bytes\) had their body stored in S3\.$/);
@@ -290,7 +298,14 @@ describe("RunSummary", () => {
     const concurrency = { mode: "adaptive" as const, limit: 11, min: 8, max: 32, mean: 17.26, changes: 5, throttled: 2 };
     const result = summary.finish(sent, undefined, concurrency);
     assert.equal(result.delivery.throttled_requests, 2);
-    assert.deepEqual(result.concurrency, { mode: "adaptive", limit_min: 8, limit_mean: 17.3, limit_max: 32, limit_last: 11, limit_changes: 5 });
+    assert.deepEqual(result.concurrency, {
+      mode: "adaptive",
+      limit_min: 8,
+      limit_mean: 17.3,
+      limit_max: 32,
+      limit_last: 11,
+      limit_changes: 5,
+    });
     assert.match(
       describeSummary(result)[0]!,
       / Requests in flight \(adaptive\): limit 8–32 \(mean 17\.3, 5 changes\); 2 throttled requests\.$/,
@@ -320,7 +335,9 @@ function capturedWriter() {
 }
 
 function summaryOf(messages: AirbyteMessage[]): SyncSummary {
-  const line = messages.flatMap((message) => (message.type === "LOG" && message.log.message.startsWith(SUMMARY_PREFIX) ? [message.log.message] : []));
+  const line = messages.flatMap((message) =>
+    message.type === "LOG" && message.log.message.startsWith(SUMMARY_PREFIX) ? [message.log.message] : [],
+  );
   assert.equal(line.length, 1, "exactly one summary line");
   return JSON.parse(line[0]!.slice(SUMMARY_PREFIX.length)) as SyncSummary;
 }

@@ -96,7 +96,14 @@ describe("platform-shaped syncs (fauxqs)", () => {
     const b: PlatformStream = { name: "b", namespace: "public" };
     const first = globalStateLine({ lsn: 10 }, [a, b], 3, 1);
     const second = globalStateLine({ lsn: 20 }, [a, b], 1, 2);
-    const lines = [platformRecord(a, { id: 1 }), platformRecord(b, { id: 1 }), platformRecord(a, { id: 2 }), first, platformRecord(b, { id: 2 }), second];
+    const lines = [
+      platformRecord(a, { id: 1 }),
+      platformRecord(b, { id: 1 }),
+      platformRecord(a, { id: 2 }),
+      first,
+      platformRecord(b, { id: 2 }),
+      second,
+    ];
     const { result, bodies } = await write([a, b], lines);
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.deepEqual(stateLinesOf(result.stdout), [expectedEcho(first, { recordCount: 3 }), expectedEcho(second, { recordCount: 1 })]);
@@ -124,7 +131,10 @@ describe("platform-shaped syncs (fauxqs)", () => {
     const { result, bodies } = await write(streams, lines);
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.deepEqual(stateLinesOf(result.stdout), expected);
-    assert.equal(bodies.length, streams.reduce((sum, _, index) => sum + 2 * (index % 3) + 1, 0));
+    assert.equal(
+      bodies.length,
+      streams.reduce((sum, _, index) => sum + 2 * (index % 3) + 1, 0),
+    );
     assert.ok(bodies.includes("{}"), "a {} record is published as {}");
   });
 
@@ -133,13 +143,17 @@ describe("platform-shaped syncs (fauxqs)", () => {
     const catalog = platformCatalog([stream], { syncId: 7001, generationId: 3, minimumGenerationId: 0 });
     const meta = { changes: [{ field: "ssn", change: "NULLED", reason: "DESTINATION_FIELD_SIZE_LIMITATION" }] };
     const state = streamStateLine(stream, { cursor: 2 }, 2, 1);
-    const { result, bodies } = await write(catalog, [platformRecord(stream, { id: 1, ssn: null }, meta), platformRecord(stream, { id: 2 }), state], {
-      message_body: {
-        format: "template",
-        template: '{"id": {{ row.id }}, "sync": {{ sync_id }}, "generation": {{ generation_id }}, "changes": {{ meta.changes | json }}}',
+    const { result, bodies } = await write(
+      catalog,
+      [platformRecord(stream, { id: 1, ssn: null }, meta), platformRecord(stream, { id: 2 }), state],
+      {
+        message_body: {
+          format: "template",
+          template: '{"id": {{ row.id }}, "sync": {{ sync_id }}, "generation": {{ generation_id }}, "changes": {{ meta.changes | json }}}',
+        },
+        message_attributes: [{ name: "generation", data_type: "Number", value: { source: "template", template: "{{ generation_id }}" } }],
       },
-      message_attributes: [{ name: "generation", data_type: "Number", value: { source: "template", template: "{{ generation_id }}" } }],
-    });
+    );
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.deepEqual(stateLinesOf(result.stdout), [expectedEcho(state, { recordCount: 2 })]);
     assert.deepEqual(
@@ -158,7 +172,10 @@ describe("platform-shaped syncs (fauxqs)", () => {
     assert.equal(result.code, 0, result.stdout + result.stderr);
     const states = lines.filter((line) => line.startsWith('{"type":"STATE"'));
     assert.equal(states.length, 2);
-    assert.deepEqual(stateLinesOf(result.stdout), states.map((state) => expectedEcho(state, { recordCount: 0 })));
+    assert.deepEqual(
+      stateLinesOf(result.stdout),
+      states.map((state) => expectedEcho(state, { recordCount: 0 })),
+    );
     assert.deepEqual(bodies, []);
   });
 
@@ -168,7 +185,13 @@ describe("platform-shaped syncs (fauxqs)", () => {
     const queueName = uniqueQueueName("platform-null");
     await emulator.createQueue(queueName);
     const result = await runCli(
-      ["write", "--config", emulatorConfigFile(emulator.endpoint, { queue: { source: "static", value: queueName } }), "--catalog", writeTempJson(clearCatalog([stream]))],
+      [
+        "write",
+        "--config",
+        emulatorConfigFile(emulator.endpoint, { queue: { source: "static", value: queueName } }),
+        "--catalog",
+        writeTempJson(clearCatalog([stream])),
+      ],
       { stdin: [streamStatusLine(stream, "STARTED"), state, streamStatusLine(stream, "COMPLETE")].join("\n") + "\n" },
     );
     assert.equal(result.code, 0, result.stdout + result.stderr);

@@ -124,7 +124,11 @@ describe("preview", () => {
       assert.match(rejected.reason, /^Row with message id "2" was rejected: /);
       assert.match(rejected.reason, reason);
       assert.equal(errorTraceOf(messages), undefined);
-      assert.ok(logTexts(messages).includes("Preview of 2 records: 1 would be sent, 1 rejected, 0 skipped, 0 would stop the sync. Nothing was sent to SQS."));
+      assert.ok(
+        logTexts(messages).includes(
+          "Preview of 2 records: 1 would be sent, 1 rejected, 0 skipped, 0 would stop the sync. Nothing was sent to SQS.",
+        ),
+      );
     });
   }
 
@@ -141,12 +145,10 @@ describe("preview", () => {
       recordLine("orders", { id: "3", queue: "orders.fifo" }),
     ]);
     assert.deepEqual(
-      entries.map((entry) => (entry.outcome === "message" ? [entry.queue, entry.group_id, entry.dedup_id, "warning" in entry] : [entry.outcome])),
-      [
-        ["orders.fifo", "acme", "1-added", false],
-        ["plain-queue", "acme", "2-added", true],
-        ["rejected"],
-      ],
+      entries.map((entry) =>
+        entry.outcome === "message" ? [entry.queue, entry.group_id, entry.dedup_id, "warning" in entry] : [entry.outcome],
+      ),
+      [["orders.fifo", "acme", "1-added", false], ["plain-queue", "acme", "2-added", true], ["rejected"]],
     );
     assert.match((entries[1] as { warning: string }).warning, /queue_type is "fifo" but queue "plain-queue" is a standard queue/);
     assert.match((entries[2] as { reason: string }).reason, /message_group_id/);

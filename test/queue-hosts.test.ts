@@ -74,8 +74,7 @@ describe("queue values from rows", () => {
   const composer = createComposer(config, {
     checkQueueUrl: queueUrlCheck(config, createAwsClients(config).sqs.config.endpointProvider),
   });
-  const compose = (queue: string) =>
-    composer.compose({ data: { id: 1, queue }, change: "added", stream: "orders", emittedAt: 0 });
+  const compose = (queue: string) => composer.compose({ data: { id: 1, queue }, change: "added", stream: "orders", emittedAt: 0 });
 
   test("a queue URL naming a foreign host is rejected, saying which host and what to do", () => {
     const result = compose("http://attacker.example:9000/000000000000/x");
@@ -162,14 +161,24 @@ describe("the SDK sender never sends to a queue URL's host", () => {
     const result = await runCli(["write", "--config", config, "--catalog", catalog], { stdin: `${input}\n`, timeoutMs: 60_000 });
     assert.equal(result.code, 0, result.stdout);
     assert.equal(attacker.requests.length, 0);
-    assert.deepEqual(statesOf(result.messages).map((state) => state.data), [{ n: 1 }]);
-    const warnings = result.messages.flatMap((message) => (message.type === "LOG" && message.log?.level === "WARN" ? [message.log.message] : []));
-    assert.ok(warnings.some((text) => text.includes("names the host localhost")), warnings.join("\n"));
+    assert.deepEqual(
+      statesOf(result.messages).map((state) => state.data),
+      [{ n: 1 }],
+    );
+    const warnings = result.messages.flatMap((message) =>
+      message.type === "LOG" && message.log?.level === "WARN" ? [message.log.message] : [],
+    );
+    assert.ok(
+      warnings.some((text) => text.includes("names the host localhost")),
+      warnings.join("\n"),
+    );
     assert.equal((await fauxqs.receiveAll(queueUrl, { expected: 1 })).length, 1);
   });
 
   test("check fails when a configured queue URL names another host", async () => {
-    const result = await runCheck(emulatorConfig(fauxqs, { queue: { source: "static", value: `${attackerByName()}/000000000000/orders` } }));
+    const result = await runCheck(
+      emulatorConfig(fauxqs, { queue: { source: "static", value: `${attackerByName()}/000000000000/orders` } }),
+    );
     assert.equal(result.status, "FAILED");
     assert.match(result.message, /^queue "http:\/\/localhost:\d+\/000000000000\/orders" names the host localhost, not/);
     assert.equal(attacker.requests.length, 0);

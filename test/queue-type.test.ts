@@ -46,7 +46,8 @@ test("a queue whose name disagrees with queue_type: the loader says what check a
   assert.equal(queueTypeMismatch("orders.fifo", "fifo"), undefined);
   assert.equal(queueTypeMismatch("orders", "standard"), undefined);
   assert.throws(
-    () => validateConfig(testSettings({ queue: staticValue("https://sqs.us-east-1.amazonaws.com/123456789012/orders.fifo/") }), "config.json"),
+    () =>
+      validateConfig(testSettings({ queue: staticValue("https://sqs.us-east-1.amazonaws.com/123456789012/orders.fifo/") }), "config.json"),
     (error: unknown) => error instanceof UserFacingError && error.message.includes(mismatch ?? "?"),
   );
 });

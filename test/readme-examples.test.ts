@@ -31,10 +31,7 @@ function exampleConfigs(): { where: string; text: string }[] {
 
 test("every example config in the README and docs/ is valid JSON, passes spec.json and the cross-field rules, and composes", () => {
   const examples = exampleConfigs();
-  assert.ok(
-    examples.length >= 10,
-    `expected README.md and docs/*.md to show at least 10 example configs, found ${examples.length}`,
-  );
+  assert.ok(examples.length >= 10, `expected README.md and docs/*.md to show at least 10 example configs, found ${examples.length}`);
   for (const { where, text } of examples) {
     let raw: unknown;
     assert.doesNotThrow(() => (raw = JSON.parse(text)), `${where}: the example is not valid JSON`);

@@ -3,15 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { recordLine, stateLine } from "./helpers/airbyte.js";
-import {
-  describeRun,
-  receivedIds,
-  rejectionWarnings,
-  rowsThenState,
-  runSync,
-  STREAM,
-  type SyncResult,
-} from "./helpers/compose-e2e.js";
+import { describeRun, receivedIds, rejectionWarnings, rowsThenState, runSync, STREAM, type SyncResult } from "./helpers/compose-e2e.js";
 import { forEachEmulator, startFauxqs, uniqueQueueName, withMoto, type Emulator, type EmulatorContext } from "./helpers/emulators.js";
 
 const byColumnId = { source: "column", column: "id" };
@@ -24,26 +16,66 @@ const VALID = { delay: 0, note: "ok", n: "1", b: "AA==", filler: "" };
 const STANDARD_CASES: { id: string; row: Partial<typeof VALID>; reason: RegExp }[] = [
   { id: "body-too-big", row: { filler: "x".repeat(MAX_BYTES) }, reason: /over max_message_bytes \(1024\)/ },
   // The body alone fits; with the 150-character attribute it does not.
-  { id: "too-big-with-attributes", row: { filler: "x".repeat(900), note: "n".repeat(150) }, reason: /message is \d+ bytes \(body and attributes\), over max_message_bytes/ },
-  { id: "body-bad-character", row: { filler: "bad \uFFFE" }, reason: /message body contains U\+FFFE at character \d+, a character SQS does not accept/ },
+  {
+    id: "too-big-with-attributes",
+    row: { filler: "x".repeat(900), note: "n".repeat(150) },
+    reason: /message is \d+ bytes \(body and attributes\), over max_message_bytes/,
+  },
+  {
+    id: "body-bad-character",
+    row: { filler: "bad \uFFFE" },
+    reason: /message body contains U\+FFFE at character \d+, a character SQS does not accept/,
+  },
   { id: "body-lone-surrogate", row: { filler: "half \uD83D pair" }, reason: /unpaired UTF-16 surrogate \(\\ud83d\)/ },
-  { id: "attribute-bad-character", row: { note: "bell \u0007" }, reason: /message_attributes\[0\]\.value \(attribute "note", String, from column "note"\).*U\+0007/ },
+  {
+    id: "attribute-bad-character",
+    row: { note: "bell \u0007" },
+    reason: /message_attributes\[0\]\.value \(attribute "note", String, from column "note"\).*U\+0007/,
+  },
   { id: "attribute-missing", row: { note: undefined }, reason: /message_attributes\[0\]\.value \(column "note"\) is missing/ },
-  { id: "delay-901", row: { delay: 901 }, reason: /delay_seconds \(column "delay"\) is "901", which is not a whole number of seconds from 0 to 900/ },
+  {
+    id: "delay-901",
+    row: { delay: 901 },
+    reason: /delay_seconds \(column "delay"\) is "901", which is not a whole number of seconds from 0 to 900/,
+  },
   { id: "delay-negative", row: { delay: -1 }, reason: /delay_seconds \(column "delay"\) is "-1"/ },
   { id: "delay-fraction", row: { delay: 1.5 }, reason: /delay_seconds \(column "delay"\) is "1.5"/ },
-  { id: "number-not-a-number", row: { n: "12abc" }, reason: /\(attribute "n", Number, from column "n"\) is "12abc", which is not a number SQS accepts/ },
-  { id: "number-too-many-digits", row: { n: "1".repeat(39) }, reason: /attribute "n", Number, from column "n"\).*not a number SQS accepts/ },
+  {
+    id: "number-not-a-number",
+    row: { n: "12abc" },
+    reason: /\(attribute "n", Number, from column "n"\) is "12abc", which is not a number SQS accepts/,
+  },
+  {
+    id: "number-too-many-digits",
+    row: { n: "1".repeat(39) },
+    reason: /attribute "n", Number, from column "n"\).*not a number SQS accepts/,
+  },
   { id: "number-too-large", row: { n: "1e127" }, reason: /attribute "n", Number, from column "n"\).*not a number SQS accepts/ },
-  { id: "binary-not-base64", row: { b: "not base64!" }, reason: /\(attribute "b", Binary, from column "b"\) is "not base64!", which is not valid base64/ },
+  {
+    id: "binary-not-base64",
+    row: { b: "not base64!" },
+    reason: /\(attribute "b", Binary, from column "b"\) is "not base64!", which is not valid base64/,
+  },
 ];
 const STANDARD_GOOD = ["good-1", "good-2", "fits-with-small-attributes", "delay-900-accepted"];
 
 const FIFO_CASES: { id: string; row: { group?: string; dedup?: string }; reason: RegExp }[] = [
-  { id: "group-too-long", row: { group: "g".repeat(129) }, reason: /message_group_id \(column "group"\).*is 129 characters long; SQS allows at most 128/ },
-  { id: "group-space", row: { group: "tenant one" }, reason: /message_group_id \(column "group"\) is "tenant one", which contains a character SQS does not allow/ },
+  {
+    id: "group-too-long",
+    row: { group: "g".repeat(129) },
+    reason: /message_group_id \(column "group"\).*is 129 characters long; SQS allows at most 128/,
+  },
+  {
+    id: "group-space",
+    row: { group: "tenant one" },
+    reason: /message_group_id \(column "group"\) is "tenant one", which contains a character SQS does not allow/,
+  },
   { id: "dedup-too-long", row: { dedup: "d".repeat(129) }, reason: /message_deduplication_id \(template\).*is 129 characters long/ },
-  { id: "dedup-accent", row: { dedup: "caf\u00e9" }, reason: /message_deduplication_id \(template\) is "caf\u00e9", which contains a character SQS does not allow/ },
+  {
+    id: "dedup-accent",
+    row: { dedup: "caf\u00e9" },
+    reason: /message_deduplication_id \(template\) is "caf\u00e9", which contains a character SQS does not allow/,
+  },
 ];
 
 function assertRejected(result: SyncResult, cases: { id: string; reason: RegExp }[]): void {
@@ -64,9 +96,7 @@ async function newQueue(emulator: Emulator, prefix: string, fifo = false): Promi
 /** The policy runs' input: rows "good-N" and "bad-N" (a delay over 900), with STATEs between. */
 function policyInput(sequence: (string | { state: string })[]): string[] {
   return sequence.map((item) =>
-    typeof item === "string"
-      ? recordLine(STREAM, { id: item, delay: item.startsWith("bad") ? 901 : 0 })
-      : stateLine({ at: item.state }),
+    typeof item === "string" ? recordLine(STREAM, { id: item, delay: item.startsWith("bad") ? 901 : 0 }) : stateLine({ at: item.state }),
   );
 }
 
@@ -109,9 +139,10 @@ forEachEmulator("rejected rows", (context) => {
     );
     assert.equal(result.code, 0, describeRun(result));
     assertRejected(result, STANDARD_CASES);
-    assert.deepEqual(result.states.map((state) => state.destinationStats), [
-      { recordCount: STANDARD_GOOD.length, rejectedRecordCount: STANDARD_CASES.length },
-    ]);
+    assert.deepEqual(
+      result.states.map((state) => state.destinationStats),
+      [{ recordCount: STANDARD_GOOD.length, rejectedRecordCount: STANDARD_CASES.length }],
+    );
     // delay-900-accepted was accepted but stays invisible for 15 minutes.
     assert.deepEqual(receivedIds(await emulator.receiveAll(queue.url)), ["fits-with-small-attributes", "good-1", "good-2"]);
   });
@@ -139,7 +170,10 @@ forEachEmulator("rejected rows", (context) => {
     assert.equal(result.code, 0, describeRun(result));
     assertRejected(result, FIFO_CASES);
     const received = await emulator.receiveAll(queue.url);
-    assert.deepEqual(received.map((message) => [message.groupId, message.dedupId]).sort(), good.map((row) => [row.group, row.dedup]).sort());
+    assert.deepEqual(
+      received.map((message) => [message.groupId, message.dedupId]).sort(),
+      good.map((row) => [row.group, row.dedup]).sort(),
+    );
   });
 
   test("policy fail: the first rejection ends the sync with a TRACE naming the row and reason, no STATE after it, exit 1", async () => {
@@ -148,8 +182,14 @@ forEachEmulator("rejected rows", (context) => {
     const input = policyInput(["good-1", { state: "1" }, "bad-2", { state: "2" }, "good-3", { state: "3" }]);
     const result = await runSync(emulator, policySettings(queue.name, { policy: "fail" }), input);
     assert.equal(result.code, 1, describeRun(result));
-    assert.deepEqual(result.states.map((state) => state.data), [{ at: "1" }]);
-    assert.match(result.error?.message ?? "", /The sync stopped at a rejected row bad-2 of stream "people": Row with message id "bad-2" was rejected: delay_seconds \(column "delay"\) is "901"/);
+    assert.deepEqual(
+      result.states.map((state) => state.data),
+      [{ at: "1" }],
+    );
+    assert.match(
+      result.error?.message ?? "",
+      /The sync stopped at a rejected row bad-2 of stream "people": Row with message id "bad-2" was rejected: delay_seconds \(column "delay"\) is "901"/,
+    );
     assert.match(result.error?.message ?? "", /set rejected_rows\.policy to "skip" or "dead_letter"/);
     assert.equal(result.error?.failure_type, "config_error");
     assert.deepEqual(receivedIds(await emulator.receiveAll(queue.url)).includes("good-1"), true);
@@ -169,9 +209,15 @@ forEachEmulator("rejected rows", (context) => {
       ],
     );
     const warned = rejectionWarnings(result);
-    assert.deepEqual(warned.map((row) => row.messageId), ["bad-1", "bad-2"]);
+    assert.deepEqual(
+      warned.map((row) => row.messageId),
+      ["bad-1", "bad-2"],
+    );
     for (const row of warned) assert.match(row.reason, /delay_seconds \(column "delay"\) is "901"/);
-    assert.match(result.error?.message ?? "", /3 rows were rejected, more than rejected_rows\.max_rejected_rows \(2\)\. The last was row bad-3 of stream "people"/);
+    assert.match(
+      result.error?.message ?? "",
+      /3 rows were rejected, more than rejected_rows\.max_rejected_rows \(2\)\. The last was row bad-3 of stream "people"/,
+    );
     assert.deepEqual(receivedIds(await emulator.receiveAll(queue.url)).slice(0, 2), ["good-1", "good-2"]);
   });
 });
@@ -224,7 +270,10 @@ deadLetterSuites((context, emulatorName) => {
       assert.equal(envelope.message_id, id);
       assert.equal(envelope.stream, STREAM);
       assert.deepEqual(envelope.record, { id, delay: 901 });
-      assert.match(String(envelope.error), new RegExp(`^Row with message id "${id}" was rejected: delay_seconds \\(column "delay"\\) is "901"`));
+      assert.match(
+        String(envelope.error),
+        new RegExp(`^Row with message id "${id}" was rejected: delay_seconds \\(column "delay"\\) is "901"`),
+      );
     }
   });
 
@@ -233,7 +282,9 @@ deadLetterSuites((context, emulatorName) => {
    * (SenderFault: true) and stores its batch-mates; fauxqs does the same. moto instead fails the
    * whole request, and refuses no other entry our validation lets through, so this runs on fauxqs only.
    */
-  test("a message over the queue's MaximumMessageSize is refused by SQS and handled by the policy", { skip: emulatorName === "moto" && "moto fails the whole request" }, async () => {
+  test("a message over the queue's MaximumMessageSize is refused by SQS and handled by the policy", {
+    skip: emulatorName === "moto" && "moto fails the whole request",
+  }, async () => {
     const { emulator } = context;
     const name = uniqueQueueName("sqs-refused");
     const url = await emulator.createQueue(name, { MaximumMessageSize: "1024" });
@@ -245,16 +296,28 @@ deadLetterSuites((context, emulatorName) => {
     ];
     const result = await runSync(
       emulator,
-      { queue: { source: "static", value: name }, message_id: byColumnId, rejected_rows: { policy: "dead_letter", queue_url: deadLetters.url } },
+      {
+        queue: { source: "static", value: name },
+        message_id: byColumnId,
+        rejected_rows: { policy: "dead_letter", queue_url: deadLetters.url },
+      },
       rowsThenState(rows),
     );
     assert.equal(result.code, 0, describeRun(result));
-    assert.deepEqual(result.states.map((state) => state.destinationStats), [{ recordCount: 2, rejectedRecordCount: 1 }]);
+    assert.deepEqual(
+      result.states.map((state) => state.destinationStats),
+      [{ recordCount: 2, rejectedRecordCount: 1 }],
+    );
     assert.deepEqual(receivedIds(await emulator.receiveAll(url)), ["small-1", "small-2"]);
-    const [envelope, ...others] = (await emulator.receiveAll(deadLetters.url)).map((message) => JSON.parse(message.body) as Record<string, unknown>);
+    const [envelope, ...others] = (await emulator.receiveAll(deadLetters.url)).map(
+      (message) => JSON.parse(message.body) as Record<string, unknown>,
+    );
     assert.deepEqual(others, []);
     assert.equal(envelope?.message_id, "large");
     assert.deepEqual(envelope?.record, rows[1]);
-    assert.match(String(envelope?.error), new RegExp(`SQS refused the message for queue ${url}: InvalidParameterValue.*shorter than 1024 bytes\\.\\s*$`));
+    assert.match(
+      String(envelope?.error),
+      new RegExp(`SQS refused the message for queue ${url}: InvalidParameterValue.*shorter than 1024 bytes\\.\\s*$`),
+    );
   });
 });

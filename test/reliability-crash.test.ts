@@ -87,5 +87,7 @@ test("kill -9 mid-write, then replaying from the last echoed STATE, delivers eve
   const copies = copiesById(queueName);
   assert.deepEqual(missingBelow(copies, RECORDS), []);
   const duplicates = [...copies.values()].reduce((sum, n) => sum + n - 1, 0);
-  t.diagnostic(`killed after STATE ${resumeAt}; ${duplicates} records stored twice (sent by the killed run after its last STATE, then replayed)`);
+  t.diagnostic(
+    `killed after STATE ${resumeAt}; ${duplicates} records stored twice (sent by the killed run after its last STATE, then replayed)`,
+  );
 });

@@ -153,7 +153,12 @@ describe("reliability under injected SQS faults (fauxqs)", () => {
   test("when faults never stop, the sync fails with a transient_error after retry_max_seconds, echoing only acknowledged STATEs", async () => {
     const queueName = uniqueQueueName("faults-forever");
     server.createQueue(queueName);
-    const proxy = await startFaultProxy({ target: server.address, seed: 1, faultRate: 0, faults: ["throttle", "server_error", "reset_before"] });
+    const proxy = await startFaultProxy({
+      target: server.address,
+      seed: 1,
+      faultRate: 0,
+      faults: ["throttle", "server_error", "reset_before"],
+    });
     try {
       const config = configFile(proxy.endpoint, { queue: { source: "static", value: queueName }, retry_max_seconds: 2 });
       const connector = startConnector(["write", "--config", config, "--catalog", catalog]);

@@ -35,9 +35,15 @@ forEachEmulator("routing", (context) => {
       assert.deepEqual(proxy.actions.filter((action) => action === "ListQueues").length, 3, `calls: ${proxy.actions.join(", ")}`);
 
       const rejected = rejectionWarnings(result);
-      assert.deepEqual(rejected.map((row) => row.messageId), ["3", "7", "11"]);
+      assert.deepEqual(
+        rejected.map((row) => row.messageId),
+        ["3", "7", "11"],
+      );
       for (const row of rejected) assert.match(row.reason, new RegExp(`Queue "${missing}" \\(queue\\) was not found in region us-east-1`));
-      assert.deepEqual(result.states.map((state) => state.destinationStats), [{ recordCount: 9, rejectedRecordCount: 3 }]);
+      assert.deepEqual(
+        result.states.map((state) => state.destinationStats),
+        [{ recordCount: 9, rejectedRecordCount: 3 }],
+      );
     } finally {
       await proxy.close();
     }

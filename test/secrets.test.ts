@@ -78,7 +78,10 @@ describe("secrets never appear in output (fauxqs)", () => {
     const unreachable = "http://127.0.0.1:1";
     const runs: [string, string[], string?][] = [
       ["check", ["check", "--config", config({ queue: { source: "static", value: queueName } })]],
-      ["check of an unreachable endpoint", ["check", "--config", config({ endpoint: unreachable, queue: { source: "static", value: queueName } })]],
+      [
+        "check of an unreachable endpoint",
+        ["check", "--config", config({ endpoint: unreachable, queue: { source: "static", value: queueName } })],
+      ],
       ["check of a missing queue", ["check", "--config", config({ queue: { source: "static", value: "no-such-queue" } })]],
       ["write", ["write", "--config", config({ queue: { source: "static", value: queueName } }), "--catalog", catalog], input],
       [
@@ -115,7 +118,11 @@ describe("secrets never appear in output (fauxqs)", () => {
       assert.ok(result.stdout.length > 0, `${label} printed something`);
       assertNoSecrets(label, outputsOf(result), [SECRET_ACCESS_KEY, SESSION_TOKEN, HOOK_SECRET]);
     }
-    assertNoSecrets("alerts", webhook.bodies.map((body) => body.slice(body.indexOf(" "))), [SECRET_ACCESS_KEY, SESSION_TOKEN, HOOK_SECRET]);
+    assertNoSecrets(
+      "alerts",
+      webhook.bodies.map((body) => body.slice(body.indexOf(" "))),
+      [SECRET_ACCESS_KEY, SESSION_TOKEN, HOOK_SECRET],
+    );
   });
 });
 
@@ -163,7 +170,11 @@ describe("redaction never alters protocol payloads (fauxqs)", () => {
   });
   after(() => emulator.stop());
 
-  async function writeWith(credentials: Record<string, string>, lines: string[], settings: Record<string, unknown> = {}): Promise<CliResult> {
+  async function writeWith(
+    credentials: Record<string, string>,
+    lines: string[],
+    settings: Record<string, unknown> = {},
+  ): Promise<CliResult> {
     const queueName = uniqueQueueName("redaction");
     await emulator.createQueue(queueName);
     const config = writeTempJson({
@@ -184,11 +195,11 @@ describe("redaction never alters protocol payloads (fauxqs)", () => {
   });
 
   test('a short secret ("test") leaves STATEs and logs as they are: a secret that short is not searched for in text', async () => {
-    const result = await writeWith({ secret_access_key: "test" }, [
-      recordLine("test_stream", { id: 1, delay: "0" }),
-      recordLine("test_stream", { id: 2, delay: "latest test value" }),
-      cursorState,
-    ], { delay_seconds: { source: "column", column: "delay" } });
+    const result = await writeWith(
+      { secret_access_key: "test" },
+      [recordLine("test_stream", { id: 1, delay: "0" }), recordLine("test_stream", { id: 2, delay: "latest test value" }), cursorState],
+      { delay_seconds: { source: "column", column: "delay" } },
+    );
     assert.equal(result.code, 0, result.stdout);
     const echoed = result.stdout.split("\n").filter((line) => line.includes('"STATE"'));
     assert.deepEqual(echoed, [`${cursorState.slice(0, -2)},"destinationStats":{"recordCount":1,"rejectedRecordCount":1}}}`]);

@@ -107,9 +107,16 @@ describe("a signal ends the sync whatever it is waiting for", () => {
         assert.equal(connector.stderr(), "");
         const logs = connector.messages.flatMap((message) => (message.type === "LOG" ? [message.log?.message ?? ""] : []));
         // The write itself stopped at once: it reported its run summary.
-        assert.ok(logs.some((text) => text.startsWith("SYNC_SUMMARY ")), `a run summary:\n${logs.join("\n")}`);
+        assert.ok(
+          logs.some((text) => text.startsWith("SYNC_SUMMARY ")),
+          `a run summary:\n${logs.join("\n")}`,
+        );
         if ("alerts" in extra) {
-          assert.equal(logs.some((text) => /alert/.test(text)), false, `the alert was not waited for:\n${logs.join("\n")}`);
+          assert.equal(
+            logs.some((text) => /alert/.test(text)),
+            false,
+            `the alert was not waited for:\n${logs.join("\n")}`,
+          );
         }
       } finally {
         await silent.stop();

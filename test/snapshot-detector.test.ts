@@ -70,12 +70,18 @@ async function syncAll(detector: ChangeDetector, rows: Record<string, unknown>[]
 
 test("a row seen but not acknowledged is neither removed nor advanced", async () => {
   const store = newStore();
-  await syncAll(store.open(), [{ id: 1, v: 1 }, { id: 2, v: 1 }]);
+  await syncAll(store.open(), [
+    { id: 1, v: 1 },
+    { id: 2, v: 1 },
+  ]);
 
   const unacknowledged = store.open();
   const detection = detect(unacknowledged, { id: 1, v: 2 });
   assert.equal(detection.kind === "change" && detection.change, "changed");
-  assert.deepEqual([...unacknowledged.completed(stream)].map((row) => row.data), [{ id: 2, v: 1 }]);
+  assert.deepEqual(
+    [...unacknowledged.completed(stream)].map((row) => row.data),
+    [{ id: 2, v: 1 }],
+  );
   await unacknowledged.close(true);
 
   const next = store.open();
@@ -88,8 +94,20 @@ test("a dry run (preview) diffs against the store but leaves it as it was", asyn
   const store = newStore();
   await syncAll(store.open(), [{ id: 1, v: 1 }]);
   const preview = store.open({ dryRun: true });
-  assert.deepEqual(await syncAll(preview, [{ id: 1, v: 2 }, { id: 3, v: 1 }]), { changes: ["changed", "added"], removed: [] });
-  assert.deepEqual(await syncAll(store.open(), [{ id: 1, v: 2 }, { id: 3, v: 1 }]), { changes: ["changed", "added"], removed: [] });
+  assert.deepEqual(
+    await syncAll(preview, [
+      { id: 1, v: 2 },
+      { id: 3, v: 1 },
+    ]),
+    { changes: ["changed", "added"], removed: [] },
+  );
+  assert.deepEqual(
+    await syncAll(store.open(), [
+      { id: 1, v: 2 },
+      { id: 3, v: 1 },
+    ]),
+    { changes: ["changed", "added"], removed: [] },
+  );
 });
 
 test("rows of change types left out of events are recorded at once, so later removals are still found", async () => {
@@ -133,34 +151,70 @@ test("a key that comes again in the same sync keeps the last acknowledged row, h
   assert.deepEqual([...detector.completed(stream)], []);
   await detector.close(true);
 
-  const next = await syncAll(store.open(), [{ id: 0, v: "second" }, { id: 1, v: "first" }, { id: 120, v: "first" }]);
+  const next = await syncAll(store.open(), [
+    { id: 0, v: "second" },
+    { id: 1, v: "first" },
+    { id: 120, v: "first" },
+  ]);
   assert.deepEqual(next.changes, ["unchanged", "unchanged", "unchanged"]);
   assert.equal(next.removed.length, 147);
 });
 
 test("a version 1 store, which hashed every row, is read as it was and then marked version 2", async () => {
   const store = newStore();
-  await syncAll(store.open(), [{ id: 1, v: 1 }, { id: 2, v: 1 }]);
+  await syncAll(store.open(), [
+    { id: 1, v: 1 },
+    { id: 2, v: 1 },
+  ]);
   const file = new Database(store.path);
   const sha1 = (text: string): string => createHash("sha1").update(text).digest("base64");
-  for (const { key, data } of file.prepare<[], { key: string; data: string }>("SELECT k.key, r.data FROM snapshot_keys k JOIN snapshot_rows r ON r.id = k.row_id").all()) {
+  for (const { key, data } of file
+    .prepare<[], { key: string; data: string }>("SELECT k.key, r.data FROM snapshot_keys k JOIN snapshot_rows r ON r.id = k.row_id")
+    .all()) {
     file.prepare("UPDATE snapshot_keys SET hash = ? WHERE key = ?").run(sha1(data), key);
   }
   file.pragma("user_version = 1");
   file.close();
 
-  assert.deepEqual((await syncAll(store.open(), [{ id: 1, v: 1 }, { id: 2, v: 2 }])).changes, ["unchanged", "changed"]);
+  assert.deepEqual(
+    (
+      await syncAll(store.open(), [
+        { id: 1, v: 1 },
+        { id: 2, v: 2 },
+      ])
+    ).changes,
+    ["unchanged", "changed"],
+  );
   const reopened = new Database(store.path, { readonly: true });
   assert.equal(reopened.pragma("user_version", { simple: true }), 2);
   reopened.close();
-  assert.deepEqual((await syncAll(store.open(), [{ id: 1, v: 1 }, { id: 2, v: 2 }])).changes, ["unchanged", "unchanged"]);
+  assert.deepEqual(
+    (
+      await syncAll(store.open(), [
+        { id: 1, v: 1 },
+        { id: 2, v: 2 },
+      ])
+    ).changes,
+    ["unchanged", "unchanged"],
+  );
 });
 
 test("rows stored while whole rows were compared are compared by compare_columns once it is set", async () => {
   const store = newStore();
-  await syncAll(store.open(), [{ id: 1, v: 1, noise: "a" }, { id: 2, v: 1, noise: "a" }]);
+  await syncAll(store.open(), [
+    { id: 1, v: 1, noise: "a" },
+    { id: 2, v: 1, noise: "a" },
+  ]);
   const compareV = { settings: { change_detection: { mode: "snapshot", state_directory: stateDirectory, compare_columns: ["v"] } } };
-  assert.deepEqual((await syncAll(store.open(compareV), [{ id: 1, v: 1, noise: "b" }, { id: 2, v: 2, noise: "a" }])).changes, ["unchanged", "changed"]);
+  assert.deepEqual(
+    (
+      await syncAll(store.open(compareV), [
+        { id: 1, v: 1, noise: "b" },
+        { id: 2, v: 2, noise: "a" },
+      ])
+    ).changes,
+    ["unchanged", "changed"],
+  );
 });
 
 test("a store of a format this version does not know is refused, saying what to do", async () => {
@@ -169,5 +223,8 @@ test("a store of a format this version does not know is refused, saying what to 
   const file = new Database(store.path);
   file.pragma("user_version = 3");
   file.close();
-  assert.throws(() => store.open(), /has format version 3, which this connector version does not read \(it reads versions 1 and 2\).*delete the file to start over/);
+  assert.throws(
+    () => store.open(),
+    /has format version 3, which this connector version does not read \(it reads versions 1 and 2\).*delete the file to start over/,
+  );
 });

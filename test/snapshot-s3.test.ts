@@ -53,7 +53,10 @@ function inputOf(rows: Row[]): string {
 }
 
 function streamStatus(status: "STARTED" | "COMPLETE"): string {
-  return JSON.stringify({ type: "TRACE", trace: { type: "STREAM_STATUS", emitted_at: 1, stream_status: { stream_descriptor: { name: STREAM }, status } } });
+  return JSON.stringify({
+    type: "TRACE",
+    trace: { type: "STREAM_STATUS", emitted_at: 1, stream_status: { stream_descriptor: { name: STREAM }, status } },
+  });
 }
 
 /** What the platform sends in a Clear job for the stream. */
@@ -90,7 +93,10 @@ async function s3Connection(emulator: Emulator, snapshot: Record<string, unknown
     bucket,
     prefix,
     configFile,
-    async run(input: string, options: { catalog?: string; snapshot?: Record<string, unknown>; env?: Record<string, string> } = {}): Promise<CliResult> {
+    async run(
+      input: string,
+      options: { catalog?: string; snapshot?: Record<string, unknown>; env?: Record<string, string> } = {},
+    ): Promise<CliResult> {
       return runCli(["write", "--config", configFile(options.snapshot), "--catalog", options.catalog ?? fullRefresh], {
         stdin: input,
         env: freshPodEnv(options.env),
@@ -121,9 +127,15 @@ describe("snapshot store in S3 (fauxqs)", () => {
     const connection = await s3Connection(emulator);
     const v1 = [order(1, "new"), order(2, "new"), order(3, "new")];
     const first = await connection.sync(inputOf(v1));
-    assert.deepEqual(await connection.published(3), v1.map((row) => ({ change: "added", row })));
+    assert.deepEqual(
+      await connection.published(3),
+      v1.map((row) => ({ change: "added", row })),
+    );
     // fauxqs ignores conditional writes: the connector says so instead of trusting its lock.
-    assert.ok(logsOf(first).some((log) => /ignores S3 conditional writes/.test(log)), logsOf(first).join("\n"));
+    assert.ok(
+      logsOf(first).some((log) => /ignores S3 conditional writes/.test(log)),
+      logsOf(first).join("\n"),
+    );
 
     await connection.sync(inputOf([order(1, "new"), order(2, "shipped"), order(4, "new")]));
     assert.deepEqual(await connection.published(3), [
@@ -137,7 +149,9 @@ describe("snapshot store in S3 (fauxqs)", () => {
     const keys = await listKeys(emulator.endpoint, connection.bucket, connection.prefix);
     assert.equal(keys.filter((key) => key.includes("/snapshots/")).length, 1, `one committed version is kept: ${keys.join(", ")}`);
     assert.ok(!keys.includes(`${connection.prefix}lock.json`), "the lock is released");
-    const manifest = JSON.parse(await readObject(emulator.endpoint, connection.bucket, `${connection.prefix}manifest.json`)) as { object: string };
+    const manifest = JSON.parse(await readObject(emulator.endpoint, connection.bucket, `${connection.prefix}manifest.json`)) as {
+      object: string;
+    };
     assert.ok(keys.includes(manifest.object), "the manifest names the stored version");
   });
 
@@ -146,11 +160,14 @@ describe("snapshot store in S3 (fauxqs)", () => {
     await connection.sync(inputOf([order(1, "new"), order(2, "new"), order(3, "new")]));
     assert.deepEqual(await connection.published(), []);
     await connection.sync(inputOf([order(1, "new"), order(2, "paid"), order(4, "new")]));
-    assert.deepEqual((await connection.published(3)).map(({ change, row }) => [change, row.id]), [
-      ["added", 4],
-      ["changed", 2],
-      ["removed", 3],
-    ]);
+    assert.deepEqual(
+      (await connection.published(3)).map(({ change, row }) => [change, row.id]),
+      [
+        ["added", 4],
+        ["changed", 2],
+        ["removed", 3],
+      ],
+    );
   });
 
   test("a Clear job resets the stream's snapshot and publishes nothing; the next sync counts as the first", async () => {
@@ -160,13 +177,19 @@ describe("snapshot store in S3 (fauxqs)", () => {
     assert.equal((await connection.published(1)).length, 1);
 
     const clear = await connection.sync(CLEAR_INPUT, { catalog: clearCatalog });
-    assert.ok(clear.messages.some((message) => message.type === "STATE"), "the Clear's STATE is echoed");
+    assert.ok(
+      clear.messages.some((message) => message.type === "STATE"),
+      "the Clear's STATE is echoed",
+    );
     assert.deepEqual(await connection.published(), [], "a Clear publishes no removals");
 
     await connection.sync(inputOf([order(1, "new"), order(2, "cancelled"), order(3, "new")]));
     assert.deepEqual(await connection.published(), [], "after a Clear, changes_only records the first sync again");
     await connection.sync(inputOf([order(1, "new"), order(2, "cancelled")]));
-    assert.deepEqual((await connection.published(1)).map(({ change, row }) => [change, row.id]), [["removed", 3]]);
+    assert.deepEqual(
+      (await connection.published(1)).map(({ change, row }) => [change, row.id]),
+      [["removed", 3]],
+    );
   });
 
   test("publish_removals_on_clear: a Clear publishes every stored row as removed; a refresh is diffed like any sync", async () => {
@@ -174,16 +197,32 @@ describe("snapshot store in S3 (fauxqs)", () => {
     await connection.sync(inputOf([order(1, "new"), order(2, "new")]));
     assert.equal((await connection.published(2)).length, 2);
 
-    await connection.sync([streamStatus("STARTED"), ...inputOf([order(1, "new"), order(2, "paid")]).trim().split("\n"), streamStatus("COMPLETE")].join("\n") + "\n", {
-      catalog: refreshCatalog,
-    });
-    assert.deepEqual((await connection.published(1)).map(({ change, row }) => [change, row.id]), [["changed", 2]], "a refresh publishes only what changed");
+    await connection.sync(
+      [
+        streamStatus("STARTED"),
+        ...inputOf([order(1, "new"), order(2, "paid")])
+          .trim()
+          .split("\n"),
+        streamStatus("COMPLETE"),
+      ].join("\n") + "\n",
+      {
+        catalog: refreshCatalog,
+      },
+    );
+    assert.deepEqual(
+      (await connection.published(1)).map(({ change, row }) => [change, row.id]),
+      [["changed", 2]],
+      "a refresh publishes only what changed",
+    );
 
     await connection.sync(CLEAR_INPUT, { catalog: clearCatalog });
-    assert.deepEqual((await connection.published(2)).map(({ change, row }) => [change, row.id]), [
-      ["removed", 1],
-      ["removed", 2],
-    ]);
+    assert.deepEqual(
+      (await connection.published(2)).map(({ change, row }) => [change, row.id]),
+      [
+        ["removed", 1],
+        ["removed", 2],
+      ],
+    );
   });
 
   test("a sync killed with SIGKILL loses no change: after the lease the next sync takes the lock over and republishes only what was not committed", async () => {
@@ -202,7 +241,12 @@ describe("snapshot store in S3 (fauxqs)", () => {
     const timing = { DESTINATION_SQS_SNAPSHOT_COMMIT_MS: "100", DESTINATION_SQS_SNAPSHOT_LEASE_MS: "1500" };
     const child = startWrite(connection.configFile(), fullRefresh, freshPodEnv(timing));
     const output = outputOf(child);
-    child.stdin.write(ids.slice(0, count / 2).map((id) => recordLine(STREAM, order(id, "v2"))).join("\n") + "\n");
+    child.stdin.write(
+      ids
+        .slice(0, count / 2)
+        .map((id) => recordLine(STREAM, order(id, "v2")))
+        .join("\n") + "\n",
+    );
     for (let poll = 0; poll < 200 && seenV2.size < count / 2; poll++) {
       await collect();
       await sleep(25);
@@ -222,7 +266,10 @@ describe("snapshot store in S3 (fauxqs)", () => {
     }
     assert.equal(rerunResult.code, 0, rerunResult.stdout + rerunResult.stderr);
     const rerun = await collect();
-    assert.ok(rerun.every((message) => message.change === "changed"), "the rerun neither re-adds nor removes rows");
+    assert.ok(
+      rerun.every((message) => message.change === "changed"),
+      "the rerun neither re-adds nor removes rows",
+    );
     assert.equal(seenV2.size, count, "every changed row was published by one of the two runs");
 
     await connection.sync(inputOf(ids.map((id) => order(id, "v2"))));
@@ -245,14 +292,20 @@ describe("snapshot store in S3 (fauxqs)", () => {
   test("a missing bucket: check fails and write fails with a config error, both naming the bucket", async () => {
     const config = emulatorConfigFile(emulator.endpoint, {
       queue: { source: "static", value: await emulator.createQueue(uniqueQueueName("s3-missing")) },
-      change_detection: { mode: "snapshot", store: { type: "s3", bucket: "no-such-bucket-here", endpoint: emulator.endpoint, force_path_style: true } },
+      change_detection: {
+        mode: "snapshot",
+        store: { type: "s3", bucket: "no-such-bucket-here", endpoint: emulator.endpoint, force_path_style: true },
+      },
     });
     const check = await runCli(["check", "--config", config]);
     const status = check.messages.find((message) => message.type === "CONNECTION_STATUS");
     assert.equal(status?.type === "CONNECTION_STATUS" && status.connectionStatus.status, "FAILED");
     assert.match(JSON.stringify(status), /bucket \\"no-such-bucket-here\\" does not exist/);
 
-    const write = await runCli(["write", "--config", config, "--catalog", fullRefresh], { stdin: inputOf([order(1, "new")]), env: freshPodEnv() });
+    const write = await runCli(["write", "--config", config, "--catalog", fullRefresh], {
+      stdin: inputOf([order(1, "new")]),
+      env: freshPodEnv(),
+    });
     assert.equal(write.code, 1);
     const error = errorTraceOf(write.messages);
     assert.equal(error?.failure_type, "config_error");
@@ -273,7 +326,10 @@ describe("snapshot store in S3 (fauxqs)", () => {
     const entries = logsOf(preview)
       .filter((log) => log.startsWith("PREVIEW "))
       .map((log) => JSON.parse(log.slice("PREVIEW ".length)) as { outcome: string; change?: string });
-    assert.deepEqual(entries.map((entry) => entry.change ?? entry.outcome), ["skipped", "changed", "added"]);
+    assert.deepEqual(
+      entries.map((entry) => entry.change ?? entry.outcome),
+      ["skipped", "changed", "added"],
+    );
     assert.deepEqual(await listKeys(emulator.endpoint, connection.bucket, connection.prefix), before);
     assert.deepEqual(await connection.published(), []);
   });
@@ -316,15 +372,27 @@ withMoto("snapshot store lock in S3", (context) => {
     assert.equal(second.code, 1);
     const error = errorTraceOf(second.messages);
     assert.equal(error?.failure_type, "transient_error");
-    assert.match(error?.message ?? "", new RegExp(`Another sync holds the snapshot store s3://${connection.bucket}/${connection.prefix}: sync [0-9a-f-]+ on host .* \\(pid \\d+`));
+    assert.match(
+      error?.message ?? "",
+      new RegExp(
+        `Another sync holds the snapshot store s3://${connection.bucket}/${connection.prefix}: sync [0-9a-f-]+ on host .* \\(pid \\d+`,
+      ),
+    );
     assert.ok(!logsOf(second).some((log) => /ignores S3 conditional writes/.test(log)), "moto keeps conditional writes");
 
     first.stdin.end(recordLine(STREAM, order(3, "new")) + "\n" + stateLine({ done: true }) + "\n");
     assert.equal(await exitCodeOf(first), 0, await output);
-    assert.deepEqual((await connection.published(1)).map(({ row }) => row.id), [3]);
+    assert.deepEqual(
+      (await connection.published(1)).map(({ row }) => row.id),
+      [3],
+    );
 
     await connection.sync(inputOf([order(1, "new"), order(2, "new"), order(3, "new")]));
-    assert.deepEqual((await connection.published(1)).map(({ change, row }) => [change, row.id]), [["added", 2]], "the refused sync's row comes next time");
+    assert.deepEqual(
+      (await connection.published(1)).map(({ change, row }) => [change, row.id]),
+      [["added", 2]],
+      "the refused sync's row comes next time",
+    );
   });
 
   test("a stale writer cannot replace a newer snapshot version: its manifest write fails with If-Match", async () => {
@@ -372,8 +440,15 @@ withMoto("snapshot store lock in S3", (context) => {
 
     await sleep(Math.min(Math.max(0, Date.parse(expiry) - Date.now()) + 100, 7000));
     const late = await connection.sync(inputOf([order(1, "new")]));
-    assert.ok(logsOf(late).some((log) => /Took over the snapshot lock of s3:\/\/.* from sync /.test(log)), logsOf(late).join("\n"));
-    assert.deepEqual((await connection.published(1)).map(({ change }) => change), ["added"], "the uncommitted row is published again");
+    assert.ok(
+      logsOf(late).some((log) => /Took over the snapshot lock of s3:\/\/.* from sync /.test(log)),
+      logsOf(late).join("\n"),
+    );
+    assert.deepEqual(
+      (await connection.published(1)).map(({ change }) => change),
+      ["added"],
+      "the uncommitted row is published again",
+    );
   });
 });
 
@@ -383,7 +458,10 @@ test("a denied S3 call names the bucket, the prefix and the permission to grant"
   const location = new S3Location("snapshots", "destination-sqs/orders");
   const put = snapshotStoreFailure(denied, location, "s3:PutObject", config);
   assert.equal(put.failureType, "config_error");
-  assert.match(put.message, /s3:\/\/snapshots\/destination-sqs\/orders\/ refused .* s3:PutObject \(AccessDenied\): grant s3:PutObject on arn:aws:s3:::snapshots\/destination-sqs\/orders\/\*/);
+  assert.match(
+    put.message,
+    /s3:\/\/snapshots\/destination-sqs\/orders\/ refused .* s3:PutObject \(AccessDenied\): grant s3:PutObject on arn:aws:s3:::snapshots\/destination-sqs\/orders\/\*/,
+  );
   const list = snapshotStoreFailure(denied, location, "s3:ListBucket", config);
   assert.match(list.message, /grant s3:ListBucket on arn:aws:s3:::snapshots to them/);
 });

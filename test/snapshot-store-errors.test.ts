@@ -29,7 +29,10 @@ test("a full disk under the store is reported as such, naming the store and what
     },
     (error: unknown) => {
       assert.ok(error instanceof UserFacingError, String(error));
-      assert.match(error.message, new RegExp(`^The local snapshot store ${path} cannot be written: the disk holding it is full\\. Free space`));
+      assert.match(
+        error.message,
+        new RegExp(`^The local snapshot store ${path} cannot be written: the disk holding it is full\\. Free space`),
+      );
       return true;
     },
   );
@@ -44,47 +47,49 @@ test("a full disk under the store is reported as such, naming the store and what
 const UNPRIVILEGED = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
 const canDropPrivileges = process.getuid?.() === 0 && spawnSync("setpriv", ["--version"]).status === 0;
 
-test(
-  "a state_directory under a directory the connector may not write names that directory",
-  { skip: canDropPrivileges ? false : "needs root and setpriv to run the connector as another user" },
-  () => {
-    const shared = mkdtempSync(join(tmpdir(), "destination-sqs-readonly-"));
-    try {
-      chmodSync(shared, 0o755);
-      const readOnly = join(shared, "readonly");
-      mkdirSync(readOnly, { mode: 0o555 });
-      chmodSync(readOnly, 0o555);
-      const config = join(shared, "config.json");
-      const catalog = join(shared, "catalog.json");
-      writeFileSync(
-        config,
-        JSON.stringify({
-          region: "us-east-1",
-          endpoint: "http://127.0.0.1:9",
-          credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
-          queue: { source: "static", value: "orders" },
-          change_detection: { mode: "snapshot", state_directory: join(readOnly, "a", "b") },
-        }),
-      );
-      writeFileSync(catalog, JSON.stringify(catalogOf([{ name: "orders", primaryKey: [["id"]] }])));
-      chmodSync(config, 0o644);
-      chmodSync(catalog, 0o644);
-      const run = spawnSync(UNPRIVILEGED[0]!, [...UNPRIVILEGED.slice(1), process.execPath, join(REPO_ROOT, "dist", "main.js"), "write", "--config", config, "--catalog", catalog], {
+test("a state_directory under a directory the connector may not write names that directory", {
+  skip: canDropPrivileges ? false : "needs root and setpriv to run the connector as another user",
+}, () => {
+  const shared = mkdtempSync(join(tmpdir(), "destination-sqs-readonly-"));
+  try {
+    chmodSync(shared, 0o755);
+    const readOnly = join(shared, "readonly");
+    mkdirSync(readOnly, { mode: 0o555 });
+    chmodSync(readOnly, 0o555);
+    const config = join(shared, "config.json");
+    const catalog = join(shared, "catalog.json");
+    writeFileSync(
+      config,
+      JSON.stringify({
+        region: "us-east-1",
+        endpoint: "http://127.0.0.1:9",
+        credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
+        queue: { source: "static", value: "orders" },
+        change_detection: { mode: "snapshot", state_directory: join(readOnly, "a", "b") },
+      }),
+    );
+    writeFileSync(catalog, JSON.stringify(catalogOf([{ name: "orders", primaryKey: [["id"]] }])));
+    chmodSync(config, 0o644);
+    chmodSync(catalog, 0o644);
+    const run = spawnSync(
+      UNPRIVILEGED[0]!,
+      [...UNPRIVILEGED.slice(1), process.execPath, join(REPO_ROOT, "dist", "main.js"), "write", "--config", config, "--catalog", catalog],
+      {
         input: `${recordLine("orders", { id: 1 })}\n`,
         encoding: "utf8",
         timeout: 30_000,
         cwd: shared,
-      });
-      assert.equal(run.status, 1, run.stderr);
-      const trace = run.stdout
-        .split("\n")
-        .filter((line) => line.startsWith("{"))
-        .map((line) => JSON.parse(line) as AirbyteMessage)
-        .find((message) => message.type === "TRACE");
-      assert.equal(trace?.trace?.error?.failure_type, "config_error");
-      assert.match(trace?.trace?.error?.message ?? "", new RegExp(`cannot be created \\(${readOnly} is not writable: EACCES\\)`));
-    } finally {
-      rmSync(shared, { recursive: true, force: true });
-    }
-  },
-);
+      },
+    );
+    assert.equal(run.status, 1, run.stderr);
+    const trace = run.stdout
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as AirbyteMessage)
+      .find((message) => message.type === "TRACE");
+    assert.equal(trace?.trace?.error?.failure_type, "config_error");
+    assert.match(trace?.trace?.error?.message ?? "", new RegExp(`cannot be created \\(${readOnly} is not writable: EACCES\\)`));
+  } finally {
+    rmSync(shared, { recursive: true, force: true });
+  }
+});

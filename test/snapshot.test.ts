@@ -104,12 +104,16 @@ describe("snapshot change detection (fauxqs)", () => {
     // Rows 1 and 6 become larger than max_message_bytes: rejected and skipped, so the snapshot keeps
     // row 1's published version (and must not call it removed) and never records row 6.
     const long = "x".repeat(2000);
-    const v3 = [customer(1, "Ada", { note: long }), customer(2, "Brian S."), customer(4, "Dana"), customer(5, "Eve"), customer(6, "Fay", { note: long })];
+    const v3 = [
+      customer(1, "Ada", { note: long }),
+      customer(2, "Brian S."),
+      customer(4, "Dana"),
+      customer(5, "Eve"),
+      customer(6, "Fay", { note: long }),
+    ];
     const rejecting = await store.sync(inputOf(v3), { max_message_bytes: 1024, rejected_rows: { policy: "skip" } });
     assert.match(rejecting.stdout, /"rejectedRecordCount":2/);
-    assert.deepEqual(await store.published(1), [
-      { change: "changed", row: customer(2, "Brian S."), previous: customer(2, "Brian Smith") },
-    ]);
+    assert.deepEqual(await store.published(1), [{ change: "changed", row: customer(2, "Brian S."), previous: customer(2, "Brian Smith") }]);
 
     await store.sync(inputOf(v3));
     assert.deepEqual(await store.published(2), [
@@ -202,7 +206,12 @@ describe("snapshot change detection (fauxqs)", () => {
 
     // Half the rows, input held open, then kill -9 once some have reached the queue.
     const child = startWrite(store.configFile());
-    child.stdin.write(v2.slice(0, count / 2).map((row) => recordLine(STREAM, row)).join("\n") + "\n");
+    child.stdin.write(
+      v2
+        .slice(0, count / 2)
+        .map((row) => recordLine(STREAM, row))
+        .join("\n") + "\n",
+    );
     for (let poll = 0; poll < 200 && seenV2.size < 20; poll++) {
       await collect();
       await sleep(25);
@@ -215,7 +224,10 @@ describe("snapshot change detection (fauxqs)", () => {
     const rerun = await store.sync(inputOf(v2));
     assert.deepEqual(rerun.stderr, "");
     const rerunPublished = await collect();
-    assert.ok(rerunPublished.every((message) => message.change === "changed"), "the rerun neither re-adds nor removes rows");
+    assert.ok(
+      rerunPublished.every((message) => message.change === "changed"),
+      "the rerun neither re-adds nor removes rows",
+    );
     assert.equal(seenV2.size, count, "every changed row was published by one of the two runs");
 
     await store.sync(inputOf(v2));
@@ -272,12 +284,21 @@ describe("snapshot change detection (fauxqs)", () => {
     assert.deepEqual(await store.published(), []);
 
     await store.sync(inputOf([customer(1, "Ada")]));
-    assert.deepEqual((await store.published(1)).map(({ change, row }) => [change, row.id]), [["added", 1]], "backfill again after a Clear");
+    assert.deepEqual(
+      (await store.published(1)).map(({ change, row }) => [change, row.id]),
+      [["added", 1]],
+      "backfill again after a Clear",
+    );
   });
 
   test("a stream with no primary key in the catalog or the config is a config error naming the stream", async () => {
     const store = await connection();
-    const catalog = writeTempJson(catalogOf([{ name: STREAM, primaryKey: [["id"]] }, { name: "events", namespace: "web" }]));
+    const catalog = writeTempJson(
+      catalogOf([
+        { name: STREAM, primaryKey: [["id"]] },
+        { name: "events", namespace: "web" },
+      ]),
+    );
     const result = await runCli(["write", "--config", store.configFile(), "--catalog", catalog], { stdin: inputOf([customer(1, "Ada")]) });
     assert.equal(result.code, 1);
     const error = errorTraceOf(result.messages);

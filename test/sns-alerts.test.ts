@@ -74,14 +74,21 @@ describe("SNS alerts (fauxqs)", () => {
     return {
       arn: topicArn,
       read: () => ({
-        raw: (server.inspectQueue(raw)?.messages.ready ?? []).map((message) => ({ body: message.body, attributes: message.messageAttributes })),
+        raw: (server.inspectQueue(raw)?.messages.ready ?? []).map((message) => ({
+          body: message.body,
+          attributes: message.messageAttributes,
+        })),
         envelope: (server.inspectQueue(envelope)?.messages.ready ?? []).map((message) => JSON.parse(message.body) as SnsEnvelope),
       }),
     };
   }
 
   /** A config publishing to a new queue (Number attribute from column "amount") with SNS alerts to `topicArn`. */
-  function configWith(topicArn: string, settings: Record<string, unknown> = {}, alerts: Record<string, unknown> = {}): { file: string; queue: string } {
+  function configWith(
+    topicArn: string,
+    settings: Record<string, unknown> = {},
+    alerts: Record<string, unknown> = {},
+  ): { file: string; queue: string } {
     const queue = uniqueQueueName("orders");
     server.createQueue(queue);
     const file = emulatorConfigFile(server.address, {
@@ -190,7 +197,11 @@ describe("SNS alerts (fauxqs)", () => {
 
     const order = result.messages
       .map((entry) =>
-        entry.type === "TRACE" ? "trace" : entry.type === "LOG" && entry.log.message.startsWith("Sent the sync_failed alert to ") ? entry.log.message : undefined,
+        entry.type === "TRACE"
+          ? "trace"
+          : entry.type === "LOG" && entry.log.message.startsWith("Sent the sync_failed alert to ")
+            ? entry.log.message
+            : undefined,
       )
       .filter((kind) => kind !== undefined);
     assert.deepEqual(order.slice(-1), ["trace"]);
@@ -222,11 +233,14 @@ describe("SNS alerts (fauxqs)", () => {
     assert.equal(result.code, 0, result.stdout);
     assert.equal(statesOf(result.messages).length, 1);
     assert.equal(errorTraceOf(result.messages), undefined);
-    assert.deepEqual(logs(result.messages, "WARN").filter((text) => text.startsWith("Could not send")), [
-      `Could not send the rejected_rows alert to Amazon SNS (topic ${missing} does not exist (NotFoundException): create it, ` +
-        "or correct alerts.sns_topic_arn (its region is part of the ARN)); the sync's outcome is not affected. " +
-        "Check alerts.sns_topic_arn and that this host can reach it.",
-    ]);
+    assert.deepEqual(
+      logs(result.messages, "WARN").filter((text) => text.startsWith("Could not send")),
+      [
+        `Could not send the rejected_rows alert to Amazon SNS (topic ${missing} does not exist (NotFoundException): create it, ` +
+          "or correct alerts.sns_topic_arn (its region is part of the ARN)); the sync's outcome is not affected. " +
+          "Check alerts.sns_topic_arn and that this host can reach it.",
+      ],
+    );
   });
 
   test("an SNS endpoint that does not answer costs a WARN line within the alert time limit", async () => {
@@ -238,7 +252,10 @@ describe("SNS alerts (fauxqs)", () => {
     assert.equal(result.code, 0, result.stdout);
     const [warning, ...more] = logs(result.messages, "WARN").filter((text) => text.startsWith("Could not send"));
     assert.deepEqual(more, []);
-    assert.match(warning ?? "", /^Could not send the rejected_rows alert to Amazon SNS \((could not reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)|no answer within 5 s)/);
+    assert.match(
+      warning ?? "",
+      /^Could not send the rejected_rows alert to Amazon SNS \((could not reach http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)|no answer within 5 s)/,
+    );
   });
 
   test("check finds the topic, or fails naming it and the permissions alerts need", async () => {
@@ -407,9 +424,15 @@ describe("why an SNS call failed", () => {
 
   test("an unreachable SNS is named by the topic's region, or by sns_endpoint", () => {
     const refused = failure("Error", { code: "ECONNREFUSED" });
-    assert.match(describeSnsFailure(refused, topic, "sns:Publish", config), /^could not reach https:\/\/sns\.eu-west-1\.amazonaws\.com \(ECONNREFUSED\)/);
+    assert.match(
+      describeSnsFailure(refused, topic, "sns:Publish", config),
+      /^could not reach https:\/\/sns\.eu-west-1\.amazonaws\.com \(ECONNREFUSED\)/,
+    );
     const viaEndpoint = { ...config, alerts: { sns_topic_arn: topic.arn, sns_endpoint: "http://127.0.0.1:4575" } };
-    assert.match(describeSnsFailure(refused, topic, "sns:Publish", viaEndpoint), /^could not reach http:\/\/127\.0\.0\.1:4575 \(ECONNREFUSED\)/);
+    assert.match(
+      describeSnsFailure(refused, topic, "sns:Publish", viaEndpoint),
+      /^could not reach http:\/\/127\.0\.0\.1:4575 \(ECONNREFUSED\)/,
+    );
   });
 
   test("a role that cannot be assumed is explained with the connector's STS endpoint", () => {

@@ -58,14 +58,29 @@ test("spec.json is a draft-07 object schema that ajv compiles", () => {
 });
 
 test("no forbidden schema keywords ($ref, anyOf, allOf, not, patternProperties, if/then/else, ...)", () => {
-  const forbidden = new Set(["$ref", "anyOf", "allOf", "not", "patternProperties", "prefixItems", "if", "then", "else", "dependentSchemas", "dependentRequired"]);
+  const forbidden = new Set([
+    "$ref",
+    "anyOf",
+    "allOf",
+    "not",
+    "patternProperties",
+    "prefixItems",
+    "if",
+    "then",
+    "else",
+    "dependentSchemas",
+    "dependentRequired",
+  ]);
   const found = keywordsIn(spec).filter(({ keyword }) => forbidden.has(keyword));
   assert.deepEqual(found, []);
 });
 
 test("additionalProperties is absent or true everywhere", () => {
   const wrong = nodes.filter(({ node }) => "additionalProperties" in node && node.additionalProperties !== true);
-  assert.deepEqual(wrong.map(({ path }) => path), []);
+  assert.deepEqual(
+    wrong.map(({ path }) => path),
+    [],
+  );
 });
 
 test("every oneOf sits on an object and its branches share exactly one const discriminator without default or enum", () => {
@@ -80,7 +95,9 @@ test("every oneOf sits on an object and its branches share exactly one const dis
       assert.ok(branch.properties !== undefined, `${path}: every branch has properties`);
       assert.equal(typeof branch.title, "string", `${path}: every branch has a title for the UI`);
     }
-    const common = Object.keys(branches[0]?.properties ?? {}).filter((key) => branches.every((branch) => branch.properties?.[key] !== undefined));
+    const common = Object.keys(branches[0]?.properties ?? {}).filter((key) =>
+      branches.every((branch) => branch.properties?.[key] !== undefined),
+    );
     const discriminators = common.filter((key) => branches.every((branch) => branch.properties?.[key]?.const !== undefined));
     assert.equal(discriminators.length, 1, `${path}: exactly one shared const property, found ${discriminators.join(", ")}`);
     const discriminator = discriminators[0] ?? "";
@@ -94,7 +111,7 @@ test("every oneOf sits on an object and its branches share exactly one const dis
   }
 });
 
-test("each field's type is one type or [type, \"null\"]", () => {
+test('each field\'s type is one type or [type, "null"]', () => {
   for (const { node, path } of fields) {
     const type = node.type;
     assert.ok(
@@ -119,7 +136,8 @@ test("every field has a title, a description and an order unique among its sibli
 
 test("objects are not empty and arrays hold objects, strings, numbers or an enum (no arrays of arrays)", () => {
   for (const { node, path } of nodes.slice(1)) {
-    if (node.type === "object") assert.ok(node.oneOf !== undefined || Object.keys(node.properties ?? {}).length > 0, `${path} is an empty object`);
+    if (node.type === "object")
+      assert.ok(node.oneOf !== undefined || Object.keys(node.properties ?? {}).length > 0, `${path} is an empty object`);
     if (node.type === "array" && node.items !== undefined) {
       const items = node.items;
       assert.ok(["object", "string", "number", "integer"].includes(String(items.type)) || items.enum !== undefined, `${path} items`);
@@ -136,7 +154,25 @@ test("enums have distinct values", () => {
 test("secrets are marked airbyte_secret, and fields Airbyte treats as secret by name are marked too", () => {
   const secretNames = new Set(["secret_access_key", "session_token", "slack_webhook_url", "pagerduty_routing_key", "webhook_url"]);
   // connector-acceptance-test's list of names that must be marked when they can hold a string or number.
-  const airbyteSecretNames = new Set(["client_token", "access_token", "api_token", "token", "secret", "client_secret", "password", "key", "service_account_info", "service_account", "tenant_id", "certificate", "jwt", "credentials", "app_id", "appid", "refresh_token"]);
+  const airbyteSecretNames = new Set([
+    "client_token",
+    "access_token",
+    "api_token",
+    "token",
+    "secret",
+    "client_secret",
+    "password",
+    "key",
+    "service_account_info",
+    "service_account",
+    "tenant_id",
+    "certificate",
+    "jwt",
+    "credentials",
+    "app_id",
+    "appid",
+    "refresh_token",
+  ]);
   const marked = fields.filter(({ node }) => node.airbyte_secret === true).map(({ property }) => property);
   assert.deepEqual(new Set(marked), secretNames);
   for (const { node, path, property } of fields) {
@@ -149,15 +185,44 @@ test("secrets are marked airbyte_secret, and fields Airbyte treats as secret by 
 test("every key of the configuration contract is in the spec, with its documented default", () => {
   const top = spec.properties ?? {};
   const contract = [
-    "region", "endpoint", "credentials", "role_arn", "external_id", "role_session_name", "queue_type", "queue",
-    "message_body", "message_id", "message_group_id", "message_deduplication_id", "delay_seconds", "message_attributes",
-    "events", "change_detection", "rejected_rows", "max_in_flight", "concurrency", "max_message_bytes", "log_api_calls",
-    "log_message_bodies", "alerts", "retry_max_seconds", "request_timeout_seconds", "large_messages",
+    "region",
+    "endpoint",
+    "credentials",
+    "role_arn",
+    "external_id",
+    "role_session_name",
+    "queue_type",
+    "queue",
+    "message_body",
+    "message_id",
+    "message_group_id",
+    "message_deduplication_id",
+    "delay_seconds",
+    "message_attributes",
+    "events",
+    "change_detection",
+    "rejected_rows",
+    "max_in_flight",
+    "concurrency",
+    "max_message_bytes",
+    "log_api_calls",
+    "log_message_bodies",
+    "alerts",
+    "retry_max_seconds",
+    "request_timeout_seconds",
+    "large_messages",
   ];
-  assert.deepEqual(contract.filter((key) => top[key] === undefined), []);
+  assert.deepEqual(
+    contract.filter((key) => top[key] === undefined),
+    [],
+  );
   assert.deepEqual(new Set(spec.required), new Set(["region", "credentials", "queue"]));
 
-  const defaults = Object.fromEntries(Object.entries(top).filter(([, node]) => "default" in node).map(([key, node]) => [key, node.default]));
+  const defaults = Object.fromEntries(
+    Object.entries(top)
+      .filter(([, node]) => "default" in node)
+      .map(([key, node]) => [key, node.default]),
+  );
   assert.deepEqual(defaults, DOCUMENTED_DEFAULTS);
   assert.deepEqual(top.queue_type?.enum, ["standard", "fifo"]);
   assert.deepEqual([top.max_in_flight?.minimum, top.max_in_flight?.maximum], [1, 512]);
@@ -167,10 +232,12 @@ test("every key of the configuration contract is in the spec, with its documente
   assert.equal(top.retry_max_seconds?.minimum, 1);
 
   const branchFields = (key: string, discriminator: string): Record<string, string[]> =>
-    Object.fromEntries((top[key]?.oneOf ?? []).map((branch) => [
-      String(branch.properties?.[discriminator]?.const),
-      Object.keys(branch.properties ?? {}).filter((name) => name !== discriminator),
-    ]));
+    Object.fromEntries(
+      (top[key]?.oneOf ?? []).map((branch) => [
+        String(branch.properties?.[discriminator]?.const),
+        Object.keys(branch.properties ?? {}).filter((name) => name !== discriminator),
+      ]),
+    );
   const valueSource = { static: ["value"], column: ["column"], template: ["template"] };
   for (const key of ["queue", "message_id", "message_group_id", "message_deduplication_id", "delay_seconds"]) {
     assert.deepEqual(branchFields(key, "source"), valueSource, key);
@@ -179,7 +246,12 @@ test("every key of the configuration contract is in the spec, with its documente
     access_key: ["access_key_id", "secret_access_key", "session_token"],
     default_chain: [],
   });
-  assert.deepEqual(branchFields("message_body", "format"), { record: [], column: ["column"], columns: ["columns"], template: ["template"] });
+  assert.deepEqual(branchFields("message_body", "format"), {
+    record: [],
+    column: ["column"],
+    columns: ["columns"],
+    template: ["template"],
+  });
   assert.deepEqual(branchFields("change_detection", "mode"), {
     none: [],
     field: ["field", "added_values", "changed_values", "removed_values"],
@@ -188,7 +260,10 @@ test("every key of the configuration contract is in the spec, with its documente
   });
   const snapshotBranch = top.change_detection?.oneOf?.find((branch) => branch.properties?.mode?.const === "snapshot");
   const stores = Object.fromEntries(
-    (snapshotBranch?.properties?.store?.oneOf ?? []).map((branch) => [branch.properties?.type?.const, Object.keys(branch.properties ?? {})]),
+    (snapshotBranch?.properties?.store?.oneOf ?? []).map((branch) => [
+      branch.properties?.type?.const,
+      Object.keys(branch.properties ?? {}),
+    ]),
   );
   assert.deepEqual(stores, { s3: ["type", "bucket", "prefix", "region", "endpoint", "force_path_style"], local: ["type", "directory"] });
   assert.deepEqual(branchFields("rejected_rows", "policy"), { fail: [], skip: ["max_rejected_rows"], dead_letter: ["queue_url"] });
@@ -232,14 +307,30 @@ test("the form is ordered as a user configures it: access, region, events, queue
     .sort(([, a], [, b]) => Number(a.order) - Number(b.order))
     .map(([key]) => key);
   assert.deepEqual(ordered, [
-    "credentials", "role_arn", "external_id", "role_session_name", "region", "endpoint",
+    "credentials",
+    "role_arn",
+    "external_id",
+    "role_session_name",
+    "region",
+    "endpoint",
     "events",
-    "queue_type", "queue",
-    "message_body", "message_id",
-    "message_group_id", "message_deduplication_id", "delay_seconds", "message_attributes",
-    "change_detection", "rejected_rows",
-    "max_in_flight", "concurrency", "max_message_bytes", "retry_max_seconds", "request_timeout_seconds",
-    "log_api_calls", "log_message_bodies",
+    "queue_type",
+    "queue",
+    "message_body",
+    "message_id",
+    "message_group_id",
+    "message_deduplication_id",
+    "delay_seconds",
+    "message_attributes",
+    "change_detection",
+    "rejected_rows",
+    "max_in_flight",
+    "concurrency",
+    "max_message_bytes",
+    "retry_max_seconds",
+    "request_timeout_seconds",
+    "log_api_calls",
+    "log_message_bodies",
     "alerts",
     "large_messages",
   ]);

@@ -43,7 +43,10 @@ describe("template limits", () => {
     const items = Array.from({ length: MAX_FILTER_INPUT_ITEMS + 1 }, (_, index) => `item ${index}`);
     for (const filter of ["sort_natural", "sort", "uniq", "join", "reverse"]) {
       const text = reason(compose(`{"first": {{ row.items | ${filter} | json }}}`, { items }));
-      assert.match(text, new RegExp(`filter ${filter} was given ${MAX_FILTER_INPUT_ITEMS + 1} items; filters take at most ${MAX_FILTER_INPUT_ITEMS}`));
+      assert.match(
+        text,
+        new RegExp(`filter ${filter} was given ${MAX_FILTER_INPUT_ITEMS + 1} items; filters take at most ${MAX_FILTER_INPUT_ITEMS}`),
+      );
     }
     const fine = compose('{"first": {{ row.items | sort_natural | first | json }}}', { items: ["b", "a"] });
     assert.ok(fine.ok);

@@ -34,7 +34,7 @@ function reason(result: ComposeResult): string {
 describe("JSON escaping of printed strings", () => {
   const composer = bodyTemplate('{"value": "{{ row.value }}"}');
   const hostile = {
-    quotes: 'say "hi" and \'bye\'',
+    quotes: "say \"hi\" and 'bye'",
     backslashes: "C:\\temp\\new \\u0041 \\",
     newlines: "line1\nline2\r\nline3",
     tabs: "a\tb",
@@ -63,7 +63,9 @@ describe("JSON escaping of printed strings", () => {
 
 describe("filters", () => {
   it("| json prints any value as JSON", () => {
-    const composer = bodyTemplate('{"o": {{ row.o | json }}, "a": {{ row.a | json }}, "n": {{ row.n | json }}, "m": {{ row.missing | json }}, "s": {{ row.s | json }}}');
+    const composer = bodyTemplate(
+      '{"o": {{ row.o | json }}, "a": {{ row.a | json }}, "n": {{ row.n | json }}, "m": {{ row.missing | json }}, "s": {{ row.s | json }}}',
+    );
     const data = { o: { nested: { q: 'a"b' } }, a: [1, "x", null], n: null, s: 'quote " and \n' };
     assert.deepEqual(body(composer.compose(row(data))), { o: data.o, a: data.a, n: null, m: null, s: data.s });
   });
@@ -102,7 +104,13 @@ describe("template logic and context", () => {
       ns: "crm",
       at: 1_700_000_000_123,
     });
-    assert.deepEqual(body(composer.compose(row({}, { namespace: null }))), { change: "added", was: null, stream: "users", ns: null, at: 1_700_000_000_123 });
+    assert.deepEqual(body(composer.compose(row({}, { namespace: null }))), {
+      change: "added",
+      was: null,
+      stream: "users",
+      ns: null,
+      at: 1_700_000_000_123,
+    });
   });
 
   it("cannot read constructor, __proto__ or the process environment", () => {
@@ -128,7 +136,7 @@ describe("rejected renders", () => {
   it("a huge loop is stopped by the render limits with a rejection", () => {
     const bombs = [
       "{% for i in (1..1000000000) %}x{% endfor %}",
-      '{% for i in (1..100000) %}{% for j in (1..100000) %}{{ row.id }}{% endfor %}{% endfor %}',
+      "{% for i in (1..100000) %}{% for j in (1..100000) %}{{ row.id }}{% endfor %}{% endfor %}",
       '{% assign s = "xxxxxxxxxx" %}{% for i in (1..40) %}{% assign s = s | append: s %}{% endfor %}"{{ s }}"',
     ];
     for (const bomb of bombs) {
@@ -140,7 +148,10 @@ describe("rejected renders", () => {
 
 describe("templates that do not parse", () => {
   const configError = (setting: string, detail: RegExp) => (error: unknown) =>
-    error instanceof UserFacingError && error.failureType === "config_error" && error.message.includes(setting) && detail.test(error.message);
+    error instanceof UserFacingError &&
+    error.failureType === "config_error" &&
+    error.message.includes(setting) &&
+    detail.test(error.message);
 
   it("a syntax error names the setting and the position", () => {
     assert.throws(() => bodyTemplate('{"a": "{% if row.a %}"}'), configError("message_body.template", /not closed.*line:1, col:8/));
@@ -156,7 +167,10 @@ describe("templates that do not parse", () => {
       () => createComposer({ ...BASE, message_attributes: [{ ...attribute, value: { source: "static", value: "ok" } }, attribute] }),
       configError("message_attributes[1].value.template", /undefined filter: nope/),
     );
-    assert.throws(() => createComposer({ ...BASE, queue: { source: "template", template: "{{ row.a" } }), configError("queue.template", /line:1/));
+    assert.throws(
+      () => createComposer({ ...BASE, queue: { source: "template", template: "{{ row.a" } }),
+      configError("queue.template", /line:1/),
+    );
   });
 
   it("include, render and layout cannot read files", () => {
@@ -171,7 +185,9 @@ describe("text templates (ids, queue, attributes)", () => {
     const composer = createComposer({
       ...BASE,
       message_id: { source: "template", template: "\n {{ row.region }}-{{ row.key }} \n" },
-      message_attributes: [{ name: "label", data_type: "String", value: { source: "template", template: '{{ row.label }} {{ row.obj }}' } }],
+      message_attributes: [
+        { name: "label", data_type: "String", value: { source: "template", template: "{{ row.label }} {{ row.obj }}" } },
+      ],
     });
     const result = composer.compose(row({ region: "eu", key: 7, label: 'say "hi"\\', obj: { a: 1 } }));
     assert.ok(result.ok);

@@ -8,7 +8,12 @@ function configFor(emulator: Emulator, settings: Record<string, unknown>): strin
   return emulatorConfigFile(emulator.endpoint, settings);
 }
 
-const twoStreams = writeTempJson(catalogOf([{ name: "orders", primaryKey: [["id"]] }, { name: "users", namespace: "crm" }]));
+const twoStreams = writeTempJson(
+  catalogOf([
+    { name: "orders", primaryKey: [["id"]] },
+    { name: "users", namespace: "crm" },
+  ]),
+);
 
 forEachEmulator("write", (context) => {
   const small = () => context.emulator.name === "moto";
@@ -101,13 +106,22 @@ forEachEmulator("write", (context) => {
     const { emulator } = context;
     const queueName = uniqueQueueName("write-bad-line");
     await emulator.createQueue(queueName);
-    const input = [recordLine("orders", { id: 1 }), stateLine({ at: 1 }), "{not json", recordLine("orders", { id: 2 }), stateLine({ at: 2 })];
+    const input = [
+      recordLine("orders", { id: 1 }),
+      stateLine({ at: 1 }),
+      "{not json",
+      recordLine("orders", { id: 2 }),
+      stateLine({ at: 2 }),
+    ];
     const config = configFor(emulator, { queue: { source: "static", value: queueName } });
     const result = await runCli(["write", "--config", config, "--catalog", twoStreams], { stdin: input.join("\n") + "\n" });
     assert.equal(result.code, 1);
     const error = errorTraceOf(result.messages);
     assert.match(error?.message ?? "", /line 3 is not valid JSON/);
-    assert.deepEqual(statesOf(result.messages).map((state) => state.data), [{ at: 1 }]);
+    assert.deepEqual(
+      statesOf(result.messages).map((state) => state.data),
+      [{ at: 1 }],
+    );
     assert.equal(result.stderr.includes("    at "), false, "no stack trace on stderr");
   });
 
@@ -127,7 +141,12 @@ forEachEmulator("write", (context) => {
 });
 
 test("an invalid config makes write fail with a config_error naming the field, before reading input", async () => {
-  const config = writeTempJson({ region: "us-east-1", credentials: { auth_type: "access_key" }, queue: { source: "static", value: "q" }, queue_type: "lifo" });
+  const config = writeTempJson({
+    region: "us-east-1",
+    credentials: { auth_type: "access_key" },
+    queue: { source: "static", value: "q" },
+    queue_type: "lifo",
+  });
   const result = await runCli(["write", "--config", config, "--catalog", twoStreams], { stdin: recordLine("orders", { id: 1 }) + "\n" });
   assert.equal(result.code, 1);
   const error = errorTraceOf(result.messages);

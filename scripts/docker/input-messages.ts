@@ -20,7 +20,12 @@ async function write(line: string): Promise<void> {
 for (let id = 1; id <= records; id++) {
   await write(JSON.stringify({ type: "RECORD", record: { stream: "users", data: { id, name: `user-${id}` }, emitted_at: Date.now() } }));
   if (id % stateEvery === 0 || id === records) {
-    await write(JSON.stringify({ type: "STATE", state: { type: "STREAM", stream: { stream_descriptor: { name: "users" }, stream_state: { last_id: id } } } }));
+    await write(
+      JSON.stringify({
+        type: "STATE",
+        state: { type: "STREAM", stream: { stream_descriptor: { name: "users" }, stream_state: { last_id: id } } },
+      }),
+    );
     if (delayMs) await sleep(delayMs);
   }
 }

@@ -12,4 +12,9 @@ const blob = "x".repeat(megabytes * 1024 * 1024);
 for (let id = 1; id <= count; id++) {
   await write(JSON.stringify({ type: "RECORD", record: { stream: "users", data: { id, blob }, emitted_at: Date.now() } }));
 }
-await write(JSON.stringify({ type: "STATE", state: { type: "STREAM", stream: { stream_descriptor: { name: "users" }, stream_state: { last_id: count } } } }));
+await write(
+  JSON.stringify({
+    type: "STATE",
+    state: { type: "STREAM", stream: { stream_descriptor: { name: "users" }, stream_state: { last_id: count } } },
+  }),
+);

@@ -97,7 +97,8 @@ async function run([command, file, ...rest]: string[]): Promise<string> {
       const [endpoint, queue, expectedRecords, expectedStates] = rest;
       const ids = await queuedIds(endpoint!, queue!);
       const duplicates = [...ids].filter(([, n]) => n > 1).map(([id]) => id);
-      if (duplicates.length > 0) fail(`queue ${queue}: ${duplicates.length} records arrived more than once, e.g. id ${String(duplicates[0])}`);
+      if (duplicates.length > 0)
+        fail(`queue ${queue}: ${duplicates.length} records arrived more than once, e.g. id ${String(duplicates[0])}`);
       if (ids.size !== Number(expectedRecords)) fail(`queue ${queue}: ${ids.size} distinct records, expected ${expectedRecords}`);
       const stated = statedRecords(messages, file);
       if (stated.states !== Number(expectedStates)) fail(`${file}: ${stated.states} STATE messages echoed, expected ${expectedStates}`);
@@ -124,10 +125,14 @@ async function run([command, file, ...rest]: string[]): Promise<string> {
         const output = echoed[index]!;
         const stats = output.state?.destinationStats;
         const expected = `${input.line.slice(0, -2)},"destinationStats":${JSON.stringify(stats)}}}`;
-        if (output.line !== expected) fail(`${file}: STATE #${index + 1} is not the input STATE plus destinationStats:\n  sent   ${input.line}\n  echoed ${output.line}`);
+        if (output.line !== expected)
+          fail(
+            `${file}: STATE #${index + 1} is not the input STATE plus destinationStats:\n  sent   ${input.line}\n  echoed ${output.line}`,
+          );
         const counted = Number(stats?.recordCount) + Number(stats?.rejectedRecordCount ?? 0);
         const source = input.state?.sourceStats?.recordCount;
-        if (source !== undefined && counted !== source) fail(`${file}: STATE #${index + 1} counts ${counted} records, the source sent ${String(source)}`);
+        if (source !== undefined && counted !== source)
+          fail(`${file}: STATE #${index + 1} counts ${counted} records, the source sent ${String(source)}`);
       });
       return `${echoed.length} STATEs echoed byte for byte, each count equal to the source's`;
     }
@@ -135,7 +140,8 @@ async function run([command, file, ...rest]: string[]): Promise<string> {
       const states = messages.filter((m) => m.type === "STATE");
       const rejected = states.reduce((sum, m) => sum + Number(m.state?.destinationStats?.rejectedRecordCount ?? 0), 0);
       const published = statedRecords(messages, file).records;
-      if (rejected !== Number(rest[0]) || published !== 0) fail(`${file}: STATEs count ${rejected} rejected and ${published} published rows, expected ${rest[0]} and 0`);
+      if (rejected !== Number(rest[0]) || published !== 0)
+        fail(`${file}: STATEs count ${rejected} rejected and ${published} published rows, expected ${rest[0]} and 0`);
       return `${states.length} STATE(s) echoed, ${rejected} rows rejected`;
     }
     default:

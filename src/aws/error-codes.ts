@@ -13,7 +13,14 @@ export type AwsErrorMeaning =
 
 export const AWS_ERROR_CODES: Readonly<Record<AwsErrorMeaning, readonly string[]>> = {
   /** Too many requests: a later request may pass. */
-  throttled: ["RequestThrottled", "ThrottlingException", "Throttling", "TooManyRequestsException", "KmsThrottled", "KMS.ThrottlingException"],
+  throttled: [
+    "RequestThrottled",
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "KmsThrottled",
+    "KMS.ThrottlingException",
+  ],
   /** AWS failed on its side, or gave up waiting for the request. */
   service_failed: ["InternalError", "InternalFailure", "ServiceUnavailable", "RequestTimeout", "RequestTimeoutException"],
   /** No answer: DNS, connection and socket errors (Node's, undici's, the SDK's) and client-side timeouts. */
@@ -79,9 +86,6 @@ export function isRetriableAwsError(code: string): boolean {
 export function isCredentialsAwsError(code: string): boolean {
   const meaning = awsErrorMeaning(code);
   return (
-    meaning === "credentials_rejected" ||
-    meaning === "credentials_expired" ||
-    meaning === "no_credentials" ||
-    meaning === "access_denied"
+    meaning === "credentials_rejected" || meaning === "credentials_expired" || meaning === "no_credentials" || meaning === "access_denied"
   );
 }

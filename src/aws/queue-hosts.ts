@@ -60,8 +60,7 @@ export function queueUrlCheck(config: Pick<Config, "region" | "endpoint">, resol
     }
     if (allowed(hostname)) return undefined;
     return (
-      `names the host ${hostname}, not ${expected}: ` +
-      `queue URLs must point at this connector's SQS; use the queue's own URL or its name`
+      `names the host ${hostname}, not ${expected}: ` + `queue URLs must point at this connector's SQS; use the queue's own URL or its name`
     );
   };
 }

@@ -3,9 +3,7 @@ import { UserFacingError } from "../errors.js";
 import { compileColumnPath } from "../compose/paths.js";
 import { describeEmpty, isEmptyValue, quoteValue } from "../compose/rejection.js";
 
-export type Classification =
-  | { kind: "change"; change: ChangeType }
-  | { kind: "reject"; setting: string; reason: string };
+export type Classification = { kind: "change"; change: ChangeType } | { kind: "reject"; setting: string; reason: string };
 
 export type Classifier = (data: Record<string, unknown>) => Classification;
 

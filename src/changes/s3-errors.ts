@@ -37,7 +37,8 @@ export function snapshotStoreFailure(error: unknown, location: S3Location, permi
     );
   }
   if (ACCESS_DENIED.has(code)) {
-    const resource = permission === "s3:ListBucket" ? `arn:aws:s3:::${location.bucket}` : `arn:aws:s3:::${location.bucket}/${location.prefix}*`;
+    const resource =
+      permission === "s3:ListBucket" ? `arn:aws:s3:::${location.bucket}` : `arn:aws:s3:::${location.bucket}/${location.prefix}*`;
     return new UserFacingError(
       `The snapshot store ${location} refused the connector's credentials ${permission} (${code}): grant ${permission} on ${resource} to them (or to role_arn's role).`,
       "config_error",

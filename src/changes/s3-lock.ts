@@ -48,7 +48,15 @@ export class SnapshotLock {
     const body = JSON.stringify({ holder: options.holder, lease_ms: options.leaseMs } satisfies LockBody);
     const put = (condition: { IfNoneMatch: "*" } | { IfMatch: string }): Promise<string | undefined> =>
       s3
-        .send(new PutObjectCommand({ Bucket: location.bucket, Key: location.key(LOCK_NAME), Body: body, ContentType: "application/json", ...condition }))
+        .send(
+          new PutObjectCommand({
+            Bucket: location.bucket,
+            Key: location.key(LOCK_NAME),
+            Body: body,
+            ContentType: "application/json",
+            ...condition,
+          }),
+        )
         .then((output) => output.ETag);
     // A store that ignores preconditions lets a create of an existing lock through; one that keeps them refuses it.
     const acquired = async (etag: string | undefined): Promise<SnapshotLock> => {
@@ -84,7 +92,9 @@ export class SnapshotLock {
         if (!isPreconditionFailed(error)) throw snapshotStoreFailure(error, location, "s3:PutObject", config);
       }
     }
-    throw new SnapshotConflictError(`Another sync took the snapshot lock of ${location} at the same moment as this one. Run one sync at a time per prefix.`);
+    throw new SnapshotConflictError(
+      `Another sync took the snapshot lock of ${location} at the same moment as this one. Run one sync at a time per prefix.`,
+    );
   }
 
   /** Extends the lease; fails when another sync has taken the lock over. */
@@ -113,7 +123,11 @@ export class SnapshotLock {
   async release(): Promise<void> {
     try {
       await this.s3.send(
-        new DeleteObjectCommand({ Bucket: this.location.bucket, Key: this.location.key(LOCK_NAME), ...(this.etag ? { IfMatch: this.etag } : {}) }),
+        new DeleteObjectCommand({
+          Bucket: this.location.bucket,
+          Key: this.location.key(LOCK_NAME),
+          ...(this.etag ? { IfMatch: this.etag } : {}),
+        }),
       );
     } catch (error) {
       if (!isPreconditionFailed(error)) throw snapshotStoreFailure(error, this.location, "s3:DeleteObject", this.config);
@@ -148,7 +162,9 @@ async function readLock(s3: S3Client, location: S3Location, config: Config): Pro
 function parseLockBody(text: string): LockBody | undefined {
   try {
     const body = JSON.parse(text) as Partial<LockBody>;
-    return typeof body.holder === "string" && typeof body.lease_ms === "number" ? { holder: body.holder, lease_ms: body.lease_ms } : undefined;
+    return typeof body.holder === "string" && typeof body.lease_ms === "number"
+      ? { holder: body.holder, lease_ms: body.lease_ms }
+      : undefined;
   } catch {
     return undefined;
   }

@@ -62,7 +62,9 @@ export class S3SnapshotHome implements SnapshotHome {
     const warn = (message: string): Promise<void> => options.log("WARN", message);
     const syncId = randomUUID();
     const holder = lockHolder(syncId, new Date());
-    const lock = options.dryRun ? undefined : await SnapshotLock.acquire(s3, location, config, { holder, leaseMs: options.timing.leaseMs, warn });
+    const lock = options.dryRun
+      ? undefined
+      : await SnapshotLock.acquire(s3, location, config, { holder, leaseMs: options.timing.leaseMs, warn });
     const directory = mkdtempSync(join(tmpdir(), "destination-sqs-snapshot-"));
     try {
       if (lock && !lock.enforced) {
@@ -127,7 +129,10 @@ export class S3SnapshotHome implements SnapshotHome {
         this.failure ??= error;
         return;
       }
-      await this.options.log("WARN", `Could not commit the snapshot to ${this.location} (the next attempt follows in a minute or at the end of the sync): ${(error as Error).message}`);
+      await this.options.log(
+        "WARN",
+        `Could not commit the snapshot to ${this.location} (the next attempt follows in a minute or at the end of the sync): ${(error as Error).message}`,
+      );
     }
   }
 

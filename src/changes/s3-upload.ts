@@ -20,7 +20,9 @@ const PART_BYTES = 8 * 1024 * 1024;
 export async function uploadFile(s3: S3Client, bucket: string, key: string, path: string, contentType: string): Promise<number> {
   const bytes = (await stat(path)).size;
   if (bytes <= PART_BYTES) {
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(path), ContentLength: bytes, ContentType: contentType }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(path), ContentLength: bytes, ContentType: contentType }),
+    );
     return bytes;
   }
   const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key, ContentType: contentType }));

@@ -80,8 +80,17 @@ export class SnapshotVersions {
     await pipeline(createReadStream(file), createGzip({ level: constants.Z_BEST_SPEED }), createWriteStream(compressedPath));
     const version = (this.manifest?.version ?? 0) + 1;
     const object = this.location.key(`${VERSIONS_FOLDER}${String(version).padStart(10, "0")}-${syncId}.sqlite.gz`);
-    const bytes = await this.send("s3:PutObject", () => uploadFile(this.s3, this.location.bucket, object, compressedPath, "application/gzip"));
-    const manifest: Manifest = { format: MANIFEST_FORMAT, version, object, bytes, committed_at: new Date().toISOString(), committed_by: committedBy };
+    const bytes = await this.send("s3:PutObject", () =>
+      uploadFile(this.s3, this.location.bucket, object, compressedPath, "application/gzip"),
+    );
+    const manifest: Manifest = {
+      format: MANIFEST_FORMAT,
+      version,
+      object,
+      bytes,
+      committed_at: new Date().toISOString(),
+      committed_by: committedBy,
+    };
     const written = await this.s3
       .send(
         new PutObjectCommand({

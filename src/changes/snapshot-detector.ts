@@ -50,12 +50,7 @@ export class SnapshotDetector implements ChangeDetector {
    * Opens the local store `change_detection.store` names. `dryRun` (the preview command) diffs as
    * a sync would but leaves the store unchanged.
    */
-  static open(
-    config: Config,
-    settings: SnapshotSettings,
-    catalog: Iterable<ConfiguredStream>,
-    dryRun: boolean,
-  ): SnapshotDetector {
+  static open(config: Config, settings: SnapshotSettings, catalog: Iterable<ConfiguredStream>, dryRun: boolean): SnapshotDetector {
     const readers = keyReaders(catalog, settings);
     const store = snapshotStoreSetting(settings);
     if (store.type !== "local") throw new Error("a snapshot store in S3 is opened with openChangeDetector");

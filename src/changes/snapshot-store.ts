@@ -355,9 +355,7 @@ function prepareStatements(db: Database.Database) {
     insertKeys: db.prepare<[(string | number)[]]>(
       `INSERT INTO snapshot_keys (stream_id, key, hash, row_id) VALUES ${repeated("(?, ?, ?, ?)", INSERT_BATCH)} ON CONFLICT DO NOTHING`,
     ),
-    deleteKey: db
-      .prepare<[number, string], number>("DELETE FROM snapshot_keys WHERE stream_id = ? AND key = ? RETURNING row_id")
-      .pluck(),
+    deleteKey: db.prepare<[number, string], number>("DELETE FROM snapshot_keys WHERE stream_id = ? AND key = ? RETURNING row_id").pluck(),
     deleteRow: db.prepare<[number]>("DELETE FROM snapshot_rows WHERE id = ?"),
     keysAfter: db.prepare<[number, string, number], { key: string; rowId: number }>(
       "SELECT key, row_id AS rowId FROM snapshot_keys WHERE stream_id = ? AND key > ? ORDER BY key LIMIT ?",
@@ -375,7 +373,7 @@ function createDirectory(directory: string): void {
   } catch (error) {
     throw new UserFacingError(
       `The snapshot directory "${directory}" (change_detection.store) cannot be created (${whyNotCreated(directory, error)}). ` +
-        "Mount a writable volume there, or keep the snapshot in S3 with change_detection.store {\"type\": \"s3\", \"bucket\": …}.",
+        'Mount a writable volume there, or keep the snapshot in S3 with change_detection.store {"type": "s3", "bucket": …}.',
       "config_error",
       String(error),
     );

@@ -62,7 +62,9 @@ async function checkBucket(s3: S3Client, location: S3Location, config: Config): 
   try {
     await step("s3:ListBucket", () => s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: location.prefix, MaxKeys: 1 })));
     await step("s3:GetObject", () =>
-      s3.send(new GetObjectCommand({ Bucket: bucket, Key: location.key(MANIFEST_NAME) })).then((output) => output.Body?.transformToString()),
+      s3
+        .send(new GetObjectCommand({ Bucket: bucket, Key: location.key(MANIFEST_NAME) }))
+        .then((output) => output.Body?.transformToString()),
     );
     await step("s3:PutObject", () => s3.send(new PutObjectCommand({ Bucket: bucket, Key: probe, Body: "destination-sqs check\n" })));
     await step("s3:DeleteObject", () => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: probe })));

@@ -23,7 +23,10 @@ function columnBody(column: string): ComposeBody {
   return (scope) => {
     const value = read(scope.row);
     if (isEmptyValue(value)) {
-      throw new RowRejection(SETTING, `${origin} is ${describeEmpty(value)}; the column must hold the message as an object, an array or a JSON string.`);
+      throw new RowRejection(
+        SETTING,
+        `${origin} is ${describeEmpty(value)}; the column must hold the message as an object, an array or a JSON string.`,
+      );
     }
     const message = typeof value === "string" ? parseJson(value, `${origin} holds a string that`) : value;
     return JSON.stringify(message);

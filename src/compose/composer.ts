@@ -39,9 +39,7 @@ export type ComposedMessage = Omit<OutgoingMessage, "queueUrl" | "ticket"> & {
 };
 
 /** A rejected row: `reason` is a full sentence naming the message id, the setting and its source. */
-export type ComposeResult =
-  | { ok: true; message: ComposedMessage }
-  | { ok: false; messageId: string; setting: string; reason: string };
+export type ComposeResult = { ok: true; message: ComposedMessage } | { ok: false; messageId: string; setting: string; reason: string };
 
 export interface Composer {
   compose(row: RowInput): ComposeResult;
@@ -107,8 +105,7 @@ export interface ComposerOptions {
 export function createComposer(config: Config, options: ComposerOptions = {}): Composer {
   assertQueueTypeSettings(config);
   const templates = createTemplateCompiler(config.max_message_bytes);
-  const compile = (setting: string, source: ValueSource | undefined) =>
-    source && compileValueSource(setting, source, templates);
+  const compile = (setting: string, source: ValueSource | undefined) => source && compileValueSource(setting, source, templates);
 
   const fifo = config.queue_type === "fifo";
   const maxBytes = config.max_message_bytes;

@@ -57,7 +57,8 @@ export function checkQueueValue(value: string, isUrl: boolean): string | undefin
       ? `is ${value.length} characters long, more than any queue URL (at most ${MAX_QUEUE_URL_CHARS})`
       : undefined;
   }
-  if (value.length > MAX_QUEUE_NAME_CHARS) return `is ${value.length} characters long; SQS queue names have at most ${MAX_QUEUE_NAME_CHARS}`;
+  if (value.length > MAX_QUEUE_NAME_CHARS)
+    return `is ${value.length} characters long; SQS queue names have at most ${MAX_QUEUE_NAME_CHARS}`;
   if (!QUEUE_NAME.test(value)) {
     return "is not a queue name (letters, digits, hyphens and underscores, ending in .fifo for a FIFO queue) nor an http(s) queue URL";
   }
@@ -75,7 +76,8 @@ export function parseDelaySeconds(value: string): number | string {
 
 /** SQS Number attributes: up to 38 significant digits, magnitude 10^-128 to 10^+126. */
 function checkNumber(value: string): string | undefined {
-  const invalid = "is not a number SQS accepts (decimal digits with an optional sign, point and exponent, up to 38 significant digits, between 10^-128 and 10^126)";
+  const invalid =
+    "is not a number SQS accepts (decimal digits with an optional sign, point and exponent, up to 38 significant digits, between 10^-128 and 10^126)";
   if (!DECIMAL_NUMBER.test(value)) return invalid;
   const mantissa = value.replace(/^[+-]/, "").replace(/[eE].*$/, "");
   let digits = mantissa.replace(".", "").replace(/^0+/, "");

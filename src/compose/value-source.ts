@@ -14,11 +14,7 @@ export interface CompiledValueSource {
   require(scope: TemplateScope): string;
 }
 
-export function compileValueSource(
-  setting: string,
-  source: ValueSource,
-  templates: TemplateCompiler,
-): CompiledValueSource {
+export function compileValueSource(setting: string, source: ValueSource, templates: TemplateCompiler): CompiledValueSource {
   const rejectEmpty = (origin: string, value: null | undefined | ""): never => {
     throw new RowRejection(
       setting,

@@ -69,11 +69,16 @@ function readConfigFile(path: string): string {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason =
-      code === "ENOENT" ? "the file does not exist" :
-      code === "EACCES" ? "permission denied" :
-      code === "EISDIR" ? "it is a directory" :
-      String(code ?? error);
-    throw new UserFacingError(`Cannot read the config file ${path}: ${reason}. Pass the path of a readable JSON config file with --config.`);
+      code === "ENOENT"
+        ? "the file does not exist"
+        : code === "EACCES"
+          ? "permission denied"
+          : code === "EISDIR"
+            ? "it is a directory"
+            : String(code ?? error);
+    throw new UserFacingError(
+      `Cannot read the config file ${path}: ${reason}. Pass the path of a readable JSON config file with --config.`,
+    );
   }
 }
 
@@ -219,7 +224,10 @@ function describeError(error: ErrorObject): string {
     case "required":
       return `${joinPath(fieldPath(error.instancePath), String(params.missingProperty))} is required`;
     case "type":
-      return `${field} must be ${String(params.type).split(",").map((type) => ARTICLE_TYPES[type] ?? type).join(" or ")}`;
+      return `${field} must be ${String(params.type)
+        .split(",")
+        .map((type) => ARTICLE_TYPES[type] ?? type)
+        .join(" or ")}`;
     case "enum":
       return `${field} must be one of: ${(params.allowedValues as unknown[]).map(String).join(", ")}`;
     case "const":
@@ -270,8 +278,12 @@ function crossFieldIssues(config: Config): string[] {
       : []),
     ...attributeIssues(config.message_attributes),
     ...primaryKeyIssues(config.change_detection),
-    ...(config.change_detection.mode === "snapshot" && config.change_detection.store && config.change_detection.state_directory !== undefined
-      ? ["change_detection.state_directory is a deprecated alias of change_detection.store: set only store (for a directory, {\"type\": \"local\", \"directory\": …})"]
+    ...(config.change_detection.mode === "snapshot" &&
+    config.change_detection.store &&
+    config.change_detection.state_directory !== undefined
+      ? [
+          'change_detection.state_directory is a deprecated alias of change_detection.store: set only store (for a directory, {"type": "local", "directory": …})',
+        ]
       : []),
     ...alertIssues(config.alerts),
     ...largeMessageIssues(config),

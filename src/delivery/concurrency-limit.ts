@@ -231,9 +231,7 @@ export class ConcurrencyLimit {
     }
     this.limitBeforeLatencyCuts = undefined;
     if (allSlotsUsed && this.limit < this.ceiling) {
-      const next = this.slowStart
-        ? this.value * 2
-        : this.value + Math.max(1, (this.value * PROBE_GROWTH_PER_SECOND * windowMs) / 1000);
+      const next = this.slowStart ? this.value * 2 : this.value + Math.max(1, (this.value * PROBE_GROWTH_PER_SECOND * windowMs) / 1000);
       this.set(now, next, this.slowStart ? "slow start" : "probing");
     }
     this.newWindow(now);

@@ -17,14 +17,7 @@ import {
 } from "./errors.js";
 import { FifoList } from "./fifo-list.js";
 import { Lane } from "./lane.js";
-import type {
-  BatchResult,
-  BatchSender,
-  DeliveryCallbacks,
-  DeliveryOptions,
-  DeliveryStats,
-  OutgoingMessage,
-} from "./types.js";
+import type { BatchResult, BatchSender, DeliveryCallbacks, DeliveryOptions, DeliveryStats, OutgoingMessage } from "./types.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
 const BUFFERED_BATCHES_PER_REQUEST_SLOT = 4;
@@ -196,8 +189,7 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
   /** What may wait unsettled follows the requests that may be in flight now, not the ceiling. */
   private hasRoom(): boolean {
     const maxMessages =
-      this.maxBufferedMessages ??
-      Math.max(this.limit.current, MIN_BUFFERED_SLOTS) * MAX_BATCH_ENTRIES * BUFFERED_BATCHES_PER_REQUEST_SLOT;
+      this.maxBufferedMessages ?? Math.max(this.limit.current, MIN_BUFFERED_SLOTS) * MAX_BATCH_ENTRIES * BUFFERED_BATCHES_PER_REQUEST_SLOT;
     return this.unsettled < maxMessages && this.unsettledBytes < this.maxBufferedBytes;
   }
 
@@ -438,9 +430,5 @@ function unexpectedError(error: unknown): UserFacingError {
   if (error instanceof UserFacingError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const detail = error instanceof Error ? (error.stack ?? message) : message;
-  return new UserFacingError(
-    `Delivery to SQS failed unexpectedly: ${message}. Please report this.`,
-    "system_error",
-    detail,
-  );
+  return new UserFacingError(`Delivery to SQS failed unexpectedly: ${message}. Please report this.`, "system_error", detail);
 }

@@ -11,10 +11,9 @@ export class SdkBatchSender implements BatchSender {
   constructor(private readonly client: SQSClient) {}
 
   async sendBatch(queueUrl: string, entries: BatchEntry[], cancellation: Cancellation): Promise<BatchResult> {
-    const output = await this.client.send(
-      new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries.map(requestEntry) }),
-      { abortSignal: cancellation.toSignal() },
-    );
+    const output = await this.client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries.map(requestEntry) }), {
+      abortSignal: cancellation.toSignal(),
+    });
     return batchResultOf(output);
   }
 }

@@ -112,9 +112,12 @@ export class OffloadingSender implements BatchSender {
     try {
       await this.uploads.run(() => {
         if (signal.aborted) throw signal.reason;
-        return this.s3.send(new PutObjectCommand({ Bucket: offload.bucket, Key: offload.key, Body: body, ContentType: "application/json" }), {
-          abortSignal: signal,
-        });
+        return this.s3.send(
+          new PutObjectCommand({ Bucket: offload.bucket, Key: offload.key, Body: body, ContentType: "application/json" }),
+          {
+            abortSignal: signal,
+          },
+        );
       });
       offload.stored = true;
       return undefined;
@@ -134,7 +137,10 @@ export class OffloadingSender implements BatchSender {
  * SQS answers with the MD5 of the pointer it stored, which is checked here: delivery checks answers
  * against the original body.
  */
-function checkedPointer(success: BatchResult["successful"][number], pointer: OutgoingMessage | undefined): BatchResult["successful"][number] {
+function checkedPointer(
+  success: BatchResult["successful"][number],
+  pointer: OutgoingMessage | undefined,
+): BatchResult["successful"][number] {
   if (pointer === undefined || success.md5OfBody === undefined) return success;
   return success.md5OfBody === bodyMd5(pointer.body) ? { id: success.id } : success;
 }
@@ -149,7 +155,8 @@ function heldBack(id: string): EntryFailure {
 }
 
 const PERMISSION_HINTS: Record<string, string> = {
-  AccessDenied: "; grant s3:PutObject on the bucket to the connector's credentials (and kms:GenerateDataKey if it uses a customer managed KMS key)",
+  AccessDenied:
+    "; grant s3:PutObject on the bucket to the connector's credentials (and kms:GenerateDataKey if it uses a customer managed KMS key)",
   NoSuchBucket: "; create the bucket or fix large_messages.bucket",
 };
 

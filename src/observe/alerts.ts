@@ -80,7 +80,9 @@ export function alertDeliveries(alerts: Alerts, event: AlertEvent, pagerDutyUrl 
     deliveries.push(jsonPost("Slack", "alerts.slack_webhook_url", alerts.slack_webhook_url, slackMessage(event)));
   }
   if (alerts.pagerduty_routing_key) {
-    deliveries.push(jsonPost("PagerDuty", "alerts.pagerduty_routing_key", pagerDutyUrl, pagerDutyEvent(event, alerts.pagerduty_routing_key)));
+    deliveries.push(
+      jsonPost("PagerDuty", "alerts.pagerduty_routing_key", pagerDutyUrl, pagerDutyEvent(event, alerts.pagerduty_routing_key)),
+    );
   }
   if (alerts.webhook_url) {
     deliveries.push(jsonPost("webhook", "alerts.webhook_url", alerts.webhook_url, webhookEvent(event)));

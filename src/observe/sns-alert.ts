@@ -27,9 +27,7 @@ export function snsPublishInput(topic: SnsTopic, event: AlertEvent): PublishComm
       event: { DataType: "String", StringValue: event.event },
       severity: { DataType: "String", StringValue: event.severity },
     },
-    ...(topic.fifo
-      ? { MessageGroupId: CONNECTOR, MessageDeduplicationId: deduplicationId(event) }
-      : {}),
+    ...(topic.fifo ? { MessageGroupId: CONNECTOR, MessageDeduplicationId: deduplicationId(event) } : {}),
   };
 }
 

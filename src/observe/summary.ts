@@ -188,7 +188,10 @@ export function describeSummary(summary: SyncSummary): string[] {
   ];
   for (const stream of summary.streams) {
     const changes = Object.entries(stream.by_change)
-      .map(([change, counts]) => `${change}: ${counts.published} published, ${counts.rejected} rejected, ${counts.skipped_by_events_filter} skipped`)
+      .map(
+        ([change, counts]) =>
+          `${change}: ${counts.published} published, ${counts.rejected} rejected, ${counts.skipped_by_events_filter} skipped`,
+      )
       .join("; ");
     const reasons = stream.rejections.map((rejection) => rejection.reason).join(" | ");
     lines.push(

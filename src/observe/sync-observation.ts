@@ -133,5 +133,8 @@ export function describeLimitChange({ from, to, reason, floorRttMs, rttMs }: Lim
 
 function failureOf(error: unknown): NonNullable<SyncSummary["failure"]> {
   if (error instanceof UserFacingError) return { failure_type: error.failureType, message: error.message };
-  return { failure_type: "system_error", message: `The connector failed unexpectedly: ${error instanceof Error ? error.message : String(error)}` };
+  return {
+    failure_type: "system_error",
+    message: `The connector failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`,
+  };
 }

@@ -146,7 +146,12 @@ function isWellFormedTrace(trace: unknown): boolean {
   if (!isObject(trace) || typeof trace.type !== "string") return false;
   if (trace.type !== "STREAM_STATUS") return true;
   const status = trace.stream_status;
-  return isObject(status) && typeof status.status === "string" && isObject(status.stream_descriptor) && typeof status.stream_descriptor.name === "string";
+  return (
+    isObject(status) &&
+    typeof status.status === "string" &&
+    isObject(status.stream_descriptor) &&
+    typeof status.stream_descriptor.name === "string"
+  );
 }
 
 /** Parses one input line into an Airbyte message, checking the fields the connector relies on. */

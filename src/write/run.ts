@@ -242,7 +242,9 @@ class WriteRun {
       // The sync's own failure is the one to report; a snapshot that could not be committed only means more is republished.
       await Promise.resolve()
         .then(() => this.detector.close(false))
-        .catch((closeError: unknown) => this.options.writer.log("WARN", `The snapshot could not be saved after the failure: ${(closeError as Error).message}`));
+        .catch((closeError: unknown) =>
+          this.options.writer.log("WARN", `The snapshot could not be saved after the failure: ${(closeError as Error).message}`),
+        );
       throw this.failure ?? error;
     } finally {
       signal?.removeEventListener("abort", onAbort);

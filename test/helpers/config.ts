@@ -15,7 +15,11 @@ const UNIT_TEST_QUEUE_URL = "http://127.0.0.1:4566/000000000000/orders";
 export function testSettings(settings: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     region: TEST_REGION,
-    credentials: { auth_type: "access_key", access_key_id: TEST_CREDENTIALS.accessKeyId, secret_access_key: TEST_CREDENTIALS.secretAccessKey },
+    credentials: {
+      auth_type: "access_key",
+      access_key_id: TEST_CREDENTIALS.accessKeyId,
+      secret_access_key: TEST_CREDENTIALS.secretAccessKey,
+    },
     queue: { source: "static", value: "orders" },
     ...settings,
   };

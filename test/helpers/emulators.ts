@@ -143,11 +143,7 @@ export interface EmulatorContext<E extends Emulator = Emulator> {
   readonly emulator: E;
 }
 
-function emulatorSuite<E extends Emulator>(
-  name: string,
-  start: () => Promise<E>,
-  define: (context: EmulatorContext<E>) => void,
-): void {
+function emulatorSuite<E extends Emulator>(name: string, start: () => Promise<E>, define: (context: EmulatorContext<E>) => void): void {
   describe(name, () => {
     let started: E | undefined;
     before(async () => {
@@ -182,9 +178,7 @@ function sqsEmulator<N extends Emulator["name"]>(name: N, endpoint: string, stop
     },
     async createQueue(queueName: string, attributes: Record<string, string> = {}): Promise<string> {
       const fifo = queueName.endsWith(".fifo") ? { FifoQueue: "true" } : {};
-      const created = await sqs.send(
-        new CreateQueueCommand({ QueueName: queueName, Attributes: { ...fifo, ...attributes } }),
-      );
+      const created = await sqs.send(new CreateQueueCommand({ QueueName: queueName, Attributes: { ...fifo, ...attributes } }));
       if (!created.QueueUrl) throw new Error(`${name} returned no URL for queue ${queueName}`);
       return created.QueueUrl;
     },

@@ -97,7 +97,10 @@ export function startConnector(args: string[], env: Record<string, string> = {})
     },
     waitFor(predicate, what, timeoutMs = 30_000) {
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => finish(new Error(`timed out waiting for ${what}\nstdout:\n${stdout}\nstderr:\n${stderr}`)), timeoutMs);
+        const timer = setTimeout(
+          () => finish(new Error(`timed out waiting for ${what}\nstdout:\n${stdout}\nstderr:\n${stderr}`)),
+          timeoutMs,
+        );
         const check = (): void => {
           if (predicate(messages)) finish();
           else if (hasExited) finish(new Error(`the connector exited before ${what}\nstdout:\n${stdout}\nstderr:\n${stderr}`));
@@ -123,7 +126,9 @@ export function startConnector(args: string[], env: Record<string, string> = {})
       try {
         const exit = await Promise.race([exited, timedOut]);
         if (protocolViolations.length > 0) {
-          throw new Error(`the connector printed ${protocolViolations.length} invalid protocol line(s), the first: ${protocolViolations[0]}`);
+          throw new Error(
+            `the connector printed ${protocolViolations.length} invalid protocol line(s), the first: ${protocolViolations[0]}`,
+          );
         }
         return exit;
       } finally {

@@ -29,7 +29,8 @@ let validator: ValidateFunction | null | undefined;
 export function protocolValidator(): ValidateFunction | null {
   if (validator !== undefined) return validator;
   if (!existsSync(PROTOCOL_SCHEMA)) {
-    if (process.env.CI) throw new Error(`The Airbyte protocol schema is missing at ${PROTOCOL_SCHEMA}; CI is set, so output cannot go unchecked.`);
+    if (process.env.CI)
+      throw new Error(`The Airbyte protocol schema is missing at ${PROTOCOL_SCHEMA}; CI is set, so output cannot go unchecked.`);
     process.emitWarning(`Airbyte protocol schema not found at ${PROTOCOL_SCHEMA}: CLI output is not checked against it.`);
     validator = null;
     return validator;

@@ -17,7 +17,6 @@ const DATE_LOCALE = "en-US";
 /** Tags that read other templates from disk: a config must not be able to read files. */
 const FILE_TAGS = ["include", "render", "layout"];
 
-
 export function createEngine(kind: TemplateKind, maxMessageBytes: number): Liquid {
   const print = PRINTERS[kind];
   const engine = new Liquid({
