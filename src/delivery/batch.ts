@@ -1,9 +1,9 @@
 import type { BatchEntry } from "./types.js";
 import type { Lane, MessageGroup } from "./lane.js";
 
-/** One SendMessageBatch request's worth of entries, and its retry history. */
-export interface Batch {
-  lane: Lane;
+/** One SendMessageBatch request's worth of entries from lane `L`, and its retry history. */
+export interface Batch<L extends Lane = Lane> {
+  lane: L;
   entries: BatchEntry[];
   /** The group each entry belongs to, by position: its FIFO lock is held until the entry settles. */
   groups: MessageGroup[];
@@ -14,7 +14,7 @@ export interface Batch {
 }
 
 /** The entries at `positions`, as a batch that keeps every entry's id and the failure history. */
-export function retryBatchOf(batch: Batch, positions: number[]): Batch {
+export function retryBatchOf<L extends Lane>(batch: Batch<L>, positions: number[]): Batch<L> {
   if (positions.length === batch.entries.length) return batch;
   return {
     lane: batch.lane,

@@ -45,7 +45,7 @@ function newWaiter(): Waiter {
 }
 
 interface Request {
-  batch: Batch;
+  batch: Batch<ScheduledLane>;
   cancellation: Cancellation;
   timeout: NodeJS.Timeout | undefined;
   timedOut: boolean;
@@ -53,9 +53,19 @@ interface Request {
   startedAt: number;
 }
 
+/** A lane with the state Delivery schedules it by. */
+class ScheduledLane extends Lane {
+  /** In the list of lanes to cut a batch from. */
+  scheduled = false;
+  /** Since when readyCount has been above 0 (performance.now()). */
+  readySince = 0;
+  /** Its ready messages have waited the linger time. */
+  lingerExpired = false;
+}
+
 /** A lane's ready messages started waiting at `since`; stale once the lane's readySince moved on. */
 interface LingerMark {
-  lane: Lane;
+  lane: ScheduledLane;
   since: number;
 }
 
@@ -82,9 +92,9 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
   private closed: Promise<never> | undefined;
   private flushing = false;
 
-  private readonly lanes = new Map<string, Lane>();
-  private readonly dueLanes = new FifoList<Lane>();
-  private readonly dueRetries = new FifoList<Batch>();
+  private readonly lanes = new Map<string, ScheduledLane>();
+  private readonly dueLanes = new FifoList<ScheduledLane>();
+  private readonly dueRetries = new FifoList<Batch<ScheduledLane>>();
   private readonly lingerMarks = new FifoList<LingerMark>();
   private lingerTimer: NodeJS.Timeout | undefined;
   private readonly retryTimers = new Set<NodeJS.Timeout>();
@@ -177,10 +187,10 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
     return { ...this.counts, inFlight: this.requests.size, unsettled: this.unsettled };
   }
 
-  private laneOf(queueUrl: string): Lane {
+  private laneOf(queueUrl: string): ScheduledLane {
     let lane = this.lanes.get(queueUrl);
     if (lane === undefined) {
-      lane = new Lane(queueUrl, this.options.fifo, this.options.maxBatchBytes);
+      lane = new ScheduledLane(queueUrl, this.options.fifo, this.options.maxBatchBytes);
       this.lanes.set(queueUrl, lane);
     }
     return lane;
@@ -193,17 +203,17 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
     return this.unsettled < maxMessages && this.unsettledBytes < this.maxBufferedBytes;
   }
 
-  private isDue(lane: Lane): boolean {
+  private isDue(lane: ScheduledLane): boolean {
     return lane.readyCount > 0 && (this.flushing || lane.lingerExpired || lane.isFull());
   }
 
-  private schedule(lane: Lane): void {
+  private schedule(lane: ScheduledLane): void {
     lane.scheduled = true;
     this.dueLanes.push(lane);
   }
 
   /** After a lane gained ready messages: starts their linger wait; schedules the lane if due, and says so. */
-  private review(lane: Lane, wasReady: boolean): boolean {
+  private review(lane: ScheduledLane, wasReady: boolean): boolean {
     if (lane.readyCount === 0) return false;
     if (!wasReady) this.startLinger(lane);
     if (lane.scheduled || !this.isDue(lane)) return false;
@@ -211,7 +221,7 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
     return true;
   }
 
-  private startLinger(lane: Lane): void {
+  private startLinger(lane: ScheduledLane): void {
     const now = performance.now();
     lane.readySince = now;
     lane.lingerExpired = this.options.lingerMs <= 0;
@@ -261,7 +271,7 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
     }
   }
 
-  private send(batch: Batch): void {
+  private send(batch: Batch<ScheduledLane>): void {
     const request: Request = {
       batch,
       cancellation: new Cancellation(),
@@ -347,7 +357,7 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
   }
 
   /** The entry at `position` is done: releases its group lock and its room in the buffer. */
-  private settle(batch: Batch, position: number): M {
+  private settle(batch: Batch<ScheduledLane>, position: number): M {
     const { lane } = batch;
     // Lanes and batches hold only what submit() took, so every entry's message is an M.
     const message = batch.entries[position]!.message as M;
@@ -359,13 +369,13 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
     return message;
   }
 
-  private reject(batch: Batch, position: number, reason: string, code: string): void {
+  private reject(batch: Batch<ScheduledLane>, position: number, reason: string, code: string): void {
     const message = this.settle(batch, position);
     this.counts.rejected++;
     this.callbacks.rejected(message, reason, code);
   }
 
-  private retryLater(batch: Batch, last: { code: string; message: string }): void {
+  private retryLater(batch: Batch<ScheduledLane>, last: { code: string; message: string }): void {
     const now = performance.now();
     if (batch.firstFailureAt < 0) batch.firstFailureAt = now;
     batch.failures++;

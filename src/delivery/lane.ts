@@ -27,18 +27,8 @@ function newGroup(key: string): MessageGroup {
  * whatever the number of groups.
  */
 export class Lane {
-  /** Messages a batch could be cut from now (in ready groups), and their bytes. */
-  readyCount = 0;
-  readyBytes = 0;
-
-  // Scheduling state, owned by Delivery.
-  /** In Delivery's list of lanes to cut a batch from. */
-  scheduled = false;
-  /** Since when readyCount has been above 0 (performance.now()). */
-  readySince = 0;
-  /** Its ready messages have waited the linger time. */
-  lingerExpired = false;
-
+  private ready = 0;
+  private readyByteCount = 0;
   private readonly groups = new Map<string, MessageGroup>();
   private readonly queueGroup = newGroup("");
   private readonly readyGroups = new FifoList<MessageGroup>();
@@ -49,8 +39,18 @@ export class Lane {
     private readonly maxBatchBytes: number,
   ) {}
 
+  /** Messages a batch could be cut from now (in ready groups). */
+  get readyCount(): number {
+    return this.ready;
+  }
+
+  /** The bytes of those messages. */
+  get readyBytes(): number {
+    return this.readyByteCount;
+  }
+
   isFull(): boolean {
-    return this.readyCount >= MAX_BATCH_ENTRIES || this.readyBytes >= this.maxBatchBytes;
+    return this.ready >= MAX_BATCH_ENTRIES || this.readyByteCount >= this.maxBatchBytes;
   }
 
   add(message: OutgoingMessage): void {
@@ -58,8 +58,8 @@ export class Lane {
     group.pending.push(message);
     group.pendingBytes += message.bytes;
     if (group.ready) {
-      this.readyCount++;
-      this.readyBytes += message.bytes;
+      this.ready++;
+      this.readyByteCount += message.bytes;
     } else if (!this.isLocked(group)) {
       this.markReady(group);
     }
@@ -83,8 +83,8 @@ export class Lane {
         group.pending.shift();
         group.pendingBytes -= message.bytes;
         group.unsettled++;
-        this.readyCount--;
-        this.readyBytes -= message.bytes;
+        this.ready--;
+        this.readyByteCount -= message.bytes;
         bytes += message.bytes;
         entries.push({ id: ENTRY_IDS[entries.length]!, message });
         groups.push(group);
@@ -118,14 +118,14 @@ export class Lane {
   private markReady(group: MessageGroup): void {
     group.ready = true;
     this.readyGroups.push(group);
-    this.readyCount += group.pending.length;
-    this.readyBytes += group.pendingBytes;
+    this.ready += group.pending.length;
+    this.readyByteCount += group.pendingBytes;
   }
 
   private unreadyHead(group: MessageGroup): void {
     group.ready = false;
     this.readyGroups.shift();
-    this.readyCount -= group.pending.length;
-    this.readyBytes -= group.pendingBytes;
+    this.ready -= group.pending.length;
+    this.readyByteCount -= group.pendingBytes;
   }
 }
