@@ -12,6 +12,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
 import { catalogOf, errorTraceOf, recordLine, stateLine } from "./helpers/airbyte.js";
 import { runCli, writeTempJson, type CliResult } from "./helpers/cli.js";
+import { clearCatalog as clearCatalogOf } from "./helpers/platform.js";
 import { S3Location } from "../src/changes/s3-location.js";
 import { snapshotStoreFailure } from "../src/changes/s3-errors.js";
 import { startFauxqs, uniqueQueueName, withMoto, emulatorConfig, emulatorConfigFile, type Emulator } from "./helpers/emulators.js";
@@ -28,19 +29,7 @@ const BODY = '{"change":"{{ change }}","row":{{ row | json }}}';
 const STREAM = "orders";
 const fullRefresh = writeTempJson(catalogOf([{ name: STREAM, primaryKey: [["id"]], syncMode: "full_refresh" }]));
 /** The catalog of the platform's Clear job: full_refresh + overwrite, minimum generation = generation. */
-const clearCatalog = writeTempJson({
-  streams: [
-    {
-      stream: { name: STREAM, json_schema: { type: "object" } },
-      sync_mode: "full_refresh",
-      destination_sync_mode: "overwrite",
-      primary_key: [["id"]],
-      generation_id: 2,
-      minimum_generation_id: 2,
-      sync_id: 7,
-    },
-  ],
-});
+const clearCatalog = writeTempJson(clearCatalogOf([{ name: STREAM, primaryKey: [["id"]] }]));
 /** A refresh: the same catalog, with the stream's records. */
 const refreshCatalog = clearCatalog;
 

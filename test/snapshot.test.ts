@@ -7,6 +7,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
 import { catalogOf, errorTraceOf, recordLine, stateLine } from "./helpers/airbyte.js";
 import { REPO_ROOT, runCli, writeTempJson, type CliResult } from "./helpers/cli.js";
+import { clearCatalog as clearCatalogOf } from "./helpers/platform.js";
 import { startFauxqs, uniqueQueueName, type Emulator, emulatorConfigFile } from "./helpers/emulators.js";
 
 type Row = Record<string, unknown> & { id: number };
@@ -263,18 +264,7 @@ describe("snapshot change detection (fauxqs)", () => {
     await store.sync(inputOf([customer(1, "Ada"), customer(2, "Brian")]));
     assert.equal((await store.published(2)).length, 2);
 
-    const clearCatalog = writeTempJson({
-      streams: [
-        {
-          stream: { name: STREAM, json_schema: { type: "object" } },
-          sync_mode: "full_refresh",
-          destination_sync_mode: "overwrite",
-          primary_key: [["id"]],
-          generation_id: 3,
-          minimum_generation_id: 3,
-        },
-      ],
-    });
+    const clearCatalog = writeTempJson(clearCatalogOf([{ name: STREAM, primaryKey: [["id"]] }], 3));
     const clearInput = [
       JSON.stringify({ type: "STATE", state: { type: "STREAM", stream: { stream_descriptor: { name: STREAM }, stream_state: null } } }),
       streamStatus("COMPLETE"),
