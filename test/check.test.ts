@@ -3,7 +3,7 @@ import { before, test } from "node:test";
 import { runCheck } from "../src/check.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
 import { emulatorConfig, forEachEmulator, freePort, uniqueQueueName, withMoto } from "./helpers/emulators.js";
-import { TEST_REGION, testSettings } from "./helpers/config.js";
+import { TEST_REGION, testConfig, testSettings } from "./helpers/config.js";
 import { accessKeyCredentials, type IamUser } from "./helpers/iam.js";
 
 forEachEmulator("check", (context) => {
@@ -45,11 +45,11 @@ forEachEmulator("check", (context) => {
     // Built by hand: the config loader already refuses these, runCheck must too.
     const base = emulatorConfig(context.emulator);
 
-    const asStandard = await runCheck({ ...base, queue_type: "standard", queue: { source: "static", value: fifo } });
+    const asStandard = await runCheck(testConfig({ ...base, queue_type: "standard", queue: { source: "static", value: fifo } }));
     assert.equal(asStandard.status, "FAILED");
     assert.match(asStandard.message, /queue_type is "standard" but queue ".*\.fifo" is a FIFO queue/);
 
-    const asFifo = await runCheck({ ...base, queue_type: "fifo", queue: { source: "static", value: standard } });
+    const asFifo = await runCheck(testConfig({ ...base, queue_type: "fifo", queue: { source: "static", value: standard } }));
     assert.equal(asFifo.status, "FAILED");
     assert.match(asFifo.message, /queue_type is "fifo" but queue ".*" is a standard queue/);
   });

@@ -3,11 +3,11 @@ import { describe, it } from "node:test";
 import { createComposer, type ComposedMessage, type ComposeResult, type RowInput } from "../src/compose/composer.js";
 import type { Config } from "../src/config/types.js";
 import { UserFacingError } from "../src/errors.js";
-import { testConfig } from "./helpers/config.js";
+import { type ConfigOverrides, testConfig } from "./helpers/config.js";
 
 const QUEUE_URL = "http://127.0.0.1:4566/000000000000/orders";
 
-function config(overrides: Partial<Config> = {}): Config {
+function config(overrides: ConfigOverrides = {}): Config {
   return testConfig({ queue: { source: "static", value: QUEUE_URL }, ...overrides });
 }
 
@@ -192,7 +192,7 @@ describe("message ids", () => {
 });
 
 describe("FIFO ids", () => {
-  const fifo = (overrides: Partial<Config> = {}) =>
+  const fifo = (overrides: ConfigOverrides = {}) =>
     createComposer(
       config({
         queue_type: "fifo",

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { createComposer, type ComposeResult, type RowInput } from "../src/compose/composer.js";
 import type { Config } from "../src/config/types.js";
 import { UserFacingError } from "../src/errors.js";
-import { testConfig } from "./helpers/config.js";
+import { type ConfigOverrides, testConfig } from "./helpers/config.js";
 
 const BASE: Config = testConfig({
   credentials: { auth_type: "default_chain" },
@@ -11,8 +11,8 @@ const BASE: Config = testConfig({
   message_id: { source: "column", column: "id" },
 });
 
-function bodyTemplate(template: string, overrides: Partial<Config> = {}) {
-  return createComposer({ ...BASE, message_body: { format: "template", template }, ...overrides });
+function bodyTemplate(template: string, overrides: ConfigOverrides = {}) {
+  return createComposer(testConfig({ ...BASE, message_body: { format: "template", template }, ...overrides }));
 }
 
 function row(data: Record<string, unknown>, extra: Partial<RowInput> = {}): RowInput {

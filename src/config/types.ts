@@ -94,20 +94,36 @@ export interface Alerts {
   sns_endpoint?: string;
 }
 
-export interface Config {
+/** The settings only one queue type takes, as the loader's cross-field rules (queue-type.ts) allow them. */
+export type QueueTypeSettings =
+  | {
+      queue_type: "standard";
+      /** Standard queues take a group id too (fair queues), but no deduplication id. */
+      message_group_id?: ValueSource;
+      message_deduplication_id?: never;
+      delay_seconds?: ValueSource;
+    }
+  | {
+      queue_type: "fifo";
+      message_group_id: ValueSource;
+      message_deduplication_id?: ValueSource;
+      /** FIFO queues take a delay per queue, not per message. */
+      delay_seconds?: never;
+    };
+
+export type Config = QueueTypeSettings & CommonSettings;
+
+/** The settings every queue type takes. */
+export interface CommonSettings {
   region: string;
   endpoint?: string;
   credentials: Credentials;
   role_arn?: string;
   external_id?: string;
   role_session_name: string;
-  queue_type: QueueType;
   queue: ValueSource;
   message_body: MessageBody;
   message_id?: ValueSource;
-  message_group_id?: ValueSource;
-  message_deduplication_id?: ValueSource;
-  delay_seconds?: ValueSource;
   message_attributes: MessageAttributeSetting[];
   events: ChangeType[];
   change_detection: ChangeDetection;

@@ -1,7 +1,7 @@
 // The one factory of test configurations: the test region and credentials and a static queue,
 // as raw settings (for a config file or the loader) or as the Config the loader makes.
 import { validateConfig } from "../../src/config/load.js";
-import type { Config } from "../../src/config/types.js";
+import type { CommonSettings, Config, QueueType, ValueSource } from "../../src/config/types.js";
 
 export const TEST_REGION = "us-east-1";
 
@@ -25,10 +25,19 @@ export function testSettings(settings: Record<string, unknown> = {}): Record<str
   };
 }
 
+/** Any settings, whatever the queue type: tests may combine what the loader refuses. */
+export type ConfigOverrides = Partial<CommonSettings> & {
+  queue_type?: QueueType;
+  message_group_id?: ValueSource;
+  message_deduplication_id?: ValueSource;
+  delay_seconds?: ValueSource;
+};
+
 /**
  * The test settings (with a queue URL) and the defaults from spec.json, then `overrides` as given
  * (not validated, so tests can pass what the loader refuses).
  */
-export function testConfig(overrides: Partial<Config> = {}): Config {
-  return { ...validateConfig(testSettings({ queue: { source: "static", value: UNIT_TEST_QUEUE_URL } }), "the test config"), ...overrides };
+export function testConfig(overrides: ConfigOverrides = {}): Config {
+  const validated = validateConfig(testSettings({ queue: { source: "static", value: UNIT_TEST_QUEUE_URL } }), "the test config");
+  return { ...validated, ...overrides } as Config;
 }
