@@ -4,7 +4,8 @@
 # dropped, working directory /dest with stdin, stdout and stderr as named pipes, check reading
 # /config/connectionConfiguration.json), a write under a 300 MB memory limit, a SIGTERM
 # mid-write and a local snapshot store refused without a volume and accepted with one, against an
-# SQS emulator (fauxqs) on 127.0.0.1, and inspects the image's Airbyte metadata. Exits non-zero on the first failure; removes its containers and temp files.
+# SQS emulator (fauxqs) on the loopback interface, and inspects the image's Airbyte metadata.
+# Exits non-zero on the first failure; removes its containers and temp files.
 #
 # Each check is a step_* function; STEPS at the end lists them in the order they run. To add a
 # check, write its function and add it to STEPS.
