@@ -16,7 +16,8 @@ import { clearCatalog as clearCatalogOf } from "./helpers/platform.js";
 import { S3Location } from "../src/changes/s3-location.js";
 import { snapshotStoreFailure } from "../src/changes/s3-errors.js";
 import { startFauxqs, uniqueQueueName, withMoto, emulatorConfig, emulatorConfigFile, type Emulator } from "./helpers/emulators.js";
-import { createBucket, exitCodeOf, freshPodEnv, listKeys, outputOf, readObject, startWrite } from "./helpers/snapshot-s3.js";
+import { exitCodeOf, outputOf, startWrite } from "./helpers/live-connector.js";
+import { createBucket, freshPodEnv, listKeys, readObject } from "./helpers/snapshot-s3.js";
 
 type Row = Record<string, unknown> & { id: number };
 

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
 import { catalogOf, errorTraceOf, recordLine, stateLine } from "./helpers/airbyte.js";
-import { REPO_ROOT, runCli, writeTempJson, type CliResult } from "./helpers/cli.js";
+import { runCli, writeTempJson, type CliResult } from "./helpers/cli.js";
 import { clearCatalog as clearCatalogOf } from "./helpers/platform.js";
+import { exitCodeOf, outputOf, startWrite } from "./helpers/live-connector.js";
 import { startFauxqs, uniqueQueueName, type Emulator, emulatorConfigFile } from "./helpers/emulators.js";
 
 type Row = Record<string, unknown> & { id: number };
@@ -206,7 +206,7 @@ describe("snapshot change detection (fauxqs)", () => {
     };
 
     // Half the rows, input held open, then kill -9 once some have reached the queue.
-    const child = startWrite(store.configFile());
+    const child = startWrite(store.configFile(), fullRefresh);
     child.stdin.write(
       v2
         .slice(0, count / 2)
@@ -219,7 +219,7 @@ describe("snapshot change detection (fauxqs)", () => {
     }
     assert.ok(seenV2.size >= 20, "the killed sync published part of its rows first");
     child.kill("SIGKILL");
-    await exited(child);
+    await exitCodeOf(child);
     await collect();
 
     const rerun = await store.sync(inputOf(v2));
@@ -237,8 +237,8 @@ describe("snapshot change detection (fauxqs)", () => {
 
   test("a second sync on the same store while one is running fails at once, and the first completes", async () => {
     const store = await connection();
-    const first = startWrite(store.configFile());
-    const stdout = collectStdout(first);
+    const first = startWrite(store.configFile(), fullRefresh);
+    const stdout = outputOf(first);
     first.stdin.write(recordLine(STREAM, customer(1, "Ada")) + "\n");
     assert.equal((await store.published(1)).length, 1, "the first sync is running");
 
@@ -251,7 +251,7 @@ describe("snapshot change detection (fauxqs)", () => {
     assert.equal(error?.failure_type, "transient_error");
 
     first.stdin.end(recordLine(STREAM, customer(3, "Chen")) + "\n" + stateLine({ done: true }) + "\n");
-    assert.equal(await exited(first), 0, await stdout);
+    assert.equal(await exitCodeOf(first), 0, await stdout);
     assert.deepEqual(
       (await store.published(1)).map(({ change, row }) => [change, row.id]),
       [["added", 3]],
@@ -299,24 +299,4 @@ describe("snapshot change detection (fauxqs)", () => {
 
 function sortPublished(messages: Published[]): Published[] {
   return messages.sort((a, b) => a.change.localeCompare(b.change) || a.row.id - b.row.id);
-}
-
-/** Starts the built connector's write command with stdin left open. */
-function startWrite(configFile: string): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [join(REPO_ROOT, "dist", "main.js"), "write", "--config", configFile, "--catalog", fullRefresh], {
-    cwd: REPO_ROOT,
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-}
-
-function collectStdout(child: ChildProcessWithoutNullStreams): Promise<string> {
-  let text = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
-  return new Promise((resolve) => child.once("close", () => resolve(text)));
-}
-
-function exited(child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once("close", (code) => resolve(code)));
 }

@@ -4,7 +4,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { join } from "node:path";
 import type { AirbyteMessage } from "../../src/protocol/messages.js";
 import { REPO_ROOT } from "./cli.js";
-import { protocolViolation } from "./protocol-schema.js";
+import { assertProtocolOutput, protocolViolation } from "./protocol-schema.js";
 
 export interface Exit {
   code: number | null;
@@ -136,4 +136,42 @@ export function startConnector(args: string[], env: Record<string, string> = {})
       }
     },
   };
+}
+
+/** Starts `write` with stdin left open, so that the test decides when the input ends (or kills it). */
+export function startWrite(configFile: string, catalogFile: string, env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [join(REPO_ROOT, "dist", "main.js"), "write", "--config", configFile, "--catalog", catalogFile], {
+    cwd: REPO_ROOT,
+    stdio: ["pipe", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
+}
+
+/**
+ * Everything the process writes to stdout and stderr, once it has closed them; rejects when a
+ * complete stdout line is not a valid Airbyte message.
+ */
+export function outputOf(child: ChildProcessWithoutNullStreams): Promise<string> {
+  let stdout = "";
+  let text = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+    text += chunk;
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
+  return new Promise((resolve, reject) =>
+    child.once("close", () => {
+      try {
+        assertProtocolOutput(stdout, "destination-sqs write");
+        resolve(text);
+      } catch (error) {
+        reject(error);
+      }
+    }),
+  );
+}
+
+export function exitCodeOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once("close", (code) => resolve(code)));
 }

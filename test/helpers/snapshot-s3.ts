@@ -1,10 +1,8 @@
 // S3 buckets on the emulators and connector processes left running while a test watches them.
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { REPO_ROOT } from "./cli.js";
 import { TEST_CREDENTIALS, TEST_REGION } from "./config.js";
 
 let bucketCounter = 0;
@@ -51,26 +49,4 @@ export async function readObject(endpoint: string, bucket: string, key: string):
 export function freshPodEnv(extra: Record<string, string> = {}): Record<string, string> {
   const root = mkdtempSync(join(tmpdir(), "destination-sqs-pod-"));
   return { HOME: root, TMPDIR: root, ...extra };
-}
-
-/** Starts `write` with stdin left open, so that the test decides when the input ends (or kills it). */
-export function startWrite(configFile: string, catalogFile: string, env: Record<string, string> = {}): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [join(REPO_ROOT, "dist", "main.js"), "write", "--config", configFile, "--catalog", catalogFile], {
-    cwd: REPO_ROOT,
-    stdio: ["pipe", "pipe", "pipe"],
-    env: { ...process.env, ...env },
-  });
-}
-
-/** Everything the process writes to stdout and stderr, once it has closed them. */
-export function outputOf(child: ChildProcessWithoutNullStreams): Promise<string> {
-  let text = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => (text += chunk));
-  return new Promise((resolve) => child.once("close", () => resolve(text)));
-}
-
-export function exitCodeOf(child: ChildProcessWithoutNullStreams): Promise<number | null> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once("close", (code) => resolve(code)));
 }
