@@ -71,7 +71,8 @@ async function check(configPath: string): Promise<number> {
 function offloadLargeMessages(config: Config, clients: AwsClients, sender: BatchSender): BatchSender {
   const policy = LargeMessagePolicy.of(config);
   if (policy.s3 === undefined) return sender;
-  return new OffloadingSender(sender, clients.s3(policy.s3), policy, { fifo: config.queue_type === "fifo" });
+  // Delivery retries a failed upload with its batch, under the one retry budget SQS failures count against.
+  return new OffloadingSender(sender, clients.s3(policy.s3, { retriedByCaller: true }), policy, { fifo: config.queue_type === "fifo" });
 }
 
 /** Test hooks, deliberately undocumented: a shorter progress interval, a local PagerDuty endpoint. */

@@ -92,6 +92,18 @@ describe("every SDK call has a deadline", () => {
     assert.ok(silent.connections - before >= 2, `${silent.connections - before} connection(s)`);
   });
 
+  test("an S3 client whose caller owns retries (large-message uploads) tries each call once", async () => {
+    const silent = endpoints.silent!;
+    const settings = { bucket: "payloads", endpoint: silent.endpoint, force_path_style: true };
+    const before = silent.connections;
+    const s3 = clientsFor(silent, 1500).s3(settings, { retriedByCaller: true });
+    await assert.rejects(s3.send(new GetObjectCommand({ Bucket: "payloads", Key: "k" })), isTimeout);
+    assert.equal(silent.connections - before, 1);
+    const retrying = clientsFor(silent, 1500).s3(settings);
+    await assert.rejects(retrying.send(new GetObjectCommand({ Bucket: "payloads", Key: "k" })), isTimeout);
+    assert.ok(silent.connections - before >= 3, "the default client tries again within retry_max_seconds");
+  });
+
   test("the caller's abort signal still ends a call at once", async () => {
     const { sqs } = clientsFor(endpoints.silent, 60_000);
     const controller = new AbortController();

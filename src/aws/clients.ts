@@ -12,8 +12,12 @@ import { DeadlineHttpHandler, retryWithinBudget, type RetryBudget } from "./dead
 
 export interface AwsClients {
   sqs: SQSClient;
-  /** An S3 client for a bucket's settings (snapshot store, large messages). */
-  s3(settings: S3Settings): S3Client;
+  /**
+   * An S3 client for a bucket's settings (snapshot store, large messages). `retriedByCaller`: the
+   * caller retries failed calls under its own budget (delivery, for large-message uploads), so the
+   * client tries each call once instead of retrying it within retry_max_seconds first.
+   */
+  s3(settings: S3Settings, options?: { retriedByCaller?: boolean }): S3Client;
   /** An SNS client for a topic's region (alerts); `endpoint` for SNS-compatible services. */
   sns(region: string, endpoint?: string): SNSClient;
 }
@@ -66,17 +70,15 @@ export function createAwsClients(config: Config, options: AwsClientOptions = {})
   if (options.onCall) sqs.middlewareStack.use(observeApiCalls("SQS", options.onCall));
   return {
     sqs,
-    s3: (settings) => {
-      const s3 = withRetries(
-        new S3Client({
-          region: settings.region ?? config.region,
-          ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
-          forcePathStyle: settings.force_path_style ?? false,
-          credentials,
-          ...callSettings(policy),
-        }),
-        policy,
-      );
+    s3: (settings, { retriedByCaller = false } = {}) => {
+      const client = new S3Client({
+        region: settings.region ?? config.region,
+        ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+        forcePathStyle: settings.force_path_style ?? false,
+        credentials,
+        ...callSettings(policy),
+      });
+      const s3 = retriedByCaller ? client : withRetries(client, policy);
       if (options.onCall) s3.middlewareStack.use(observeApiCalls("S3", options.onCall));
       return s3;
     },
