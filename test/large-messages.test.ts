@@ -30,7 +30,8 @@ import {
   type Emulator,
 } from "./helpers/emulators.js";
 import type { IamUser } from "./helpers/iam.js";
-import { consume, createBucket, objectKeys, testS3Client } from "./helpers/extended-client-consumer.js";
+import { consume, objectKeys } from "./helpers/extended-client-consumer.js";
+import { createBucket, testS3Client } from "./helpers/s3.js";
 import { startFaultProxy } from "./helpers/fault-proxy.js";
 
 const BASE = {

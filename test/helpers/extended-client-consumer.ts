@@ -2,9 +2,8 @@
 // the connector's code: a message with the ExtendedPayloadSize (or legacy SQSLargePayloadSize)
 // attribute carries ["software.amazon.payloadoffloading.PayloadS3Pointer", {s3BucketName, s3Key}],
 // and its real body is that S3 object.
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import type { ReceivedMessage } from "./emulators.js";
-import { TEST_CREDENTIALS, TEST_REGION } from "./config.js";
 
 export interface ConsumedMessage {
   body: string;
@@ -12,14 +11,6 @@ export interface ConsumedMessage {
   fromS3: boolean;
   /** The S3 key, when the body came from S3. */
   key?: string;
-}
-
-export function testS3Client(endpoint: string): S3Client {
-  return new S3Client({ region: TEST_REGION, endpoint, forcePathStyle: true, credentials: TEST_CREDENTIALS });
-}
-
-export async function createBucket(s3: S3Client, bucket: string): Promise<void> {
-  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
 }
 
 export async function objectKeys(s3: S3Client, bucket: string): Promise<string[]> {

@@ -2,21 +2,17 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { TEST_CREDENTIALS, TEST_REGION } from "./config.js";
+import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { createBucket as createNamedBucket, testS3Client as s3Client } from "./s3.js";
 
 let bucketCounter = 0;
-
-function s3Client(endpoint: string): S3Client {
-  return new S3Client({ region: TEST_REGION, endpoint, forcePathStyle: true, credentials: TEST_CREDENTIALS });
-}
 
 /** Creates a bucket with a name no other test uses and returns its name. */
 export async function createBucket(endpoint: string): Promise<string> {
   const bucket = `snapshots-${process.pid}-${++bucketCounter}`;
   const s3 = s3Client(endpoint);
   try {
-    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+    await createNamedBucket(s3, bucket);
   } finally {
     s3.destroy();
   }
