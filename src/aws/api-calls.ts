@@ -1,5 +1,5 @@
 import type { DeserializeMiddleware, MetadataBearer, Pluggable } from "@smithy/types";
-import { awsErrorCode } from "./error-code.js";
+import { awsErrorCode, awsHttpStatus } from "./error-code.js";
 
 /** One SQS, STS or S3 request as it went over the wire: what the API call log prints. */
 export interface ApiCall {
@@ -66,7 +66,7 @@ export function observeApiCalls<Input extends object, Output extends MetadataBea
       });
       return result;
     } catch (error) {
-      const httpStatus = (error as Partial<MetadataBearer>).$metadata?.httpStatusCode;
+      const httpStatus = awsHttpStatus(error);
       observe({
         ...base,
         latencyMs: performance.now() - started,

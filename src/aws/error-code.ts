@@ -18,6 +18,14 @@ interface ErrorShape {
 /** How many causes deep a wrapped error is searched for codes. */
 const MAX_CAUSE_DEPTH = 3;
 
+/** The HTTP status of a failed AWS call: the SDK's metadata, or the raw response when it could not parse one. */
+export function awsHttpStatus(error: unknown): number | undefined {
+  if (typeof error !== "object" || error === null) return undefined;
+  const { $metadata, $response } = error as { $metadata?: { httpStatusCode?: unknown }; $response?: { statusCode?: unknown } };
+  const status = $metadata?.httpStatusCode ?? $response?.statusCode;
+  return typeof status === "number" ? status : undefined;
+}
+
 /**
  * Every code a failed AWS call carries, the most specific first. For the error and then each of
  * its causes: Node names network errors in `code` (for an AggregateError, such as a refused

@@ -1,5 +1,5 @@
 import { awsCallFailure } from "../aws/explain.js";
-import { awsErrorCode } from "../aws/error-code.js";
+import { awsErrorCode, awsHttpStatus } from "../aws/error-code.js";
 import type { Config } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
 import type { S3Location } from "./s3-location.js";
@@ -11,8 +11,7 @@ const ACCESS_DENIED = new Set(["AccessDenied", "Forbidden", "AllAccessDisabled"]
 
 /** HTTP 412: a conditional write (If-None-Match / If-Match) found the object not as expected. */
 export function isPreconditionFailed(error: unknown): boolean {
-  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-  return status === 412 || awsErrorCode(error) === "PreconditionFailed";
+  return awsHttpStatus(error) === 412 || awsErrorCode(error) === "PreconditionFailed";
 }
 
 /** HTTP 404 on an object: it does not exist (a missing bucket is reported apart). */

@@ -1,7 +1,7 @@
 // Turns a thrown SendMessageBatch failure (SDK service exception, socket error, timeout) into
 // what delivery should do about it: retry the request, reject its rows, or stop the sync.
 
-import { awsErrorCodes } from "../aws/error-code.js";
+import { awsErrorCodes, awsHttpStatus } from "../aws/error-code.js";
 import { type AwsErrorMeaning, awsErrorMeaning, isRetriableAwsError } from "../aws/error-codes.js";
 import { UserFacingError } from "../errors.js";
 import { REDACTED, redactCredentialShapes } from "../observe/redact.js";
@@ -19,29 +19,13 @@ export interface ClassifiedError {
 
 const MAX_MESSAGE_CHARS = 300;
 
-interface ErrorShape {
-  message?: unknown;
-  $metadata?: { httpStatusCode?: unknown };
-  $response?: { statusCode?: unknown };
-}
-
-function shapeOf(error: unknown): ErrorShape {
-  return typeof error === "object" && error !== null ? (error as ErrorShape) : {};
-}
-
-function httpStatusOf(error: unknown): number | undefined {
-  const shape = shapeOf(error);
-  const status = shape.$metadata?.httpStatusCode ?? shape.$response?.statusCode;
-  return typeof status === "number" ? status : undefined;
-}
-
 /** Removes AWS credential shapes and, since an SQS error never needs one, any long base64 run (signatures). */
 export function redactSecrets(text: string): string {
   return redactCredentialShapes(text).replace(/[A-Za-z0-9+/=]{40,}/g, REDACTED);
 }
 
 function messageOf(error: unknown): string {
-  const raw = shapeOf(error).message;
+  const raw = typeof error === "object" && error !== null ? (error as { message?: unknown }).message : undefined;
   const text = typeof raw === "string" && raw !== "" ? raw : String(error);
   const redacted = redactSecrets(text.replace(/\s+/g, " ").trim());
   return redacted.length > MAX_MESSAGE_CHARS ? `${redacted.slice(0, MAX_MESSAGE_CHARS)}…` : redacted;
@@ -54,13 +38,13 @@ export function isThrottlingCode(code: string): boolean {
 
 /** Whether a thrown SendMessageBatch failure is throttling: a throttling code, HTTP 429 or 503. */
 export function isThrottlingError(error: unknown): boolean {
-  const status = httpStatusOf(error);
+  const status = awsHttpStatus(error);
   return status === 429 || status === 503 || awsErrorCodes(error).some(isThrottlingCode);
 }
 
 export function classifySendError(error: unknown): ClassifiedError {
   const codes = awsErrorCodes(error);
-  const status = httpStatusOf(error);
+  const status = awsHttpStatus(error);
   const message = messageOf(error);
   const missingQueue = codes.find((code) => awsErrorMeaning(code) === "missing_queue");
   if (missingQueue !== undefined) return { kind: "reject", code: missingQueue, message };

@@ -1,5 +1,5 @@
 import type { ApiCall } from "../aws/api-calls.js";
-import { awsErrorCode } from "../aws/error-code.js";
+import { awsErrorCode, awsHttpStatus } from "../aws/error-code.js";
 import type { LogLevel } from "../protocol/messages.js";
 import type { BatchCall } from "./observed-sender.js";
 import type { Redactor } from "./redact.js";
@@ -48,13 +48,8 @@ function roundMs(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
-function httpStatusOf(error: unknown): number | undefined {
-  const status = (error as { $metadata?: { httpStatusCode?: unknown } } | null)?.$metadata?.httpStatusCode;
-  return typeof status === "number" ? status : undefined;
-}
-
 function errorFields(error: unknown, redactor: Redactor): Pick<ApiCallLine, "error" | "error_message" | "http_status"> {
-  const status = httpStatusOf(error);
+  const status = awsHttpStatus(error);
   const message = error instanceof Error ? error.message : String(error);
   return {
     ...(status === undefined ? {} : { http_status: status }),
