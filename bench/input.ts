@@ -3,6 +3,7 @@
 
 import { createWriteStream } from "node:fs";
 import { once } from "node:events";
+import { open } from "node:fs/promises";
 
 export const STREAM = "users";
 const STATE_EVERY = 1000;
@@ -48,6 +49,10 @@ export async function writeInput(path: string, records: number, groups = 1000): 
   }
   out.end(chunk);
   await once(out, "finish");
+  // Written to disk now, not while the first scenarios run.
+  const written = await open(path, "r");
+  await written.sync();
+  await written.close();
 }
 
 export function catalog(): object {

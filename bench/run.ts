@@ -15,6 +15,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createInterface } from "node:readline";
 import {
+  CONCURRENCY_NOTE,
   concurrencyReport,
   concurrencyScenarios,
   summaryFromStdout,
@@ -338,7 +339,7 @@ async function main(): Promise<void> {
 
     const concurrencyInputs = new Map<number, string>();
     const concurrencyEndpoints = new Map<string, Endpoint>();
-    for (const concurrency of concurrencyScenarios(options.records)) {
+    for (const concurrency of concurrencyScenarios()) {
       if (!selected(concurrency.name, options)) continue;
       let scenarioInput = concurrency.records === options.records ? input : concurrencyInputs.get(concurrency.records);
       if (scenarioInput === undefined) {
@@ -398,6 +399,7 @@ async function main(): Promise<void> {
                 scenario: result.scenario.concurrency,
                 msgsPerSecond: result.msgsPerSecond,
                 peakRssMb: result.process.peakRssMb,
+                cpuMsPer1k: result.cpuMsPer1k,
                 endpoint: result.endpoint,
                 summary: summaryFromStdout(result.process.stdout),
               },
@@ -412,15 +414,7 @@ async function main(): Promise<void> {
         `Each scenario ran ${options.runs} time${options.runs === 1 ? "" : "s"}; the run with the least CPU per message is shown.`,
       "",
       ...(results.length > 0 ? [table(results, baseline), ""] : []),
-      ...(concurrency.checks.length > 0
-        ? [
-            "Adaptive concurrency (default: adaptive, max_in_flight 512) against fixed 64, on the same endpoints in the same run; " +
-              "throttled requests are a share of all requests the endpoint received.",
-            "",
-            concurrency.table,
-            "",
-          ]
-        : []),
+      ...(concurrency.checks.length > 0 ? [CONCURRENCY_NOTE, "", concurrency.table, ""] : []),
       "| target | measured | met |",
       "|---|---|---|",
       ...[...checkList, ...concurrency.checks].map((check) => `| ${check.target} | ${check.measured} | ${check.pass ? "yes" : "**no**"} |`),
