@@ -320,21 +320,30 @@ describe("Delivery and the limit", () => {
     lingerMs: 1,
   });
 
-  it("buffers for the requests the limit allows now, not for the ceiling", async () => {
+  /** How many messages offer() takes before it answers "full", with every request held unanswered. */
+  function bufferedBeforeFull(concurrency: ConcurrencyLimit): { buffered: number; inFlight: number } {
     const sender = new FakeSender(() => undefined, { hold: true });
-    const delivery = new Delivery(sender, options(new ConcurrencyLimit({ mode: "adaptive", ceiling: 512 })), {
-      acknowledged: () => undefined,
-      rejected: () => undefined,
-    });
-    let submitted = 0;
+    const delivery = new Delivery(sender, options(concurrency), { acknowledged: () => undefined, rejected: () => undefined });
+    let buffered = 0;
     let answer: "queued" | "full" = "queued";
-    while (answer === "queued" && submitted < 30_000) {
-      answer = delivery.offer(outgoing(QUEUE, submitted));
-      submitted++;
+    while (answer === "queued" && buffered < 30_000) {
+      answer = delivery.offer(outgoing(QUEUE, buffered));
+      buffered++;
     }
-    assert.equal(submitted, INITIAL_LIMIT * 10 * 4);
-    assert.equal(sender.heldCount, INITIAL_LIMIT);
+    const inFlight = sender.heldCount;
     delivery.abort();
+    return { buffered, inFlight };
+  }
+
+  it("buffers for the requests the limit allows now, not for the ceiling: at a low limit, 64 requests' worth", () => {
+    assert.deepEqual(bufferedBeforeFull(new ConcurrencyLimit({ mode: "adaptive", ceiling: 512 })), {
+      buffered: 64 * 10 * 4,
+      inFlight: INITIAL_LIMIT,
+    });
+  });
+
+  it("buffers at a high limit what may be in flight and as much again waiting to be sent", () => {
+    assert.deepEqual(bufferedBeforeFull(new ConcurrencyLimit({ mode: "fixed", ceiling: 512 })), { buffered: 512 * 10 * 2, inFlight: 512 });
   });
 
   it("takes throttled entries in an answer as throttling", async () => {

@@ -20,9 +20,14 @@ import { Lane } from "./lane.js";
 import type { BatchResult, BatchSender, DeliveryCallbacks, DeliveryOptions, DeliveryStats, OutgoingMessage } from "./types.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
-const BUFFERED_BATCHES_PER_REQUEST_SLOT = 4;
-/** The buffer never shrinks below this many slots' worth, so that a low limit still has batches to choose from. */
-const MIN_BUFFERED_SLOTS = 16;
+/** What may be in flight now and as much again waiting: enough to fill each slot as it frees, however high the limit. */
+const BUFFERED_BATCHES_PER_REQUEST_SLOT = 2;
+/**
+ * The buffer holds at least 2,560 messages (four batches for each of 64 slots), so that a low limit,
+ * and a CPU-bound sync whose requests come back at once, still has batches to choose from and the
+ * reader is not paused every few batches.
+ */
+const MIN_BUFFERED_MESSAGES = 64 * MAX_BATCH_ENTRIES * 4;
 
 function ignore(): void {}
 
@@ -199,7 +204,8 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
   /** What may wait unsettled follows the requests that may be in flight now, not the ceiling. */
   private hasRoom(): boolean {
     const maxMessages =
-      this.maxBufferedMessages ?? Math.max(this.limit.current, MIN_BUFFERED_SLOTS) * MAX_BATCH_ENTRIES * BUFFERED_BATCHES_PER_REQUEST_SLOT;
+      this.maxBufferedMessages ??
+      Math.max(MIN_BUFFERED_MESSAGES, this.limit.current * MAX_BATCH_ENTRIES * BUFFERED_BATCHES_PER_REQUEST_SLOT);
     return this.unsettled < maxMessages && this.unsettledBytes < this.maxBufferedBytes;
   }
 
