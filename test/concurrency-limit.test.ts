@@ -7,6 +7,7 @@ import {
   LATENCY_DECREASE_MOST,
   MIN_WINDOW_MS,
   THROTTLE_DECREASE,
+  THROTTLE_HOLD_MS,
 } from "../src/delivery/concurrency-limit.js";
 import { Delivery } from "../src/delivery/delivery.js";
 import { EventLoopLag } from "../src/delivery/event-loop-lag.js";
@@ -54,15 +55,18 @@ describe("adaptive concurrency: growth", () => {
     assert.ok(result.samples.every((sample) => sample.limit <= 40 && sample.inFlight <= sample.limit));
   });
 
-  it("grows again after a cut, by probing: 10% per 100 ms, at least 1 a window", () => {
+  it("after a throttling cut, holds the limit for a second, then grows again by probing: 10% per 100 ms, at least 1 a window", () => {
     const clock = new FakeClock();
     const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
     for (const at of start(limit, 2)) limit.finished(at, "throttled");
     const cut = Math.floor(INITIAL_LIMIT * THROTTLE_DECREASE);
     assert.equal(limit.current, cut);
-    const started = start(limit, cut);
-    clock.t += MIN_WINDOW_MS;
-    for (const at of started) limit.finished(at, "answered");
+    while (clock.t < THROTTLE_HOLD_MS) {
+      assert.equal(limit.current, cut, `held at ${clock.t} ms`);
+      const started = start(limit, cut);
+      clock.t += MIN_WINDOW_MS;
+      for (const at of started) limit.finished(at, "answered");
+    }
     assert.equal(limit.current, cut + 1);
   });
 });
@@ -104,6 +108,29 @@ describe("adaptive concurrency: backing off", () => {
     assert.equal(limit.current, Math.floor(16 * THROTTLE_DECREASE));
     assert.deepEqual(changes, ["timed out"]);
     assert.equal(limit.stats.throttled, 0);
+  });
+
+  it("cuts when throttled answers pass 2% of a window's answers (and two), however many answered since the last cut", () => {
+    const clock = new FakeClock();
+    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
+    for (let window = 0; window < 20; window++) {
+      const started = start(limit, limit.current);
+      clock.t += MIN_WINDOW_MS;
+      for (const at of started) limit.finished(at, "answered");
+    }
+    assert.equal(limit.current, 512);
+    const started = start(limit, 100);
+    clock.t += MIN_WINDOW_MS;
+    // The first answer closes the last window; the other 99 are the new window's.
+    for (const at of started.slice(0, 98)) limit.finished(at, "answered");
+    assert.equal(limit.current, 512);
+    limit.finished(started[98]!, "throttled");
+    limit.finished(started[99]!, "throttled");
+    assert.equal(
+      limit.current,
+      Math.floor(512 * THROTTLE_DECREASE),
+      "2 of the window's 99 answers, though far fewer of all since the start",
+    );
   });
 
   it("tolerates a throttle now and then: 2 in 200 answers do not cut", () => {
@@ -174,14 +201,16 @@ describe("adaptive concurrency: backing off", () => {
     assert.ok(Math.min(...late) >= 50, `limit down to ${Math.min(...late)}: the queue's capacity is left unused`);
   });
 
-  it("keeps throttling rare against a token bucket and uses most of its rate", () => {
-    // 300 requests/s, 20 ms round trips: about 6 requests in flight fit.
-    const result = simulate({ roundTripMs: () => 20, throttles: tokenBucket(300, 300) }, 60_000);
-    const steadyRate = result.answeredPerSecond.slice(10, 60);
-    const mean = steadyRate.reduce((sum, count) => sum + count, 0) / steadyRate.length;
-    assert.ok(mean >= 0.8 * 300, `${mean} requests/s answered`);
-    assert.ok(result.throttled <= 0.05 * result.requests, `${result.throttled} of ${result.requests} throttled`);
-  });
+  for (const burst of [60, 300]) {
+    it(`keeps throttling rare against a token bucket (bursts of ${burst}) and uses most of its rate`, () => {
+      // 300 requests/s, 20 ms round trips: about 6 requests in flight fit.
+      const result = simulate({ roundTripMs: () => 20, throttles: tokenBucket(300, burst) }, 60_000);
+      const steadyRate = result.answeredPerSecond.slice(10, 60);
+      const mean = steadyRate.reduce((sum, count) => sum + count, 0) / steadyRate.length;
+      assert.ok(mean >= 0.9 * 300, `${mean} requests/s answered`);
+      assert.ok(result.throttled <= 0.025 * result.requests, `${result.throttled} of ${result.requests} throttled`);
+    });
+  }
 
   it("never goes below 1, however long the throttling lasts", () => {
     const result = simulate({ roundTripMs: () => 10, throttles: () => true }, 5_000);

@@ -77,16 +77,28 @@ export const LATENCY_TOLERANCE = 2;
 export const LATENCY_SLACK_MS = 5;
 export const THROTTLE_DECREASE = 0.7;
 /**
- * Throttling cuts once more than this share of the answers since the last cut were throttled (and at
- * least two): a queue past its rate throttles a growing share, while a throttle now and then (another
- * client of the same KMS key, a brief hiccup) should not take the limit down to 1.
+ * Throttling cuts once more than this share of the answers since the last cut, or of the window's
+ * answers, were throttled (and at least two): a queue past its rate throttles a growing share, while a
+ * throttle now and then (another client of the same KMS key, a brief hiccup) should not take the
+ * limit down to 1. The window's share catches a queue overrun long after the last cut at once.
  */
 export const THROTTLED_SHARE_TOLERATED = 0.02;
+/**
+ * After a throttling cut the limit does not grow for this long: the queue is at its rate, and probing
+ * again at once would overrun it again within a few hundred ms.
+ */
+export const THROTTLE_HOLD_MS = 1_000;
+
 /** A latency cut: threshold / round trip, within these bounds (gentle when just above, halving when far above). */
 export const LATENCY_DECREASE = 0.9;
 export const LATENCY_DECREASE_MOST = 0.5;
 /** Growth while probing, relative to the limit, per second of windows (10% per 100 ms window); at least 1 per window. */
 const PROBE_GROWTH_PER_SECOND = 1;
+
+/** More than THROTTLED_SHARE_TOLERATED of `answers`, and at least two, were throttled. */
+function tooManyThrottled(throttled: number, answers: number): boolean {
+  return throttled >= 2 && throttled > answers * THROTTLED_SHARE_TOLERATED;
+}
 
 /**
  * The in-flight limit. Delivery calls `started()` before each request and `finished()` once per
@@ -96,8 +108,9 @@ const PROBE_GROWTH_PER_SECOND = 1;
  * as TCP Vegas does: a queue in SQS or the network delays every request, while a request that paid
  * for a new connection, or that the connector's own busy thread read late, delays only some:
  * - throttling answers (and timeouts) to requests sent after the last cut, once more than THROTTLED_SHARE_TOLERATED of
- *   those answers (and at least two), cut the limit by THROTTLE_DECREASE at once (at most once per round
- *   trip, since later answers were sent before the cut);
+ *   those answers or of the window's (and at least two), cut the limit by THROTTLE_DECREASE at once (at most
+ *   once per round trip, since later answers were sent before the cut), and the limit then holds for
+ *   THROTTLE_HOLD_MS;
  * - a window whose round trip exceeds floor × LATENCY_TOLERANCE + LATENCY_SLACK_MS, plus the longest
  *   the connector's own thread stalled in the window (busy, or descheduled by the OS), cuts it by
  *   that threshold / the round trip, between LATENCY_DECREASE_MOST and LATENCY_DECREASE;
@@ -119,9 +132,13 @@ export class ConcurrencyLimit {
   private slowStart = true;
   private inFlight = 0;
   private lastDecreaseAt = Number.NEGATIVE_INFINITY;
-  /** Answers to requests sent after the last cut, and how many of them were throttled. */
+  /** Until when the limit does not grow: a while after a throttling cut. */
+  private holdUntil = Number.NEGATIVE_INFINITY;
+  /** Answers to requests sent after the last cut, and how many of them were throttled: since the cut, and in the window. */
   private answersSinceCut = 0;
   private throttledSinceCut = 0;
+  private windowAnswers = 0;
+  private windowThrottled = 0;
 
   private windowStart: number | undefined;
   private windowMaxInFlight = 0;
@@ -189,10 +206,13 @@ export class ConcurrencyLimit {
     // Answers to requests sent before the last cut tell of the load before it.
     if (startedAt < this.lastDecreaseAt) return;
     this.answersSinceCut++;
+    this.windowAnswers++;
     if (outcome === "throttled" || outcome === "timed out") {
       this.throttledSinceCut++;
-      if (this.throttledSinceCut >= 2 && this.throttledSinceCut > this.answersSinceCut * THROTTLED_SHARE_TOLERATED) {
+      this.windowThrottled++;
+      if (tooManyThrottled(this.throttledSinceCut, this.answersSinceCut) || tooManyThrottled(this.windowThrottled, this.windowAnswers)) {
         this.decrease(now, THROTTLE_DECREASE, outcome === "throttled" ? "throttled" : "timed out");
+        this.holdUntil = now + THROTTLE_HOLD_MS;
       }
       return;
     }
@@ -230,7 +250,7 @@ export class ConcurrencyLimit {
       return;
     }
     this.limitBeforeLatencyCuts = undefined;
-    if (allSlotsUsed && this.limit < this.ceiling) {
+    if (allSlotsUsed && this.limit < this.ceiling && now >= this.holdUntil) {
       const next = this.slowStart ? this.value * 2 : this.value + Math.max(1, (this.value * PROBE_GROWTH_PER_SECOND * windowMs) / 1000);
       this.set(now, next, this.slowStart ? "slow start" : "probing");
     }
@@ -249,6 +269,8 @@ export class ConcurrencyLimit {
   private newWindow(now: number): void {
     this.windowStart = now;
     this.windowRtt = Number.POSITIVE_INFINITY;
+    this.windowAnswers = 0;
+    this.windowThrottled = 0;
     this.lag?.takeLongestMs();
     this.windowMaxInFlight = this.inFlight;
   }
