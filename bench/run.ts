@@ -370,10 +370,11 @@ async function main(): Promise<void> {
 
     // On a shared machine a run is only ever slowed down by its neighbours, never sped up: the run
     // with the least CPU per message is the closest to the scenario's own cost. Runs go round the
-    // scenarios, so a slow spell of the machine falls on all of them, not on the ones compared.
+    // scenarios, so a slow spell of the machine falls on all of them, not on the ones compared, and
+    // every other round goes backwards, so that neither of a compared pair always runs first.
     const best = new Map<Scenario, Result>();
     for (let round = 0; round < options.runs; round++) {
-      for (const scenario of scenarios) {
+      for (const scenario of round % 2 === 0 ? scenarios : [...scenarios].reverse()) {
         const result = await run(scenario, workDir);
         const kept = best.get(scenario);
         if (kept === undefined || result.cpuMsPer1k < kept.cpuMsPer1k) best.set(scenario, result);
