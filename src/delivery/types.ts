@@ -64,7 +64,7 @@ export interface DeliveryOptions {
   lingerMs: number;
   /** Abandon and retry a request that has not answered after this long. Default: no limit of delivery's own. */
   requestTimeoutMs?: number;
-  /** submit() makes its caller wait while this many messages are unsettled. Default: max(current limit, 16) × 10 × 4. */
+  /** submit() makes its caller wait while this many messages are unsettled. Default: current limit × 10 × 2, at least 2,560. */
   maxBufferedMessages?: number;
   /** submit() makes its caller wait while this many message bytes are unsettled. Default: by the heap limit (see buffer-limit). */
   maxBufferedBytes?: number;
