@@ -74,7 +74,7 @@ interface RowRef {
   meta?: unknown;
   /** Set on rows the connector makes itself (found removed), which STATE counts leave out. */
   generated?: true;
-  onPublished?: () => void;
+  onPublished?: (() => void) | undefined;
   /** Set on the dead-letter envelope of a rejected row, which settles that row when stored. */
   deadLetter?: true;
 }
