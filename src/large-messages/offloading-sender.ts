@@ -2,6 +2,7 @@ import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { bodyMd5 } from "../delivery/batch-outcome.js";
 import type { Cancellation } from "../delivery/cancellation.js";
 import { classifySendError } from "../delivery/errors.js";
+import { sendFailureOf } from "../delivery/send-failure.js";
 import type { BatchEntry, BatchResult, BatchSender, EntryFailure, OutgoingMessage } from "../delivery/types.js";
 import { objectKey, PAYLOAD_SIZE_ATTRIBUTE, payloadSizeAttribute, pointerBody } from "./extended-client-format.js";
 import { Limiter } from "./limiter.js";
@@ -122,7 +123,7 @@ export class OffloadingSender implements BatchSender {
       offload.stored = true;
       return undefined;
     } catch (error) {
-      const classified = classifySendError(error);
+      const classified = classifySendError(sendFailureOf(error));
       return {
         id,
         senderFault: classified.kind !== "retry",
