@@ -469,7 +469,7 @@ forEachEmulator("large messages through S3", (context) => {
     assert.equal(missing.status, "FAILED");
     assert.match(
       missing.message ?? "",
-      /S3 bucket "payloads-.*-missing" \(large_messages\.bucket\) with s3:PutObject: NoSuchBucket; the bucket does not exist/,
+      /probe object in the large-message store s3:\/\/payloads-.*-missing\/.* \(large_messages\.bucket\): s3:PutObject failed with NoSuchBucket; the bucket "payloads-.*-missing" does not exist: create it/,
     );
   });
 });
@@ -599,7 +599,7 @@ withMoto("large messages: check with IAM enforced", (context) => {
     assert.equal(result.status, "FAILED");
     assert.match(
       result.message,
-      new RegExp(`S3 bucket "${setup.bucket}" \\(large_messages\\.bucket\\) with s3:PutObject: AccessDenied; .*grant s3:PutObject`),
+      new RegExp(`s3://${setup.bucket}/.* \\(large_messages\\.bucket\\): s3:PutObject failed with AccessDenied; grant s3:PutObject`),
     );
   });
 
