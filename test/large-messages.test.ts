@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { createComposer, type RowInput } from "../src/compose/composer.js";
+import { accepted, rejected } from "./helpers/compose.js";
 import { validateConfig } from "../src/config/load.js";
 import { bodyMd5 } from "../src/delivery/batch-outcome.js";
 import { Cancellation } from "../src/delivery/cancellation.js";
@@ -108,15 +109,13 @@ describe("composing large messages", () => {
   const big = { id: "big", text: "x".repeat(2000) };
 
   test("with reject, a message over max_message_bytes is rejected with a hint at large_messages", () => {
-    const result = createComposer(configWith({ max_message_bytes: 1024 })).compose(row(big));
-    assert.equal(result.ok, false);
-    assert.match(!result.ok ? result.reason : "", /over max_message_bytes \(1024\).*large_messages\.policy to "s3"/);
+    const result = rejected(createComposer(configWith({ max_message_bytes: 1024 })).compose(row(big)));
+    assert.match(result.reason, /over max_message_bytes \(1024\).*large_messages\.policy to "s3"/);
   });
 
   test("with s3, a message over the threshold is composed whole", () => {
-    const result = createComposer(configWith({ max_message_bytes: 1024, large_messages: S3_POLICY })).compose(row(big));
-    assert.ok(result.ok);
-    assert.equal(result.message.body, JSON.stringify(big));
+    const result = accepted(createComposer(configWith({ max_message_bytes: 1024, large_messages: S3_POLICY })).compose(row(big)));
+    assert.equal(result.body, JSON.stringify(big));
   });
 
   test("with s3, a large message with 10 attributes is rejected: the pointer needs one", () => {
@@ -127,10 +126,8 @@ describe("composing large messages", () => {
     }));
     const config = configWith({ max_message_bytes: 1024, message_attributes: attributes, large_messages: S3_POLICY });
     const composer = createComposer(config);
-    assert.ok(composer.compose(row({ id: "small" })).ok, "a small message keeps its 10 attributes");
-    const result = composer.compose(row(big));
-    assert.equal(result.ok, false);
-    if (result.ok) return;
+    accepted(composer.compose(row({ id: "small" })), "a small message that keeps its 10 attributes");
+    const result = rejected(composer.compose(row(big)));
     assert.equal(result.setting, "large_messages");
     assert.match(result.reason, /has 10 message attributes: the S3 pointer needs one of the 10 SQS allows \(ExtendedPayloadSize\)/);
   });
