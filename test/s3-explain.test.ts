@@ -2,6 +2,7 @@
 // permission and what to do.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { AssumeRoleError } from "../src/aws/credentials.js";
 import { describeS3Failure, type S3Setting, s3Failure } from "../src/aws/s3-explain.js";
 import { emulatorConfig } from "./helpers/emulators.js";
 import { sdkServiceError } from "./helpers/delivery-fakes.js";
@@ -35,6 +36,15 @@ for (const setting of SETTINGS) {
     const unknown = s3Failure(sdkServiceError("InvalidRequest", "bad request", 400), place, "s3:PutObject", config);
     assert.equal(unknown.failureType, "system_error");
     assert.match(unknown.message, new RegExp(`InvalidRequest \\(bad request\\); check ${setting} \\(bucket, region, endpoint\\)`));
+
+    const role = new AssumeRoleError("arn:aws:iam::123456789012:role/etl", true, sdkServiceError("AccessDenied", "not trusted", 403));
+    const refusedRole = s3Failure(role, place, "s3:PutObject", config);
+    assert.equal(refusedRole.failureType, "config_error");
+    assert.match(
+      refusedRole.message,
+      /Could not assume role arn:aws:iam::123456789012:role\/etl \(AccessDenied\): the role's trust policy/,
+    );
+    assert.doesNotMatch(refusedRole.message, /grant s3:PutObject/);
 
     const unreachable = s3Failure(
       Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }),

@@ -5,6 +5,7 @@
 import type { Config } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
 import type { FailureType } from "../protocol/messages.js";
+import { AssumeRoleError } from "./credentials.js";
 import { awsErrorCode } from "./error-code.js";
 import { awsErrorMeaning, isCredentialsAwsError, isRetriableAwsError } from "./error-codes.js";
 import { describeAwsError } from "./explain.js";
@@ -66,7 +67,10 @@ export function describeS3Failure(error: unknown, place: S3Place, permission: S3
   const where = `${STORE_NAME[place.setting]} s3://${place.bucket}/${place.prefix} (${place.setting}.bucket)`;
   const advice = s3Advice(code, place, permission);
   if (advice !== undefined) return `${where}: ${permission} failed with ${code}; ${advice}`;
-  if (isCredentialsAwsError(code)) return `${where}: ${permission} failed: ${describeAwsError(error, { permission, config })}`;
+  // The credentials, or the role they assume, are the problem rather than the bucket.
+  if (error instanceof AssumeRoleError || isCredentialsAwsError(code)) {
+    return `${where}: ${permission} failed: ${describeAwsError(error, { permission, config })}`;
+  }
   const message = error instanceof Error ? error.message : String(error);
   return `${where}: ${permission} failed with ${code} (${message}); check ${place.setting} (bucket, region, endpoint) and that this host can reach it`;
 }
@@ -74,7 +78,7 @@ export function describeS3Failure(error: unknown, place: S3Place, permission: S3
 /** A failed S3 call as the error that stops a sync; one that is already user-facing is returned as it is. */
 export function s3Failure(error: unknown, place: S3Place, permission: S3Permission, config: Config): UserFacingError {
   if (error instanceof UserFacingError) return error;
-  const code = awsErrorCode(error);
+  const code = awsErrorCode(error instanceof AssumeRoleError ? error.cause : error);
   const description = describeS3Failure(error, place, permission, config);
   const detail = `${code}: ${error instanceof Error ? error.message : String(error)}`;
   return new UserFacingError(`${description.charAt(0).toUpperCase()}${description.slice(1)}.`, failureTypeOf(code), detail);
