@@ -24,7 +24,7 @@ export class SendFailure extends Error {
   }
 }
 
-/** A thrown SDK error, socket error or cancellation as a SendFailure (one already is stays as it is). */
+/** A thrown SDK error, socket error or cancellation as a SendFailure; a SendFailure stays as it is. */
 export function sendFailureOf(error: unknown): SendFailure {
   if (error instanceof SendFailure) return error;
   const raw = typeof error === "object" && error !== null ? (error as { message?: unknown }).message : undefined;
