@@ -34,6 +34,7 @@ import type { IamUser } from "./helpers/iam.js";
 import { consume, objectKeys } from "./helpers/extended-client-consumer.js";
 import { createBucket, testS3Client } from "./helpers/s3.js";
 import { startFaultProxy } from "./helpers/fault-proxy.js";
+import { sdkServiceError } from "./helpers/delivery-fakes.js";
 
 const BASE = {
   region: "us-east-1",
@@ -164,10 +165,6 @@ function fakeS3(fail: (call: PutCall) => Error | undefined = () => undefined): {
   return { client, puts };
 }
 
-function s3Error(name: string, status: number): Error {
-  return Object.assign(new Error(`${name} from the fake`), { name, $metadata: { httpStatusCode: status } });
-}
-
 class RecordingSender implements BatchSender {
   readonly batches: BatchEntry[][] = [];
   constructor(private readonly answer: (entries: BatchEntry[]) => BatchResult = acceptAll) {}
@@ -232,7 +229,11 @@ describe("the offloading sender", () => {
   });
 
   test("a failed upload comes back as a failed entry: retriable, or the row's rejection with the S3 code", async () => {
-    const s3 = fakeS3((put) => (put.Key.includes("denied") ? s3Error("AccessDenied", 403) : s3Error("SlowDown", 503)));
+    const s3 = fakeS3((put) =>
+      put.Key.includes("denied")
+        ? sdkServiceError("AccessDenied", "denied by the fake", 403)
+        : sdkServiceError("SlowDown", "slow down", 503),
+    );
     const sqs = new RecordingSender();
     const sender = new OffloadingSender(sqs, s3.client, policy, { fifo: false });
     const result = await sender.sendBatch(
@@ -271,7 +272,7 @@ describe("the offloading sender", () => {
   });
 
   test("on a FIFO queue, a message whose body could not be stored holds back the rest of its group", async () => {
-    const s3 = fakeS3((put) => (put.Key.includes("a1") ? s3Error("InternalError", 500) : undefined));
+    const s3 = fakeS3((put) => (put.Key.includes("a1") ? sdkServiceError("InternalError", "failed in the fake", 500) : undefined));
     const sqs = new RecordingSender();
     const sender = new OffloadingSender(sqs, s3.client, policy, { fifo: true });
     const result = await sender.sendBatch(
