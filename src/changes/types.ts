@@ -4,7 +4,7 @@ import type { ConfiguredStream, RecordMessage } from "../protocol/messages.js";
 
 /** What a record means for the queue. `onPublished` runs once SQS has stored the row's message. */
 export type Detection =
-  | { kind: "change"; change: ChangeType; previous?: Record<string, unknown>; onPublished?: () => void }
+  | { kind: "change"; change: ChangeType; previous?: Record<string, unknown> | undefined; onPublished?: () => void }
   | { kind: "unchanged" }
   | { kind: "reject"; setting: string; reason: string };
 
