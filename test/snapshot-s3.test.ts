@@ -80,12 +80,13 @@ async function s3Connection(emulator: Emulator, snapshot: Record<string, unknown
       change_detection: { mode: "snapshot", store, ...snapshot, ...extraSnapshot },
     });
   return {
+    endpoint: emulator.endpoint,
     bucket,
     prefix,
     configFile,
     async run(
       input: string,
-      options: { catalog?: string; snapshot?: Record<string, unknown>; env?: Record<string, string> } = {},
+      options: { catalog?: string | undefined; snapshot?: Record<string, unknown>; env?: Record<string, string> } = {},
     ): Promise<CliResult> {
       return runCli(["write", "--config", configFile(options.snapshot), "--catalog", options.catalog ?? fullRefresh], {
         stdin: input,
@@ -102,6 +103,46 @@ async function s3Connection(emulator: Emulator, snapshot: Record<string, unknown
       return sortPublished(received.map((message) => JSON.parse(message.body) as Published));
     },
   };
+}
+
+type Connection = Awaited<ReturnType<typeof s3Connection>>;
+
+/** A lease short enough for a test to wait out a killed sync's lock. */
+const SHORT_LEASE = { DESTINATION_SQS_SNAPSHOT_LEASE_MS: "1500" };
+
+/**
+ * Starts a sync (no periodic commit) that sends `rows` and ends the stream complete, waits until
+ * `expected` messages are published, and kills it with SIGKILL: what it published is after the
+ * last commit. Returns the published [change, id, status], sorted.
+ */
+async function publishThenKill(connection: Connection, rows: Row[], expected: number): Promise<[string, number, unknown][]> {
+  const killed = startWrite(connection.configFile(), fullRefresh, freshPodEnv(SHORT_LEASE));
+  const output = outputOf(killed);
+  killed.stdin.write([streamStatus("STARTED"), ...rows.map((row) => recordLine(STREAM, row)), streamStatus("COMPLETE")].join("\n") + "\n");
+  const published: Published[] = [];
+  for (let poll = 0; poll < 200 && published.length < expected; poll++) {
+    published.push(...(await connection.published()));
+    if (published.length < expected) await sleep(25);
+  }
+  killed.kill("SIGKILL");
+  await exitCodeOf(killed);
+  await output;
+  return sortPublished(published).map(({ change, row }) => [change, row.id, row.status]);
+}
+
+/** Runs `input` once the killed sync's lock has expired (SHORT_LEASE). */
+async function resumeAfterLease(connection: Connection, input: string, catalog = fullRefresh): Promise<CliResult> {
+  let result = await connection.run(input, { env: SHORT_LEASE, catalog });
+  for (let attempt = 0; attempt < 20 && result.code !== 0; attempt++) {
+    await sleep(250);
+    result = await connection.run(input, { env: SHORT_LEASE, catalog });
+  }
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  return result;
+}
+
+async function journalKeys(connection: Connection): Promise<string[]> {
+  return (await listKeys(connection.endpoint, connection.bucket, connection.prefix)).filter((key) => key.includes("/journal/"));
 }
 
 describe("snapshot store in S3 (fauxqs)", () => {
@@ -264,6 +305,69 @@ describe("snapshot store in S3 (fauxqs)", () => {
 
     await connection.sync(inputOf(ids.map((id) => order(id, "v2"))));
     assert.deepEqual(await connection.published(), [], "after the rerun every row is committed");
+  });
+
+  test("a sync killed before its next commit: the rows it published are published again even when the source changed them back", async () => {
+    const connection = await s3Connection(emulator);
+    await connection.sync(inputOf([order(1, "v1"), order(2, "v1"), order(3, "v1")]));
+    assert.equal((await connection.published(3)).length, 3);
+
+    const published = await publishThenKill(connection, [order(1, "v2"), order(3, "v1"), order(4, "v1")], 3);
+    assert.deepEqual(published, [
+      ["added", 4, "v1"],
+      ["changed", 1, "v2"],
+      ["removed", 2, "v1"],
+    ]);
+
+    // The source undid all three before the next sync: row 1 is back to its committed version, row 2 is back, row 4 is gone.
+    const undone = inputOf([order(1, "v1"), order(2, "v1"), order(3, "v1")]);
+    await resumeAfterLease(connection, undone);
+    assert.deepEqual(
+      (await connection.published(3)).map(({ change, row }) => [change, row.id, row.status]),
+      [
+        ["added", 2, "v1"],
+        ["changed", 1, "v1"],
+        ["removed", 4, "v1"],
+      ],
+    );
+
+    await connection.sync(undone);
+    assert.deepEqual(await connection.published(), [], "the resumed sync committed what it published");
+    assert.deepEqual(await journalKeys(connection), [], "a commit deletes the journals it covers");
+  });
+
+  test("a first sync killed before any commit: a row it published as added and the source then dropped is published as removed", async () => {
+    const connection = await s3Connection(emulator);
+    assert.deepEqual(await publishThenKill(connection, [order(1, "v1"), order(2, "v1")], 2), [
+      ["added", 1, "v1"],
+      ["added", 2, "v1"],
+    ]);
+    assert.ok((await journalKeys(connection)).length > 0, "the killed sync journaled its rows");
+
+    await resumeAfterLease(connection, inputOf([order(1, "v1")]));
+    assert.deepEqual(
+      (await connection.published(2)).map(({ change, row }) => [change, row.id]),
+      [
+        ["added", 1],
+        ["removed", 2],
+      ],
+    );
+    await connection.sync(inputOf([order(1, "v1")]));
+    assert.deepEqual(await connection.published(), []);
+  });
+
+  test("a Clear after a killed sync resets the stream, journaled rows included, and publishes nothing", async () => {
+    const connection = await s3Connection(emulator);
+    await connection.sync(inputOf([order(1, "v1")]));
+    assert.equal((await connection.published(1)).length, 1);
+    assert.equal((await publishThenKill(connection, [order(1, "v2"), order(2, "v1")], 2)).length, 2);
+
+    await resumeAfterLease(connection, CLEAR_INPUT, clearCatalog);
+    assert.deepEqual(await connection.published(), [], "a Clear publishes nothing");
+    assert.deepEqual(await journalKeys(connection), [], "the Clear's commit deletes the journals");
+
+    await connection.sync(inputOf([order(1, "v1")]), { snapshot: { initial_sync: "changes_only" } });
+    assert.deepEqual(await connection.published(), [], "the next sync counts as the first");
   });
 
   test("a store that ignores conditional writes still refuses a second sync while the first holds the lock", async () => {

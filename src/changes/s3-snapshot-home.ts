@@ -6,6 +6,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { Config, S3Settings } from "../config/types.js";
 import type { LogLevel } from "../protocol/messages.js";
 import { S3Location } from "./s3-location.js";
+import { type JournalEntry, readJournals, SnapshotJournal } from "./s3-journal.js";
 import { lockHolder, SnapshotConflictError, SnapshotLock } from "./s3-lock.js";
 import { SnapshotVersions } from "./s3-versions.js";
 import type { SnapshotHome } from "./snapshot-home.js";
@@ -32,10 +33,13 @@ export interface S3SnapshotOptions {
 /**
  * A snapshot kept in S3, worked on locally: the committed version is downloaded into a temporary
  * directory at start, the SQLite store works on that copy, and compact copies of it are
- * uploaded (compressed) while the sync runs and at its end, under the prefix's lock.
+ * uploaded (compressed) while the sync runs and at its end, under the prefix's lock. Rows are
+ * journaled before they are published (see SnapshotJournal), so that what a sync published after
+ * its last commit is published again by the next one.
  */
 export class S3SnapshotHome implements SnapshotHome {
   readonly path: string;
+  readonly journal: SnapshotJournal | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private failure: Error | undefined;
@@ -51,8 +55,11 @@ export class S3SnapshotHome implements SnapshotHome {
     private readonly lock: SnapshotLock | undefined,
     private readonly syncId: string,
     private readonly holder: string,
+    readonly uncertain: readonly JournalEntry[],
+    journalKeys: string[],
   ) {
     this.path = join(directory, "snapshot.sqlite");
+    this.journal = lock && new SnapshotJournal(options.s3, location, options.config, syncId, journalKeys);
   }
 
   /** Takes the prefix's lock (unless a dry run) and downloads the committed snapshot. */
@@ -74,7 +81,8 @@ export class S3SnapshotHome implements SnapshotHome {
         );
       }
       const versions = await SnapshotVersions.read(s3, location, config);
-      const home = new S3SnapshotHome(options, location, directory, versions, lock, syncId, holder);
+      const journals = await readJournals(s3, location, config);
+      const home = new S3SnapshotHome(options, location, directory, versions, lock, syncId, holder, journals.entries, journals.keys);
       await versions.download(home.path);
       if (lock) await versions.removeUnreferenced();
       return home;
@@ -103,13 +111,14 @@ export class S3SnapshotHome implements SnapshotHome {
     clearInterval(this.timer);
     try {
       await this.running;
+      await this.journal?.close();
       if (!store || !this.lock || this.failure) {
         store?.close();
         return;
       }
       const copy = this.copyOf(store);
       store.close();
-      if (copy) await this.upload(copy.path, copy.writes);
+      if (copy) await this.upload(copy);
     } finally {
       // A lock lost to another sync is left to it; otherwise it is released even when the commit failed.
       if (!(this.failure instanceof SnapshotConflictError)) await this.lock?.release();
@@ -123,7 +132,7 @@ export class S3SnapshotHome implements SnapshotHome {
       await this.lock?.renew();
       if (store.isClosed || Date.now() - this.lastCommit < this.options.timing.commitEveryMs) return;
       const copy = this.copyOf(store);
-      if (copy) await this.upload(copy.path, copy.writes);
+      if (copy) await this.upload(copy);
     } catch (error) {
       if (error instanceof SnapshotConflictError) {
         this.failure ??= error;
@@ -136,15 +145,15 @@ export class S3SnapshotHome implements SnapshotHome {
     }
   }
 
-  /** A compact copy of the store, unless nothing was written since the last commit. */
-  private copyOf(store: SnapshotStore): { path: string; writes: number } | undefined {
+  /** A compact copy of the store and the journal objects it covers, unless nothing was written since the last commit. */
+  private copyOf(store: SnapshotStore): Copy | undefined {
     if (store.writes === this.committedWrites) return undefined;
     const path = join(this.directory, `commit-${++this.copies}.sqlite`);
     store.copyTo(path);
-    return { path, writes: store.writes };
+    return { path, writes: store.writes, journals: this.journal?.covered() ?? [] };
   }
 
-  private async upload(path: string, writes: number): Promise<void> {
+  private async upload({ path, writes, journals }: Copy): Promise<void> {
     try {
       await this.versions.commit(path, `${path}.gz`, this.holder, this.syncId);
       this.committedWrites = writes;
@@ -153,5 +162,19 @@ export class S3SnapshotHome implements SnapshotHome {
       rmSync(path, { force: true });
       rmSync(`${path}.gz`, { force: true });
     }
+    await this.journal
+      ?.remove(journals)
+      .catch((error: unknown) =>
+        this.options.log(
+          "WARN",
+          `Could not delete snapshot journal objects the commit to ${this.location} made obsolete (the next sync reads them, then deletes them): ${(error as Error).message}`,
+        ),
+      );
   }
+}
+
+interface Copy {
+  path: string;
+  writes: number;
+  journals: string[];
 }
