@@ -3,10 +3,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { createAwsClients } from "../src/aws/clients.js";
+import { readJournals, SnapshotJournal } from "../src/changes/s3-journal.js";
 import { uploadFile } from "../src/changes/s3-upload.js";
-import { SnapshotConflictError } from "../src/changes/s3-lock.js";
+import { SnapshotConflictError, SnapshotLock } from "../src/changes/s3-lock.js";
 import { SnapshotVersions } from "../src/changes/s3-versions.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
@@ -16,6 +17,7 @@ import { clearCatalog as clearCatalogOf } from "./helpers/platform.js";
 import { S3Location } from "../src/changes/s3-location.js";
 import { snapshotStoreFailure } from "../src/changes/s3-errors.js";
 import { startFauxqs, uniqueQueueName, withMoto, emulatorConfig, emulatorConfigFile, type Emulator } from "./helpers/emulators.js";
+import { startFaultProxy } from "./helpers/fault-proxy.js";
 import { exitCodeOf, outputOf, startWrite } from "./helpers/live-connector.js";
 import { createBucket, freshPodEnv, listKeys, readObject } from "./helpers/snapshot-s3.js";
 
@@ -511,6 +513,78 @@ withMoto("snapshot store lock in S3", (context) => {
       assert.equal(manifest.committed_by, "the current holder");
     } finally {
       s3.destroy();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  test("a manifest, lock or journal write whose answer was lost, retried, finds its own write and is not taken for a lost lock", async () => {
+    const { emulator } = context;
+    const bucket = await createBucket(emulator.endpoint);
+    const config = emulatorConfig(emulator);
+    const location = new S3Location(bucket, "lost-answers/");
+    const directory = mkdtempSync(join(tmpdir(), "destination-sqs-versions-"));
+    // After loseNextAnswer(), the next PUT of the object is stored by moto, then its connection is reset instead of answered: the client retries it.
+    const withLostAnswer = async (object: RegExp, use: (s3: S3Client, loseNextAnswer: () => void) => Promise<void>): Promise<void> => {
+      const proxy = await startFaultProxy({
+        target: emulator.endpoint,
+        seed: 1,
+        faultRate: 0,
+        faults: ["reset_after"],
+        requests: "s3_put_object",
+        pathMatches: new RegExp(`/lost-answers/${object.source}(\\?|$)`),
+        maxFaults: 1,
+      });
+      const s3 = createAwsClients(config).s3({ bucket, endpoint: proxy.endpoint, force_path_style: true });
+      try {
+        await use(s3, () => proxy.setFaultRate(1));
+        assert.equal(proxy.injected.reset_after, 1, "an answer was lost");
+      } finally {
+        s3.destroy();
+        await proxy.stop();
+      }
+    };
+    const warn = async (): Promise<void> => undefined;
+    try {
+      const file = join(directory, "snapshot.sqlite");
+      writeFileSync(file, "a snapshot");
+      await withLostAnswer(/manifest\.json/, async (s3, loseNextAnswer) => {
+        const versions = await SnapshotVersions.read(s3, location, config);
+        loseNextAnswer();
+        await versions.commit(file, join(directory, "first.gz"), "this holder", "first");
+        await versions.commit(file, join(directory, "second.gz"), "this holder", "second");
+      });
+      const manifest = JSON.parse(await readObject(emulator.endpoint, bucket, "lost-answers/manifest.json")) as { version: number };
+      assert.equal(manifest.version, 2, "the second commit replaced the first with the ETag of the first");
+
+      await withLostAnswer(/lock\.json/, async (s3, loseNextAnswer) => {
+        loseNextAnswer();
+        const lock = await SnapshotLock.acquire(s3, location, config, { holder: "sync one", leaseMs: 60_000, warn });
+        await lock.release();
+      });
+      await withLostAnswer(/lock\.json/, async (s3, loseNextAnswer) => {
+        const lock = await SnapshotLock.acquire(s3, location, config, { holder: "sync two", leaseMs: 60_000, warn });
+        loseNextAnswer();
+        await lock.renew();
+        await lock.renew();
+        await lock.release();
+      });
+      assert.deepEqual(await listKeys(emulator.endpoint, bucket, "lost-answers/lock.json"), [], "the lock was released");
+
+      await withLostAnswer(/journal\/[^?]+/, async (s3, loseNextAnswer) => {
+        const journal = new SnapshotJournal(s3, location, config, "sync-three", []);
+        loseNextAnswer();
+        const noted = journal.note({ namespace: "", stream: STREAM, key: "[1]", change: "added", data: '{"id":1}' });
+        await journal.close();
+        await noted.durable;
+      });
+      const direct = createAwsClients(config).s3({ bucket, endpoint: emulator.endpoint, force_path_style: true });
+      try {
+        const { entries } = await readJournals(direct, location, config);
+        assert.deepEqual(entries, [{ namespace: "", stream: STREAM, key: "[1]", change: "added", data: '{"id":1}' }]);
+      } finally {
+        direct.destroy();
+      }
+    } finally {
       rmSync(directory, { recursive: true, force: true });
     }
   });
