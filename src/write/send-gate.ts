@@ -27,6 +27,8 @@ export class SendGate {
   ): Promise<void> | undefined {
     this.held++;
     this.heldBytes += bytes;
+    // Its failure is reported when its turn comes; until then it must not count as unhandled.
+    ready.catch(() => undefined);
     const sent = this.tail.then(() => ready).then(send);
     sent.catch(failed);
     this.tail = sent.finally(() => {
