@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { createAwsClients } from "../src/aws/clients.js";
-import { readJournals, SnapshotJournal } from "../src/changes/s3-journal.js";
+import { listJournals, readJournal, SnapshotJournal } from "../src/changes/s3-journal.js";
 import { uploadFile } from "../src/changes/s3-upload.js";
 import { SnapshotConflictError, SnapshotLock } from "../src/changes/s3-lock.js";
 import { SnapshotVersions } from "../src/changes/s3-versions.js";
@@ -579,8 +579,11 @@ withMoto("snapshot store lock in S3", (context) => {
       });
       const direct = createAwsClients(config).s3({ bucket, endpoint: emulator.endpoint, force_path_style: true });
       try {
-        const { entries } = await readJournals(direct, location, config);
-        assert.deepEqual(entries, [{ namespace: "", stream: STREAM, key: "[1]", change: "added", data: '{"id":1}' }]);
+        const [journal, ...others] = await listJournals(direct, location, config);
+        assert.deepEqual(others, [], "one journal object, written once");
+        assert.deepEqual(await readJournal(direct, location, config, journal!), [
+          { namespace: "", stream: STREAM, key: "[1]", change: "added", data: '{"id":1}' },
+        ]);
       } finally {
         direct.destroy();
       }

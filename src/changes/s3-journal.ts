@@ -166,12 +166,8 @@ export class SnapshotJournal implements ChangeJournal {
   }
 }
 
-/** The journal objects under the prefix, oldest first, and their entries in the order they were noted. */
-export async function readJournals(
-  s3: S3Client,
-  location: S3Location,
-  config: Config,
-): Promise<{ keys: string[]; entries: JournalEntry[] }> {
+/** The keys of the journal objects under the prefix, oldest first. */
+export async function listJournals(s3: S3Client, location: S3Location, config: Config): Promise<string[]> {
   const keys: string[] = [];
   let token: string | undefined;
   for (let page = 0; page < MAX_LIST_PAGES; page++) {
@@ -182,18 +178,16 @@ export async function readJournals(
     token = listed.NextContinuationToken;
     if (!listed.IsTruncated || token === undefined) break;
   }
-  keys.sort();
-  const entries: JournalEntry[] = [];
-  for (const key of keys) {
-    const output = await call(location, config, "s3:GetObject", () => s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key })));
-    const compressed = await output.Body?.transformToByteArray();
-    const text = compressed ? (await gunzipAsync(compressed).catch(() => undefined))?.toString("utf8") : undefined;
-    if (text === undefined) throw unreadableJournal(location, key, 0);
-    text.split("\n").forEach((line, index) => {
-      if (line !== "") entries.push(parseEntry(line, location, key, index + 1));
-    });
-  }
-  return { keys, entries };
+  return keys.sort();
+}
+
+/** The entries of one journal object, in the order they were noted. */
+export async function readJournal(s3: S3Client, location: S3Location, config: Config, key: string): Promise<JournalEntry[]> {
+  const output = await call(location, config, "s3:GetObject", () => s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key })));
+  const compressed = await output.Body?.transformToByteArray();
+  const text = compressed ? (await gunzipAsync(compressed).catch(() => undefined))?.toString("utf8") : undefined;
+  if (text === undefined) throw unreadableJournal(location, key, 0);
+  return text.split("\n").flatMap((line, index) => (line === "" ? [] : [parseEntry(line, location, key, index + 1)]));
 }
 
 function parseEntry(line: string, location: S3Location, key: string, lineNumber: number): JournalEntry {

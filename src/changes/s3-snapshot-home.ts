@@ -6,7 +6,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { Config, S3Settings } from "../config/types.js";
 import type { LogLevel } from "../protocol/messages.js";
 import { S3Location } from "./s3-location.js";
-import { type JournalEntry, readJournals, SnapshotJournal } from "./s3-journal.js";
+import { type JournalEntry, listJournals, readJournal, SnapshotJournal } from "./s3-journal.js";
 import { lockHolder, SnapshotConflictError, SnapshotLock } from "./s3-lock.js";
 import { SnapshotVersions } from "./s3-versions.js";
 import type { SnapshotHome } from "./snapshot-home.js";
@@ -55,8 +55,7 @@ export class S3SnapshotHome implements SnapshotHome {
     private readonly lock: SnapshotLock | undefined,
     private readonly syncId: string,
     private readonly holder: string,
-    readonly uncertain: readonly JournalEntry[],
-    journalKeys: string[],
+    private readonly journalKeys: string[],
   ) {
     this.path = join(directory, "snapshot.sqlite");
     this.journal = lock && new SnapshotJournal(options.s3, location, options.config, syncId, journalKeys);
@@ -81,8 +80,8 @@ export class S3SnapshotHome implements SnapshotHome {
         );
       }
       const versions = await SnapshotVersions.read(s3, location, config);
-      const journals = await readJournals(s3, location, config);
-      const home = new S3SnapshotHome(options, location, directory, versions, lock, syncId, holder, journals.entries, journals.keys);
+      const journalKeys = await listJournals(s3, location, config);
+      const home = new S3SnapshotHome(options, location, directory, versions, lock, syncId, holder, journalKeys);
       await versions.download(home.path);
       if (lock) await versions.removeUnreferenced();
       return home;
@@ -90,6 +89,12 @@ export class S3SnapshotHome implements SnapshotHome {
       rmSync(directory, { recursive: true, force: true });
       await lock?.release().catch(() => undefined);
       throw error;
+    }
+  }
+
+  async readUncertain(each: (entry: JournalEntry) => void): Promise<void> {
+    for (const key of this.journalKeys) {
+      for (const entry of await readJournal(this.options.s3, this.location, this.options.config, key)) each(entry);
     }
   }
 

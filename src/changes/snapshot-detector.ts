@@ -57,10 +57,15 @@ export class SnapshotDetector implements ChangeDetector {
     if (store.type !== "local") throw new Error("a snapshot store in S3 is opened with openChangeDetector");
     const problem = ephemeralDirectoryProblem(store.directory, readHostFacts());
     if (problem) throw new UserFacingError(problem, "config_error");
-    return SnapshotDetector.start(config, settings, readers, dryRun, localHome(snapshotStorePath(store.directory, config.queue)));
+    const detector = SnapshotDetector.start(config, settings, readers, dryRun, localHome(snapshotStorePath(store.directory, config.queue)));
+    detector.home.attach(detector.store);
+    return detector;
   }
 
-  /** Opens the store in the home `openHome` prepares (e.g. downloaded from S3), once the keys are known to be readable. */
+  /**
+   * Opens the store in the home `openHome` prepares (e.g. downloaded from S3), once the keys are
+   * known to be readable, and marks the keys the home's journals name uncertain.
+   */
   static async openIn(
     config: Config,
     settings: SnapshotSettings,
@@ -70,10 +75,25 @@ export class SnapshotDetector implements ChangeDetector {
   ): Promise<SnapshotDetector> {
     const readers = keyReaders(catalog, settings);
     const home = await openHome();
+    let detector: SnapshotDetector | undefined;
     try {
-      return SnapshotDetector.start(config, settings, readers, dryRun, home);
+      detector = SnapshotDetector.start(config, settings, readers, dryRun, home);
+      const { store } = detector;
+      // A reset starts over: what an earlier sync left uncertain is forgotten with the rest.
+      if (settings.reset !== true) {
+        await home.readUncertain((entry) =>
+          store.markUncertain(store.stream(entry.stream, entry.namespace).id, entry.key, uncertainFingerprint(entry.change), entry.data),
+        );
+      }
+      // Only now may a commit happen: one made before every journal is read would cover journals it does not hold.
+      home.attach(store);
+      return detector;
     } catch (error) {
-      await home.finish(undefined);
+      try {
+        detector?.store.close();
+      } finally {
+        await home.finish(undefined);
+      }
       throw error;
     }
   }
@@ -92,19 +112,11 @@ export class SnapshotDetector implements ChangeDetector {
       rowSaved: (rowId) => seen.add(rowId),
     });
     const detector = new SnapshotDetector(store, seen, home, settings, config.events);
-    // A reset starts over: what an earlier sync left uncertain is forgotten with the rest.
-    if (settings.reset !== true) {
-      for (const entry of home.uncertain) {
-        const streamId = store.stream(entry.stream, entry.namespace).id;
-        store.markUncertain(streamId, entry.key, uncertainFingerprint(entry.change), entry.data);
-      }
-    }
     const changesOnly = settings.initial_sync === "changes_only";
     for (const { stream, readKey } of readers) {
       const stored = store.stream(stream.stream.name, stream.stream.namespace);
       detector.streams.set(stream, { id: stored.id, readKey, recordingOnly: changesOnly && !stored.initialized });
     }
-    home.attach(store);
     return detector;
   }
 

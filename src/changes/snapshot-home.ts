@@ -5,8 +5,8 @@ import type { SnapshotStore } from "./snapshot-store.js";
 export interface SnapshotHome {
   /** The SQLite file the store opens. */
   readonly path: string;
-  /** Rows an earlier sync published and did not commit the outcome of: the store holds them as uncertain. */
-  readonly uncertain: readonly JournalEntry[];
+  /** Hands `each` the rows earlier syncs published and did not commit the outcome of, one journal object at a time. */
+  readUncertain(each: (entry: JournalEntry) => void): Promise<void>;
   /** Where rows are noted before their messages leave, when the store commits less often than rows are acknowledged. */
   readonly journal: ChangeJournal | undefined;
   /** The store is open: keeping it (e.g. periodic commits) may begin. */
@@ -21,7 +21,7 @@ export interface SnapshotHome {
 export function localHome(path: string): SnapshotHome {
   return {
     path,
-    uncertain: [],
+    readUncertain: async () => undefined,
     journal: undefined,
     attach: () => undefined,
     throwIfFailed: () => undefined,
