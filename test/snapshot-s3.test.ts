@@ -69,14 +69,19 @@ function logsOf(result: CliResult): string[] {
 }
 
 /** A queue and an S3 prefix; each sync runs as in a new pod (fresh HOME and TMPDIR). */
-async function s3Connection(emulator: Emulator, snapshot: Record<string, unknown> = {}) {
+async function s3Connection(
+  emulator: Emulator,
+  snapshot: Record<string, unknown> = {},
+  options: { storeEndpoint?: string; settings?: Record<string, unknown> } = {},
+) {
   const queueName = uniqueQueueName("s3-snapshot");
   const queueUrl = await emulator.createQueue(queueName);
   const bucket = await createBucket(emulator.endpoint);
   const prefix = `destination-sqs/${queueName}/`;
-  const store = { type: "s3", bucket, prefix, endpoint: emulator.endpoint, force_path_style: true };
+  const store = { type: "s3", bucket, prefix, endpoint: options.storeEndpoint ?? emulator.endpoint, force_path_style: true };
   const configFile = (extraSnapshot: Record<string, unknown> = {}): string =>
     emulatorConfigFile(emulator.endpoint, {
+      ...options.settings,
       queue: { source: "static", value: queueName },
       message_body: { format: "template", template: BODY },
       change_detection: { mode: "snapshot", store, ...snapshot, ...extraSnapshot },
@@ -370,6 +375,30 @@ describe("snapshot store in S3 (fauxqs)", () => {
 
     await connection.sync(inputOf([order(1, "v1")]), { snapshot: { initial_sync: "changes_only" } });
     assert.deepEqual(await connection.published(), [], "the next sync counts as the first");
+  });
+
+  test("a journal that cannot be written stops the sync before any of its rows is sent", async () => {
+    const proxy = await startFaultProxy({
+      target: emulator.endpoint,
+      seed: 1,
+      faultRate: 1,
+      faults: ["server_error"],
+      requests: "s3_put_object",
+      pathMatches: /\/journal\//,
+    });
+    try {
+      const connection = await s3Connection(emulator, {}, { storeEndpoint: proxy.endpoint, settings: { retry_max_seconds: 1 } });
+      const result = await connection.run(inputOf([order(1, "v1"), order(2, "v1")]));
+      assert.equal(result.code, 1, result.stdout + result.stderr);
+      assert.match(
+        errorTraceOf(result.messages)?.message ?? "",
+        /The snapshot store s3:\/\/.* could not be used: s3:PutObject failed with InternalError/,
+      );
+      assert.ok(proxy.injected.server_error > 0);
+      assert.deepEqual(await connection.published(), [], "no row was sent before it was journaled");
+    } finally {
+      await proxy.stop();
+    }
   });
 
   test("a store that ignores conditional writes still refuses a second sync while the first holds the lock", async () => {
