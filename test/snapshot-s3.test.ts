@@ -17,7 +17,7 @@ import { clearCatalog as clearCatalogOf } from "./helpers/platform.js";
 import { S3Location } from "../src/changes/s3-location.js";
 import { snapshotStoreFailure } from "../src/changes/s3-errors.js";
 import { startFauxqs, uniqueQueueName, withMoto, emulatorConfig, emulatorConfigFile, type Emulator } from "./helpers/emulators.js";
-import { startFaultProxy } from "./helpers/fault-proxy.js";
+import { type FaultKind, type FaultProxy, startFaultProxy } from "./helpers/fault-proxy.js";
 import { exitCodeOf, outputOf, startWrite } from "./helpers/live-connector.js";
 import { createBucket, freshPodEnv, listKeys, readObject } from "./helpers/snapshot-s3.js";
 
@@ -150,6 +150,16 @@ async function resumeAfterLease(connection: Connection, input: string, catalog =
 
 async function journalKeys(connection: Connection): Promise<string[]> {
   return (await listKeys(connection.endpoint, connection.bucket, connection.prefix)).filter((key) => key.includes("/journal/"));
+}
+
+/** A fault proxy before `emulator` that gives `fault` to the S3 PUTs whose path matches `path`. */
+function faultS3Puts(
+  emulator: Emulator,
+  fault: FaultKind,
+  path: RegExp,
+  options: { faultRate: number; maxFaults?: number },
+): Promise<FaultProxy> {
+  return startFaultProxy({ target: emulator.endpoint, seed: 1, faults: [fault], requests: "s3_put_object", pathMatches: path, ...options });
 }
 
 describe("snapshot store in S3 (fauxqs)", () => {
@@ -378,14 +388,7 @@ describe("snapshot store in S3 (fauxqs)", () => {
   });
 
   test("a journal that cannot be written stops the sync before any of its rows is sent", async () => {
-    const proxy = await startFaultProxy({
-      target: emulator.endpoint,
-      seed: 1,
-      faultRate: 1,
-      faults: ["server_error"],
-      requests: "s3_put_object",
-      pathMatches: /\/journal\//,
-    });
+    const proxy = await faultS3Puts(emulator, "server_error", /\/journal\//, { faultRate: 1 });
     try {
       const connection = await s3Connection(emulator, {}, { storeEndpoint: proxy.endpoint, settings: { retry_max_seconds: 1 } });
       const result = await connection.run(inputOf([order(1, "v1"), order(2, "v1")]));
@@ -554,13 +557,8 @@ withMoto("snapshot store lock in S3", (context) => {
     const directory = mkdtempSync(join(tmpdir(), "destination-sqs-versions-"));
     // After loseNextAnswer(), the next PUT of the object is stored by moto, then its connection is reset instead of answered: the client retries it.
     const withLostAnswer = async (object: RegExp, use: (s3: S3Client, loseNextAnswer: () => void) => Promise<void>): Promise<void> => {
-      const proxy = await startFaultProxy({
-        target: emulator.endpoint,
-        seed: 1,
+      const proxy = await faultS3Puts(emulator, "reset_after", new RegExp(`/lost-answers/${object.source}(\\?|$)`), {
         faultRate: 0,
-        faults: ["reset_after"],
-        requests: "s3_put_object",
-        pathMatches: new RegExp(`/lost-answers/${object.source}(\\?|$)`),
         maxFaults: 1,
       });
       const s3 = createAwsClients(config).s3({ bucket, endpoint: proxy.endpoint, force_path_style: true });
