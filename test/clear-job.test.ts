@@ -23,7 +23,10 @@ test("a null STREAM state and no records in a full_refresh + overwrite catalog o
   detection.stateReceived(streamState(null));
   assert.equal(detection.isCleared(stream()), true);
   // Catalogs from platforms before generations carry no generation ids.
-  assert.equal(detection.isCleared(stream({ generation_id: undefined, minimum_generation_id: undefined })), true);
+  const withoutGenerations = stream();
+  delete withoutGenerations.generation_id;
+  delete withoutGenerations.minimum_generation_id;
+  assert.equal(detection.isCleared(withoutGenerations), true);
 });
 
 test("records, a real state, another namespace, an incremental or append stream, or an older minimum generation are not a Clear", () => {

@@ -12,8 +12,8 @@ const MAX_BYTES = 1024;
 /** Valid values for every setting the validation config reads; a case overrides one of them. */
 const VALID = { delay: 0, note: "ok", n: "1", b: "AA==", filler: "" };
 
-/** Each row breaks one rule; the expected reason names the setting and what is wrong. */
-const STANDARD_CASES: { id: string; row: Partial<typeof VALID>; reason: RegExp }[] = [
+/** Each row breaks one rule (a value set to undefined leaves the column out); the expected reason names the setting and what is wrong. */
+const STANDARD_CASES: { id: string; row: { [K in keyof typeof VALID]?: (typeof VALID)[K] | undefined }; reason: RegExp }[] = [
   { id: "body-too-big", row: { filler: "x".repeat(MAX_BYTES) }, reason: /over max_message_bytes \(1024\)/ },
   // The body alone fits; with the 150-character attribute it does not.
   {

@@ -28,7 +28,7 @@ export interface AwsClientOptions {
   /** Overrides `retry_max_seconds`; 0 tries each call once. */
   retryMaxMs?: number;
   /** Sees every SQS, STS, S3 and SNS request (the API call log). */
-  onCall?: ApiCallObserver;
+  onCall?: ApiCallObserver | undefined;
 }
 
 /** How every client makes and retries its calls. */

@@ -9,14 +9,14 @@ import type { ConfiguredStream, RecordMessage } from "../protocol/messages.js";
  * row is given up instead (rejected, or refused by SQS).
  */
 export interface PublishHooks {
-  journaled?: Promise<void>;
-  onPublished?: () => void;
-  onRejected?: () => void;
+  journaled?: Promise<void> | undefined;
+  onPublished?: (() => void) | undefined;
+  onRejected?: (() => void) | undefined;
 }
 
 /** What a record means for the queue. */
 export type Detection =
-  | ({ kind: "change"; change: ChangeType; previous?: Record<string, unknown> } & PublishHooks)
+  | ({ kind: "change"; change: ChangeType; previous?: Record<string, unknown> | undefined } & PublishHooks)
   | { kind: "unchanged" }
   | { kind: "reject"; setting: string; reason: string };
 

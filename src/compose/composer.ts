@@ -20,14 +20,14 @@ export interface RowInput {
   data: Record<string, unknown>;
   change: ChangeType;
   /** The last published version of the row (snapshot mode only). */
-  previous?: Record<string, unknown>;
+  previous?: Record<string, unknown> | undefined;
   stream: string;
-  namespace?: string | null;
+  namespace?: string | null | undefined;
   emittedAt: number;
   /** The catalog's primary key for this stream, if any. */
-  primaryKey?: string[][];
-  syncId?: number;
-  generationId?: number;
+  primaryKey?: string[][] | undefined;
+  syncId?: number | undefined;
+  generationId?: number | undefined;
   /** The record's `meta`, as the source sent it. */
   meta?: unknown;
 }

@@ -26,8 +26,8 @@ export function canonicalJson(value: unknown): string {
 export interface RowIdentity {
   data: Record<string, unknown>;
   stream: string;
-  namespace?: string | null;
-  primaryKey?: string[][];
+  namespace?: string | null | undefined;
+  primaryKey?: string[][] | undefined;
 }
 
 function primaryKeyValues(row: RowIdentity): unknown[] | undefined {

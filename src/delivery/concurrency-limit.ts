@@ -50,7 +50,7 @@ export interface ConcurrencyLimitOptions {
   clock?: Clock;
   /** Measures the connector's own stalls, which lengthen round trips without any queue; default EventLoopLag. */
   lag?: LagMeter;
-  onChange?: (change: LimitChange) => void;
+  onChange?: ((change: LimitChange) => void) | undefined;
 }
 
 /** The limit the `concurrency` and `max_in_flight` settings ask for. */

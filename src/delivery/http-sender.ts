@@ -15,7 +15,7 @@ import type { BatchEntry, BatchResult, BatchSender } from "./types.js";
 export interface HttpSenderOptions {
   region: string;
   /** The configured endpoint (LocalStack, a VPC endpoint, an emulator); else the SDK's regional endpoint. */
-  endpoint?: string;
+  endpoint?: string | undefined;
   /** Sockets kept per host: at least the in-flight limit, so no request waits for a socket. */
   maxSockets: number;
 }
@@ -41,14 +41,17 @@ export class SqsRequestError extends Error {
   }
 }
 
+/** Absent values stay undefined: JSON.stringify leaves them out. */
 interface JsonAttribute {
-  DataType?: string;
-  StringValue?: string;
-  BinaryValue?: string;
+  DataType?: string | undefined;
+  StringValue?: string | undefined;
+  BinaryValue?: string | undefined;
 }
 
 /** The SDK's entry shape, with binary attribute values as base64 text. */
-type JsonEntry = Omit<SendMessageBatchRequestEntry, "MessageAttributes"> & { MessageAttributes?: Record<string, JsonAttribute> };
+type JsonEntry = Omit<SendMessageBatchRequestEntry, "MessageAttributes"> & {
+  MessageAttributes?: Record<string, JsonAttribute> | undefined;
+};
 
 /** AWS JSON 1.0 carries blobs as base64 text. */
 function jsonAttributes(attributes: Record<string, MessageAttributeValue>): Record<string, JsonAttribute> {
@@ -75,7 +78,7 @@ function shapeName(type: string): string {
 }
 
 /** Code and message of an error answer: AWS JSON (`__type`, `message`), or XML from emulators and proxies. */
-function describeErrorBody(body: string): { code?: string; message?: string } {
+function describeErrorBody(body: string): { code: string | undefined; message: string | undefined } {
   try {
     const parsed: unknown = JSON.parse(body);
     if (typeof parsed === "object" && parsed !== null) {
@@ -150,7 +153,7 @@ export class HttpBatchSender implements BatchSender {
   async sendBatch(queueUrl: string, entries: BatchEntry[], cancellation: Cancellation): Promise<BatchResult> {
     const body = JSON.stringify({ QueueUrl: queueUrl, Entries: entries.map(jsonEntry) });
     // The client's provider caches credentials and refreshes them (an assumed role's) before they expire.
-    const { accessKeyId, secretAccessKey, sessionToken } = await this.client.config.credentials();
+    const credentials = await this.client.config.credentials();
     cancellation.throwIfCancelled();
     const { headers } = aws4.sign(
       {
@@ -167,7 +170,7 @@ export class HttpBatchSender implements BatchSender {
         },
         body,
       },
-      { accessKeyId, secretAccessKey, sessionToken },
+      credentials,
     );
     const options: RequestOptions = {
       method: "POST",

@@ -15,8 +15,10 @@ export function requestEntry({ id, message }: BatchEntry): SendMessageBatchReque
 
 /** What SendMessageBatch answers, as the SDK returns it and as AWS JSON carries it. */
 export interface BatchAnswer {
-  Successful?: { Id?: string; MD5OfMessageBody?: string }[];
-  Failed?: { Id?: string; SenderFault?: boolean; Code?: string; Message?: string }[];
+  Successful?: { Id?: string | undefined; MD5OfMessageBody?: string | undefined }[] | undefined;
+  Failed?:
+    | { Id?: string | undefined; SenderFault?: boolean | undefined; Code?: string | undefined; Message?: string | undefined }[]
+    | undefined;
 }
 
 export function batchResultOf(answer: BatchAnswer): BatchResult {

@@ -10,10 +10,10 @@ export interface OutgoingMessage {
   body: string;
   /** Body plus attribute names, types and values, as SQS counts them toward its size limit. */
   bytes: number;
-  groupId?: string;
-  dedupId?: string;
-  delaySeconds?: number;
-  attributes?: Record<string, MessageAttributeValue>;
+  groupId?: string | undefined;
+  dedupId?: string | undefined;
+  delaySeconds?: number | undefined;
+  attributes?: Record<string, MessageAttributeValue> | undefined;
   /** Opaque to delivery; handed back in the callbacks (the checkpoint ticket). */
   ticket: number;
 }
@@ -28,12 +28,12 @@ export interface EntryFailure {
   id: string;
   senderFault: boolean;
   code: string;
-  message?: string;
+  message?: string | undefined;
 }
 
 export interface BatchResult {
   /** Ids SQS accepted, with the MD5 of the body it stored. */
-  successful: { id: string; md5OfBody?: string }[];
+  successful: { id: string; md5OfBody?: string | undefined }[];
   failed: EntryFailure[];
 }
 

@@ -152,7 +152,7 @@ function webhookEvent(event: AlertEvent): unknown {
 }
 
 export interface SendAlertOptions {
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   log(level: LogLevel, text: string): Promise<void>;
 }
 

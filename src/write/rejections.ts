@@ -6,7 +6,7 @@ import { UserFacingError } from "../errors.js";
 export interface RejectedRow {
   messageId: string;
   stream: string;
-  namespace?: string | null;
+  namespace?: string | null | undefined;
   data: Record<string, unknown>;
   /** A full sentence: what is wrong with the row. */
   reason: string;

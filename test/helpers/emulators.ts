@@ -256,10 +256,10 @@ function helperClient(endpoint: string, credentials: IamAccessKey): SQSClient {
 }
 
 function toReceived(message: {
-  MessageId?: string;
-  Body?: string;
-  Attributes?: Record<string, string>;
-  MessageAttributes?: Record<string, MessageAttributeValue>;
+  MessageId?: string | undefined;
+  Body?: string | undefined;
+  Attributes?: Record<string, string> | undefined;
+  MessageAttributes?: Record<string, MessageAttributeValue> | undefined;
 }): ReceivedMessage {
   const attributes = message.Attributes ?? {};
   return {

@@ -21,7 +21,7 @@ type Token =
   /** A number, true, false or null, already compacted. */
   | { kind: "scalar"; text: string }
   /** Compacted literal pieces (without quotes) and outputs; `key` is the decoded text when there is no output. */
-  | { kind: "string"; pieces: (string | OutputReader)[]; key?: string }
+  | { kind: "string"; pieces: (string | OutputReader)[]; key?: string | undefined }
   | { kind: "output"; read: OutputReader };
 
 /** Thrown while compiling a template the fast path does not take. */
