@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { createAwsClients } from "../src/aws/clients.js";
-import { listJournals, readJournal, SnapshotJournal } from "../src/changes/s3-journal.js";
+import { type JournalEntry, listJournals, readJournal, SnapshotJournal } from "../src/changes/s3-journal.js";
 import { uploadFile } from "../src/changes/s3-upload.js";
 import { SnapshotConflictError, SnapshotLock } from "../src/changes/s3-lock.js";
 import { SnapshotVersions } from "../src/changes/s3-versions.js";
@@ -401,6 +401,46 @@ describe("snapshot store in S3 (fauxqs)", () => {
       assert.deepEqual(await connection.published(), [], "no row was sent before it was journaled");
     } finally {
       await proxy.stop();
+    }
+  });
+
+  test("a commit covers the journal chunks whose every row has an outcome, and the journals read at start", async () => {
+    const bucket = await createBucket(emulator.endpoint);
+    const config = emulatorConfig(emulator);
+    const s3 = createAwsClients(config).s3({ bucket, endpoint: emulator.endpoint, force_path_style: true });
+    const location = new S3Location(bucket, "coverage/");
+    const entry = (id: number): JournalEntry => ({
+      namespace: "",
+      stream: STREAM,
+      key: `[${id}]`,
+      change: "changed",
+      data: `{"id":${id}}`,
+    });
+    try {
+      const earlier = new SnapshotJournal(s3, location, config, "earlier", []);
+      earlier.note(entry(1));
+      await earlier.close();
+      const [left] = await listJournals(s3, location, config);
+
+      const journal = new SnapshotJournal(s3, location, config, "current", [left!]);
+      const published = journal.note(entry(2));
+      await published.durable;
+      assert.deepEqual(journal.covered(), [left], "a chunk whose row has no outcome yet is not covered");
+      published.settled();
+      const written = (await listJournals(s3, location, config)).find((key) => key !== left);
+      assert.deepEqual(journal.covered(), [left, written]);
+      const inFlight = journal.note(entry(3));
+      assert.deepEqual(journal.covered(), [left, written], "a chunk not written yet is not covered");
+
+      await journal.remove(journal.covered());
+      await journal.close();
+      await inFlight.durable;
+      const remaining = await listJournals(s3, location, config);
+      assert.equal(remaining.length, 1);
+      assert.deepEqual(await readJournal(s3, location, config, remaining[0]!), [entry(3)]);
+      assert.deepEqual(journal.covered(), [], "removed journals are forgotten; the last chunk's row has no outcome");
+    } finally {
+      s3.destroy();
     }
   });
 
