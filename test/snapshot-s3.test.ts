@@ -44,7 +44,7 @@ function inputOf(rows: Row[]): string {
   return [...rows.map((row) => recordLine(STREAM, row)), stateLine({ done: true })].join("\n") + "\n";
 }
 
-function streamStatus(status: "STARTED" | "COMPLETE"): string {
+function streamStatus(status: "STARTED" | "COMPLETE" | "INCOMPLETE"): string {
   return JSON.stringify({
     type: "TRACE",
     trace: { type: "STREAM_STATUS", emitted_at: 1, stream_status: { stream_descriptor: { name: STREAM }, status } },
@@ -442,6 +442,22 @@ describe("snapshot store in S3 (fauxqs)", () => {
     } finally {
       s3.destroy();
     }
+  });
+
+  test("a sync that changed nothing, its every published row rejected, leaves no journal behind", async () => {
+    const connection = await s3Connection(emulator, {}, { settings: { max_message_bytes: 1024, rejected_rows: { policy: "skip" } } });
+    await connection.sync(inputOf([order(1, "v1")]));
+    assert.equal((await connection.published(1)).length, 1);
+
+    // A stream that ends incomplete changes nothing in the store: no commit is needed, the last one covers the journal.
+    const incomplete = [streamStatus("STARTED"), recordLine(STREAM, order(1, "x".repeat(2000))), streamStatus("INCOMPLETE")];
+    const rejected = await connection.sync(`${incomplete.join("\n")}\n`);
+    assert.ok(
+      logsOf(rejected).some((log) => /Rejected row/.test(log)),
+      logsOf(rejected).join("\n"),
+    );
+    assert.deepEqual(await connection.published(), []);
+    assert.deepEqual(await journalKeys(connection), []);
   });
 
   test("a store that ignores conditional writes still refuses a second sync while the first holds the lock", async () => {

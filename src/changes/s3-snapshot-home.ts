@@ -123,7 +123,7 @@ export class S3SnapshotHome implements SnapshotHome {
       }
       const copy = this.copyOf(store);
       store.close();
-      if (copy) await this.upload(copy);
+      await this.commit(copy);
     } finally {
       // A lock lost to another sync is left to it; otherwise it is released even when the commit failed.
       if (!(this.failure instanceof SnapshotConflictError)) await this.lock?.release();
@@ -136,8 +136,7 @@ export class S3SnapshotHome implements SnapshotHome {
     try {
       await this.lock?.renew();
       if (store.isClosed || Date.now() - this.lastCommit < this.options.timing.commitEveryMs) return;
-      const copy = this.copyOf(store);
-      if (copy) await this.upload(copy);
+      await this.commit(this.copyOf(store));
     } catch (error) {
       if (error instanceof SnapshotConflictError) {
         this.failure ??= error;
@@ -158,15 +157,14 @@ export class S3SnapshotHome implements SnapshotHome {
     return { path, writes: store.writes, journals: this.journal?.covered() ?? [] };
   }
 
-  private async upload({ path, writes, journals }: Copy): Promise<void> {
-    try {
-      await this.versions.commit(path, `${path}.gz`, this.holder, this.syncId);
-      this.committedWrites = writes;
-      this.lastCommit = Date.now();
-    } finally {
-      rmSync(path, { force: true });
-      rmSync(`${path}.gz`, { force: true });
-    }
+  /**
+   * Uploads the copy, then deletes the journals it covers. Without a copy (nothing written since
+   * the last commit) the committed version is the store as it is: it covers what the store does.
+   */
+  private async commit(copy: Copy | undefined): Promise<void> {
+    const journals = copy ? copy.journals : (this.journal?.covered() ?? []);
+    if (copy) await this.upload(copy);
+    if (journals.length === 0) return;
     await this.journal
       ?.remove(journals)
       .catch((error: unknown) =>
@@ -175,6 +173,17 @@ export class S3SnapshotHome implements SnapshotHome {
           `Could not delete snapshot journal objects the commit to ${this.location} made obsolete (the next sync reads them, then deletes them): ${(error as Error).message}`,
         ),
       );
+  }
+
+  private async upload({ path, writes }: Copy): Promise<void> {
+    try {
+      await this.versions.commit(path, `${path}.gz`, this.holder, this.syncId);
+      this.committedWrites = writes;
+      this.lastCommit = Date.now();
+    } finally {
+      rmSync(path, { force: true });
+      rmSync(`${path}.gz`, { force: true });
+    }
   }
 }
 
