@@ -82,7 +82,7 @@ async function probePayloadBucket(config: Config, clients: AwsClients): Promise<
   if (!bucket) return undefined;
   const s3 = clients.s3(bucket);
   try {
-    return await probeBucket(s3, bucket.bucket, bucket.prefix);
+    return await probeBucket(s3, bucket.bucket, bucket.prefix, config);
   } finally {
     s3.destroy();
   }

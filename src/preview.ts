@@ -4,6 +4,7 @@ import { isQueueUrl, queueNameFromUrl } from "./aws/queues.js";
 import { createChangeDetector } from "./changes/detector.js";
 import type { ChangeDetector } from "./changes/types.js";
 import { createComposer, type ComposedMessage, type Composer } from "./compose/composer.js";
+import { isRejection } from "./compose/rejection.js";
 import type { ChangeType, Config } from "./config/types.js";
 import { objectKey } from "./large-messages/extended-client-format.js";
 import { LargeMessagePolicy } from "./large-messages/policy.js";
@@ -123,8 +124,8 @@ function previewRecord(
     generationId: stream.generation_id,
     meta: record.meta,
   });
-  if (!composed.ok) return { ...base, change, outcome: "rejected", message_id: composed.messageId, reason: composed.reason };
-  return { ...base, change, outcome: "message", ...describeMessage(composed.message, options.config) };
+  if (isRejection(composed)) return { ...base, change, outcome: "rejected", message_id: composed.messageId, reason: composed.reason };
+  return { ...base, change, outcome: "message", ...describeMessage(composed, options.config) };
 }
 
 function describeMessage(message: ComposedMessage, config: Config): PreviewedMessage {

@@ -6,7 +6,8 @@ import { awsErrorCode, awsErrorCodes } from "../src/aws/error-code.js";
 import { AWS_ERROR_CODES, type AwsErrorMeaning } from "../src/aws/error-codes.js";
 import { awsCallFailure } from "../src/aws/explain.js";
 import { classifySendError, fatalSendError } from "../src/delivery/errors.js";
-import { serviceError } from "./helpers/delivery-fakes.js";
+import { sendFailureOf } from "../src/delivery/send-failure.js";
+import { sdkServiceError } from "./helpers/delivery-fakes.js";
 
 const QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/orders";
 const CONTEXT = {
@@ -21,7 +22,9 @@ function socketError(code: string): Error {
 describe("awsErrorCodes", () => {
   it("reads Node's code, the SDK's name, the query-compatible Code and the causes, most specific first", () => {
     assert.deepEqual(awsErrorCodes(socketError("ECONNRESET")), ["ECONNRESET"]);
-    const queryCompatible = Object.assign(serviceError("QueueDoesNotExist", "gone"), { Code: "AWS.SimpleQueueService.NonExistentQueue" });
+    const queryCompatible = Object.assign(sdkServiceError("QueueDoesNotExist", "gone"), {
+      Code: "AWS.SimpleQueueService.NonExistentQueue",
+    });
     assert.deepEqual(awsErrorCodes(queryCompatible), ["QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue"]);
     const timeout = Object.assign(new Error("timed out"), { name: "TimeoutError", code: "ETIMEDOUT" });
     assert.deepEqual(awsErrorCodes(timeout), ["ETIMEDOUT", "TimeoutError"]);
@@ -66,8 +69,8 @@ describe("the error code table", () => {
   for (const [meaning, codes] of meanings) {
     it(`${meaning}: delivery and the explanation of a failed call agree`, () => {
       for (const code of codes) {
-        const error = serviceError(code, "no");
-        const classified = classifySendError(error);
+        const error = sdkServiceError(code, "no");
+        const classified = classifySendError(sendFailureOf(error));
         const failure = awsCallFailure(error, CONTEXT);
         if (meaning === "throttled" || meaning === "service_failed" || meaning === "unreachable") {
           assert.equal(classified.kind, "retry", code);

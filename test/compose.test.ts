@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { createComposer, type ComposedMessage, type ComposeResult, type RowInput } from "../src/compose/composer.js";
+import { createComposer, type RowInput } from "../src/compose/composer.js";
+import { accepted, rejected } from "./helpers/compose.js";
 import type { Config } from "../src/config/types.js";
 import { UserFacingError } from "../src/errors.js";
 import { type ConfigOverrides, testConfig } from "./helpers/config.js";
@@ -13,16 +14,6 @@ function config(overrides: ConfigOverrides = {}): Config {
 
 function row(data: Record<string, unknown>, extra: Partial<RowInput> = {}): RowInput {
   return { data, change: "added", stream: "orders", namespace: "public", emittedAt: 1_700_000_000_000, ...extra };
-}
-
-function accepted(result: ComposeResult): ComposedMessage {
-  if (!result.ok) assert.fail(`expected a message, got a rejection: ${result.reason}`);
-  return result.message;
-}
-
-function rejected(result: ComposeResult): { messageId: string; setting: string; reason: string } {
-  if (result.ok) assert.fail(`expected a rejection, got body ${result.message.body}`);
-  return result;
 }
 
 describe("message body formats", () => {
@@ -226,10 +217,10 @@ describe("FIFO ids", () => {
     const long = rejected(composer.compose(row({ id: "r1", tenant: "x".repeat(129) })));
     assert.equal(long.setting, "message_group_id");
     assert.match(long.reason, /"r1".*message_group_id \(column "tenant"\).*is 129 characters long; SQS allows at most 128/);
-    assert.ok(composer.compose(row({ id: "r1", tenant: "x".repeat(128) })).ok);
+    accepted(composer.compose(row({ id: "r1", tenant: "x".repeat(128) })));
     const spaced = rejected(composer.compose(row({ id: "r2", tenant: "a b" })));
     assert.match(spaced.reason, /"a b", which contains a character SQS does not allow/);
-    assert.ok(composer.compose(row({ id: "r3", tenant: "a-Z_0.9!\"#$%&'()*+,/:;<=>?@[\\]^`{|}~" })).ok);
+    accepted(composer.compose(row({ id: "r3", tenant: "a-Z_0.9!\"#$%&'()*+,/:;<=>?@[\\]^`{|}~" })));
     const dedup = rejected(
       fifo({ message_deduplication_id: { source: "column", column: "d" } }).compose(row({ id: "r4", tenant: "t", d: "é" })),
     );
@@ -354,6 +345,6 @@ describe("message-level checks", () => {
     assert.match(refused.reason, /"r1".*U\+FFFE/);
     const surrogate = rejected(composer.compose(row({ id: "r2", t: "a\uD800b" })));
     assert.match(surrogate.reason, /"r2".*unpaired UTF-16 surrogate \(\\ud800\)/);
-    assert.ok(composer.compose(row({ id: "r3", t: "\\ud800 is text, 😀 is fine" })).ok);
+    accepted(composer.compose(row({ id: "r3", t: "\\ud800 is text, 😀 is fine" })));
   });
 });

@@ -11,6 +11,7 @@ import {
 import { Delivery } from "../src/delivery/delivery.js";
 import { EventLoopLag } from "../src/delivery/event-loop-lag.js";
 import { classifySendError, isThrottlingCode, isThrottlingError } from "../src/delivery/errors.js";
+import { type SendFailure, sendFailureOf } from "../src/delivery/send-failure.js";
 import type { DeliveryOptions, OutgoingMessage } from "../src/delivery/types.js";
 import { FakeClock, fakeLag, limitAt, simulate, tokenBucket } from "./helpers/concurrency-sim.js";
 import { seededRandom } from "./helpers/seeded-random.js";
@@ -287,7 +288,7 @@ describe("Delivery under a changing limit", () => {
 });
 
 describe("what counts as throttling", () => {
-  const throttles: [string, Error][] = [
+  const throttles: [string, SendFailure][] = [
     ["ThrottlingException", throttlingError()],
     ["RequestThrottled", serviceError("RequestThrottled", "slow down")],
     ["KMS.ThrottlingException", serviceError("KMS.ThrottlingException", "KMS rate exceeded")],
@@ -303,7 +304,7 @@ describe("what counts as throttling", () => {
   }
   it("a server error or a reset connection is not throttling", () => {
     assert.equal(isThrottlingError(serviceError("InternalError", "oops", 500)), false);
-    assert.equal(isThrottlingError(Object.assign(new Error("reset"), { code: "ECONNRESET" })), false);
+    assert.equal(isThrottlingError(sendFailureOf(Object.assign(new Error("reset"), { code: "ECONNRESET" }))), false);
     assert.equal(isThrottlingCode("InternalError"), false);
     assert.equal(isThrottlingCode("KMS.ThrottlingException"), true);
   });

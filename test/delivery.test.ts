@@ -5,9 +5,20 @@ import { type FauxqsServer, startFauxqs } from "fauxqs";
 import { Delivery } from "../src/delivery/delivery.js";
 import { classifySendError, fatalSendError } from "../src/delivery/errors.js";
 import { SdkBatchSender } from "../src/delivery/sdk-sender.js";
+import { sendFailureOf } from "../src/delivery/send-failure.js";
 import type { BatchEntry, BatchResult, BatchSender, DeliveryOptions, OutgoingMessage } from "../src/delivery/types.js";
 import { UserFacingError } from "../src/errors.js";
-import { FakeSender, eventually, isPending, md5, outgoing, serviceError, succeedAll, throttlingError } from "./helpers/delivery-fakes.js";
+import {
+  FakeSender,
+  eventually,
+  isPending,
+  md5,
+  outgoing,
+  sdkServiceError,
+  serviceError,
+  succeedAll,
+  throttlingError,
+} from "./helpers/delivery-fakes.js";
 
 const QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/orders";
 
@@ -73,15 +84,15 @@ describe("classifySendError", () => {
     ["a cause's ECONNRESET", new Error("request failed", { cause: socketError("ECONNRESET") })],
   ];
   for (const [label, error] of retriable) {
-    it(`retries ${label}`, () => assert.equal(classifySendError(error).kind, "retry"));
+    it(`retries ${label}`, () => assert.equal(classifySendError(sendFailureOf(error)).kind, "retry"));
   }
 
   it("rejects the rows of a request to a queue that does not exist", () => {
     assert.equal(classifySendError(serviceError("QueueDoesNotExist", "The queue does not exist.")).kind, "reject");
-    const queryCompatible = Object.assign(serviceError("Unknown", "gone"), {
+    const queryCompatible = Object.assign(sdkServiceError("Unknown", "gone"), {
       Code: "AWS.SimpleQueueService.NonExistentQueue",
     });
-    assert.equal(classifySendError(queryCompatible).kind, "reject");
+    assert.equal(classifySendError(sendFailureOf(queryCompatible)).kind, "reject");
   });
 
   const fatal = ["AccessDenied", "InvalidClientTokenId", "SignatureDoesNotMatch", "InvalidParameterValue", "BatchRequestTooLong"];

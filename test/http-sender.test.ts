@@ -1,12 +1,14 @@
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { after, before, describe, it } from "node:test";
-import { SendMessageBatchCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { SQSClient } from "@aws-sdk/client-sqs";
 import { createAwsClients } from "../src/aws/clients.js";
 import { bodyMd5 } from "../src/delivery/batch-outcome.js";
 import { Cancellation, requestCancelled } from "../src/delivery/cancellation.js";
 import { classifySendError, fatalSendError } from "../src/delivery/errors.js";
 import { HttpBatchSender } from "../src/delivery/http-sender.js";
+import { SdkBatchSender } from "../src/delivery/sdk-sender.js";
+import { SendFailure } from "../src/delivery/send-failure.js";
 import type { BatchEntry, BatchResult } from "../src/delivery/types.js";
 import { outgoing } from "./helpers/delivery-fakes.js";
 import { emulatorConfig, forEachEmulator, uniqueQueueName, withMoto, type Emulator } from "./helpers/emulators.js";
@@ -21,10 +23,12 @@ function senderFor(endpoint: string, credentials = { accessKeyId: "test", secret
   return new HttpBatchSender(client, { region: TEST_REGION, endpoint, maxSockets: 8 });
 }
 
-async function failureOf(promise: Promise<unknown>): Promise<unknown> {
+/** What a failed send rejected with, which must be a SendFailure. */
+async function failureOf(promise: Promise<unknown>): Promise<SendFailure> {
   try {
     await promise;
   } catch (error) {
+    assert.ok(error instanceof SendFailure, `rejected with ${String(error)}`);
     return error;
   }
   assert.fail("expected the request to fail");
@@ -109,12 +113,10 @@ forEachEmulator("HttpBatchSender", (context) => {
     assert.equal(classifySendError(error).kind, "reject");
   });
 
-  it("classifies every error exactly as the SDK's own error for the same answer", async () => {
+  it("classifies every error exactly as the SDK sender's failure for the same answer", async () => {
     const queueUrl = `${emulator.endpoint}/123456789012/${uniqueQueueName("never-created")}`;
     const client = createAwsClients(emulatorConfig(emulator)).sqs;
-    const sdkError = await failureOf(
-      client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: [{ Id: "0", MessageBody: "{}" }] })),
-    );
+    const sdkError = await failureOf(new SdkBatchSender(client).sendBatch(queueUrl, entriesOf(queueUrl, 1), new Cancellation()));
     const leanError = await failureOf(sender.sendBatch(queueUrl, entriesOf(queueUrl, 1), new Cancellation()));
     client.destroy();
 
@@ -277,10 +279,11 @@ describe("HttpBatchSender error mapping (scripted endpoint)", () => {
   for (const { name, answer, kind, code } of cases) {
     it(`classifies ${name} as ${kind}`, async () => {
       const { error } = await send(answer);
+      assert.ok(error instanceof SendFailure);
       const classified = classifySendError(error);
       assert.equal(classified.kind, kind);
       assert.equal(classified.code, code);
-      assert.equal((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode, answer.status);
+      assert.equal(error.httpStatus, answer.status);
     });
   }
 

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { createComposer, type RowInput } from "../src/compose/composer.js";
+import { accepted, rejected } from "./helpers/compose.js";
 import { validateConfig } from "../src/config/load.js";
 import { bodyMd5 } from "../src/delivery/batch-outcome.js";
 import { Cancellation } from "../src/delivery/cancellation.js";
@@ -33,6 +34,7 @@ import type { IamUser } from "./helpers/iam.js";
 import { consume, objectKeys } from "./helpers/extended-client-consumer.js";
 import { createBucket, testS3Client } from "./helpers/s3.js";
 import { startFaultProxy } from "./helpers/fault-proxy.js";
+import { sdkServiceError } from "./helpers/delivery-fakes.js";
 
 const BASE = {
   region: "us-east-1",
@@ -108,15 +110,13 @@ describe("composing large messages", () => {
   const big = { id: "big", text: "x".repeat(2000) };
 
   test("with reject, a message over max_message_bytes is rejected with a hint at large_messages", () => {
-    const result = createComposer(configWith({ max_message_bytes: 1024 })).compose(row(big));
-    assert.equal(result.ok, false);
-    assert.match(!result.ok ? result.reason : "", /over max_message_bytes \(1024\).*large_messages\.policy to "s3"/);
+    const result = rejected(createComposer(configWith({ max_message_bytes: 1024 })).compose(row(big)));
+    assert.match(result.reason, /over max_message_bytes \(1024\).*large_messages\.policy to "s3"/);
   });
 
   test("with s3, a message over the threshold is composed whole", () => {
-    const result = createComposer(configWith({ max_message_bytes: 1024, large_messages: S3_POLICY })).compose(row(big));
-    assert.ok(result.ok);
-    assert.equal(result.message.body, JSON.stringify(big));
+    const result = accepted(createComposer(configWith({ max_message_bytes: 1024, large_messages: S3_POLICY })).compose(row(big)));
+    assert.equal(result.body, JSON.stringify(big));
   });
 
   test("with s3, a large message with 10 attributes is rejected: the pointer needs one", () => {
@@ -127,10 +127,8 @@ describe("composing large messages", () => {
     }));
     const config = configWith({ max_message_bytes: 1024, message_attributes: attributes, large_messages: S3_POLICY });
     const composer = createComposer(config);
-    assert.ok(composer.compose(row({ id: "small" })).ok, "a small message keeps its 10 attributes");
-    const result = composer.compose(row(big));
-    assert.equal(result.ok, false);
-    if (result.ok) return;
+    accepted(composer.compose(row({ id: "small" })), "a small message that keeps its 10 attributes");
+    const result = rejected(composer.compose(row(big)));
     assert.equal(result.setting, "large_messages");
     assert.match(result.reason, /has 10 message attributes: the S3 pointer needs one of the 10 SQS allows \(ExtendedPayloadSize\)/);
   });
@@ -165,10 +163,6 @@ function fakeS3(fail: (call: PutCall) => Error | undefined = () => undefined): {
     },
   } as unknown as S3Client;
   return { client, puts };
-}
-
-function s3Error(name: string, status: number): Error {
-  return Object.assign(new Error(`${name} from the fake`), { name, $metadata: { httpStatusCode: status } });
 }
 
 class RecordingSender implements BatchSender {
@@ -235,7 +229,11 @@ describe("the offloading sender", () => {
   });
 
   test("a failed upload comes back as a failed entry: retriable, or the row's rejection with the S3 code", async () => {
-    const s3 = fakeS3((put) => (put.Key.includes("denied") ? s3Error("AccessDenied", 403) : s3Error("SlowDown", 503)));
+    const s3 = fakeS3((put) =>
+      put.Key.includes("denied")
+        ? sdkServiceError("AccessDenied", "denied by the fake", 403)
+        : sdkServiceError("SlowDown", "slow down", 503),
+    );
     const sqs = new RecordingSender();
     const sender = new OffloadingSender(sqs, s3.client, policy, { fifo: false });
     const result = await sender.sendBatch(
@@ -274,7 +272,7 @@ describe("the offloading sender", () => {
   });
 
   test("on a FIFO queue, a message whose body could not be stored holds back the rest of its group", async () => {
-    const s3 = fakeS3((put) => (put.Key.includes("a1") ? s3Error("InternalError", 500) : undefined));
+    const s3 = fakeS3((put) => (put.Key.includes("a1") ? sdkServiceError("InternalError", "failed in the fake", 500) : undefined));
     const sqs = new RecordingSender();
     const sender = new OffloadingSender(sqs, s3.client, policy, { fifo: true });
     const result = await sender.sendBatch(
@@ -469,7 +467,7 @@ forEachEmulator("large messages through S3", (context) => {
     assert.equal(missing.status, "FAILED");
     assert.match(
       missing.message ?? "",
-      /S3 bucket "payloads-.*-missing" \(large_messages\.bucket\) with s3:PutObject: NoSuchBucket; the bucket does not exist/,
+      /probe object in the large-message store s3:\/\/payloads-.*-missing\/.* \(large_messages\.bucket\): s3:PutObject failed with NoSuchBucket; the bucket "payloads-.*-missing" does not exist: create it/,
     );
   });
 });
@@ -599,7 +597,7 @@ withMoto("large messages: check with IAM enforced", (context) => {
     assert.equal(result.status, "FAILED");
     assert.match(
       result.message,
-      new RegExp(`S3 bucket "${setup.bucket}" \\(large_messages\\.bucket\\) with s3:PutObject: AccessDenied; .*grant s3:PutObject`),
+      new RegExp(`s3://${setup.bucket}/.* \\(large_messages\\.bucket\\): s3:PutObject failed with AccessDenied; grant s3:PutObject`),
     );
   });
 

@@ -8,6 +8,7 @@ import { createAwsClients } from "../src/aws/clients.js";
 import { queueUrlCheck } from "../src/aws/queue-hosts.js";
 import { runCheck } from "../src/check.js";
 import { createComposer } from "../src/compose/composer.js";
+import { accepted, rejected } from "./helpers/compose.js";
 import { validateConfig } from "../src/config/load.js";
 import { catalogOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
@@ -77,10 +78,9 @@ describe("queue values from rows", () => {
   const compose = (queue: string) => composer.compose({ data: { id: 1, queue }, change: "added", stream: "orders", emittedAt: 0 });
 
   test("a queue URL naming a foreign host is rejected, saying which host and what to do", () => {
-    const result = compose("http://attacker.example:9000/000000000000/x");
-    assert.equal(result.ok, false);
+    const result = rejected(compose("http://attacker.example:9000/000000000000/x"));
     assert.match(
-      !result.ok ? result.reason : "",
+      result.reason,
       /queue \(column "queue"\) is "http:\/\/attacker\.example:9000\/000000000000\/x", which names the host attacker\.example, not the configured endpoint's host/,
     );
   });
@@ -92,14 +92,12 @@ describe("queue values from rows", () => {
       [`http://127.0.0.1:4566/000000000000/${"u".repeat(2_000_000)}`, /more than any queue URL/],
       ["orders and more", /is not a queue name/],
     ] as const) {
-      const result = compose(queue);
-      assert.equal(result.ok, false);
-      const reason = !result.ok ? result.reason : "";
+      const { reason } = rejected(compose(queue));
       assert.match(reason, problem);
       assert.ok(reason.length < 500, `${reason.length} characters`);
     }
-    assert.equal(compose("x".repeat(75) + ".fifo").ok, true);
-    assert.equal(compose("orders_2-b").ok, true);
+    accepted(compose("x".repeat(75) + ".fifo"));
+    accepted(compose("orders_2-b"));
   });
 });
 

@@ -714,8 +714,8 @@ test("a denied S3 call names the bucket, the prefix and the permission to grant"
   assert.equal(put.failureType, "config_error");
   assert.match(
     put.message,
-    /s3:\/\/snapshots\/destination-sqs\/orders\/ refused .* s3:PutObject \(AccessDenied\): grant s3:PutObject on arn:aws:s3:::snapshots\/destination-sqs\/orders\/\*/,
+    /s3:\/\/snapshots\/destination-sqs\/orders\/ \(change_detection\.store\.bucket\): s3:PutObject failed with AccessDenied; grant s3:PutObject on arn:aws:s3:::snapshots\/destination-sqs\/orders\/\*/,
   );
   const list = snapshotStoreFailure(denied, location, "s3:ListBucket", config);
-  assert.match(list.message, /grant s3:ListBucket on arn:aws:s3:::snapshots to them/);
+  assert.match(list.message, /grant s3:ListBucket on arn:aws:s3:::snapshots to the connector's credentials/);
 });

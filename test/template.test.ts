@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
 import { createComposer, type ComposeResult, type RowInput } from "../src/compose/composer.js";
+import { accepted, rejected } from "./helpers/compose.js";
 import type { Config } from "../src/config/types.js";
 import { UserFacingError } from "../src/errors.js";
 import { type ConfigOverrides, testConfig } from "./helpers/config.js";
@@ -20,12 +21,11 @@ function row(data: Record<string, unknown>, extra: Partial<RowInput> = {}): RowI
 }
 
 function body(result: ComposeResult): unknown {
-  if (!result.ok) assert.fail(`expected a message, got a rejection: ${result.reason}`);
-  return JSON.parse(result.message.body);
+  return JSON.parse(accepted(result).body);
 }
 
-function reason(result: ComposeResult): string {
-  if (result.ok) assert.fail(`expected a rejection, got body ${result.message.body}`);
+function reason(composed: ComposeResult): string {
+  const result = rejected(composed);
   assert.equal(result.messageId, "r1");
   assert.match(result.reason, /^Row with message id "r1" was rejected: /);
   return result.reason;
@@ -189,16 +189,14 @@ describe("text templates (ids, queue, attributes)", () => {
         { name: "label", data_type: "String", value: { source: "template", template: "{{ row.label }} {{ row.obj }}" } },
       ],
     });
-    const result = composer.compose(row({ region: "eu", key: 7, label: 'say "hi"\\', obj: { a: 1 } }));
-    assert.ok(result.ok);
-    assert.equal(result.message.messageId, "eu-7");
-    assert.equal(result.message.attributes?.label?.StringValue, 'say "hi"\\ {"a":1}');
+    const message = accepted(composer.compose(row({ region: "eu", key: 7, label: 'say "hi"\\', obj: { a: 1 } })));
+    assert.equal(message.messageId, "eu-7");
+    assert.equal(message.attributes?.label?.StringValue, 'say "hi"\\ {"a":1}');
   });
 
   it("a render error rejects naming the setting", () => {
     const composer = createComposer({ ...BASE, queue: { source: "template", template: "{% for i in (1..1000000000) %}x{% endfor %}" } });
-    const result = composer.compose(row({}));
-    assert.ok(!result.ok);
+    const result = rejected(composer.compose(row({})));
     assert.equal(result.setting, "queue");
     assert.match(result.reason, /queue\.template failed to render: memory alloc limit exceeded/);
   });

@@ -8,6 +8,7 @@ import { NodeHttpHandler, type NodeHttpHandlerOptions } from "@smithy/node-http-
 import type { FinalizeRequestMiddleware, HttpHandlerOptions, Pluggable } from "@smithy/types";
 import { backoffDelayMs } from "../delivery/backoff.js";
 import { classifySendError } from "../delivery/errors.js";
+import { sendFailureOf } from "../delivery/send-failure.js";
 
 /** What a call that outran its deadline fails with: named like the SDK's timeouts, which are retried. */
 export function deadlineExceeded(timeoutMs: number): Error {
@@ -99,7 +100,7 @@ function isRetriable(error: unknown): boolean {
   const name = error instanceof Error ? error.name : "";
   // A caller that gave up, and failures of the credential source (which retries its own calls).
   if (name === "AbortError" || name === "AssumeRoleError" || name === "CredentialsProviderError") return false;
-  return classifySendError(error).kind === "retry";
+  return classifySendError(sendFailureOf(error)).kind === "retry";
 }
 
 export interface RetryBudget {

@@ -1,10 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Permission } from "../aws/s3-explain.js";
+import { probeS3Write } from "../aws/s3-probe.js";
 import type { Config, S3Settings } from "../config/types.js";
 import { ephemeralDirectoryProblem, readHostFacts } from "./container-filesystem.js";
-import { isMissingObject, snapshotStoreFailure, type S3Permission } from "./s3-errors.js";
+import { isMissingObject, snapshotStoreFailure } from "./s3-errors.js";
 import { S3Location } from "./s3-location.js";
 import { MANIFEST_NAME } from "./s3-versions.js";
 import { snapshotStoreSetting } from "./snapshot-location.js";
@@ -50,7 +52,6 @@ function checkDirectory(directory: string): StoreCheck {
 
 async function checkBucket(s3: S3Client, location: S3Location, config: Config): Promise<StoreCheck> {
   const { bucket } = location;
-  const probe = location.key(`check-${randomUUID()}.probe`);
   const step = async (permission: S3Permission, call: () => Promise<unknown>): Promise<void> => {
     try {
       await call();
@@ -66,8 +67,8 @@ async function checkBucket(s3: S3Client, location: S3Location, config: Config): 
         .send(new GetObjectCommand({ Bucket: bucket, Key: location.key(MANIFEST_NAME) }))
         .then((output) => output.Body?.transformToString()),
     );
-    await step("s3:PutObject", () => s3.send(new PutObjectCommand({ Bucket: bucket, Key: probe, Body: "destination-sqs check\n" })));
-    await step("s3:DeleteObject", () => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: probe })));
+    const probe = await probeS3Write(s3, { setting: "change_detection.store", bucket, prefix: location.prefix });
+    if (!probe.ok) throw snapshotStoreFailure(probe.error, location, probe.permission, config);
   } catch (error) {
     return { ok: false, message: (error as Error).message };
   }

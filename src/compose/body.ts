@@ -1,19 +1,20 @@
 import type { MessageBody } from "../config/types.js";
 import { compileColumnPath } from "./paths.js";
-import { describeEmpty, errorMessage, isEmptyValue, RowRejection } from "./rejection.js";
+import { describeEmpty, errorMessage, isEmptyValue, type Result, RowRejection } from "./rejection.js";
 import type { TemplateCompiler } from "./template/compile.js";
 import type { TemplateScope } from "./template/scope.js";
 
-/** Builds the row's message body as compact JSON; throws RowRejection when it cannot. */
-export type ComposeBody = (scope: TemplateScope) => string;
+/** Builds the row's message body as compact JSON, or a rejection when it cannot. */
+export type ComposeBody = (scope: TemplateScope) => Result<string>;
 
 const SETTING = "message_body";
 
-function parseJson(text: string, what: string): unknown {
+/** `text` as compact JSON. */
+function compactJson(text: string, what: string): Result<string> {
   try {
-    return JSON.parse(text);
+    return JSON.stringify(JSON.parse(text));
   } catch (error) {
-    throw new RowRejection(SETTING, `${what} is not valid JSON: ${errorMessage(error)}.`);
+    return new RowRejection(SETTING, `${what} is not valid JSON: ${errorMessage(error)}.`);
   }
 }
 
@@ -23,13 +24,12 @@ function columnBody(column: string): ComposeBody {
   return (scope) => {
     const value = read(scope.row);
     if (isEmptyValue(value)) {
-      throw new RowRejection(
+      return new RowRejection(
         SETTING,
         `${origin} is ${describeEmpty(value)}; the column must hold the message as an object, an array or a JSON string.`,
       );
     }
-    const message = typeof value === "string" ? parseJson(value, `${origin} holds a string that`) : value;
-    return JSON.stringify(message);
+    return typeof value === "string" ? compactJson(value, `${origin} holds a string that`) : JSON.stringify(value);
   };
 }
 
@@ -52,12 +52,12 @@ function templateBody(source: string, templates: TemplateCompiler): ComposeBody 
     try {
       rendered = render(scope);
     } catch (error) {
-      throw new RowRejection(SETTING, `${setting} failed to render: ${errorMessage(error)}.`);
+      return new RowRejection(SETTING, `${setting} failed to render: ${errorMessage(error)}.`);
     }
     if (rendered.trim() === "") {
-      throw new RowRejection(SETTING, `${setting} rendered an empty body; SQS needs a non-empty message.`);
+      return new RowRejection(SETTING, `${setting} rendered an empty body; SQS needs a non-empty message.`);
     }
-    return JSON.stringify(parseJson(rendered, `the output of ${setting}`));
+    return compactJson(rendered, `the output of ${setting}`);
   };
   return renderCompact ? (scope) => renderCompact(scope) ?? parseAndCompact(scope) : parseAndCompact;
 }

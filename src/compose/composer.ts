@@ -9,8 +9,8 @@ import { queueTypeSettingIssues } from "../queue-type.js";
 import { MAX_MESSAGE_BYTES } from "../sqs-limits.js";
 import { compileBody } from "./body.js";
 import { defaultDeduplicationId, defaultMessageId } from "./ids.js";
-import { quoteValue, RowRejection } from "./rejection.js";
-import { checkFifoId, checkJsonBody, checkQueueValue, encodeAttribute, parseDelaySeconds } from "./sqs-rules.js";
+import { isRejection, quoteValue, type Result, RowRejection } from "./rejection.js";
+import { checkAttribute, checkDelaySeconds, checkFifoId, checkJsonBody, checkQueueValue, encodeAttribute } from "./sqs-rules.js";
 import { createTemplateCompiler, type TemplateCompiler } from "./template/compile.js";
 import type { TemplateScope } from "./template/scope.js";
 import { compileValueSource, type CompiledValueSource } from "./value-source.js";
@@ -38,8 +38,21 @@ export type ComposedMessage = Omit<OutgoingMessage, "queueUrl" | "ticket"> & {
   queue: string;
 };
 
-/** A rejected row: `reason` is a full sentence naming the message id, the setting and its source. */
-export type ComposeResult = { ok: true; message: ComposedMessage } | { ok: false; messageId: string; setting: string; reason: string };
+/** A rejected row, named by its message id: `reason` is a full sentence naming it, the setting and its source. */
+export class ComposeRejection extends RowRejection {
+  readonly reason: string;
+
+  constructor(
+    readonly messageId: string,
+    rejection: RowRejection,
+  ) {
+    super(rejection.setting, rejection.problem);
+    this.reason = `Row with message id ${JSON.stringify(messageId)} was rejected: ${rejection.problem}`;
+  }
+}
+
+/** A Result<ComposedMessage> whose rejection names the row. */
+export type ComposeResult = ComposedMessage | ComposeRejection;
 
 export interface Composer {
   compose(row: RowInput): ComposeResult;
@@ -59,9 +72,17 @@ interface CompiledAttribute {
 }
 
 /** `detail` adds to the source's description, e.g. `attribute "n", Number`. */
-function rejectValue(source: CompiledValueSource, value: string, problem: string, detail?: string): never {
+function rejectValue(source: CompiledValueSource, value: string, problem: string, detail?: string): RowRejection {
   const described = detail === undefined ? source.origin : `${detail}, from ${source.origin}`;
-  throw new RowRejection(source.setting, `${source.setting} (${described}) is ${quoteValue(value)}, which ${problem}.`);
+  return new RowRejection(source.setting, `${source.setting} (${described}) is ${quoteValue(value)}, which ${problem}.`);
+}
+
+/** The source's value for the row, or a rejection when `check` finds a problem with it. */
+function checkedValue(source: CompiledValueSource, scope: TemplateScope, check: (value: string) => string | undefined): Result<string> {
+  const value = source.require(scope);
+  if (isRejection(value)) return value;
+  const problem = check(value);
+  return problem === undefined ? value : rejectValue(source, value, problem);
 }
 
 /**
@@ -118,97 +139,94 @@ export function createComposer(config: Config, options: ComposerOptions = {}): C
   const delaySource = compile("delay_seconds", config.delay_seconds);
   const attributes = config.message_attributes.map((setting, index) => compileAttribute(setting, index, templates));
 
-  function fifoId(source: CompiledValueSource, scope: TemplateScope): string {
-    const value = source.require(scope);
-    const problem = checkFifoId(value);
-    return problem === undefined ? value : rejectValue(source, value, problem);
-  }
-
   /** The last queue value found good: most syncs use one queue, or a few in runs. */
   let goodQueue: string | undefined;
-  function queueOf(scope: TemplateScope): string {
-    const value = queue.require(scope);
-    if (value === goodQueue) return value;
+  function checkQueue(value: string): string | undefined {
+    if (value === goodQueue) return undefined;
     const isUrl = isQueueUrl(value);
     const problem = checkQueueValue(value, isUrl) ?? (isUrl ? options.checkQueueUrl?.(value) : undefined);
-    if (problem !== undefined) rejectValue(queue, value, problem);
-    goodQueue = value;
-    return value;
+    if (problem === undefined) goodQueue = value;
+    return problem;
   }
 
-  function composeMessage(row: RowInput, scope: TemplateScope, messageId: string): ComposedMessage {
-    const queueName = queueOf(scope);
+  /** Adds the attributes to the message, or returns why the row is rejected. */
+  function addAttributes(message: ComposedMessage, scope: TemplateScope): RowRejection | undefined {
+    const entries: [string, MessageAttributeValue][] = [];
+    for (const attribute of attributes) {
+      const text = attribute.value.require(scope);
+      if (isRejection(text)) return text;
+      const problem = checkAttribute(attribute.dataType, text);
+      if (problem !== undefined) {
+        return rejectValue(attribute.value, text, problem, `attribute ${JSON.stringify(attribute.name)}, ${attribute.dataType}`);
+      }
+      const encoded = encodeAttribute(attribute.dataType, text);
+      entries.push([attribute.name, encoded.value]);
+      message.bytes += attribute.overheadBytes + encoded.bytes;
+    }
+    // fromEntries defines own properties, so an attribute named "__proto__" stays an attribute.
+    message.attributes = Object.fromEntries(entries);
+    return undefined;
+  }
+
+  function sizeRejection(bytes: number, bodyBytes: number): RowRejection | undefined {
+    if (largeMessages.offloads(bytes)) {
+      const problem = largeMessages.offloadProblem({ bytes, bodyBytes, attributeCount: attributes.length });
+      return problem === undefined ? undefined : new RowRejection("large_messages", problem);
+    }
+    if (bytes <= maxBytes) return undefined;
+    return new RowRejection(
+      "max_message_bytes",
+      `The message is ${bytes} bytes (body and attributes), over max_message_bytes (${maxBytes}); shrink the body, raise max_message_bytes (SQS allows up to ${MAX_MESSAGE_BYTES}) or set large_messages.policy to "s3" to send it through S3.`,
+    );
+  }
+
+  function composeMessage(row: RowInput, scope: TemplateScope, messageId: string): Result<ComposedMessage> {
+    const queueName = checkedValue(queue, scope, checkQueue);
+    if (isRejection(queueName)) return queueName;
     const body = composeBody(scope);
+    if (isRejection(body)) return body;
     const bodyProblem = checkJsonBody(body);
     if (bodyProblem) {
-      throw new RowRejection("message_body", `The message body ${bodyProblem}; fix the source data or the body setting.`);
+      return new RowRejection("message_body", `The message body ${bodyProblem}; fix the source data or the body setting.`);
     }
     const bodyBytes = Buffer.byteLength(body);
     const message: ComposedMessage = { queue: queueName, messageId, body, bytes: bodyBytes };
-    if (groupIdSource) message.groupId = fifoId(groupIdSource, scope);
+    if (groupIdSource) {
+      const groupId = checkedValue(groupIdSource, scope, checkFifoId);
+      if (isRejection(groupId)) return groupId;
+      message.groupId = groupId;
+    }
     if (fifo) {
-      message.dedupId = dedupIdSource ? fifoId(dedupIdSource, scope) : defaultDeduplicationId(messageId, row.change, body);
+      const dedupId = dedupIdSource ? checkedValue(dedupIdSource, scope, checkFifoId) : defaultDeduplicationId(messageId, row.change, body);
+      if (isRejection(dedupId)) return dedupId;
+      message.dedupId = dedupId;
     }
     if (delaySource) {
-      const text = delaySource.require(scope);
-      const delay = parseDelaySeconds(text);
-      message.delaySeconds = typeof delay === "number" ? delay : rejectValue(delaySource, text, delay);
+      const delay = checkedValue(delaySource, scope, checkDelaySeconds);
+      if (isRejection(delay)) return delay;
+      message.delaySeconds = Number(delay);
     }
     if (attributes.length > 0) {
-      const entries: [string, MessageAttributeValue][] = [];
-      for (const attribute of attributes) {
-        const text = attribute.value.require(scope);
-        const encoded = encodeAttribute(attribute.dataType, text);
-        if (typeof encoded === "string") {
-          rejectValue(attribute.value, text, encoded, `attribute ${JSON.stringify(attribute.name)}, ${attribute.dataType}`);
-        }
-        entries.push([attribute.name, encoded.value]);
-        message.bytes += attribute.overheadBytes + encoded.bytes;
-      }
-      // fromEntries defines own properties, so an attribute named "__proto__" stays an attribute.
-      message.attributes = Object.fromEntries(entries);
+      const rejection = addAttributes(message, scope);
+      if (rejection) return rejection;
     }
-    if (largeMessages.offloads(message.bytes)) {
-      const problem = largeMessages.offloadProblem({ bytes: message.bytes, bodyBytes, attributeCount: attributes.length });
-      if (problem !== undefined) throw new RowRejection("large_messages", problem);
-    } else if (message.bytes > maxBytes) {
-      throw new RowRejection(
-        "max_message_bytes",
-        `The message is ${message.bytes} bytes (body and attributes), over max_message_bytes (${maxBytes}); shrink the body, raise max_message_bytes (SQS allows up to ${MAX_MESSAGE_BYTES}) or set large_messages.policy to "s3" to send it through S3.`,
-      );
-    }
-    return message;
+    return sizeRejection(message.bytes, bodyBytes) ?? message;
   }
 
   function messageIdOf(row: RowInput, scope: TemplateScope): string {
-    if (!messageIdSource) return defaultMessageId(row);
-    try {
-      return messageIdSource.require(scope);
-    } catch (error) {
-      if (!(error instanceof RowRejection)) throw error;
-      return defaultMessageId(row);
-    }
+    const messageId = messageIdSource?.require(scope);
+    return messageId === undefined || isRejection(messageId) ? defaultMessageId(row) : messageId;
   }
 
   return {
     messageIdOf: (row) => messageIdOf(row, toScope(row)),
     compose(row) {
       const scope = toScope(row);
-      let messageId: string | undefined;
-      try {
-        messageId = messageIdSource ? messageIdSource.require(scope) : defaultMessageId(row);
-        return { ok: true, message: composeMessage(row, scope, messageId) };
-      } catch (error) {
-        if (!(error instanceof RowRejection)) throw error;
-        // When message_id itself has no value, the row is named by its default id.
-        const rowId = messageId ?? defaultMessageId(row);
-        return {
-          ok: false,
-          messageId: rowId,
-          setting: error.setting,
-          reason: `Row with message id ${JSON.stringify(rowId)} was rejected: ${error.problem}`,
-        };
-      }
+      const messageId = messageIdSource ? messageIdSource.require(scope) : defaultMessageId(row);
+      // When message_id itself has no value, the row is named by its default id.
+      if (isRejection(messageId)) return new ComposeRejection(defaultMessageId(row), messageId);
+      const message = composeMessage(row, scope, messageId);
+      return isRejection(message) ? new ComposeRejection(messageId, message) : message;
     },
   };
 }

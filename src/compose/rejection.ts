@@ -1,15 +1,23 @@
+// The one shape of an expected per-row problem in compose: every step returns Result<T>, its value
+// or a RowRejection. Nothing in compose throws for a row; a thrown error is a bug.
+
 /**
- * Thrown by a composition step when a row cannot become a valid SQS message. `problem` names the
- * setting and its source; the composer prefixes the row's message id to make the full reason.
+ * Why a row cannot become a valid SQS message. `problem` names the setting and its source; the
+ * composer prefixes the row's message id to make the full reason. Not an Error: it is returned, and
+ * a row that fails costs no stack trace.
  */
-export class RowRejection extends Error {
+export class RowRejection {
   constructor(
     readonly setting: string,
     readonly problem: string,
-  ) {
-    super(problem);
-    this.name = "RowRejection";
-  }
+  ) {}
+}
+
+/** A step's value, or why the row is rejected. A value costs no allocation: the hot path makes millions. */
+export type Result<T> = T | RowRejection;
+
+export function isRejection<T>(result: Result<T>): result is RowRejection {
+  return result instanceof RowRejection;
 }
 
 const QUOTED_VALUE_MAX_CHARS = 80;

@@ -65,12 +65,9 @@ export function checkQueueValue(value: string, isUrl: boolean): string | undefin
   return undefined;
 }
 
-/** DelaySeconds: a whole number from 0 to MAX_DELAY_SECONDS, or a problem description. */
-export function parseDelaySeconds(value: string): number | string {
-  if (WHOLE_NUMBER.test(value)) {
-    const seconds = Number(value);
-    if (seconds <= MAX_DELAY_SECONDS) return seconds;
-  }
+/** DelaySeconds: a whole number from 0 to MAX_DELAY_SECONDS. */
+export function checkDelaySeconds(value: string): string | undefined {
+  if (WHOLE_NUMBER.test(value) && Number(value) <= MAX_DELAY_SECONDS) return undefined;
   return `is not a whole number of seconds from 0 to ${MAX_DELAY_SECONDS}`;
 }
 
@@ -94,17 +91,21 @@ export interface EncodedAttribute {
   bytes: number;
 }
 
-/** Turns a non-empty attribute value into its SQS form, or a problem description. */
-export function encodeAttribute(dataType: AttributeDataType, value: string): EncodedAttribute | string {
+/** A non-empty attribute value SQS accepts for its data type. */
+export function checkAttribute(dataType: AttributeDataType, value: string): string | undefined {
   switch (dataType) {
     case "String":
-      return checkCharacters(value) ?? { value: { DataType: dataType, StringValue: value }, bytes: Buffer.byteLength(value) };
+      return checkCharacters(value);
     case "Number":
-      return checkNumber(value) ?? { value: { DataType: dataType, StringValue: value }, bytes: Buffer.byteLength(value) };
-    case "Binary": {
-      if (!BASE64.test(value)) return "is not valid base64 (Binary attribute values are read as base64 text)";
-      const bytes = Buffer.from(value, "base64");
-      return { value: { DataType: dataType, BinaryValue: bytes }, bytes: bytes.length };
-    }
+      return checkNumber(value);
+    case "Binary":
+      return BASE64.test(value) ? undefined : "is not valid base64 (Binary attribute values are read as base64 text)";
   }
+}
+
+/** An attribute value that passed checkAttribute, in its SQS form. */
+export function encodeAttribute(dataType: AttributeDataType, value: string): EncodedAttribute {
+  if (dataType !== "Binary") return { value: { DataType: dataType, StringValue: value }, bytes: Buffer.byteLength(value) };
+  const bytes = Buffer.from(value, "base64");
+  return { value: { DataType: dataType, BinaryValue: bytes }, bytes: bytes.length };
 }

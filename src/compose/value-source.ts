@@ -1,6 +1,6 @@
 import type { ValueSource } from "../config/types.js";
 import { compileColumnPath } from "./paths.js";
-import { describeEmpty, isEmptyValue, errorMessage, RowRejection } from "./rejection.js";
+import { describeEmpty, isEmptyValue, errorMessage, type Result, RowRejection } from "./rejection.js";
 import type { TemplateCompiler } from "./template/compile.js";
 import { printable, type TemplateScope } from "./template/scope.js";
 
@@ -10,17 +10,16 @@ export interface CompiledValueSource {
   readonly setting: string;
   /** How rejection reasons name the source, e.g. `column "customer.id"`. */
   readonly origin: string;
-  /** The row's value; throws RowRejection when it is null, missing or empty. */
-  require(scope: TemplateScope): string;
+  /** The row's value, or a rejection when it is null, missing or empty. */
+  require(scope: TemplateScope): Result<string>;
 }
 
 export function compileValueSource(setting: string, source: ValueSource, templates: TemplateCompiler): CompiledValueSource {
-  const rejectEmpty = (origin: string, value: null | undefined | ""): never => {
-    throw new RowRejection(
+  const rejectEmpty = (origin: string, value: null | undefined | ""): RowRejection =>
+    new RowRejection(
       setting,
       `${setting} (${origin}) is ${describeEmpty(value)}; give every row a value there or choose another source for ${setting}.`,
     );
-  };
   switch (source.source) {
     case "static": {
       const origin = "static value";
@@ -53,7 +52,7 @@ export function compileValueSource(setting: string, source: ValueSource, templat
           try {
             text = render(scope).trim();
           } catch (error) {
-            throw new RowRejection(setting, `${setting}.template failed to render: ${errorMessage(error)}.`);
+            return new RowRejection(setting, `${setting}.template failed to render: ${errorMessage(error)}.`);
           }
           return text === "" ? rejectEmpty(origin, "") : text;
         },

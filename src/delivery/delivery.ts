@@ -17,6 +17,7 @@ import {
 } from "./errors.js";
 import { FifoList } from "./fifo-list.js";
 import { Lane } from "./lane.js";
+import { type SendFailure, sendFailureOf } from "./send-failure.js";
 import type { BatchResult, BatchSender, DeliveryCallbacks, DeliveryOptions, DeliveryStats, OutgoingMessage } from "./types.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -299,7 +300,7 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
     answer
       .then(
         (result) => this.onAnswer(request, result),
-        (error: unknown) => this.onRequestError(request, error),
+        (error: unknown) => this.onRequestError(request, sendFailureOf(error)),
       )
       .catch((error: unknown) => this.fail(unexpectedError(error)));
   }
@@ -334,13 +335,13 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
     this.afterSettling();
   }
 
-  private onRequestError(request: Request, error: unknown): void {
-    const outcome = request.timedOut ? "timed out" : isThrottlingError(error) ? "throttled" : "failed";
+  private onRequestError(request: Request, failure: SendFailure): void {
+    const outcome = request.timedOut ? "timed out" : isThrottlingError(failure) ? "throttled" : "failed";
     if (!this.finish(request, outcome)) return;
     const { batch } = request;
     const classified: ClassifiedError = request.timedOut
       ? { kind: "retry", code: "RequestTimeout", message: `no answer within ${this.options.requestTimeoutMs} ms` }
-      : classifySendError(error);
+      : classifySendError(failure);
     if (classified.kind === "fatal") {
       this.fail(fatalSendError(classified, batch.lane.queueUrl));
       return;

@@ -1,11 +1,11 @@
-// Turns a thrown SendMessageBatch failure (SDK service exception, socket error, timeout) into
-// what delivery should do about it: retry the request, reject its rows, or stop the sync.
+// Turns a failed SendMessageBatch request (a SendFailure) into what delivery should do about it:
+// retry the request, reject its rows, or stop the sync.
 
-import { awsErrorCodes, awsHttpStatus } from "../aws/error-code.js";
 import { type AwsErrorMeaning, awsErrorMeaning, isRetriableAwsError } from "../aws/error-codes.js";
 import { UserFacingError } from "../errors.js";
 import { REDACTED, redactCredentialShapes } from "../observe/redact.js";
 import type { FailureType } from "../protocol/messages.js";
+import type { SendFailure } from "./send-failure.js";
 
 export type ErrorKind = "retry" | "reject" | "fatal";
 
@@ -24,10 +24,8 @@ export function redactSecrets(text: string): string {
   return redactCredentialShapes(text).replace(/[A-Za-z0-9+/=]{40,}/g, REDACTED);
 }
 
-function messageOf(error: unknown): string {
-  const raw = typeof error === "object" && error !== null ? (error as { message?: unknown }).message : undefined;
-  const text = typeof raw === "string" && raw !== "" ? raw : String(error);
-  const redacted = redactSecrets(text.replace(/\s+/g, " ").trim());
+function messageOf(failure: SendFailure): string {
+  const redacted = redactSecrets(failure.message.replace(/\s+/g, " ").trim());
   return redacted.length > MAX_MESSAGE_CHARS ? `${redacted.slice(0, MAX_MESSAGE_CHARS)}…` : redacted;
 }
 
@@ -36,22 +34,19 @@ export function isThrottlingCode(code: string): boolean {
   return awsErrorMeaning(code) === "throttled";
 }
 
-/** Whether a thrown SendMessageBatch failure is throttling: a throttling code, HTTP 429 or 503. */
-export function isThrottlingError(error: unknown): boolean {
-  const status = awsHttpStatus(error);
-  return status === 429 || status === 503 || awsErrorCodes(error).some(isThrottlingCode);
+/** Whether a failed request is throttling: a throttling code, HTTP 429 or 503. */
+export function isThrottlingError({ codes, httpStatus }: SendFailure): boolean {
+  return httpStatus === 429 || httpStatus === 503 || codes.some(isThrottlingCode);
 }
 
-export function classifySendError(error: unknown): ClassifiedError {
-  const codes = awsErrorCodes(error);
-  const status = awsHttpStatus(error);
-  const message = messageOf(error);
-  const missingQueue = codes.find((code) => awsErrorMeaning(code) === "missing_queue");
+export function classifySendError(failure: SendFailure): ClassifiedError {
+  const { codes, httpStatus, code } = failure;
+  const message = messageOf(failure);
+  const missingQueue = codes.find((each) => awsErrorMeaning(each) === "missing_queue");
   if (missingQueue !== undefined) return { kind: "reject", code: missingQueue, message };
   const retriable = codes.find(isRetriableAwsError);
   if (retriable !== undefined) return { kind: "retry", code: retriable, message };
-  const code = codes[0] ?? (status === undefined ? "Error" : `HTTP ${status}`);
-  if (status !== undefined && (status === 429 || status >= 500)) return { kind: "retry", code, message };
+  if (httpStatus !== undefined && (httpStatus === 429 || httpStatus >= 500)) return { kind: "retry", code, message };
   return { kind: "fatal", code, message };
 }
 

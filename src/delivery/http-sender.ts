@@ -8,6 +8,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { MessageAttributeValue, SendMessageBatchRequestEntry, SQSClient } from "@aws-sdk/client-sqs";
 import aws4 from "aws4";
 import type { Cancellation } from "./cancellation.js";
+import { SendFailure, sendFailureOf } from "./send-failure.js";
 import { batchResultOf, requestEntry, type BatchAnswer } from "./send-message-batch.js";
 import type { BatchEntry, BatchResult, BatchSender } from "./types.js";
 
@@ -18,27 +19,6 @@ export interface HttpSenderOptions {
   endpoint?: string | undefined;
   /** Sockets kept per host: at least the in-flight limit, so no request waits for a socket. */
   maxSockets: number;
-}
-
-/** A SendMessageBatch request SQS (or the network) refused, shaped like the SDK's service exceptions. */
-export class SqsRequestError extends Error {
-  readonly $fault: "client" | "server";
-  readonly $metadata: { httpStatusCode: number; requestId?: string };
-
-  constructor(
-    /** The error shape's name, e.g. "QueueDoesNotExist"; "Error" when the answer named none. */
-    name: string,
-    message: string,
-    httpStatusCode: number,
-    /** The query-compatible code (x-amzn-query-error), e.g. "AWS.SimpleQueueService.NonExistentQueue". */
-    readonly Code: string | undefined,
-    requestId: string | undefined,
-  ) {
-    super(message);
-    this.name = name;
-    this.$fault = httpStatusCode >= 500 ? "server" : "client";
-    this.$metadata = { httpStatusCode, ...(requestId ? { requestId } : {}) };
-  }
 }
 
 /** Absent values stay undefined: JSON.stringify leaves them out. */
@@ -99,29 +79,31 @@ function headerOf(response: IncomingMessage, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function requestErrorOf(response: IncomingMessage, body: string): SqsRequestError {
+/** The error shape's name (e.g. "QueueDoesNotExist"), then the query-compatible code (x-amzn-query-error, e.g. "AWS.SimpleQueueService.NonExistentQueue"). */
+function errorCodesOf(response: IncomingMessage, described: { code: string | undefined }): string[] {
+  const headerType = headerOf(response, "x-amzn-errortype");
+  const name = described.code ?? (headerType ? shapeName(headerType) : undefined);
+  const queryCode = headerOf(response, "x-amzn-query-error")?.split(";", 1)[0];
+  return [...new Set([name, queryCode].filter((code): code is string => code !== undefined && code !== "" && code !== "Error"))];
+}
+
+function requestFailureOf(response: IncomingMessage, body: string): SendFailure {
   const status = response.statusCode ?? 0;
   const described = describeErrorBody(body);
-  const headerType = headerOf(response, "x-amzn-errortype");
-  const name = described.code ?? (headerType ? shapeName(headerType) : "Error");
-  const queryCode = headerOf(response, "x-amzn-query-error")?.split(";", 1)[0];
-  const requestId = headerOf(response, "x-amzn-requestid");
   const message = described.message ?? (body.trim() === "" ? `HTTP ${status}` : body.slice(0, 300));
-  return new SqsRequestError(name, message, status, queryCode, requestId);
+  return new SendFailure(errorCodesOf(response, described), status, message);
 }
 
 function parseAnswer(response: IncomingMessage, body: string): BatchResult {
   const status = response.statusCode ?? 0;
-  if (status < 200 || status >= 300) throw requestErrorOf(response, body);
+  if (status < 200 || status >= 300) throw requestFailureOf(response, body);
   try {
     return batchResultOf(JSON.parse(body) as BatchAnswer);
   } catch {
-    throw new SqsRequestError(
-      "InvalidResponse",
-      `SQS answered HTTP ${status} with a body that is not AWS JSON: ${body.slice(0, 200)}`,
+    throw new SendFailure(
+      ["InvalidResponse"],
       status,
-      undefined,
-      headerOf(response, "x-amzn-requestid"),
+      `SQS answered HTTP ${status} with a body that is not AWS JSON: ${body.slice(0, 200)}`,
     );
   }
 }
@@ -151,6 +133,15 @@ export class HttpBatchSender implements BatchSender {
   }
 
   async sendBatch(queueUrl: string, entries: BatchEntry[], cancellation: Cancellation): Promise<BatchResult> {
+    try {
+      return await this.exchange(queueUrl, entries, cancellation);
+    } catch (error) {
+      throw sendFailureOf(error);
+    }
+  }
+
+  /** One signed request and its answer; rejects with what went wrong, SQS's answer or the socket's. */
+  private async exchange(queueUrl: string, entries: BatchEntry[], cancellation: Cancellation): Promise<BatchResult> {
     const body = JSON.stringify({ QueueUrl: queueUrl, Entries: entries.map(jsonEntry) });
     // The client's provider caches credentials and refreshes them (an assumed role's) before they expire.
     const credentials = await this.client.config.credentials();

@@ -1,5 +1,6 @@
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Cancellation } from "./cancellation.js";
+import { sendFailureOf } from "./send-failure.js";
 import { batchResultOf, requestEntry } from "./send-message-batch.js";
 import type { BatchEntry, BatchResult, BatchSender } from "./types.js";
 
@@ -11,9 +12,13 @@ export class SdkBatchSender implements BatchSender {
   constructor(private readonly client: SQSClient) {}
 
   async sendBatch(queueUrl: string, entries: BatchEntry[], cancellation: Cancellation): Promise<BatchResult> {
-    const output = await this.client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries.map(requestEntry) }), {
-      abortSignal: cancellation.toSignal(),
-    });
-    return batchResultOf(output);
+    try {
+      const output = await this.client.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries.map(requestEntry) }), {
+        abortSignal: cancellation.toSignal(),
+      });
+      return batchResultOf(output);
+    } catch (error) {
+      throw sendFailureOf(error);
+    }
   }
 }

@@ -37,7 +37,7 @@ export interface BatchResult {
   failed: EntryFailure[];
 }
 
-/** Sends one SendMessageBatch request. Throws on request-level failure (see delivery/errors.ts). */
+/** Sends one SendMessageBatch request. Rejects with a SendFailure when the request fails as a whole (see delivery/errors.ts). */
 export interface BatchSender {
   sendBatch(queueUrl: string, entries: BatchEntry[], cancellation: Cancellation): Promise<BatchResult>;
 }

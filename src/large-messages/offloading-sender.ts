@@ -1,7 +1,9 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { s3Advice } from "../aws/s3-explain.js";
 import { bodyMd5 } from "../delivery/batch-outcome.js";
 import type { Cancellation } from "../delivery/cancellation.js";
 import { classifySendError } from "../delivery/errors.js";
+import { sendFailureOf } from "../delivery/send-failure.js";
 import type { BatchEntry, BatchResult, BatchSender, EntryFailure, OutgoingMessage } from "../delivery/types.js";
 import { objectKey, PAYLOAD_SIZE_ATTRIBUTE, payloadSizeAttribute, pointerBody } from "./extended-client-format.js";
 import { Limiter } from "./limiter.js";
@@ -122,12 +124,13 @@ export class OffloadingSender implements BatchSender {
       offload.stored = true;
       return undefined;
     } catch (error) {
-      const classified = classifySendError(error);
+      const classified = classifySendError(sendFailureOf(error));
+      const advice = s3Advice(classified.code, { setting: "large_messages", bucket: this.bucket, prefix: this.prefix }, "s3:PutObject");
       return {
         id,
         senderFault: classified.kind !== "retry",
         code: UPLOAD_FAILURE_CODE_PREFIX + classified.code,
-        message: `PutObject of the message body to s3://${offload.bucket}/${offload.key} failed: ${classified.message}${advice(classified.code)}`,
+        message: `PutObject of the message body to s3://${offload.bucket}/${offload.key} failed: ${classified.message}${advice === undefined ? "" : `; ${advice}`}`,
       };
     }
   }
@@ -152,14 +155,4 @@ function heldBack(id: string): EntryFailure {
     code: "HeldBack",
     message: "not sent: an earlier message of its FIFO group is waiting for its body to be stored in S3",
   };
-}
-
-const PERMISSION_HINTS: Record<string, string> = {
-  AccessDenied:
-    "; grant s3:PutObject on the bucket to the connector's credentials (and kms:GenerateDataKey if it uses a customer managed KMS key)",
-  NoSuchBucket: "; create the bucket or fix large_messages.bucket",
-};
-
-function advice(code: string): string {
-  return PERMISSION_HINTS[code] ?? "";
 }

@@ -1,5 +1,5 @@
 import type { ApiCall } from "../aws/api-calls.js";
-import { awsErrorCode, awsHttpStatus } from "../aws/error-code.js";
+import type { SendFailure } from "../delivery/send-failure.js";
 import type { LogLevel } from "../protocol/messages.js";
 import type { BatchCall } from "./observed-sender.js";
 import type { Redactor } from "./redact.js";
@@ -48,12 +48,11 @@ function roundMs(ms: number): number {
   return Math.round(ms * 10) / 10;
 }
 
-function errorFields(error: unknown, redactor: Redactor): Pick<ApiCallLine, "error" | "error_message" | "http_status"> {
-  const status = awsHttpStatus(error);
-  const message = error instanceof Error ? error.message : String(error);
+function errorFields(failure: SendFailure, redactor: Redactor): Pick<ApiCallLine, "error" | "error_message" | "http_status"> {
+  const { httpStatus, code, message } = failure;
   return {
-    ...(status === undefined ? {} : { http_status: status }),
-    error: awsErrorCode(error),
+    ...(httpStatus === undefined ? {} : { http_status: httpStatus }),
+    error: code,
     error_message: truncate(redactor.text(message.replace(/\s+/g, " ").trim()), MAX_ERROR_CHARS),
   };
 }
@@ -102,7 +101,7 @@ export class ApiCallLog {
       bytes: call.bytes,
       latency_ms: roundMs(call.latencyMs),
       // A sender answers only for a successful HTTP exchange and throws otherwise.
-      ...(call.result === undefined ? errorFields(call.error, redactor) : { http_status: 200 }),
+      ...(call.error === undefined ? { http_status: 200 } : errorFields(call.error, redactor)),
       attempt: call.attempt,
       ...(limit === undefined ? {} : { concurrency_limit: limit }),
       outcome,

@@ -1,8 +1,9 @@
 import type { Cancellation } from "../delivery/cancellation.js";
+import { type SendFailure, sendFailureOf } from "../delivery/send-failure.js";
 import type { BatchEntry, BatchResult, BatchSender, OutgoingMessage } from "../delivery/types.js";
 
 /** One SendMessageBatch call as the delivery layer made it: which rows, which attempt, what came back. */
-export interface BatchCall {
+export type BatchCall = {
   queueUrl: string;
   entries: BatchEntry[];
   /** 1 for a first send; n when some entry of the batch is being sent for the n-th time. */
@@ -10,10 +11,7 @@ export interface BatchCall {
   /** Body plus attribute bytes of the entries. */
   bytes: number;
   latencyMs: number;
-  /** SQS's answer; absent when the call threw. */
-  result?: BatchResult;
-  error?: unknown;
-}
+} & ({ result: BatchResult; error?: undefined } | { result?: undefined; error: SendFailure });
 
 /** What has been sent so far, retries included. Counted here so a failed sync can report it too. */
 export interface SendCounts {
@@ -72,9 +70,10 @@ export class ObservedSender implements BatchSender {
       this.onCall?.({ queueUrl, entries, attempt, bytes, latencyMs: performance.now() - started, result });
       return result;
     } catch (error) {
+      const failure = sendFailureOf(error);
       this.rememberUnaccepted(entries);
-      this.onCall?.({ queueUrl, entries, attempt, bytes, latencyMs: performance.now() - started, error });
-      throw error;
+      this.onCall?.({ queueUrl, entries, attempt, bytes, latencyMs: performance.now() - started, error: failure });
+      throw failure;
     } finally {
       this.counts.requestsInFlight--;
       this.counts.messagesInFlight -= entries.length;

@@ -7,6 +7,7 @@ import { createChangeDetector } from "../changes/detector.js";
 import type { ChangeDetector, PublishHooks } from "../changes/types.js";
 import { CheckpointTracker, type Checkpoint } from "./checkpoint.js";
 import { createComposer, type ComposedMessage, type Composer, type RowInput } from "../compose/composer.js";
+import { isRejection } from "../compose/rejection.js";
 import type { ChangeType, Config } from "../config/types.js";
 import { type ConcurrencyLimit, concurrencyLimitFor } from "../delivery/concurrency-limit.js";
 import { Delivery } from "../delivery/delivery.js";
@@ -317,12 +318,11 @@ class WriteRun {
 
   /** Returns a promise only when the caller has to wait: for room in delivery, or for a queue lookup. */
   private publish(row: RowRef, ticket: number, emittedAt: number, previous?: Record<string, unknown>): Promise<void> | undefined {
-    const composed = this.composer.compose(rowInput(row, emittedAt, previous));
-    if (!composed.ok) {
-      this.reject(composed.messageId, row, composed.reason, ticket, row.change);
+    const message = this.composer.compose(rowInput(row, emittedAt, previous));
+    if (isRejection(message)) {
+      this.reject(message.messageId, row, message.reason, ticket, row.change);
       return undefined;
     }
-    const { message } = composed;
     const queueUrl = this.queueUrl(message.queue);
     if (typeof queueUrl === "string") return this.submit(message, queueUrl, ticket, row);
     return queueUrl.then(

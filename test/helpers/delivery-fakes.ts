@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Cancellation } from "../../src/delivery/cancellation.js";
+import { SendFailure } from "../../src/delivery/send-failure.js";
 import type { BatchEntry, BatchResult, BatchSender, OutgoingMessage } from "../../src/delivery/types.js";
 
 export function outgoing(queueUrl: string, n: number, fields: Partial<OutgoingMessage> = {}): OutgoingMessage {
@@ -22,11 +23,17 @@ export function succeedAll(entries: BatchEntry[]): BatchResult {
   return { successful: entries.map((entry) => ({ id: entry.id, md5OfBody: md5(entry.message.body) })), failed: [] };
 }
 
-export function throttlingError(): Error {
-  return Object.assign(new Error("Rate exceeded"), { name: "ThrottlingException", $metadata: { httpStatusCode: 400 } });
+/** A request SQS refused, as a BatchSender reports it. */
+export function serviceError(code: string, message: string, httpStatus = 400): SendFailure {
+  return new SendFailure([code], httpStatus, message);
 }
 
-export function serviceError(name: string, message: string, httpStatusCode = 400): Error {
+export function throttlingError(): SendFailure {
+  return serviceError("ThrottlingException", "Rate exceeded");
+}
+
+/** A service error as the AWS SDK throws it: named by its code, with the HTTP status in its metadata. */
+export function sdkServiceError(name: string, message: string, httpStatusCode = 400): Error {
   return Object.assign(new Error(message), { name, $metadata: { httpStatusCode } });
 }
 
@@ -36,7 +43,7 @@ export interface SentRequest {
 }
 
 /** What the fake answers a request: a result, an error to throw, or undefined for "all succeeded". */
-export type Responder = (request: SentRequest, index: number) => BatchResult | Error | undefined;
+export type Responder = (request: SentRequest, index: number) => BatchResult | SendFailure | undefined;
 
 /**
  * A BatchSender that records every request, answers after a short random delay (or when released,
@@ -71,7 +78,7 @@ export class FakeSender implements BatchSender {
       await this.wait();
       cancellation.throwIfCancelled();
       const answer = this.respond(request, index);
-      if (answer instanceof Error) throw answer;
+      if (answer instanceof SendFailure) throw answer;
       return answer ?? succeedAll(entries);
     } finally {
       this.inFlight--;

@@ -1,0 +1,15 @@
+import assert from "node:assert/strict";
+import type { ComposedMessage, ComposeRejection, ComposeResult } from "../../src/compose/composer.js";
+import { isRejection } from "../../src/compose/rejection.js";
+
+/** The composed message; fails the test when the row was rejected. */
+export function accepted(result: ComposeResult, what = "a message"): ComposedMessage {
+  if (isRejection(result)) assert.fail(`expected ${what}, got a rejection: ${result.reason}`);
+  return result;
+}
+
+/** The rejection; fails the test when the row became a message. */
+export function rejected(result: ComposeResult, what = "a rejection"): ComposeRejection {
+  if (!isRejection(result)) assert.fail(`expected ${what}, got a body of ${result.bytes} bytes: ${result.body.slice(0, 200)}`);
+  return result;
+}
