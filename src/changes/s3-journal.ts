@@ -3,7 +3,8 @@ import { constants, gunzip, gzip } from "node:zlib";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { ChangeType, Config } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
-import { isPreconditionFailed, type S3Permission, snapshotStoreFailure } from "./s3-errors.js";
+import type { S3Permission } from "../aws/s3-explain.js";
+import { isPreconditionFailed, snapshotStoreFailure } from "./s3-errors.js";
 import type { S3Location } from "./s3-location.js";
 
 const JOURNAL_FOLDER = "journal/";
