@@ -3,10 +3,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { createAwsClients } from "../src/aws/clients.js";
+import { type JournalEntry, listJournals, readJournal, SnapshotJournal } from "../src/changes/s3-journal.js";
 import { uploadFile } from "../src/changes/s3-upload.js";
-import { SnapshotConflictError } from "../src/changes/s3-lock.js";
+import { SnapshotConflictError, SnapshotLock } from "../src/changes/s3-lock.js";
 import { SnapshotVersions } from "../src/changes/s3-versions.js";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
@@ -16,6 +17,7 @@ import { clearCatalog as clearCatalogOf } from "./helpers/platform.js";
 import { S3Location } from "../src/changes/s3-location.js";
 import { snapshotStoreFailure } from "../src/changes/s3-errors.js";
 import { startFauxqs, uniqueQueueName, withMoto, emulatorConfig, emulatorConfigFile, type Emulator } from "./helpers/emulators.js";
+import { type FaultKind, type FaultProxy, startFaultProxy } from "./helpers/fault-proxy.js";
 import { exitCodeOf, outputOf, startWrite } from "./helpers/live-connector.js";
 import { createBucket, freshPodEnv, listKeys, readObject } from "./helpers/snapshot-s3.js";
 
@@ -42,7 +44,7 @@ function inputOf(rows: Row[]): string {
   return [...rows.map((row) => recordLine(STREAM, row)), stateLine({ done: true })].join("\n") + "\n";
 }
 
-function streamStatus(status: "STARTED" | "COMPLETE"): string {
+function streamStatus(status: "STARTED" | "COMPLETE" | "INCOMPLETE"): string {
   return JSON.stringify({
     type: "TRACE",
     trace: { type: "STREAM_STATUS", emitted_at: 1, stream_status: { stream_descriptor: { name: STREAM }, status } },
@@ -67,25 +69,31 @@ function logsOf(result: CliResult): string[] {
 }
 
 /** A queue and an S3 prefix; each sync runs as in a new pod (fresh HOME and TMPDIR). */
-async function s3Connection(emulator: Emulator, snapshot: Record<string, unknown> = {}) {
+async function s3Connection(
+  emulator: Emulator,
+  snapshot: Record<string, unknown> = {},
+  options: { storeEndpoint?: string; settings?: Record<string, unknown> } = {},
+) {
   const queueName = uniqueQueueName("s3-snapshot");
   const queueUrl = await emulator.createQueue(queueName);
   const bucket = await createBucket(emulator.endpoint);
   const prefix = `destination-sqs/${queueName}/`;
-  const store = { type: "s3", bucket, prefix, endpoint: emulator.endpoint, force_path_style: true };
+  const store = { type: "s3", bucket, prefix, endpoint: options.storeEndpoint ?? emulator.endpoint, force_path_style: true };
   const configFile = (extraSnapshot: Record<string, unknown> = {}): string =>
     emulatorConfigFile(emulator.endpoint, {
+      ...options.settings,
       queue: { source: "static", value: queueName },
       message_body: { format: "template", template: BODY },
       change_detection: { mode: "snapshot", store, ...snapshot, ...extraSnapshot },
     });
   return {
+    endpoint: emulator.endpoint,
     bucket,
     prefix,
     configFile,
     async run(
       input: string,
-      options: { catalog?: string; snapshot?: Record<string, unknown>; env?: Record<string, string> } = {},
+      options: { catalog?: string | undefined; snapshot?: Record<string, unknown>; env?: Record<string, string> } = {},
     ): Promise<CliResult> {
       return runCli(["write", "--config", configFile(options.snapshot), "--catalog", options.catalog ?? fullRefresh], {
         stdin: input,
@@ -102,6 +110,56 @@ async function s3Connection(emulator: Emulator, snapshot: Record<string, unknown
       return sortPublished(received.map((message) => JSON.parse(message.body) as Published));
     },
   };
+}
+
+type Connection = Awaited<ReturnType<typeof s3Connection>>;
+
+/** A lease short enough for a test to wait out a killed sync's lock. */
+const SHORT_LEASE = { DESTINATION_SQS_SNAPSHOT_LEASE_MS: "1500" };
+
+/**
+ * Starts a sync (no periodic commit) that sends `rows` and ends the stream complete, waits until
+ * `expected` messages are published, and kills it with SIGKILL: what it published is after the
+ * last commit. Returns the published [change, id, status], sorted.
+ */
+async function publishThenKill(connection: Connection, rows: Row[], expected: number): Promise<[string, number, unknown][]> {
+  const killed = startWrite(connection.configFile(), fullRefresh, freshPodEnv(SHORT_LEASE));
+  const output = outputOf(killed);
+  killed.stdin.write([streamStatus("STARTED"), ...rows.map((row) => recordLine(STREAM, row)), streamStatus("COMPLETE")].join("\n") + "\n");
+  const published: Published[] = [];
+  for (let poll = 0; poll < 200 && published.length < expected; poll++) {
+    published.push(...(await connection.published()));
+    if (published.length < expected) await sleep(25);
+  }
+  killed.kill("SIGKILL");
+  await exitCodeOf(killed);
+  await output;
+  return sortPublished(published).map(({ change, row }) => [change, row.id, row.status]);
+}
+
+/** Runs `input` once the killed sync's lock has expired (SHORT_LEASE). */
+async function resumeAfterLease(connection: Connection, input: string, catalog = fullRefresh): Promise<CliResult> {
+  let result = await connection.run(input, { env: SHORT_LEASE, catalog });
+  for (let attempt = 0; attempt < 20 && result.code !== 0; attempt++) {
+    await sleep(250);
+    result = await connection.run(input, { env: SHORT_LEASE, catalog });
+  }
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  return result;
+}
+
+async function journalKeys(connection: Connection): Promise<string[]> {
+  return (await listKeys(connection.endpoint, connection.bucket, connection.prefix)).filter((key) => key.includes("/journal/"));
+}
+
+/** A fault proxy before `emulator` that gives `fault` to the S3 PUTs whose path matches `path`. */
+function faultS3Puts(
+  emulator: Emulator,
+  fault: FaultKind,
+  path: RegExp,
+  options: { faultRate: number; maxFaults?: number },
+): Promise<FaultProxy> {
+  return startFaultProxy({ target: emulator.endpoint, seed: 1, faults: [fault], requests: "s3_put_object", pathMatches: path, ...options });
 }
 
 describe("snapshot store in S3 (fauxqs)", () => {
@@ -266,6 +324,139 @@ describe("snapshot store in S3 (fauxqs)", () => {
     assert.deepEqual(await connection.published(), [], "after the rerun every row is committed");
   });
 
+  test("a sync killed before its next commit: the rows it published are published again even when the source changed them back", async () => {
+    const connection = await s3Connection(emulator);
+    await connection.sync(inputOf([order(1, "v1"), order(2, "v1"), order(3, "v1")]));
+    assert.equal((await connection.published(3)).length, 3);
+
+    const published = await publishThenKill(connection, [order(1, "v2"), order(3, "v1"), order(4, "v1")], 3);
+    assert.deepEqual(published, [
+      ["added", 4, "v1"],
+      ["changed", 1, "v2"],
+      ["removed", 2, "v1"],
+    ]);
+
+    // The source undid all three before the next sync: row 1 is back to its committed version, row 2 is back, row 4 is gone.
+    const undone = inputOf([order(1, "v1"), order(2, "v1"), order(3, "v1")]);
+    await resumeAfterLease(connection, undone);
+    assert.deepEqual(
+      (await connection.published(3)).map(({ change, row }) => [change, row.id, row.status]),
+      [
+        ["added", 2, "v1"],
+        ["changed", 1, "v1"],
+        ["removed", 4, "v1"],
+      ],
+    );
+
+    await connection.sync(undone);
+    assert.deepEqual(await connection.published(), [], "the resumed sync committed what it published");
+    assert.deepEqual(await journalKeys(connection), [], "a commit deletes the journals it covers");
+  });
+
+  test("a first sync killed before any commit: a row it published as added and the source then dropped is published as removed", async () => {
+    const connection = await s3Connection(emulator);
+    assert.deepEqual(await publishThenKill(connection, [order(1, "v1"), order(2, "v1")], 2), [
+      ["added", 1, "v1"],
+      ["added", 2, "v1"],
+    ]);
+    assert.ok((await journalKeys(connection)).length > 0, "the killed sync journaled its rows");
+
+    await resumeAfterLease(connection, inputOf([order(1, "v1")]));
+    assert.deepEqual(
+      (await connection.published(2)).map(({ change, row }) => [change, row.id]),
+      [
+        ["added", 1],
+        ["removed", 2],
+      ],
+    );
+    await connection.sync(inputOf([order(1, "v1")]));
+    assert.deepEqual(await connection.published(), []);
+  });
+
+  test("a Clear after a killed sync resets the stream, journaled rows included, and publishes nothing", async () => {
+    const connection = await s3Connection(emulator);
+    await connection.sync(inputOf([order(1, "v1")]));
+    assert.equal((await connection.published(1)).length, 1);
+    assert.equal((await publishThenKill(connection, [order(1, "v2"), order(2, "v1")], 2)).length, 2);
+
+    await resumeAfterLease(connection, CLEAR_INPUT, clearCatalog);
+    assert.deepEqual(await connection.published(), [], "a Clear publishes nothing");
+    assert.deepEqual(await journalKeys(connection), [], "the Clear's commit deletes the journals");
+
+    await connection.sync(inputOf([order(1, "v1")]), { snapshot: { initial_sync: "changes_only" } });
+    assert.deepEqual(await connection.published(), [], "the next sync counts as the first");
+  });
+
+  test("a journal that cannot be written stops the sync before any of its rows is sent", async () => {
+    const proxy = await faultS3Puts(emulator, "server_error", /\/journal\//, { faultRate: 1 });
+    try {
+      const connection = await s3Connection(emulator, {}, { storeEndpoint: proxy.endpoint, settings: { retry_max_seconds: 1 } });
+      const result = await connection.run(inputOf([order(1, "v1"), order(2, "v1")]));
+      assert.equal(result.code, 1, result.stdout + result.stderr);
+      assert.match(errorTraceOf(result.messages)?.message ?? "", /The snapshot store s3:\/\/.*: s3:PutObject failed with InternalError/);
+      assert.ok(proxy.injected.server_error > 0);
+      assert.deepEqual(await connection.published(), [], "no row was sent before it was journaled");
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  test("a commit covers the journal chunks whose every row has an outcome, and the journals read at start", async () => {
+    const bucket = await createBucket(emulator.endpoint);
+    const config = emulatorConfig(emulator);
+    const s3 = createAwsClients(config).s3({ bucket, endpoint: emulator.endpoint, force_path_style: true });
+    const location = new S3Location(bucket, "coverage/");
+    const entry = (id: number): JournalEntry => ({
+      namespace: "",
+      stream: STREAM,
+      key: `[${id}]`,
+      change: "changed",
+      data: `{"id":${id}}`,
+    });
+    try {
+      const earlier = new SnapshotJournal(s3, location, config, "earlier", []);
+      earlier.note(entry(1));
+      await earlier.close();
+      const [left] = await listJournals(s3, location, config);
+
+      const journal = new SnapshotJournal(s3, location, config, "current", [left!]);
+      const published = journal.note(entry(2));
+      await published.durable;
+      assert.deepEqual(journal.covered(), [left], "a chunk whose row has no outcome yet is not covered");
+      published.settled();
+      const written = (await listJournals(s3, location, config)).find((key) => key !== left);
+      assert.deepEqual(journal.covered(), [left, written]);
+      const inFlight = journal.note(entry(3));
+      assert.deepEqual(journal.covered(), [left, written], "a chunk not written yet is not covered");
+
+      await journal.remove(journal.covered());
+      await journal.close();
+      await inFlight.durable;
+      const remaining = await listJournals(s3, location, config);
+      assert.equal(remaining.length, 1);
+      assert.deepEqual(await readJournal(s3, location, config, remaining[0]!), [entry(3)]);
+      assert.deepEqual(journal.covered(), [], "removed journals are forgotten; the last chunk's row has no outcome");
+    } finally {
+      s3.destroy();
+    }
+  });
+
+  test("a sync that changed nothing, its every published row rejected, leaves no journal behind", async () => {
+    const connection = await s3Connection(emulator, {}, { settings: { max_message_bytes: 1024, rejected_rows: { policy: "skip" } } });
+    await connection.sync(inputOf([order(1, "v1")]));
+    assert.equal((await connection.published(1)).length, 1);
+
+    // A stream that ends incomplete changes nothing in the store: no commit is needed, the last one covers the journal.
+    const incomplete = [streamStatus("STARTED"), recordLine(STREAM, order(1, "x".repeat(2000))), streamStatus("INCOMPLETE")];
+    const rejected = await connection.sync(`${incomplete.join("\n")}\n`);
+    assert.ok(
+      logsOf(rejected).some((log) => /Rejected row/.test(log)),
+      logsOf(rejected).join("\n"),
+    );
+    assert.deepEqual(await connection.published(), []);
+    assert.deepEqual(await journalKeys(connection), []);
+  });
+
   test("a store that ignores conditional writes still refuses a second sync while the first holds the lock", async () => {
     const connection = await s3Connection(emulator);
     const first = startWrite(connection.configFile(), fullRefresh, freshPodEnv());
@@ -407,6 +598,76 @@ withMoto("snapshot store lock in S3", (context) => {
       assert.equal(manifest.committed_by, "the current holder");
     } finally {
       s3.destroy();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  test("a manifest, lock or journal write whose answer was lost, retried, finds its own write and is not taken for a lost lock", async () => {
+    const { emulator } = context;
+    const bucket = await createBucket(emulator.endpoint);
+    const config = emulatorConfig(emulator);
+    const location = new S3Location(bucket, "lost-answers/");
+    const directory = mkdtempSync(join(tmpdir(), "destination-sqs-versions-"));
+    // After loseNextAnswer(), the next PUT of the object is stored by moto, then its connection is reset instead of answered: the client retries it.
+    const withLostAnswer = async (object: RegExp, use: (s3: S3Client, loseNextAnswer: () => void) => Promise<void>): Promise<void> => {
+      const proxy = await faultS3Puts(emulator, "reset_after", new RegExp(`/lost-answers/${object.source}(\\?|$)`), {
+        faultRate: 0,
+        maxFaults: 1,
+      });
+      const s3 = createAwsClients(config).s3({ bucket, endpoint: proxy.endpoint, force_path_style: true });
+      try {
+        await use(s3, () => proxy.setFaultRate(1));
+        assert.equal(proxy.injected.reset_after, 1, "an answer was lost");
+      } finally {
+        s3.destroy();
+        await proxy.stop();
+      }
+    };
+    const warn = async (): Promise<void> => undefined;
+    try {
+      const file = join(directory, "snapshot.sqlite");
+      writeFileSync(file, "a snapshot");
+      await withLostAnswer(/manifest\.json/, async (s3, loseNextAnswer) => {
+        const versions = await SnapshotVersions.read(s3, location, config);
+        loseNextAnswer();
+        await versions.commit(file, join(directory, "first.gz"), "this holder", "first");
+        await versions.commit(file, join(directory, "second.gz"), "this holder", "second");
+      });
+      const manifest = JSON.parse(await readObject(emulator.endpoint, bucket, "lost-answers/manifest.json")) as { version: number };
+      assert.equal(manifest.version, 2, "the second commit replaced the first with the ETag of the first");
+
+      await withLostAnswer(/lock\.json/, async (s3, loseNextAnswer) => {
+        loseNextAnswer();
+        const lock = await SnapshotLock.acquire(s3, location, config, { holder: "sync one", leaseMs: 60_000, warn });
+        await lock.release();
+      });
+      await withLostAnswer(/lock\.json/, async (s3, loseNextAnswer) => {
+        const lock = await SnapshotLock.acquire(s3, location, config, { holder: "sync two", leaseMs: 60_000, warn });
+        loseNextAnswer();
+        await lock.renew();
+        await lock.renew();
+        await lock.release();
+      });
+      assert.deepEqual(await listKeys(emulator.endpoint, bucket, "lost-answers/lock.json"), [], "the lock was released");
+
+      await withLostAnswer(/journal\/[^?]+/, async (s3, loseNextAnswer) => {
+        const journal = new SnapshotJournal(s3, location, config, "sync-three", []);
+        loseNextAnswer();
+        const noted = journal.note({ namespace: "", stream: STREAM, key: "[1]", change: "added", data: '{"id":1}' });
+        await journal.close();
+        await noted.durable;
+      });
+      const direct = createAwsClients(config).s3({ bucket, endpoint: emulator.endpoint, force_path_style: true });
+      try {
+        const [journal, ...others] = await listJournals(direct, location, config);
+        assert.deepEqual(others, [], "one journal object, written once");
+        assert.deepEqual(await readJournal(direct, location, config, journal!), [
+          { namespace: "", stream: STREAM, key: "[1]", change: "added", data: '{"id":1}' },
+        ]);
+      } finally {
+        direct.destroy();
+      }
+    } finally {
       rmSync(directory, { recursive: true, force: true });
     }
   });

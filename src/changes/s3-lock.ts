@@ -4,6 +4,7 @@ import type { Config } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
 import { isMissingObject, isPreconditionFailed, snapshotStoreFailure } from "./s3-errors.js";
 import type { S3Location } from "./s3-location.js";
+import { etagOfOwnWrite } from "./s3-own-write.js";
 
 const LOCK_NAME = "lock.json";
 /** Attempts to create or take over the lock when it changes hands between reading and writing it. */
@@ -12,6 +13,8 @@ const ACQUIRE_ATTEMPTS = 3;
 interface LockBody {
   holder: string;
   lease_ms: number;
+  /** When the holder wrote it: each renewal's body differs, so a retried renewal can tell its own write from an earlier one. */
+  written_at?: string;
 }
 
 /** A lock that another sync holds and that its holder cannot use any more: a stale writer or a lost race. */
@@ -32,7 +35,7 @@ export class SnapshotLock {
     private readonly s3: S3Client,
     private readonly location: S3Location,
     private readonly config: Config,
-    private readonly body: string,
+    private readonly holder: LockBody,
     private etag: string | undefined,
     /** False when the store accepted a second `If-None-Match: *` write of the lock: it ignores conditional writes. */
     readonly enforced: boolean,
@@ -45,7 +48,8 @@ export class SnapshotLock {
     config: Config,
     options: { holder: string; leaseMs: number; warn: (message: string) => Promise<void> },
   ): Promise<SnapshotLock> {
-    const body = JSON.stringify({ holder: options.holder, lease_ms: options.leaseMs } satisfies LockBody);
+    const holder: LockBody = { holder: options.holder, lease_ms: options.leaseMs };
+    const body = lockBody(holder);
     const put = (condition: { IfNoneMatch: "*" } | { IfMatch: string }): Promise<string | undefined> =>
       s3
         .send(
@@ -67,11 +71,13 @@ export class SnapshotLock {
           throw error;
         },
       );
-      return new SnapshotLock(s3, location, config, body, ignored ?? etag, ignored === undefined);
+      return new SnapshotLock(s3, location, config, holder, ignored ?? etag, ignored === undefined);
     };
     for (let attempt = 1; attempt <= ACQUIRE_ATTEMPTS; attempt++) {
       // Read first: even a store that ignores conditional writes then refuses a live lock (races aside).
       const held = await readLock(s3, location, config);
+      // This sync's own lock: its first create was stored although its answer was lost, and the retry was refused.
+      if (held?.holder === options.holder) return await acquired(held.etag);
       if (held !== undefined && Date.now() < held.renewedAt + held.leaseMs) {
         const expiresAt = new Date(held.renewedAt + held.leaseMs).toISOString();
         throw new SnapshotConflictError(
@@ -99,12 +105,13 @@ export class SnapshotLock {
 
   /** Extends the lease; fails when another sync has taken the lock over. */
   async renew(): Promise<void> {
+    const body = lockBody(this.holder);
     try {
       const output = await this.s3.send(
         new PutObjectCommand({
           Bucket: this.location.bucket,
           Key: this.location.key(LOCK_NAME),
-          Body: this.body,
+          Body: body,
           ContentType: "application/json",
           ...(this.etag ? { IfMatch: this.etag } : {}),
         }),
@@ -112,6 +119,11 @@ export class SnapshotLock {
       this.etag = output.ETag;
     } catch (error) {
       if (!isPreconditionFailed(error)) throw snapshotStoreFailure(error, this.location, "s3:PutObject", this.config);
+      const own = await etagOfOwnWrite(this.s3, this.location, this.config, this.location.key(LOCK_NAME), body);
+      if (own !== undefined) {
+        this.etag = own;
+        return;
+      }
       throw new SnapshotConflictError(
         `This sync lost the snapshot lock of ${this.location}: another sync took it over after this one did not renew it within its lease. ` +
           "This sync stops without committing; the rows it published since its last commit are published again by the next sync.",
@@ -157,6 +169,10 @@ async function readLock(s3: S3Client, location: S3Location, config: Config): Pro
     if (isMissingObject(error)) return undefined;
     throw snapshotStoreFailure(error, location, "s3:GetObject", config);
   }
+}
+
+function lockBody(holder: LockBody): string {
+  return JSON.stringify({ ...holder, written_at: new Date().toISOString() } satisfies LockBody);
 }
 
 function parseLockBody(text: string): LockBody | undefined {

@@ -6,6 +6,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { Config, S3Settings } from "../config/types.js";
 import type { LogLevel } from "../protocol/messages.js";
 import { S3Location } from "./s3-location.js";
+import { type JournalEntry, listJournals, readJournal, SnapshotJournal } from "./s3-journal.js";
 import { lockHolder, SnapshotConflictError, SnapshotLock } from "./s3-lock.js";
 import { SnapshotVersions } from "./s3-versions.js";
 import type { SnapshotHome } from "./snapshot-home.js";
@@ -32,10 +33,13 @@ export interface S3SnapshotOptions {
 /**
  * A snapshot kept in S3, worked on locally: the committed version is downloaded into a temporary
  * directory at start, the SQLite store works on that copy, and compact copies of it are
- * uploaded (compressed) while the sync runs and at its end, under the prefix's lock.
+ * uploaded (compressed) while the sync runs and at its end, under the prefix's lock. Rows are
+ * journaled before they are published (see SnapshotJournal), so that what a sync published after
+ * its last commit is published again by the next one.
  */
 export class S3SnapshotHome implements SnapshotHome {
   readonly path: string;
+  readonly journal: SnapshotJournal | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private failure: Error | undefined;
@@ -51,8 +55,10 @@ export class S3SnapshotHome implements SnapshotHome {
     private readonly lock: SnapshotLock | undefined,
     private readonly syncId: string,
     private readonly holder: string,
+    private readonly journalKeys: string[],
   ) {
     this.path = join(directory, "snapshot.sqlite");
+    this.journal = lock && new SnapshotJournal(options.s3, location, options.config, syncId, journalKeys);
   }
 
   /** Takes the prefix's lock (unless a dry run) and downloads the committed snapshot. */
@@ -74,7 +80,8 @@ export class S3SnapshotHome implements SnapshotHome {
         );
       }
       const versions = await SnapshotVersions.read(s3, location, config);
-      const home = new S3SnapshotHome(options, location, directory, versions, lock, syncId, holder);
+      const journalKeys = await listJournals(s3, location, config);
+      const home = new S3SnapshotHome(options, location, directory, versions, lock, syncId, holder, journalKeys);
       await versions.download(home.path);
       if (lock) await versions.removeUnreferenced();
       return home;
@@ -82,6 +89,12 @@ export class S3SnapshotHome implements SnapshotHome {
       rmSync(directory, { recursive: true, force: true });
       await lock?.release().catch(() => undefined);
       throw error;
+    }
+  }
+
+  async readUncertain(each: (entry: JournalEntry) => void): Promise<void> {
+    for (const key of this.journalKeys) {
+      for (const entry of await readJournal(this.options.s3, this.location, this.options.config, key)) each(entry);
     }
   }
 
@@ -103,13 +116,14 @@ export class S3SnapshotHome implements SnapshotHome {
     clearInterval(this.timer);
     try {
       await this.running;
+      await this.journal?.close();
       if (!store || !this.lock || this.failure) {
         store?.close();
         return;
       }
       const copy = this.copyOf(store);
       store.close();
-      if (copy) await this.upload(copy.path, copy.writes);
+      await this.commit(copy);
     } finally {
       // A lock lost to another sync is left to it; otherwise it is released even when the commit failed.
       if (!(this.failure instanceof SnapshotConflictError)) await this.lock?.release();
@@ -122,8 +136,7 @@ export class S3SnapshotHome implements SnapshotHome {
     try {
       await this.lock?.renew();
       if (store.isClosed || Date.now() - this.lastCommit < this.options.timing.commitEveryMs) return;
-      const copy = this.copyOf(store);
-      if (copy) await this.upload(copy.path, copy.writes);
+      await this.commit(this.copyOf(store));
     } catch (error) {
       if (error instanceof SnapshotConflictError) {
         this.failure ??= error;
@@ -136,15 +149,33 @@ export class S3SnapshotHome implements SnapshotHome {
     }
   }
 
-  /** A compact copy of the store, unless nothing was written since the last commit. */
-  private copyOf(store: SnapshotStore): { path: string; writes: number } | undefined {
+  /** A compact copy of the store and the journal objects it covers, unless nothing was written since the last commit. */
+  private copyOf(store: SnapshotStore): Copy | undefined {
     if (store.writes === this.committedWrites) return undefined;
     const path = join(this.directory, `commit-${++this.copies}.sqlite`);
     store.copyTo(path);
-    return { path, writes: store.writes };
+    return { path, writes: store.writes, journals: this.journal?.covered() ?? [] };
   }
 
-  private async upload(path: string, writes: number): Promise<void> {
+  /**
+   * Uploads the copy, then deletes the journals it covers. Without a copy (nothing written since
+   * the last commit) the committed version is the store as it is: it covers what the store does.
+   */
+  private async commit(copy: Copy | undefined): Promise<void> {
+    const journals = copy ? copy.journals : (this.journal?.covered() ?? []);
+    if (copy) await this.upload(copy);
+    if (journals.length === 0) return;
+    await this.journal
+      ?.remove(journals)
+      .catch((error: unknown) =>
+        this.options.log(
+          "WARN",
+          `Could not delete snapshot journal objects the commit to ${this.location} made obsolete (the next sync reads them, then deletes them): ${(error as Error).message}`,
+        ),
+      );
+  }
+
+  private async upload({ path, writes }: Copy): Promise<void> {
     try {
       await this.versions.commit(path, `${path}.gz`, this.holder, this.syncId);
       this.committedWrites = writes;
@@ -154,4 +185,10 @@ export class S3SnapshotHome implements SnapshotHome {
       rmSync(`${path}.gz`, { force: true });
     }
   }
+}
+
+interface Copy {
+  path: string;
+  writes: number;
+  journals: string[];
 }

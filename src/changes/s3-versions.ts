@@ -8,6 +8,7 @@ import { UserFacingError } from "../errors.js";
 import { isMissingObject, isPreconditionFailed, snapshotStoreFailure } from "./s3-errors.js";
 import type { S3Location } from "./s3-location.js";
 import { SnapshotConflictError } from "./s3-lock.js";
+import { etagOfOwnWrite } from "./s3-own-write.js";
 import { uploadFile } from "./s3-upload.js";
 
 export const MANIFEST_NAME = "manifest.json";
@@ -91,26 +92,33 @@ export class SnapshotVersions {
       committed_at: new Date().toISOString(),
       committed_by: committedBy,
     };
-    const written = await this.s3
+    const body = JSON.stringify(manifest);
+    const key = this.location.key(MANIFEST_NAME);
+    const etag = await this.s3
       .send(
         new PutObjectCommand({
           Bucket: this.location.bucket,
-          Key: this.location.key(MANIFEST_NAME),
-          Body: JSON.stringify(manifest),
+          Key: key,
+          Body: body,
           ContentType: "application/json",
           ...(this.manifestEtag ? { IfMatch: this.manifestEtag } : { IfNoneMatch: "*" }),
         }),
       )
-      .catch((error: unknown) => {
-        if (!isPreconditionFailed(error)) throw snapshotStoreFailure(error, this.location, "s3:PutObject", this.config);
-        throw new SnapshotConflictError(
-          `Another sync committed a snapshot to ${this.location} while this one held its lock, so this sync's snapshot is not committed. ` +
-            "Run one sync at a time per prefix; the rows this sync published since its last commit are published again by the next sync.",
-        );
-      });
+      .then(
+        (written) => written.ETag,
+        async (error: unknown) => {
+          if (!isPreconditionFailed(error)) throw snapshotStoreFailure(error, this.location, "s3:PutObject", this.config);
+          const own = await etagOfOwnWrite(this.s3, this.location, this.config, key, body);
+          if (own !== undefined) return own;
+          throw new SnapshotConflictError(
+            `Another sync committed a snapshot to ${this.location} while this one held its lock, so this sync's snapshot is not committed. ` +
+              "Run one sync at a time per prefix; the rows this sync published since its last commit are published again by the next sync.",
+          );
+        },
+      );
     const previous = this.manifest?.object;
     this.manifest = manifest;
-    this.manifestEtag = written.ETag;
+    this.manifestEtag = etag;
     if (previous !== undefined) await this.deleteObject(previous);
   }
 

@@ -1,9 +1,10 @@
 import type { ChangeDetection, ChangeType, Config } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
 import type { ConfiguredStream, RecordMessage } from "../protocol/messages.js";
-import type { ChangeDetector, Detection, RemovedRow } from "./types.js";
-import { keyReaderFor, rowComparison, type KeyReader, type RowComparison } from "./snapshot-keys.js";
+import type { ChangeDetector, Detection, PublishHooks, RemovedRow } from "./types.js";
+import { keyReaderFor, rowComparison, uncertainChange, uncertainFingerprint, type KeyReader, type RowComparison } from "./snapshot-keys.js";
 import { ephemeralDirectoryProblem, readHostFacts } from "./container-filesystem.js";
+import type { ChangeJournal } from "./s3-journal.js";
 import { localHome, type SnapshotHome } from "./snapshot-home.js";
 import { snapshotStorePath, snapshotStoreSetting } from "./snapshot-location.js";
 import { SeenRows } from "./snapshot-seen.js";
@@ -56,10 +57,15 @@ export class SnapshotDetector implements ChangeDetector {
     if (store.type !== "local") throw new Error("a snapshot store in S3 is opened with openChangeDetector");
     const problem = ephemeralDirectoryProblem(store.directory, readHostFacts());
     if (problem) throw new UserFacingError(problem, "config_error");
-    return SnapshotDetector.start(config, settings, readers, dryRun, localHome(snapshotStorePath(store.directory, config.queue)));
+    const detector = SnapshotDetector.start(config, settings, readers, dryRun, localHome(snapshotStorePath(store.directory, config.queue)));
+    detector.home.attach(detector.store);
+    return detector;
   }
 
-  /** Opens the store in the home `openHome` prepares (e.g. downloaded from S3), once the keys are known to be readable. */
+  /**
+   * Opens the store in the home `openHome` prepares (e.g. downloaded from S3), once the keys are
+   * known to be readable, and marks the keys the home's journals name uncertain.
+   */
   static async openIn(
     config: Config,
     settings: SnapshotSettings,
@@ -69,10 +75,25 @@ export class SnapshotDetector implements ChangeDetector {
   ): Promise<SnapshotDetector> {
     const readers = keyReaders(catalog, settings);
     const home = await openHome();
+    let detector: SnapshotDetector | undefined;
     try {
-      return SnapshotDetector.start(config, settings, readers, dryRun, home);
+      detector = SnapshotDetector.start(config, settings, readers, dryRun, home);
+      const { store } = detector;
+      // A reset starts over: what an earlier sync left uncertain is forgotten with the rest.
+      if (settings.reset !== true) {
+        await home.readUncertain((entry) =>
+          store.markUncertain(store.stream(entry.stream, entry.namespace).id, entry.key, uncertainFingerprint(entry.change), entry.data),
+        );
+      }
+      // Only now may a commit happen: one made before every journal is read would cover journals it does not hold.
+      home.attach(store);
+      return detector;
     } catch (error) {
-      await home.finish(undefined);
+      try {
+        detector?.store.close();
+      } finally {
+        await home.finish(undefined);
+      }
       throw error;
     }
   }
@@ -96,7 +117,6 @@ export class SnapshotDetector implements ChangeDetector {
       const stored = store.stream(stream.stream.name, stream.stream.namespace);
       detector.streams.set(stream, { id: stored.id, readKey, recordingOnly: changesOnly && !stored.initialized });
     }
-    home.attach(store);
     return detector;
   }
 
@@ -108,22 +128,25 @@ export class SnapshotDetector implements ChangeDetector {
     const fingerprint = this.comparison.fingerprint(record.data);
     const stored = this.store.find(state.id, key.key);
     // A new row's text is made when it is saved: held until SQS answers, it would outlive the young generation.
-    const knownRowJson = stored ? JSON.stringify(record.data) : undefined;
+    let rowJson = stored ? JSON.stringify(record.data) : undefined;
     if (stored) this.seen.add(stored.rowId);
-    const advance = (): void =>
-      this.save(state.id, key.key, fingerprint, knownRowJson ?? JSON.stringify(record.data), stored !== undefined);
+    const advance = (): void => this.save(state.id, key.key, fingerprint, rowJson ?? JSON.stringify(record.data), stored !== undefined);
     if (state.recordingOnly) {
       advance();
       return UNCHANGED;
     }
-    if (stored && knownRowJson !== undefined && this.comparison.unchanged(stored, knownRowJson, fingerprint)) return UNCHANGED;
-    const change: ChangeType = stored ? "changed" : "added";
-    const previous = stored ? (JSON.parse(stored.data) as Record<string, unknown>) : undefined;
+    const uncertain = stored && uncertainChange(stored.hash);
+    if (stored && !uncertain && rowJson !== undefined && this.comparison.unchanged(stored, rowJson, fingerprint)) return UNCHANGED;
+    const change: ChangeType = uncertain || (stored ? "changed" : "added");
+    const previous = stored && change === "changed" ? (JSON.parse(stored.data) as Record<string, unknown>) : undefined;
     if (!this.events.has(change)) {
       advance();
       return { kind: "change", change, previous };
     }
-    return { kind: "change", change, previous, onPublished: advance };
+    const { journal } = this.home;
+    if (!journal) return { kind: "change", change, previous, onPublished: advance };
+    rowJson ??= JSON.stringify(record.data);
+    return { kind: "change", change, previous, ...journaled(journal, stream, key.key, change, rowJson, advance) };
   }
 
   completed(stream: ConfiguredStream): Iterable<RemovedRow> {
@@ -133,7 +156,7 @@ export class SnapshotDetector implements ChangeDetector {
     state.recordingOnly = false;
     this.store.markInitialized(state.id);
     if (stream.sync_mode !== "full_refresh") return [];
-    return this.unseenRows(state.id, recordingOnly);
+    return this.unseenRows(stream, state.id, recordingOnly);
   }
 
   cleared(stream: ConfiguredStream): Iterable<RemovedRow> {
@@ -148,7 +171,7 @@ export class SnapshotDetector implements ChangeDetector {
     return this.closing;
   }
 
-  private *unseenRows(streamId: number, forgetSilently: boolean): Generator<RemovedRow> {
+  private *unseenRows(stream: ConfiguredStream, streamId: number, forgetSilently: boolean): Generator<RemovedRow> {
     const publish = !forgetSilently && this.events.has("removed");
     let afterKey = "";
     for (;;) {
@@ -161,10 +184,15 @@ export class SnapshotDetector implements ChangeDetector {
           this.store.remove(streamId, key);
           continue;
         }
-        const data = JSON.parse(this.store.readRow(rowId)) as Record<string, unknown>;
+        const rowJson = this.store.readRow(rowId);
+        const data = JSON.parse(rowJson) as Record<string, unknown>;
         const forget = (): void => this.forget(streamId, key);
-        if (!publish) forget();
-        yield publish ? { data, onPublished: forget } : { data };
+        const { journal } = this.home;
+        if (!publish) {
+          forget();
+          yield { data };
+        } else if (journal) yield { data, ...journaled(journal, stream, key, "removed", rowJson, forget) };
+        else yield { data, onPublished: forget };
       }
     }
   }
@@ -188,4 +216,24 @@ export class SnapshotDetector implements ChangeDetector {
 /** Key errors come first: a config error must not wait for, or touch, the store. */
 function keyReaders(catalog: Iterable<ConfiguredStream>, settings: SnapshotSettings): { stream: ConfiguredStream; readKey: KeyReader }[] {
   return [...catalog].map((stream) => ({ stream, readKey: keyReaderFor(stream, settings.primary_key) }));
+}
+
+/** Notes a row in the journal: its message waits for that, and its outcome settles the note. */
+function journaled(
+  journal: ChangeJournal,
+  stream: ConfiguredStream,
+  key: string,
+  change: ChangeType,
+  rowJson: string,
+  advance: () => void,
+): PublishHooks {
+  const noted = journal.note({ namespace: stream.stream.namespace ?? "", stream: stream.stream.name, key, change, data: rowJson });
+  return {
+    journaled: noted.durable,
+    onPublished: () => {
+      advance();
+      noted.settled();
+    },
+    onRejected: noted.settled,
+  };
 }

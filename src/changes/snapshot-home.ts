@@ -1,9 +1,14 @@
+import type { ChangeJournal, JournalEntry } from "./s3-journal.js";
 import type { SnapshotStore } from "./snapshot-store.js";
 
 /** Where a sync's snapshot store file lives and what happens to it around the sync. */
 export interface SnapshotHome {
   /** The SQLite file the store opens. */
   readonly path: string;
+  /** Hands `each` the rows earlier syncs published and did not commit the outcome of, one journal object at a time. */
+  readUncertain(each: (entry: JournalEntry) => void): Promise<void>;
+  /** Where rows are noted before their messages leave, when the store commits less often than rows are acknowledged. */
+  readonly journal: ChangeJournal | undefined;
   /** The store is open: keeping it (e.g. periodic commits) may begin. */
   attach(store: SnapshotStore): void;
   /** Throws what went wrong in the background (e.g. a lost lock), so the sync stops. */
@@ -16,6 +21,8 @@ export interface SnapshotHome {
 export function localHome(path: string): SnapshotHome {
   return {
     path,
+    readUncertain: async () => undefined,
+    journal: undefined,
     attach: () => undefined,
     throwIfFailed: () => undefined,
     finish: (store) => store?.close(),

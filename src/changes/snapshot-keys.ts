@@ -1,5 +1,6 @@
 import * as crypto from "node:crypto";
 import { compileColumnPath, readFieldPath } from "../compose/paths.js";
+import type { ChangeType } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
 import { streamLabel, type ConfiguredStream } from "../protocol/messages.js";
 
@@ -42,6 +43,27 @@ const sha1Base64: (text: string) => string =
 
 /** The stored fingerprint of a row compared by its whole JSON text: the text itself is the comparison. */
 const WHOLE_ROW = "";
+
+/**
+ * Stored in place of a fingerprint for a key whose last published version is not known: a sync
+ * published a change of it (see the journal in s3-journal.ts) and stopped before committing the
+ * outcome. No record matches it, so the key is published again: a record as `changed` (or, after a
+ * journaled addition or removal, as `added`), its absence as `removed`.
+ */
+const UNCERTAIN_CHANGED = "?changed";
+const UNCERTAIN_ADDED = "?added";
+
+/** The fingerprint to store for a key whose journaled `change` may or may not have reached the queue. */
+export function uncertainFingerprint(change: ChangeType): string {
+  return change === "changed" ? UNCERTAIN_CHANGED : UNCERTAIN_ADDED;
+}
+
+/** The change to publish for any record of a key stored with `fingerprint`, if it is uncertain. */
+export function uncertainChange(fingerprint: string): ChangeType | undefined {
+  if (fingerprint === UNCERTAIN_CHANGED) return "changed";
+  if (fingerprint === UNCERTAIN_ADDED) return "added";
+  return undefined;
+}
 
 /** A row's stored version: its fingerprint and its JSON text. */
 export interface StoredVersion {

@@ -166,6 +166,16 @@ export class SnapshotStore {
     if (this.newRows.length >= INSERT_BATCH) this.flush();
   }
 
+  /**
+   * Records `data` under `fingerprint` without reporting the row seen: for keys a sync published
+   * a change of and stopped before committing it, so that they are published again.
+   */
+  markUncertain(streamId: number, key: string, fingerprint: string, data: string): void {
+    this.flush();
+    this.rememberSaved(streamId, key);
+    this.write(() => this.update(streamId, key, fingerprint, data));
+  }
+
   remove(streamId: number, key: string): void {
     this.flush();
     this.write(() => {

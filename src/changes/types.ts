@@ -2,16 +2,27 @@
 import type { ChangeType } from "../config/types.js";
 import type { ConfiguredStream, RecordMessage } from "../protocol/messages.js";
 
-/** What a record means for the queue. `onPublished` runs once SQS has stored the row's message. */
+/**
+ * What the pipeline must do around one published row. `journaled`: the message must not leave
+ * before this resolves (the row is then durably noted as about to be published; a rejection
+ * means it never may). `onPublished` runs once SQS has stored the message, `onRejected` once the
+ * row is given up instead (rejected, or refused by SQS).
+ */
+export interface PublishHooks {
+  journaled?: Promise<void> | undefined;
+  onPublished?: (() => void) | undefined;
+  onRejected?: (() => void) | undefined;
+}
+
+/** What a record means for the queue. */
 export type Detection =
-  | { kind: "change"; change: ChangeType; previous?: Record<string, unknown> | undefined; onPublished?: () => void }
+  | ({ kind: "change"; change: ChangeType; previous?: Record<string, unknown> | undefined } & PublishHooks)
   | { kind: "unchanged" }
   | { kind: "reject"; setting: string; reason: string };
 
 /** A row that disappeared from a stream that ended complete, to publish as `removed`. */
-export interface RemovedRow {
+export interface RemovedRow extends PublishHooks {
   data: Record<string, unknown>;
-  onPublished?: () => void;
 }
 
 /** Decides each record's change type; stateful detectors also find removed rows. */

@@ -4,7 +4,7 @@ import type { QueueUrlCheck } from "../aws/queue-hosts.js";
 import { isQueueUrl, QueueNotFoundError } from "../aws/queues.js";
 import { ClearJobDetection } from "../changes/clear-job.js";
 import { createChangeDetector } from "../changes/detector.js";
-import type { ChangeDetector } from "../changes/types.js";
+import type { ChangeDetector, PublishHooks } from "../changes/types.js";
 import { CheckpointTracker, type Checkpoint } from "./checkpoint.js";
 import { createComposer, type ComposedMessage, type Composer, type RowInput } from "../compose/composer.js";
 import { isRejection } from "../compose/rejection.js";
@@ -27,6 +27,7 @@ import {
 import type { MessageWriter } from "../protocol/output.js";
 import { echoedStateLine } from "../protocol/state-echo.js";
 import { RejectionPolicy } from "./rejections.js";
+import { SendGate } from "./send-gate.js";
 import type { WriteObserver } from "./types.js";
 import { MAX_BATCH_REQUEST_BYTES } from "../sqs-limits.js";
 
@@ -67,7 +68,7 @@ const LINGER_MS = 20;
 const RECORDS_PER_TURN = 64;
 
 /** The row a message was made from, carried along so its outcome can be reported and recorded. */
-interface RowRef {
+interface RowRef extends PublishHooks {
   stream: ConfiguredStream;
   change: ChangeType;
   data: Record<string, unknown>;
@@ -75,7 +76,6 @@ interface RowRef {
   meta?: unknown;
   /** Set on rows the connector makes itself (found removed), which STATE counts leave out. */
   generated?: true;
-  onPublished?: (() => void) | undefined;
   /** Set on the dead-letter envelope of a rejected row, which settles that row when stored. */
   deadLetter?: true;
 }
@@ -148,6 +148,8 @@ class WriteRun {
   private readonly rejections: RejectionPolicy;
   private readonly largeMessages: LargeMessagePolicy;
   private readonly delivery: Delivery<RowMessage>;
+  /** Messages waiting for their rows to be journaled. */
+  private readonly gate = new SendGate();
   private readonly queueUrls = new Map<string, string>();
   private readonly events: ReadonlySet<ChangeType>;
   /** Streams whose end the source announced, complete or not. */
@@ -232,13 +234,14 @@ class WriteRun {
       if (!this.sawStreamStatus) {
         for (const stream of this.options.catalog.values()) await this.unlessFailed(this.streamCompleted(stream));
       }
+      await this.unlessFailed(this.gate.drained());
       await this.delivery.flush();
       this.throwIfFailed();
       await this.detector.close(true);
       return { delivery: this.delivery.stats };
     } catch (error) {
       // Bad input stops reading, but what was accepted before it is still delivered and checkpointed.
-      if (this.failure === undefined) await this.delivery.flush().catch(() => undefined);
+      if (this.failure === undefined) await this.unlessFailed(this.gate.drained().then(() => this.delivery.flush())).catch(() => undefined);
       this.delivery.abort();
       // The sync's own failure is the one to report; a snapshot that could not be committed only means more is republished.
       await Promise.resolve()
@@ -281,7 +284,8 @@ class WriteRun {
       this.tracker.settle(ticket);
       return undefined;
     }
-    const row: RowRef = { stream, change: detection.change, data: record.data, meta: record.meta, onPublished: detection.onPublished };
+    const { journaled, onPublished, onRejected } = detection;
+    const row: RowRef = { stream, change: detection.change, data: record.data, meta: record.meta, journaled, onPublished, onRejected };
     return this.publish(row, ticket, record.emitted_at, detection.previous);
   }
 
@@ -306,7 +310,8 @@ class WriteRun {
         this.observer.skipped(stream.stream.name, "removed", "event_filter");
         continue;
       }
-      const row: RowRef = { stream, change: "removed", data: removed.data, generated: true, onPublished: removed.onPublished };
+      const { data, journaled, onPublished, onRejected } = removed;
+      const row: RowRef = { stream, change: "removed", data, generated: true, journaled, onPublished, onRejected };
       await this.publish(row, this.tracker.recordReceived(), Date.now(), removed.data);
     }
   }
@@ -329,11 +334,16 @@ class WriteRun {
     );
   }
 
-  /** Hands the message to delivery; a promise only when delivery is full and the reader must wait. */
+  /**
+   * Hands the message to delivery, once its row is journaled if it must be; a promise only when
+   * delivery (or the gate) is full and the reader must wait.
+   */
   private submit(composed: ComposedMessage, queueUrl: string, ticket: number, row: RowRef): Promise<void> | undefined {
     const { messageId, body, bytes, groupId, dedupId, delaySeconds, attributes } = composed;
     const message: RowMessage = { queueUrl, messageId, body, bytes, groupId, dedupId, delaySeconds, attributes, ticket, row };
-    return this.delivery.offer(message) === "queued" ? undefined : this.delivery.whenRoom();
+    const offer = (): Promise<void> | undefined => (this.delivery.offer(message) === "queued" ? undefined : this.delivery.whenRoom());
+    if (row.journaled === undefined) return offer();
+    return this.gate.hold(row.journaled, bytes, offer, (error) => this.fail(error));
   }
 
   private queueUrl(queue: string): string | Promise<string> {
@@ -377,6 +387,7 @@ class WriteRun {
 
   /** Applies the rejected-rows policy; throws when it says the sync must stop. */
   private reject(messageId: string, row: RowRef, reason: string, ticket: number, change: ChangeType | undefined): void {
+    row.onRejected?.();
     const streamName = row.stream.stream.name;
     this.observer.rejected(streamName, change, messageId, reason);
     const outcome = this.rejections.handle({

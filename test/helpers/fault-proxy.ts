@@ -45,6 +45,10 @@ export interface FaultProxyOptions {
   delayMs?: number;
   /** Which requests are faulted: SQS SendMessageBatch (default) or S3 PutObject, answered in S3's XML. */
   requests?: "send_message_batch" | "s3_put_object";
+  /** Only requests whose path matches are faulted (e.g. one S3 object's key). Default: all of the kind. */
+  pathMatches?: RegExp;
+  /** No request is faulted after this many faults. Default: no limit. */
+  maxFaults?: number;
 }
 
 export interface FaultProxy {
@@ -145,9 +149,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const chunks: Buffer[] = [];
     for await (const chunk of incoming) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
-    const faultable = s3 ? isPutObject(incoming) : incoming.headers["x-amz-target"] === SEND_MESSAGE_BATCH;
+    const ofKind = s3 ? isPutObject(incoming) : incoming.headers["x-amz-target"] === SEND_MESSAGE_BATCH;
+    const faultable = ofKind && (options.pathMatches?.test(incoming.url ?? "") ?? true);
     if (faultable) batchRequests++;
-    const fault = faultable ? draw() : undefined;
+    const totalInjected = Object.values(injected).reduce((sum, count) => sum + count, 0);
+    const fault = faultable && totalInjected < (options.maxFaults ?? Number.POSITIVE_INFINITY) ? draw() : undefined;
     if (fault !== undefined) injected[fault]++;
     switch (fault) {
       case undefined:

@@ -1,0 +1,232 @@
+import { promisify } from "node:util";
+import { constants, gunzip, gzip } from "node:zlib";
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { ChangeType, Config } from "../config/types.js";
+import { UserFacingError } from "../errors.js";
+import type { S3Permission } from "../aws/s3-explain.js";
+import { isPreconditionFailed, snapshotStoreFailure } from "./s3-errors.js";
+import type { S3Location } from "./s3-location.js";
+
+const JOURNAL_FOLDER = "journal/";
+/** A chunk is written once it holds this many entries, or JOURNAL_LINGER_MS after its first one. */
+const CHUNK_ENTRIES = 2000;
+const JOURNAL_LINGER_MS = 100;
+/** Listing pages read at start: 1,000 keys each. */
+const MAX_LIST_PAGES = 1000;
+const CHANGES: ReadonlySet<string> = new Set<ChangeType>(["added", "changed", "removed"]);
+
+const gzipAsync = promisify(gzip);
+const gunzipAsync = promisify(gunzip);
+
+/** A row about to be published: its stream, primary key, change and row (JSON text). */
+export interface JournalEntry {
+  namespace: string;
+  stream: string;
+  key: string;
+  change: ChangeType;
+  data: string;
+}
+
+/** A noted entry: its message may leave once `durable` resolves; `settled` once SQS has answered for it or it was given up. */
+export interface NotedEntry {
+  durable: Promise<void>;
+  settled(): void;
+}
+
+/** Notes rows before their messages leave, so that a sync that dies before committing loses none of them. */
+export interface ChangeJournal {
+  note(entry: JournalEntry): NotedEntry;
+}
+
+interface Chunk {
+  key: string;
+  lines: string[];
+  /** Entries whose row has no outcome yet. */
+  pending: number;
+  written: boolean;
+  durable: Promise<void>;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/**
+ * The write-ahead journal of a snapshot in S3. Every row this sync publishes is first noted in a
+ * small gzip-compressed object under `journal/`, created with `If-None-Match: *` and never
+ * rewritten; entries are grouped into chunks written one after another while the previous chunk's
+ * messages are sent. A commit whose copy holds the outcome of every row of a chunk (or, for
+ * journals read at start, holds them as uncertain keys) covers it, and covered chunks are deleted.
+ */
+export class SnapshotJournal implements ChangeJournal {
+  private open: Chunk | undefined;
+  private linger: NodeJS.Timeout | undefined;
+  private writing: Promise<void> = Promise.resolve();
+  private sequence = 0;
+  /** Chunks not covered by a commit yet, oldest first. */
+  private readonly chunks: Chunk[] = [];
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly location: S3Location,
+    private readonly config: Config,
+    private readonly syncId: string,
+    /** Journal objects read at start: the first commit covers them. */
+    private loadedKeys: string[],
+  ) {}
+
+  note(entry: JournalEntry): NotedEntry {
+    const chunk = this.open ?? this.startChunk();
+    // The row goes in as JSON, not as a string of JSON: escaping its every quote would cost more than the rest.
+    chunk.lines.push(`${JSON.stringify([entry.namespace, entry.stream, entry.change, entry.key]).slice(0, -1)},${entry.data}]`);
+    chunk.pending++;
+    if (chunk.lines.length >= CHUNK_ENTRIES) this.seal();
+    let settled = false;
+    return {
+      durable: chunk.durable,
+      settled: () => {
+        if (settled) return;
+        settled = true;
+        chunk.pending--;
+      },
+    };
+  }
+
+  /**
+   * The journal objects a commit of the store as it is now covers: those read at start and the
+   * written chunks whose every row has an outcome (which the store holds, so the copy does too).
+   */
+  covered(): string[] {
+    return [...this.loadedKeys, ...this.chunks.filter((chunk) => chunk.written && chunk.pending === 0).map((chunk) => chunk.key)];
+  }
+
+  /** Deletes journal objects a committed version covers; one left behind is read (harmlessly) by the next sync. */
+  async remove(keys: string[]): Promise<void> {
+    const removed = new Set(keys);
+    this.loadedKeys = this.loadedKeys.filter((key) => !removed.has(key));
+    for (let index = this.chunks.length - 1; index >= 0; index--) if (removed.has(this.chunks[index]!.key)) this.chunks.splice(index, 1);
+    for (const key of keys) {
+      await call(this.location, this.config, "s3:DeleteObject", () =>
+        this.s3.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: key })),
+      );
+    }
+  }
+
+  /** Writes what is noted and waits for the writes in progress. */
+  async close(): Promise<void> {
+    this.seal();
+    await this.writing;
+  }
+
+  private startChunk(): Chunk {
+    let resolve!: () => void;
+    let reject!: (error: Error) => void;
+    const durable = new Promise<void>((onResolve, onReject) => {
+      resolve = onResolve;
+      reject = onReject;
+    });
+    // Its failure reaches every row's sender; nothing else may report it as unhandled.
+    durable.catch(() => undefined);
+    const name = `${String(Date.now()).padStart(13, "0")}-${this.syncId}-${String(++this.sequence).padStart(6, "0")}.jsonl.gz`;
+    const chunk: Chunk = { key: this.location.key(JOURNAL_FOLDER + name), lines: [], pending: 0, written: false, durable, resolve, reject };
+    this.open = chunk;
+    this.chunks.push(chunk);
+    this.linger = setTimeout(() => this.seal(), JOURNAL_LINGER_MS);
+    return chunk;
+  }
+
+  private seal(): void {
+    const chunk = this.open;
+    if (!chunk) return;
+    this.open = undefined;
+    clearTimeout(this.linger);
+    this.writing = this.writing.then(() => this.write(chunk));
+  }
+
+  private async write(chunk: Chunk): Promise<void> {
+    try {
+      const body = await gzipAsync(chunk.lines.join("\n"), { level: constants.Z_BEST_SPEED });
+      await this.s3
+        .send(
+          new PutObjectCommand({
+            Bucket: this.location.bucket,
+            Key: chunk.key,
+            Body: body,
+            ContentType: "application/gzip",
+            IfNoneMatch: "*",
+          }),
+        )
+        .catch((error: unknown) => {
+          // The name is this sync's alone: an object already there is this very write, retried after its answer was lost.
+          if (!isPreconditionFailed(error)) throw error;
+        });
+      chunk.lines = [];
+      chunk.written = true;
+      chunk.resolve();
+    } catch (error) {
+      chunk.reject(snapshotStoreFailure(error, this.location, "s3:PutObject", this.config));
+    }
+  }
+}
+
+/** The keys of the journal objects under the prefix, oldest first. */
+export async function listJournals(s3: S3Client, location: S3Location, config: Config): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  for (let page = 0; page < MAX_LIST_PAGES; page++) {
+    const listed = await call(location, config, "s3:ListBucket", () =>
+      s3.send(new ListObjectsV2Command({ Bucket: location.bucket, Prefix: location.key(JOURNAL_FOLDER), ContinuationToken: token })),
+    );
+    for (const { Key } of listed.Contents ?? []) if (Key !== undefined) keys.push(Key);
+    token = listed.NextContinuationToken;
+    if (!listed.IsTruncated || token === undefined) break;
+  }
+  return keys.sort();
+}
+
+/** The entries of one journal object, in the order they were noted. */
+export async function readJournal(s3: S3Client, location: S3Location, config: Config, key: string): Promise<JournalEntry[]> {
+  const output = await call(location, config, "s3:GetObject", () => s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key })));
+  const compressed = await output.Body?.transformToByteArray();
+  const text = compressed ? (await gunzipAsync(compressed).catch(() => undefined))?.toString("utf8") : undefined;
+  if (text === undefined) throw unreadableJournal(location, key, 0);
+  return text.split("\n").flatMap((line, index) => (line === "" ? [] : [parseEntry(line, location, key, index + 1)]));
+}
+
+function parseEntry(line: string, location: S3Location, key: string, lineNumber: number): JournalEntry {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(line);
+  } catch {
+    parsed = undefined;
+  }
+  const fields: unknown[] = Array.isArray(parsed) ? parsed : [];
+  const [namespace, stream, change, rowKey, row] = fields;
+  if (
+    fields.length !== 5 ||
+    typeof namespace !== "string" ||
+    typeof stream !== "string" ||
+    typeof rowKey !== "string" ||
+    typeof change !== "string" ||
+    !CHANGES.has(change) ||
+    typeof row !== "object" ||
+    row === null
+  ) {
+    throw unreadableJournal(location, key, lineNumber);
+  }
+  return { namespace, stream, change: change as ChangeType, key: rowKey, data: JSON.stringify(row) };
+}
+
+function unreadableJournal(location: S3Location, key: string, lineNumber: number): UserFacingError {
+  return new UserFacingError(
+    `The snapshot journal object ${key} in bucket "${location.bucket}" is not readable${lineNumber > 0 ? ` (line ${lineNumber})` : ""}: it is not one this connector version wrote. ` +
+      "Use the connector version that wrote it, or delete it (the rows it names may then not be published again after an interrupted sync).",
+    "config_error",
+  );
+}
+
+async function call<T>(location: S3Location, config: Config, permission: S3Permission, send: () => Promise<T>): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    throw snapshotStoreFailure(error, location, permission, config);
+  }
+}
