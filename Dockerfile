@@ -47,7 +47,8 @@ RUN mkdir -p /local/destination-sqs && chown -R node:node /local
 
 # The heap: docker/entrypoint.sh gives V8 half of the container's memory limit, read at start
 # (V8's own default ignores a small limit: about 300 MB of heap under a 300 MB limit, so the kernel
-# would kill the process before V8 collects garbage). Without a limit V8 sizes the heap itself.
+# would kill the process before V8 collects garbage). Without a limit the heap is 1536 MiB rather
+# than V8's size from the machine's memory, which lets garbage pile up (docs/airbyte.md, Memory).
 # The connector's memory is bounded by backpressure (stdin is read only as fast as SQS accepts).
 # To choose the heap yourself: -e NODE_OPTIONS="--max-old-space-size=<MiB> --max-semi-space-size=16".
 # A 16 MiB young generation (semi-space), pinned because V8's default varies by version: a row waits

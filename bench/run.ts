@@ -26,6 +26,7 @@ import type { EndpointStats } from "./endpoint.js";
 import { catalog, connectorConfig, writeInput, type ScenarioConfig } from "./input.js";
 import { measureProcess, type ProcessMeasurement } from "./measure.js";
 import { measureSnapshotInS3, snapshotS3Table } from "./snapshot-s3.js";
+import { entrypointNodeArgs } from "../scripts/entrypoint-command.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
 const ENDPOINT_SCRIPT = fileURLToPath(new URL("./endpoint.ts", import.meta.url));
@@ -40,12 +41,18 @@ const MAX_MEMORY_RSS_MB = 150;
 /** How much CPU per message snapshot change detection may add to a plain write. */
 const MAX_SNAPSHOT_CPU_RATIO = 1.3;
 
-/** The connector is measured as the container image runs it: with the Dockerfile's NODE_OPTIONS. */
+/**
+ * The connector is measured as the container image runs it on a host without a memory limit: with
+ * the Dockerfile's NODE_OPTIONS and the flags docker/entrypoint.sh passes to node.
+ */
 function imageNodeOptions(): string[] {
   const dockerfile = readFileSync(join(REPO_ROOT, "Dockerfile"), "utf8");
   const options = /^\s+NODE_OPTIONS="([^"]*)"/m.exec(dockerfile)?.[1];
   if (options === undefined) throw new Error('the Dockerfile sets no NODE_OPTIONS="…"');
-  return options.split(/\s+/).filter((option) => option !== "");
+  const entrypointFlags = entrypointNodeArgs([])
+    .split(/\s+/)
+    .filter((arg) => arg.startsWith("--"));
+  return [...options.split(/\s+/).filter((option) => option !== ""), ...entrypointFlags];
 }
 
 interface Options {
@@ -410,7 +417,8 @@ async function main(): Promise<void> {
     const cpu = cpus();
     const report = [
       `Measured ${new Date().toISOString().slice(0, 10)} on ${cpu.length} × ${cpu[0]?.model.trim() ?? "unknown CPU"}, Node ${process.versions.node}; ` +
-        `~250-byte rows, template body, max_in_flight ${MAX_IN_FLIGHT}; the endpoint runs in its own process. ` +
+        `~250-byte rows, template body, max_in_flight ${MAX_IN_FLIGHT}; the endpoint runs in its own process; ` +
+        `the connector runs with the image's node options on a host without a memory limit (\`${imageNodeOptions().join(" ")}\`). ` +
         `"vs baseline" compares with the bare SDK loop on the same endpoint. ` +
         `Each scenario ran ${options.runs} time${options.runs === 1 ? "" : "s"}; the run with the least CPU per message is shown.`,
       "",
