@@ -19,3 +19,17 @@ export function isMissingObject(error: unknown): boolean {
 export function snapshotStoreFailure(error: unknown, location: S3Location, permission: S3Permission, config: Config): UserFacingError {
   return s3Failure(error, { setting: "change_detection.store", bucket: location.bucket, prefix: location.prefix }, permission, config);
 }
+
+/** Runs one snapshot-store call, a failure becoming the error that names the store and `permission`. */
+export async function snapshotStoreCall<T>(
+  location: S3Location,
+  config: Config,
+  permission: S3Permission,
+  send: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await send();
+  } catch (error) {
+    throw snapshotStoreFailure(error, location, permission, config);
+  }
+}

@@ -3,8 +3,7 @@ import { constants, gunzip, gzip } from "node:zlib";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { ChangeType, Config } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
-import type { S3Permission } from "../aws/s3-explain.js";
-import { isPreconditionFailed, snapshotStoreFailure } from "./s3-errors.js";
+import { isPreconditionFailed, snapshotStoreCall, snapshotStoreFailure } from "./s3-errors.js";
 import type { S3Location } from "./s3-location.js";
 
 const JOURNAL_FOLDER = "journal/";
@@ -104,7 +103,7 @@ export class SnapshotJournal implements ChangeJournal {
     this.loadedKeys = this.loadedKeys.filter((key) => !removed.has(key));
     for (let index = this.chunks.length - 1; index >= 0; index--) if (removed.has(this.chunks[index]!.key)) this.chunks.splice(index, 1);
     for (const key of keys) {
-      await call(this.location, this.config, "s3:DeleteObject", () =>
+      await snapshotStoreCall(this.location, this.config, "s3:DeleteObject", () =>
         this.s3.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: key })),
       );
     }
@@ -172,7 +171,7 @@ export async function listJournals(s3: S3Client, location: S3Location, config: C
   const keys: string[] = [];
   let token: string | undefined;
   for (let page = 0; page < MAX_LIST_PAGES; page++) {
-    const listed = await call(location, config, "s3:ListBucket", () =>
+    const listed = await snapshotStoreCall(location, config, "s3:ListBucket", () =>
       s3.send(new ListObjectsV2Command({ Bucket: location.bucket, Prefix: location.key(JOURNAL_FOLDER), ContinuationToken: token })),
     );
     for (const { Key } of listed.Contents ?? []) if (Key !== undefined) keys.push(Key);
@@ -184,7 +183,9 @@ export async function listJournals(s3: S3Client, location: S3Location, config: C
 
 /** The entries of one journal object, in the order they were noted. */
 export async function readJournal(s3: S3Client, location: S3Location, config: Config, key: string): Promise<JournalEntry[]> {
-  const output = await call(location, config, "s3:GetObject", () => s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key })));
+  const output = await snapshotStoreCall(location, config, "s3:GetObject", () =>
+    s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key })),
+  );
   const compressed = await output.Body?.transformToByteArray();
   const text = compressed ? (await gunzipAsync(compressed).catch(() => undefined))?.toString("utf8") : undefined;
   if (text === undefined) throw unreadableJournal(location, key, 0);
@@ -221,12 +222,4 @@ function unreadableJournal(location: S3Location, key: string, lineNumber: number
       "Use the connector version that wrote it, or delete it (the rows it names may then not be published again after an interrupted sync).",
     "config_error",
   );
-}
-
-async function call<T>(location: S3Location, config: Config, permission: S3Permission, send: () => Promise<T>): Promise<T> {
-  try {
-    return await send();
-  } catch (error) {
-    throw snapshotStoreFailure(error, location, permission, config);
-  }
 }

@@ -5,7 +5,7 @@ import { constants, createGunzip, createGzip } from "node:zlib";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { Config } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
-import { isMissingObject, isPreconditionFailed, snapshotStoreFailure } from "./s3-errors.js";
+import { isMissingObject, isPreconditionFailed, snapshotStoreCall, snapshotStoreFailure } from "./s3-errors.js";
 import type { S3Location } from "./s3-location.js";
 import { SnapshotConflictError } from "./s3-lock.js";
 import { etagOfOwnWrite } from "./s3-own-write.js";
@@ -136,12 +136,8 @@ export class SnapshotVersions {
     return this.send("s3:DeleteObject", () => this.s3.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: key })));
   }
 
-  private async send<T>(permission: "s3:PutObject" | "s3:DeleteObject" | "s3:ListBucket", call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      throw snapshotStoreFailure(error, this.location, permission, this.config);
-    }
+  private send<T>(permission: "s3:PutObject" | "s3:DeleteObject" | "s3:ListBucket", call: () => Promise<T>): Promise<T> {
+    return snapshotStoreCall(this.location, this.config, permission, call);
   }
 }
 
