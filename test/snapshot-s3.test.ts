@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -135,6 +136,15 @@ async function publishThenKill(connection: Connection, rows: Row[], expected: nu
   await exitCodeOf(killed);
   await output;
   return sortPublished(published).map(({ change, row }) => [change, row.id, row.status]);
+}
+
+/** Starts a sync that sends one row and, once it is published (the sync holds the lock), waits for more input. */
+async function startLockHolder(connection: Connection): Promise<{ first: ChildProcessWithoutNullStreams; output: Promise<string> }> {
+  const first = startWrite(connection.configFile(), fullRefresh, freshPodEnv());
+  const output = outputOf(first);
+  first.stdin.write(recordLine(STREAM, order(1, "new")) + "\n");
+  assert.equal((await connection.published(1)).length, 1, "the first sync is running");
+  return { first, output };
 }
 
 /** Runs `input` once the killed sync's lock has expired (SHORT_LEASE). */
@@ -459,10 +469,7 @@ describe("snapshot store in S3 (fauxqs)", () => {
 
   test("a store that ignores conditional writes still refuses a second sync while the first holds the lock", async () => {
     const connection = await s3Connection(emulator);
-    const first = startWrite(connection.configFile(), fullRefresh, freshPodEnv());
-    const output = outputOf(first);
-    first.stdin.write(recordLine(STREAM, order(1, "new")) + "\n");
-    assert.equal((await connection.published(1)).length, 1, "the first sync is running");
+    const { first, output } = await startLockHolder(connection);
     const second = await connection.run(inputOf([order(2, "new")]));
     assert.equal(second.code, 1);
     assert.match(errorTraceOf(second.messages)?.message ?? "", /Another sync holds the snapshot store s3:\/\//);
@@ -544,10 +551,7 @@ describe("snapshot store in S3 (fauxqs)", () => {
 withMoto("snapshot store lock in S3", (context) => {
   test("a second sync on the prefix fails at once naming the prefix and the holder; the first completes and nothing is lost", async () => {
     const connection = await s3Connection(context.emulator);
-    const first = startWrite(connection.configFile(), fullRefresh, freshPodEnv());
-    const output = outputOf(first);
-    first.stdin.write(recordLine(STREAM, order(1, "new")) + "\n");
-    assert.equal((await connection.published(1)).length, 1, "the first sync is running");
+    const { first, output } = await startLockHolder(connection);
 
     const second = await connection.run(inputOf([order(2, "new")]));
     assert.equal(second.code, 1);
