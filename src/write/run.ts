@@ -341,9 +341,18 @@ class WriteRun {
   private submit(composed: ComposedMessage, queueUrl: string, ticket: number, row: RowRef): Promise<void> | undefined {
     const { messageId, body, bytes, groupId, dedupId, delaySeconds, attributes } = composed;
     const message: RowMessage = { queueUrl, messageId, body, bytes, groupId, dedupId, delaySeconds, attributes, ticket, row };
-    const offer = (): Promise<void> | undefined => (this.delivery.offer(message) === "queued" ? undefined : this.delivery.whenRoom());
-    if (row.journaled === undefined) return offer();
-    return this.gate.hold(row.journaled, bytes, offer, (error) => this.fail(error));
+    if (row.journaled === undefined) return this.offer(message);
+    return this.gate.hold(
+      row.journaled,
+      bytes,
+      () => this.offer(message),
+      (error) => this.fail(error),
+    );
+  }
+
+  /** A promise only when delivery is full and the reader must wait. */
+  private offer(message: RowMessage): Promise<void> | undefined {
+    return this.delivery.offer(message) === "queued" ? undefined : this.delivery.whenRoom();
   }
 
   private queueUrl(queue: string): string | Promise<string> {
