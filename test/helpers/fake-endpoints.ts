@@ -23,7 +23,9 @@ export interface CapturingEndpoint extends FakeEndpoint {
   readonly requests: readonly CapturedRequest[];
 }
 
-async function listen(server: Server, sockets: Set<Socket>, onStop: () => void = () => undefined): Promise<FakeEndpoint> {
+/** Listens on a free port of 127.0.0.1; `stop()` runs `onStop`, then closes every connection and the server. */
+export async function listenOnLoopback(server: Server, onStop: () => void = () => undefined): Promise<FakeEndpoint> {
+  const sockets = new Set<Socket>();
   let connections = 0;
   server.on("connection", (socket: Socket) => {
     connections++;
@@ -48,11 +50,7 @@ async function listen(server: Server, sockets: Set<Socket>, onStop: () => void =
 
 /** Accepts TCP connections, reads whatever is sent, and never answers. */
 export function startNeverAnswers(): Promise<FakeEndpoint> {
-  const sockets = new Set<Socket>();
-  return listen(
-    createTcpServer((socket) => socket.resume()),
-    sockets,
-  );
+  return listenOnLoopback(createTcpServer((socket) => socket.resume()));
 }
 
 export interface TrickleOptions {
@@ -68,7 +66,6 @@ export interface TrickleOptions {
  */
 export function startTrickles(options: TrickleOptions = {}): Promise<FakeEndpoint> {
   const intervalMs = options.intervalMs ?? 500;
-  const sockets = new Set<Socket>();
   const timers = new Set<NodeJS.Timeout>();
   const headers = "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.0\r\nContent-Length: 100000\r\n\r\n";
   const answer = options.headersFirst ? "{" : `${headers}{`;
@@ -89,7 +86,7 @@ export function startTrickles(options: TrickleOptions = {}): Promise<FakeEndpoin
       });
     });
   });
-  return listen(server, sockets, () => {
+  return listenOnLoopback(server, () => {
     for (const timer of timers) clearInterval(timer);
   });
 }
@@ -104,7 +101,6 @@ interface BatchRequest {
  */
 export async function startCaptures(): Promise<CapturingEndpoint> {
   const requests: CapturedRequest[] = [];
-  const sockets = new Set<Socket>();
   const server = createHttpServer((incoming, response) => {
     const chunks: Buffer[] = [];
     incoming.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -120,7 +116,7 @@ export async function startCaptures(): Promise<CapturingEndpoint> {
       response.end(JSON.stringify(answer));
     });
   });
-  const endpoint = await listen(server, sockets);
+  const endpoint = await listenOnLoopback(server);
   return {
     ...endpoint,
     get connections() {

@@ -2,8 +2,8 @@
 // faults real SQS produces, into SendMessageBatch requests only (or S3 PutObject requests only),
 // drawn reproducibly from a seed.
 import { Agent, createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
+import { listenOnLoopback } from "./fake-endpoints.js";
 import { seededRandom } from "./seeded-random.js";
 
 export type FaultKind =
@@ -81,7 +81,6 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const injected = Object.fromEntries(ALL_FAULTS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
   const target = new URL(options.target);
   const agent = new Agent({ keepAlive: true, maxSockets: 128 });
-  const sockets = new Set<Socket>();
   const stopped = new AbortController();
 
   const draw = (): FaultKind | undefined => {
@@ -192,15 +191,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       response.end(`fault proxy: ${error instanceof Error ? error.message : String(error)}`);
     });
   });
-  server.on("connection", (socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenOnLoopback(server, () => stopped.abort());
 
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: listening.endpoint,
     get batchRequests() {
       return batchRequests;
     },
@@ -209,9 +203,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       faultRate = rate;
     },
     async stop() {
-      stopped.abort();
-      for (const socket of sockets) socket.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await listening.stop();
       agent.destroy();
     },
   };
