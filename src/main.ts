@@ -6,6 +6,7 @@ import { QueueResolver } from "./aws/queues.js";
 import { openChangeDetector } from "./changes/detector.js";
 import type { ChangeDetector } from "./changes/types.js";
 import { DEFAULT_S3_SNAPSHOT_TIMING, type S3SnapshotTiming } from "./changes/s3-snapshot-home.js";
+import { MAX_LEASE_MS } from "./changes/s3-lock.js";
 import { runCheck } from "./check.js";
 import { parseArgs, USAGE, UsageError, type Command } from "./cli-args.js";
 import { loadConfig } from "./config/load.js";
@@ -90,7 +91,7 @@ function snapshotTiming(): S3SnapshotTiming {
   const leaseMs = Number(process.env.DESTINATION_SQS_SNAPSHOT_LEASE_MS);
   return {
     commitEveryMs: commitEveryMs > 0 ? commitEveryMs : DEFAULT_S3_SNAPSHOT_TIMING.commitEveryMs,
-    leaseMs: leaseMs > 0 ? leaseMs : DEFAULT_S3_SNAPSHOT_TIMING.leaseMs,
+    leaseMs: leaseMs > 0 ? Math.min(leaseMs, MAX_LEASE_MS) : DEFAULT_S3_SNAPSHOT_TIMING.leaseMs,
   };
 }
 

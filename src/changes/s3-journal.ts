@@ -1,10 +1,13 @@
 import { promisify } from "node:util";
-import { constants, gunzip, gzip } from "node:zlib";
+import { constants, gzip } from "node:zlib";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { ChangeType, Config } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
+import { MAX_LINE_BYTES } from "../protocol/input.js";
+import { MAX_BUFFERED_BYTES } from "../delivery/buffer-limit.js";
 import { isPreconditionFailed, snapshotStoreCall, snapshotStoreFailure } from "./s3-errors.js";
 import type { S3Location } from "./s3-location.js";
+import { gzipLines, type LineBounds, UntrustedObjectError } from "./s3-read.js";
 
 const JOURNAL_FOLDER = "journal/";
 /** A chunk is written once it holds this many entries, or JOURNAL_LINGER_MS after its first one. */
@@ -13,9 +16,22 @@ const JOURNAL_LINGER_MS = 100;
 /** Listing pages read at start: 1,000 keys each. */
 const MAX_LIST_PAGES = 1000;
 const CHANGES: ReadonlySet<string> = new Set<ChangeType>(["added", "changed", "removed"]);
+/** A journal object's name: when, which sync, which of its chunks (see startChunk). */
+const CHUNK_NAME = /^\d{13}-.+-\d{6}\.jsonl\.gz$/;
+
+/**
+ * What a journal object this connector wrote can hold. A line is one row, which came in one input
+ * line, with its key, made of the row's values: at most twice the longest input line, plus the
+ * stream's names. A chunk holds at most CHUNK_ENTRIES lines, whose messages wait unsettled for it
+ * to be written: delivery holds at most MAX_BUFFERED_BYTES of them, plus the row that fills it.
+ */
+export const JOURNAL_BOUNDS: LineBounds = {
+  maxLineBytes: 2 * MAX_LINE_BYTES + 64 * 1024,
+  maxBytes: MAX_BUFFERED_BYTES + 2 * (2 * MAX_LINE_BYTES + 64 * 1024),
+  maxLines: CHUNK_ENTRIES,
+};
 
 const gzipAsync = promisify(gzip);
-const gunzipAsync = promisify(gunzip);
 
 /** A row about to be published: its stream, primary key, change and row (JSON text). */
 export interface JournalEntry {
@@ -172,24 +188,42 @@ export async function listJournals(s3: S3Client, location: S3Location, config: C
   let token: string | undefined;
   for (let page = 0; page < MAX_LIST_PAGES; page++) {
     const listed = await snapshotStoreCall(location, config, "s3:ListBucket", () =>
-      s3.send(new ListObjectsV2Command({ Bucket: location.bucket, Prefix: location.key(JOURNAL_FOLDER), ContinuationToken: token })),
+      s3.send(
+        new ListObjectsV2Command({ Bucket: location.bucket, Prefix: location.key(JOURNAL_FOLDER), Delimiter: "/", ContinuationToken: token }),
+      ),
     );
-    for (const { Key } of listed.Contents ?? []) if (Key !== undefined) keys.push(Key);
+    for (const { Key } of listed.Contents ?? []) if (Key !== undefined && isJournalKey(location, Key)) keys.push(Key);
     token = listed.NextContinuationToken;
     if (!listed.IsTruncated || token === undefined) break;
   }
   return keys.sort();
 }
 
-/** The entries of one journal object, in the order they were noted. */
-export async function readJournal(s3: S3Client, location: S3Location, config: Config, key: string): Promise<JournalEntry[]> {
+/**
+ * Whether `key` names a journal object of this store: directly in its journal folder and named as
+ * this connector names chunks. Anything else there (another connection's prefix nested inside this
+ * one, say) is neither read nor deleted.
+ */
+function isJournalKey(location: S3Location, key: string): boolean {
+  const name = location.childOf(JOURNAL_FOLDER, key);
+  return name !== undefined && CHUNK_NAME.test(name);
+}
+
+/**
+ * The entries of one journal object, in the order they were noted, read a line at a time within
+ * JOURNAL_BOUNDS; an object that breaks them, or is not a journal, fails naming it.
+ */
+export async function* readJournal(s3: S3Client, location: S3Location, config: Config, key: string): AsyncGenerator<JournalEntry> {
   const output = await snapshotStoreCall(location, config, "s3:GetObject", () =>
     s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key })),
   );
-  const compressed = await output.Body?.transformToByteArray();
-  const text = compressed ? (await gunzipAsync(compressed).catch(() => undefined))?.toString("utf8") : undefined;
-  if (text === undefined) throw unreadableJournal(location, key, 0);
-  return text.split("\n").flatMap((line, index) => (line === "" ? [] : [parseEntry(line, location, key, index + 1)]));
+  try {
+    for await (const { line, number } of gzipLines(output, JOURNAL_BOUNDS)) yield parseEntry(line, location, key, number);
+  } catch (error) {
+    if (error instanceof UntrustedObjectError) throw unreadableJournal(location, key, error.problem);
+    if (error instanceof UserFacingError) throw error;
+    throw snapshotStoreFailure(error, location, "s3:GetObject", config);
+  }
 }
 
 function parseEntry(line: string, location: S3Location, key: string, lineNumber: number): JournalEntry {
@@ -211,14 +245,14 @@ function parseEntry(line: string, location: S3Location, key: string, lineNumber:
     typeof row !== "object" ||
     row === null
   ) {
-    throw unreadableJournal(location, key, lineNumber);
+    throw unreadableJournal(location, key, `line ${lineNumber} is not a journal entry`);
   }
   return { namespace, stream, change: change as ChangeType, key: rowKey, data: JSON.stringify(row) };
 }
 
-function unreadableJournal(location: S3Location, key: string, lineNumber: number): UserFacingError {
+function unreadableJournal(location: S3Location, key: string, problem: string): UserFacingError {
   return new UserFacingError(
-    `The snapshot journal object ${key} in bucket "${location.bucket}" is not readable${lineNumber > 0 ? ` (line ${lineNumber})` : ""}: it is not one this connector version wrote. ` +
+    `The snapshot journal object ${key} in bucket "${location.bucket}" is not readable (${problem}): it is not one this connector version wrote. ` +
       "Use the connector version that wrote it, or delete it (the rows it names may then not be published again after an interrupted sync).",
     "config_error",
   );

@@ -14,6 +14,18 @@ export class S3Location {
     return this.prefix + name;
   }
 
+  /**
+   * The name of `key` when it is an object directly in `folder` (a name ending in "/") of this
+   * prefix, with no further "/" in it; undefined for any other key, which this store neither reads
+   * as its own nor deletes.
+   */
+  childOf(folder: string, key: string): string | undefined {
+    const start = this.key(folder);
+    if (!key.startsWith(start)) return undefined;
+    const name = key.slice(start.length);
+    return name === "" || name.includes("/") ? undefined : name;
+  }
+
   /** s3://bucket/prefix, as error messages name it. */
   toString(): string {
     return `s3://${this.bucket}/${this.prefix}`;

@@ -5,10 +5,19 @@ import { UserFacingError } from "../errors.js";
 import { isMissingObject, isPreconditionFailed, snapshotStoreFailure } from "./s3-errors.js";
 import type { S3Location } from "./s3-location.js";
 import { etagOfOwnWrite } from "./s3-own-write.js";
+import { readBoundedText, UntrustedObjectError } from "./s3-read.js";
 
 const LOCK_NAME = "lock.json";
 /** Attempts to create or take over the lock when it changes hands between reading and writing it. */
 const ACQUIRE_ATTEMPTS = 3;
+/** The longest lease a lock may hold: a longer one (or a lock not this connector's) is taken for a stale lock. */
+export const MAX_LEASE_MS = 60 * 60_000;
+/** A holder names a sync, its host and process in a couple of hundred characters (see lockHolder). */
+const MAX_HOLDER_CHARS = 1024;
+/** A lock body is a few hundred bytes; reading stops well beyond. */
+const MAX_LOCK_BYTES = 16 * 1024;
+/** How much of a lock that is not this connector's a message quotes. */
+const QUOTED_CHARS = 120;
 
 interface LockBody {
   holder: string;
@@ -48,7 +57,7 @@ export class SnapshotLock {
     config: Config,
     options: { holder: string; leaseMs: number; warn: (message: string) => Promise<void> },
   ): Promise<SnapshotLock> {
-    const holder: LockBody = { holder: options.holder, lease_ms: options.leaseMs };
+    const holder: LockBody = { holder: options.holder, lease_ms: Math.min(options.leaseMs, MAX_LEASE_MS) };
     const body = lockBody(holder);
     const put = (condition: { IfNoneMatch: "*" } | { IfMatch: string }): Promise<string | undefined> =>
       s3
@@ -90,8 +99,11 @@ export class SnapshotLock {
         if (held === undefined) return await acquired(await put({ IfNoneMatch: "*" }));
         const lock = await acquired(await put({ IfMatch: held.etag }));
         await options.warn(
-          `Took over the snapshot lock of ${location} from ${held.holder}, which stopped renewing it at ${new Date(held.renewedAt).toISOString()} (lease ${held.leaseMs / 1000} s). ` +
-            "Rows that sync published after its last snapshot commit are published again.",
+          held.invalid === undefined
+            ? `Took over the snapshot lock of ${location} from ${held.holder}, which stopped renewing it at ${new Date(held.renewedAt).toISOString()} (lease ${held.leaseMs / 1000} s). ` +
+                "Rows that sync published after its last snapshot commit are published again."
+            : `Took over the snapshot lock of ${location} as a stale one: it is not a lock this connector wrote (${held.invalid}). ` +
+                "If a sync was running on this prefix, rows it published after its last snapshot commit are published again; find out who else writes to the bucket.",
         );
         return lock;
       } catch (error) {
@@ -152,38 +164,54 @@ interface HeldLock {
   leaseMs: number;
   renewedAt: number;
   etag: string;
+  /** Why the lock is not one this connector wrote, when it is not: it counts as stale. */
+  invalid?: string;
 }
 
 async function readLock(s3: S3Client, location: S3Location, config: Config): Promise<HeldLock | undefined> {
   try {
     const output = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key(LOCK_NAME) }));
-    const text = (await output.Body?.transformToString()) ?? "";
+    const held = { renewedAt: output.LastModified?.getTime() ?? 0, etag: output.ETag ?? "" };
+    const text = await readBoundedText(output, MAX_LOCK_BYTES).catch((error: unknown) => {
+      if (error instanceof UntrustedObjectError) return undefined;
+      throw error;
+    });
+    if (text === undefined) return { ...held, holder: "", leaseMs: 0, invalid: `it is larger than ${MAX_LOCK_BYTES} bytes` };
     const body = parseLockBody(text);
-    return {
-      holder: body?.holder ?? "an unknown sync",
-      leaseMs: body?.lease_ms ?? 0,
-      renewedAt: output.LastModified?.getTime() ?? 0,
-      etag: output.ETag ?? "",
-    };
+    if (typeof body === "string") return { ...held, holder: "", leaseMs: 0, invalid: `${body}; it begins ${quoted(text)}` };
+    return { ...held, holder: body.holder, leaseMs: body.lease_ms };
   } catch (error) {
     if (isMissingObject(error)) return undefined;
     throw snapshotStoreFailure(error, location, "s3:GetObject", config);
   }
 }
 
+/** The start of `text`, quoted: enough to recognise it, never the whole of something large. */
+function quoted(text: string): string {
+  return text.length > QUOTED_CHARS ? `${JSON.stringify(text.slice(0, QUOTED_CHARS))}… (${text.length} characters)` : JSON.stringify(text);
+}
+
 function lockBody(holder: LockBody): string {
   return JSON.stringify({ ...holder, written_at: new Date().toISOString() } satisfies LockBody);
 }
 
-function parseLockBody(text: string): LockBody | undefined {
+/** The lock's fields, or what is wrong with them. */
+function parseLockBody(text: string): LockBody | string {
+  let body: Partial<LockBody>;
   try {
-    const body = JSON.parse(text) as Partial<LockBody>;
-    return typeof body.holder === "string" && typeof body.lease_ms === "number"
-      ? { holder: body.holder, lease_ms: body.lease_ms }
-      : undefined;
+    body = JSON.parse(text) as Partial<LockBody>;
   } catch {
-    return undefined;
+    return "it is not JSON";
   }
+  if (typeof body !== "object" || body === null) return "it is not a JSON object";
+  const { holder, lease_ms } = body;
+  if (typeof holder !== "string" || holder === "" || holder.length > MAX_HOLDER_CHARS || /\p{Cc}/u.test(holder)) {
+    return `its holder is not a line of text of at most ${MAX_HOLDER_CHARS} characters`;
+  }
+  if (typeof lease_ms !== "number" || !Number.isSafeInteger(lease_ms) || lease_ms < 1 || lease_ms > MAX_LEASE_MS) {
+    return `its lease_ms is not a whole number of milliseconds from 1 to ${MAX_LEASE_MS}`;
+  }
+  return { holder, lease_ms };
 }
 
 /** How a sync names itself in the lock: enough for an operator to find it. */

@@ -2,6 +2,7 @@ import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { Config } from "../config/types.js";
 import { isMissingObject, snapshotStoreFailure } from "./s3-errors.js";
 import type { S3Location } from "./s3-location.js";
+import { readBoundedText, UntrustedObjectError } from "./s3-read.js";
 
 /**
  * After a conditional PUT of `body` to `key` failed with 412: the object's ETag when it holds
@@ -18,8 +19,11 @@ export async function etagOfOwnWrite(
 ): Promise<string | undefined> {
   try {
     const output = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: key }));
-    return (await output.Body?.transformToString()) === body ? output.ETag : undefined;
+    const text = await readBoundedText(output, Buffer.byteLength(body));
+    return text === body ? output.ETag : undefined;
   } catch (error) {
+    // Longer than `body`: not this write.
+    if (error instanceof UntrustedObjectError) return undefined;
     if (isMissingObject(error)) return undefined;
     throw snapshotStoreFailure(error, location, "s3:GetObject", config);
   }

@@ -92,9 +92,25 @@ export class S3SnapshotHome implements SnapshotHome {
     }
   }
 
-  async readUncertain(each: (entry: JournalEntry) => void): Promise<void> {
+  async readUncertain(each: (entry: JournalEntry) => boolean): Promise<void> {
     for (const key of this.journalKeys) {
-      for (const entry of await readJournal(this.options.s3, this.location, this.options.config, key)) each(entry);
+      let ignored = 0;
+      let firstIgnored = 0;
+      let line = 0;
+      for await (const entry of readJournal(this.options.s3, this.location, this.options.config, key)) {
+        line++;
+        if (each(entry)) continue;
+        ignored++;
+        firstIgnored ||= line;
+      }
+      if (ignored > 0) {
+        await this.options.log(
+          "WARN",
+          `Ignored ${ignored} entries of the snapshot journal object ${key} in bucket "${this.location.bucket}" (the first is entry ${firstIgnored}): ` +
+            "the key they name is not the primary key of the row they hold, so this connector did not write them. " +
+            "Those rows are diffed against the snapshot as usual; find out who writes to the bucket.",
+        );
+      }
     }
   }
 

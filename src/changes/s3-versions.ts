@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream } from "node:fs";
-import type { Readable } from "node:stream";
+import { open, stat } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
-import { constants, createGunzip, createGzip } from "node:zlib";
+import { constants, createGzip } from "node:zlib";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { Config } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
@@ -9,11 +9,25 @@ import { isMissingObject, isPreconditionFailed, snapshotStoreCall, snapshotStore
 import type { S3Location } from "./s3-location.js";
 import { SnapshotConflictError } from "./s3-lock.js";
 import { etagOfOwnWrite } from "./s3-own-write.js";
+import { gunzipBounded, readBoundedText, UntrustedObjectError } from "./s3-read.js";
 import { uploadFile } from "./s3-upload.js";
 
 export const MANIFEST_NAME = "manifest.json";
 const VERSIONS_FOLDER = "snapshots/";
 const MANIFEST_FORMAT = 1;
+/** A manifest is a few hundred bytes; reading stops well beyond. */
+const MAX_MANIFEST_BYTES = 64 * 1024;
+/** A version's name, as commit() makes it: its number and the sync that wrote it. */
+const VERSION_NAME = /^\d{10}-[^/]+\.sqlite\.gz$/;
+/**
+ * How many times its compressed size a version recorded without `sqlite_bytes` (by an older
+ * connector version) may decompress to, with a floor for small ones: a compacted SQLite file of
+ * rows compresses far less, a run of zeros a thousand times.
+ */
+const MAX_COMPRESSION_RATIO = 200;
+const MIN_DECOMPRESSED_CEILING = 64 * 1024 * 1024;
+/** Every SQLite database file begins with these 16 bytes. */
+const SQLITE_HEADER = Buffer.from("SQLite format 3\0", "latin1");
 
 /** Which snapshot version is the committed one. */
 interface Manifest {
@@ -22,6 +36,8 @@ interface Manifest {
   /** The key of the gzip-compressed SQLite file of this version. */
   object: string;
   bytes: number;
+  /** The size of the SQLite file itself (written since this field was added): the download stops there. */
+  sqlite_bytes?: number;
   committed_at: string;
   committed_by: string;
 }
@@ -45,8 +61,11 @@ export class SnapshotVersions {
   static async read(s3: S3Client, location: S3Location, config: Config): Promise<SnapshotVersions> {
     try {
       const output = await s3.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key(MANIFEST_NAME) }));
-      const manifest = parseManifest((await output.Body?.transformToString()) ?? "", location);
-      return new SnapshotVersions(s3, location, config, manifest, output.ETag);
+      const text = await readBoundedText(output, MAX_MANIFEST_BYTES).catch((error: unknown) => {
+        if (error instanceof UntrustedObjectError) return "";
+        throw error;
+      });
+      return new SnapshotVersions(s3, location, config, parseManifest(text, location), output.ETag);
     } catch (error) {
       if (isMissingObject(error)) return new SnapshotVersions(s3, location, config, undefined, undefined);
       throw snapshotStoreFailure(error, location, "s3:GetObject", config);
@@ -58,22 +77,40 @@ export class SnapshotVersions {
     return this.manifest !== undefined;
   }
 
-  /** Writes the committed version, uncompressed, to `path`. */
+  /**
+   * Writes the committed version, uncompressed, to `path`: no more than the manifest records, and a
+   * SQLite file, or an error saying the stored snapshot is corrupt or not this connector's.
+   */
   async download(path: string): Promise<void> {
-    if (!this.manifest) return;
+    const manifest = this.manifest;
+    if (!manifest) return;
     try {
-      const output = await this.s3.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.manifest.object }));
-      await pipeline(output.Body as Readable, createGunzip(), createWriteStream(path));
+      const output = await this.s3.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: manifest.object }));
+      await gunzipBounded(output, createWriteStream(path), {
+        maxCompressedBytes: manifest.bytes,
+        maxBytes: manifest.sqlite_bytes ?? Math.max(manifest.bytes * MAX_COMPRESSION_RATIO, MIN_DECOMPRESSED_CEILING),
+      });
+      if (!(await startsWithSqliteHeader(path))) throw new UntrustedObjectError("it does not decompress to a SQLite database");
     } catch (error) {
+      if (error instanceof UntrustedObjectError) throw this.corruptVersion(error.problem);
       if (isMissingObject(error)) {
         throw new UserFacingError(
-          `The snapshot store ${this.location} names version ${this.manifest.object} in ${MANIFEST_NAME}, but that object is gone. ` +
+          `The snapshot store ${this.location} names version ${manifest.object} in ${MANIFEST_NAME}, but that object is gone. ` +
             `Restore it, or delete ${this.location.key(MANIFEST_NAME)} to start over (the next sync then counts as the first).`,
           "config_error",
         );
       }
       throw snapshotStoreFailure(error, this.location, "s3:GetObject", this.config);
     }
+  }
+
+  private corruptVersion(problem: string): UserFacingError {
+    return new UserFacingError(
+      `The committed snapshot ${this.manifest?.object} in bucket "${this.location.bucket}" was downloaded, but it is corrupt or was not written by this connector: ${problem}. ` +
+        `Nothing was published or changed. Restore the version ${this.location.key(MANIFEST_NAME)} names (from S3 versioning or a backup), ` +
+        `or delete ${this.location.key(MANIFEST_NAME)} to start over (the next sync then counts as the first); and find out who else writes to the bucket.`,
+      "config_error",
+    );
   }
 
   /** Compresses `file` into `compressedPath`, uploads it as the next version and makes it the committed one. */
@@ -89,6 +126,7 @@ export class SnapshotVersions {
       version,
       object,
       bytes,
+      sqlite_bytes: (await stat(file)).size,
       committed_at: new Date().toISOString(),
       committed_by: committedBy,
     };
@@ -122,13 +160,18 @@ export class SnapshotVersions {
     if (previous !== undefined) await this.deleteObject(previous);
   }
 
-  /** Deletes version objects the manifest does not name: left by a sync that died between upload and commit. */
+  /**
+   * Deletes version objects the manifest does not name: left by a sync that died between upload and
+   * commit. Only objects named as this connector names versions, directly in this prefix's folder.
+   */
   async removeUnreferenced(): Promise<void> {
     const listed = await this.send("s3:ListBucket", () =>
-      this.s3.send(new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: this.location.key(VERSIONS_FOLDER), MaxKeys: 100 })),
+      this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: this.location.key(VERSIONS_FOLDER), Delimiter: "/", MaxKeys: 100 }),
+      ),
     );
     for (const { Key } of listed.Contents ?? []) {
-      if (Key !== undefined && Key !== this.manifest?.object) await this.deleteObject(Key);
+      if (Key !== undefined && Key !== this.manifest?.object && isVersionKey(this.location, Key)) await this.deleteObject(Key);
     }
   }
 
@@ -141,6 +184,16 @@ export class SnapshotVersions {
   }
 }
 
+/** Whether `key` names a snapshot version of this store (see VERSION_NAME). */
+function isVersionKey(location: S3Location, key: string): boolean {
+  const name = location.childOf(VERSIONS_FOLDER, key);
+  return name !== undefined && VERSION_NAME.test(name);
+}
+
+function isSize(value: unknown): value is number {
+  return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
+}
+
 function parseManifest(text: string, location: S3Location): Manifest {
   let manifest: Partial<Manifest> | undefined;
   try {
@@ -148,12 +201,39 @@ function parseManifest(text: string, location: S3Location): Manifest {
   } catch {
     manifest = undefined;
   }
-  if (manifest?.format !== MANIFEST_FORMAT || typeof manifest.object !== "string" || typeof manifest.version !== "number") {
+  const key = location.key(MANIFEST_NAME);
+  if (
+    manifest?.format !== MANIFEST_FORMAT ||
+    typeof manifest.object !== "string" ||
+    typeof manifest.version !== "number" ||
+    !isSize(manifest.bytes) ||
+    (manifest.sqlite_bytes !== undefined && !isSize(manifest.sqlite_bytes))
+  ) {
     throw new UserFacingError(
-      `${location.key(MANIFEST_NAME)} in bucket "${location.bucket}" is not a snapshot manifest this connector reads (format ${MANIFEST_FORMAT}). ` +
+      `${key} in bucket "${location.bucket}" is not a snapshot manifest this connector reads (format ${MANIFEST_FORMAT}). ` +
         "Use the connector version that wrote it, or delete it to start over (the next sync then counts as the first).",
       "config_error",
     );
   }
+  // Anything outside the prefix belongs to someone else: reading it would diff against it, committing would delete it.
+  if (!isVersionKey(location, manifest.object)) {
+    throw new UserFacingError(
+      `${key} in bucket "${location.bucket}" names the snapshot object ${JSON.stringify(manifest.object.slice(0, 200))}, which is not a version under this store's prefix ` +
+        `(${location.key(VERSIONS_FOLDER)}<version>-<sync>.sqlite.gz), so this connector did not write it; it neither reads nor deletes that object. ` +
+        `Restore the manifest this connector wrote, or delete ${key} to start over (the next sync then counts as the first); and find out who else writes to the bucket.`,
+      "config_error",
+    );
+  }
   return manifest as Manifest;
+}
+
+async function startsWithSqliteHeader(path: string): Promise<boolean> {
+  const file = await open(path);
+  try {
+    const header = Buffer.alloc(SQLITE_HEADER.length);
+    const { bytesRead } = await file.read(header, 0, header.length, 0);
+    return bytesRead === header.length && header.equals(SQLITE_HEADER);
+  } finally {
+    await file.close();
+  }
 }

@@ -4,7 +4,7 @@ import type { ConfiguredStream, RecordMessage } from "../protocol/messages.js";
 import type { ChangeDetector, Detection, PublishHooks, RemovedRow } from "./types.js";
 import { keyReaderFor, rowComparison, uncertainChange, uncertainFingerprint, type KeyReader, type RowComparison } from "./snapshot-keys.js";
 import { ephemeralDirectoryProblem, readHostFacts } from "./container-filesystem.js";
-import type { ChangeJournal } from "./s3-journal.js";
+import type { ChangeJournal, JournalEntry } from "./s3-journal.js";
 import { localHome, type SnapshotHome } from "./snapshot-home.js";
 import { snapshotStorePath, snapshotStoreSetting } from "./snapshot-location.js";
 import { SeenRows } from "./snapshot-seen.js";
@@ -81,9 +81,12 @@ export class SnapshotDetector implements ChangeDetector {
       const { store } = detector;
       // A reset starts over: what an earlier sync left uncertain is forgotten with the rest.
       if (settings.reset !== true) {
-        await home.readUncertain((entry) =>
-          store.markUncertain(store.stream(entry.stream, entry.namespace).id, entry.key, uncertainFingerprint(entry.change), entry.data),
-        );
+        const keyMatches = journaledKeyCheck(readers);
+        await home.readUncertain((entry) => {
+          if (!keyMatches(entry)) return false;
+          store.markUncertain(store.stream(entry.stream, entry.namespace).id, entry.key, uncertainFingerprint(entry.change), entry.data);
+          return true;
+        });
       }
       // Only now may a commit happen: one made before every journal is read would cover journals it does not hold.
       home.attach(store);
@@ -216,6 +219,20 @@ export class SnapshotDetector implements ChangeDetector {
 /** Key errors come first: a config error must not wait for, or touch, the store. */
 function keyReaders(catalog: Iterable<ConfiguredStream>, settings: SnapshotSettings): { stream: ConfiguredStream; readKey: KeyReader }[] {
   return [...catalog].map((stream) => ({ stream, readKey: keyReaderFor(stream, settings.primary_key) }));
+}
+
+/**
+ * Whether a journal entry names the key the connector computes for its row. A stream outside this
+ * catalog passes: this sync cannot compute its key, nor publishes anything of it.
+ */
+function journaledKeyCheck(readers: { stream: ConfiguredStream; readKey: KeyReader }[]): (entry: JournalEntry) => boolean {
+  const byStream = new Map(readers.map(({ stream, readKey }) => [JSON.stringify([stream.stream.namespace ?? "", stream.stream.name]), readKey]));
+  return (entry) => {
+    const readKey = byStream.get(JSON.stringify([entry.namespace, entry.stream]));
+    if (readKey === undefined) return true;
+    const key = readKey(JSON.parse(entry.data) as Record<string, unknown>);
+    return key.ok && key.key === entry.key;
+  };
 }
 
 /** Notes a row in the journal: its message waits for that, and its outcome settles the note. */

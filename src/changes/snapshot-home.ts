@@ -5,8 +5,11 @@ import type { SnapshotStore } from "./snapshot-store.js";
 export interface SnapshotHome {
   /** The SQLite file the store opens. */
   readonly path: string;
-  /** Hands `each` the rows earlier syncs published and did not commit the outcome of, one journal object at a time. */
-  readUncertain(each: (entry: JournalEntry) => void): Promise<void>;
+  /**
+   * Hands `each` the rows earlier syncs published and did not commit the outcome of, one journal
+   * object at a time; `each` answers false for an entry it refuses (its key is not its row's), which is ignored with a WARN.
+   */
+  readUncertain(each: (entry: JournalEntry) => boolean): Promise<void>;
   /** Where rows are noted before their messages leave, when the store commits less often than rows are acknowledged. */
   readonly journal: ChangeJournal | undefined;
   /** The store is open: keeping it (e.g. periodic commits) may begin. */

@@ -1,7 +1,7 @@
 import { getHeapStatistics } from "node:v8";
 
 /** The most message bytes delivery holds unsettled, whatever the heap. */
-const MAX_BUFFERED_BYTES = 128 * 1024 * 1024;
+export const MAX_BUFFERED_BYTES = 128 * 1024 * 1024;
 
 /**
  * The share of the heap that unsettled message bytes may take. Each buffered byte costs several
