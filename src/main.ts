@@ -73,7 +73,10 @@ function offloadLargeMessages(config: Config, clients: AwsClients, sender: Batch
   const policy = LargeMessagePolicy.of(config);
   if (policy.s3 === undefined) return sender;
   // Delivery retries a failed upload with its batch, under the one retry budget SQS failures count against.
-  return new OffloadingSender(sender, clients.s3(policy.s3, { retriedByCaller: true }), policy, { fifo: config.queue_type === "fifo" });
+  return new OffloadingSender(sender, clients.s3(policy.s3, { retriedByCaller: true }), policy, {
+    fifo: config.queue_type === "fifo",
+    config,
+  });
 }
 
 /** Test hooks, deliberately undocumented: a shorter progress interval, a local PagerDuty endpoint. */

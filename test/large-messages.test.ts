@@ -7,6 +7,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { createComposer, type RowInput } from "../src/compose/composer.js";
 import { accepted, rejected } from "./helpers/compose.js";
 import { validateConfig } from "../src/config/load.js";
+import { UserFacingError } from "../src/errors.js";
 import { bodyMd5 } from "../src/delivery/batch-outcome.js";
 import { Cancellation } from "../src/delivery/cancellation.js";
 import type { BatchEntry, BatchResult, BatchSender, OutgoingMessage } from "../src/delivery/types.js";
@@ -66,6 +67,20 @@ describe("the SQS Extended Client format", () => {
     assert.notEqual(key, objectKey("dsqs/", "order 7/é", '{"a":2}'));
     assert.match(key, /^dsqs\/order_7__\/[0-9a-f]{64}$/);
     assert.ok(objectKey("", "x".repeat(5000), "{}").length < 300, "long ids are shortened");
+  });
+
+  test("object keys have no '.', '..' or empty segment, whatever the message id", () => {
+    for (const messageId of [".", "..", "", "/", "./..", "..."]) {
+      for (const prefix of ["", "dsq/"]) {
+        const segments = objectKey(prefix, messageId, "{}").split("/");
+        assert.ok(
+          segments.every((segment) => segment !== "" && segment !== "." && segment !== ".."),
+          `${JSON.stringify(messageId)} → ${segments.join("/")}`,
+        );
+      }
+    }
+    assert.match(objectKey("dsq/", "..", "{}"), /^dsq\/__\/[0-9a-f]{64}$/);
+    assert.match(objectKey("dsq/", "...", "{}"), /^dsq\/\.\.\.\/[0-9a-f]{64}$/, "other ids are kept as they are");
   });
 });
 
@@ -188,12 +203,13 @@ function entriesOf(...messages: OutgoingMessage[]): BatchEntry[] {
 }
 
 describe("the offloading sender", () => {
-  const policy = LargeMessagePolicy.of(configWith({ large_messages: { ...S3_POLICY, threshold_bytes: 1000 } }));
+  const config = configWith({ large_messages: { ...S3_POLICY, threshold_bytes: 1000 } });
+  const policy = LargeMessagePolicy.of(config);
 
   test("stores large bodies first and sends pointers with ExtendedPayloadSize; small ones pass through", async () => {
     const s3 = fakeS3();
     const sqs = new RecordingSender();
-    const sender = new OffloadingSender(sqs, s3.client, policy, { fifo: false });
+    const sender = new OffloadingSender(sqs, s3.client, policy, { fifo: false, config });
     const large = message("large", 5000);
     const small = message("small", 100);
     const result = await sender.sendBatch("q", entriesOf(large, small), new Cancellation());
@@ -220,7 +236,7 @@ describe("the offloading sender", () => {
         ? { successful: [], failed: entries.map(({ id }) => ({ id, senderFault: false, code: "InternalError" })) }
         : acceptAll(entries),
     );
-    const sender = new OffloadingSender(sqs, s3.client, policy, { fifo: false });
+    const sender = new OffloadingSender(sqs, s3.client, policy, { fifo: false, config });
     const entries = entriesOf(message("large", 5000));
     await sender.sendBatch("q", entries, new Cancellation());
     await sender.sendBatch("q", entries, new Cancellation());
@@ -230,15 +246,15 @@ describe("the offloading sender", () => {
 
   test("a failed upload comes back as a failed entry: retriable, or the row's rejection with the S3 code", async () => {
     const s3 = fakeS3((put) =>
-      put.Key.includes("denied")
-        ? sdkServiceError("AccessDenied", "denied by the fake", 403)
+      put.Key.includes("refused")
+        ? sdkServiceError("InvalidArgument", "refused by the fake", 400)
         : sdkServiceError("SlowDown", "slow down", 503),
     );
     const sqs = new RecordingSender();
-    const sender = new OffloadingSender(sqs, s3.client, policy, { fifo: false });
+    const sender = new OffloadingSender(sqs, s3.client, policy, { fifo: false, config });
     const result = await sender.sendBatch(
       "q",
-      entriesOf(message("denied", 5000), message("slow", 5000), message("small", 10)),
+      entriesOf(message("refused", 5000), message("slow", 5000), message("small", 10)),
       new Cancellation(),
     );
     assert.deepEqual(
@@ -247,10 +263,31 @@ describe("the offloading sender", () => {
     );
     const failed = new Map(result.failed.map((failure) => [failure.id, failure]));
     assert.equal(failed.get("0")?.senderFault, true);
-    assert.equal(failed.get("0")?.code, "S3.AccessDenied");
-    assert.match(failed.get("0")?.message ?? "", /PutObject of the message body to s3:\/\/payloads\/dsqs\/denied\/.* grant s3:PutObject/);
+    assert.equal(failed.get("0")?.code, "S3.InvalidArgument");
+    assert.match(failed.get("0")?.message ?? "", /PutObject of the message body to s3:\/\/payloads\/dsqs\/refused\/.*refused by the fake/);
     assert.equal(failed.get("1")?.senderFault, false);
     assert.equal(failed.get("1")?.code, "S3.SlowDown");
+  });
+
+  test("a bucket that refuses the connector is no row's fault: the send fails with a config error naming the bucket", async () => {
+    for (const [code, status, advice] of [
+      ["AccessDenied", 403, /s3:PutObject failed with AccessDenied; grant s3:PutObject on arn:aws:s3:::payloads\/dsqs\/\*/],
+      ["NoSuchBucket", 404, /the bucket "payloads" does not exist/],
+    ] as const) {
+      const sqs = new RecordingSender();
+      const sender = new OffloadingSender(sqs, fakeS3(() => sdkServiceError(code, "refused by the fake", status)).client, policy, {
+        fifo: false,
+        config,
+      });
+      await assert.rejects(sender.sendBatch("q", entriesOf(message("large", 5000)), new Cancellation()), (error: unknown) => {
+        assert.ok(error instanceof UserFacingError);
+        assert.equal(error.failureType, "config_error");
+        assert.match(error.message, /^The large-message store s3:\/\/payloads\/dsqs\/ \(large_messages\.bucket\)/);
+        assert.match(error.message, advice);
+        return true;
+      });
+      assert.deepEqual(sqs.batches, [], "nothing is sent to SQS");
+    }
   });
 
   test("uploads are bounded in number, whatever the batch holds", async () => {
@@ -264,7 +301,7 @@ describe("the offloading sender", () => {
         return {};
       },
     } as unknown as S3Client;
-    const sender = new OffloadingSender(new RecordingSender(), client, policy, { fifo: false, maxConcurrentUploads: 3 });
+    const sender = new OffloadingSender(new RecordingSender(), client, policy, { fifo: false, config, maxConcurrentUploads: 3 });
     const batch = entriesOf(...Array.from({ length: 10 }, (_, index) => message(`m${index}`, 5000)));
     const result = await sender.sendBatch("q", batch, new Cancellation());
     assert.equal(result.successful.length, 10);
@@ -274,7 +311,7 @@ describe("the offloading sender", () => {
   test("on a FIFO queue, a message whose body could not be stored holds back the rest of its group", async () => {
     const s3 = fakeS3((put) => (put.Key.includes("a1") ? sdkServiceError("InternalError", "failed in the fake", 500) : undefined));
     const sqs = new RecordingSender();
-    const sender = new OffloadingSender(sqs, s3.client, policy, { fifo: true });
+    const sender = new OffloadingSender(sqs, s3.client, policy, { fifo: true, config });
     const result = await sender.sendBatch(
       "q",
       entriesOf(message("a1", 5000, "a"), message("a2", 10, "a"), message("b1", 10, "b"), message("b2", 5000, "b")),
@@ -423,27 +460,19 @@ forEachEmulator("large messages through S3", (context) => {
     );
   });
 
-  test("a missing bucket rejects the large rows with S3's code; the small ones are delivered", async () => {
+  test("a missing bucket fails the sync as a config error naming it, even when rejected rows are skipped", async () => {
     const { emulator } = context;
     const setup = await setUp(emulator);
     const settings = largeSettings(emulator, { ...setup, bucket: `${setup.bucket}-missing` }, { rejected_rows: { policy: "skip" } });
     const result = await runSync(emulator, settings, rowsThenState([sizedRow("small", 100), sizedRow("large", 100_000)]));
-    assert.equal(result.code, 0, describeRun(result));
-    assert.equal(result.states.length, 1);
-    const rejected = rejectionWarnings(result);
-    assert.deepEqual(
-      rejected.map((rejection) => rejection.messageId),
-      ["large"],
-    );
+    assert.equal(result.code, 1, describeRun(result));
+    assert.equal(result.states.length, 0);
+    assert.equal(result.error?.failure_type, "config_error");
     assert.match(
-      rejected[0]!.reason,
-      /^The message body could not be stored in S3 \(large_messages\): S3\.NoSuchBucket: PutObject of the message body to s3:\/\/.*-missing\//,
+      result.error?.message ?? "",
+      /s3:\/\/.*-missing\/destination-sqs\/ \(large_messages\.bucket\): s3:PutObject failed with NoSuchBucket/,
     );
-    const consumed = await consumeAll(emulator, setup.queueUrl, 1);
-    assert.deepEqual(
-      consumed.map((message) => JSON.parse(message.body).id),
-      ["small"],
-    );
+    assert.deepEqual(rejectionWarnings(result), [], "no row is blamed");
   });
 
   test("check stores and deletes a probe object, and names the bucket and s3:PutObject when it cannot", async () => {
@@ -539,13 +568,44 @@ describe("large messages on fauxqs: preview, always, S3 faults", () => {
     }
   });
 
-  test("uploads failing past retry_max_seconds fail the sync, naming S3's error, with no STATE", async () => {
+  test("a bucket answering 403 AccessDenied fails the sync as a config error, even when rejected rows are skipped", async () => {
     const emulator = await startFauxqs();
     const proxy = await startFaultProxy({
       target: emulator.endpoint,
       seed: 1,
       faultRate: 1,
-      faults: ["server_error"],
+      faults: ["access_denied"],
+      requests: "s3_put_object",
+    });
+    try {
+      const setup = await setUp(emulator);
+      const settings = largeSettings(emulator, setup, { rejected_rows: { policy: "skip" } });
+      (settings.large_messages as Record<string, unknown>).endpoint = proxy.endpoint;
+      const rows = Array.from({ length: 10 }, (_, index) => sizedRow(`row-${index}`, 80_000));
+      const result = await runSync(emulator, settings, rowsThenState([sizedRow("small", 100), ...rows]));
+      assert.equal(result.code, 1, describeRun(result));
+      assert.equal(result.states.length, 0);
+      assert.equal(result.error?.failure_type, "config_error");
+      assert.match(
+        result.error?.message ?? "",
+        new RegExp(
+          `s3://${setup.bucket}/destination-sqs/ \\(large_messages\\.bucket\\): s3:PutObject failed with AccessDenied; grant s3:PutObject`,
+        ),
+      );
+      assert.deepEqual(rejectionWarnings(result), [], "no row is blamed");
+    } finally {
+      await proxy.stop();
+      await emulator.stop();
+    }
+  });
+
+  test("uploads throttled past retry_max_seconds fail the sync naming S3 and the bucket, not SQS, with no STATE", async () => {
+    const emulator = await startFauxqs();
+    const proxy = await startFaultProxy({
+      target: emulator.endpoint,
+      seed: 1,
+      faultRate: 1,
+      faults: ["throttle"],
       requests: "s3_put_object",
     });
     try {
@@ -555,7 +615,14 @@ describe("large messages on fauxqs: preview, always, S3 faults", () => {
       const result = await runSync(emulator, settings, rowsThenState([sizedRow("large", 80_000)]));
       assert.equal(result.code, 1, describeRun(result));
       assert.equal(result.states.length, 0);
-      assert.match(result.error?.message ?? "", /kept failing .* last error S3\.InternalError/);
+      const message = result.error?.message ?? "";
+      assert.match(
+        message,
+        new RegExp(
+          `^Gave up storing message bodies in S3 \\(large_messages\\).* kept failing .* last error S3\\.SlowDown: PutObject of the message body to s3://${setup.bucket}/`,
+        ),
+      );
+      assert.doesNotMatch(message, /SQS queue|throttling limits/);
       assert.deepEqual(await emulator.receiveAll(setup.queueUrl), []);
     } finally {
       await proxy.stop();

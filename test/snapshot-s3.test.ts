@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { gzipSync } from "node:zlib";
+import { GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { createAwsClients } from "../src/aws/clients.js";
 import { type JournalEntry, listJournals, readJournal, SnapshotJournal } from "../src/changes/s3-journal.js";
 import { uploadFile } from "../src/changes/s3-upload.js";
@@ -21,6 +22,7 @@ import { startFauxqs, uniqueQueueName, withMoto, emulatorConfig, emulatorConfigF
 import { type FaultKind, type FaultProxy, startFaultProxy } from "./helpers/fault-proxy.js";
 import { exitCodeOf, outputOf, startWrite } from "./helpers/live-connector.js";
 import { createBucket, freshPodEnv, listKeys, readObject } from "./helpers/snapshot-s3.js";
+import { testS3Client } from "./helpers/s3.js";
 
 type Row = Record<string, unknown> & { id: number };
 
@@ -156,6 +158,12 @@ async function resumeAfterLease(connection: Connection, input: string, catalog =
   }
   assert.equal(result.code, 0, result.stdout + result.stderr);
   return result;
+}
+
+async function journalEntries(read: AsyncIterable<JournalEntry>): Promise<JournalEntry[]> {
+  const entries: JournalEntry[] = [];
+  for await (const entry of read) entries.push(entry);
+  return entries;
 }
 
 async function journalKeys(connection: Connection): Promise<string[]> {
@@ -444,7 +452,7 @@ describe("snapshot store in S3 (fauxqs)", () => {
       await inFlight.durable;
       const remaining = await listJournals(s3, location, config);
       assert.equal(remaining.length, 1);
-      assert.deepEqual(await readJournal(s3, location, config, remaining[0]!), [entry(3)]);
+      assert.deepEqual(await journalEntries(readJournal(s3, location, config, remaining[0]!)), [entry(3)]);
       assert.deepEqual(journal.covered(), [], "removed journals are forgotten; the last chunk's row has no outcome");
     } finally {
       s3.destroy();
@@ -665,7 +673,7 @@ withMoto("snapshot store lock in S3", (context) => {
       try {
         const [journal, ...others] = await listJournals(direct, location, config);
         assert.deepEqual(others, [], "one journal object, written once");
-        assert.deepEqual(await readJournal(direct, location, config, journal!), [
+        assert.deepEqual(await journalEntries(readJournal(direct, location, config, journal!)), [
           { namespace: "", stream: STREAM, key: "[1]", change: "added", data: '{"id":1}' },
         ]);
       } finally {
@@ -719,4 +727,156 @@ test("a denied S3 call names the bucket, the prefix and the permission to grant"
   );
   const list = snapshotStoreFailure(denied, location, "s3:ListBucket", config);
   assert.match(list.message, /grant s3:ListBucket on arn:aws:s3:::snapshots to the connector's credentials/);
+});
+
+describe("what the snapshot store reads back from its bucket is not trusted (fauxqs)", () => {
+  let emulator: Emulator;
+  before(async () => {
+    emulator = await startFauxqs();
+  });
+  after(async () => {
+    await emulator?.stop();
+  });
+
+  const baseline = [1, 2, 3, 4, 5].map((id) => order(id, "new"));
+  const nextSync = baseline.map((row) => (row.id === 3 ? order(3, "shipped") : row));
+
+  /** A connection synced once with ids 1–5, their messages drained. */
+  async function baselineConnection(): Promise<Connection> {
+    const connection = await s3Connection(emulator);
+    await connection.sync(inputOf(baseline));
+    assert.equal((await connection.published(5)).length, 5);
+    return connection;
+  }
+
+  async function putObject(connection: Connection, key: string, body: Uint8Array | string): Promise<void> {
+    const s3 = testS3Client(connection.endpoint);
+    try {
+      await s3.send(new PutObjectCommand({ Bucket: connection.bucket, Key: key, Body: body }));
+    } finally {
+      s3.destroy();
+    }
+  }
+
+  /** Runs the next sync in a fresh pod whose TMPDIR the test can look into afterwards. */
+  async function runInPod(connection: Connection, env: Record<string, string> = {}): Promise<{ result: CliResult; leftOnDisk: string[] }> {
+    const tmp = mkdtempSync(join(tmpdir(), "destination-sqs-pod-"));
+    const result = await connection.run(inputOf(nextSync), { env: { TMPDIR: tmp, HOME: tmp, ...env } });
+    const leftOnDisk = readdirSync(tmp);
+    rmSync(tmp, { recursive: true, force: true });
+    return { result, leftOnDisk };
+  }
+
+  async function manifestOf(connection: Connection): Promise<{ object: string; bytes: number }> {
+    return JSON.parse(await readObject(connection.endpoint, connection.bucket, `${connection.prefix}manifest.json`)) as {
+      object: string;
+      bytes: number;
+    };
+  }
+
+  async function assertFailsCleanly(connection: Connection, env: Record<string, string>, message: RegExp): Promise<CliResult> {
+    const { result, leftOnDisk } = await runInPod(connection, env);
+    assert.equal(result.code, 1, result.stdout.slice(0, 2000) + result.stderr.slice(0, 2000));
+    const trace = errorTraceOf(result.messages);
+    assert.equal(trace?.failure_type, "config_error", JSON.stringify(trace).slice(0, 2000));
+    assert.match(trace?.message ?? "", message);
+    assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
+    assert.deepEqual(leftOnDisk, [], "the working directory is removed");
+    const keys = await listKeys(connection.endpoint, connection.bucket, connection.prefix);
+    assert.ok(!keys.includes(`${connection.prefix}lock.json`), "the lock is released");
+    assert.deepEqual(await connection.published(), [], "nothing is published");
+    return result;
+  }
+
+  test("a journal line whose key is not its row's is ignored with a WARN naming the object, and publishes nothing wrong", async () => {
+    const connection = await baselineConnection();
+    const key = `${connection.prefix}journal/0000000000001-evil-000001.jsonl.gz`;
+    await putObject(connection, key, gzipSync(`${JSON.stringify(["", STREAM, "added", "not-json-key", { id: 1, status: "new" }])}\n`));
+    const { result } = await runInPod(connection);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    assert.deepEqual(
+      (await connection.published()).map(({ change, row }) => [change, row.id]),
+      [["changed", 3]],
+    );
+    assert.ok(
+      logsOf(result).some((log) => log.includes(`Ignored 1 entries of the snapshot journal object ${key}`)),
+      logsOf(result).join("\n"),
+    );
+  });
+
+  test("a manifest naming another connection's snapshot is refused; that snapshot is neither read nor deleted", async () => {
+    const other = await baselineConnection();
+    const connection = await baselineConnection();
+    const theirs = await manifestOf(other);
+    const ours = await manifestOf(connection);
+    await putObject(connection, `${connection.prefix}manifest.json`, JSON.stringify({ ...ours, object: theirs.object }));
+    await assertFailsCleanly(connection, {}, /names the snapshot object .* which is not a version under this store's prefix/);
+    assert.ok((await listKeys(other.endpoint, other.bucket, other.prefix)).includes(theirs.object), "the other snapshot is still there");
+    await other.sync(inputOf(nextSync));
+    assert.deepEqual(
+      (await other.published()).map(({ change, row }) => [change, row.id]),
+      [["changed", 3]],
+    );
+  });
+
+  test("objects of a connection whose prefix lies inside this one's folders are never deleted", async () => {
+    const connection = await baselineConnection();
+    const nested = [`${connection.prefix}snapshots/inner/manifest.json`, `${connection.prefix}journal/inner/lock.json`];
+    for (const key of nested) await putObject(connection, key, "{}");
+    const { result } = await runInPod(connection);
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const keys = await listKeys(connection.endpoint, connection.bucket, connection.prefix);
+    for (const key of nested) assert.ok(keys.includes(key), `${key} is kept`);
+  });
+
+  test("a decompression bomb at the snapshot's key stops at the ceiling and says the stored snapshot is corrupt", async () => {
+    const connection = await baselineConnection();
+    const { object } = await manifestOf(connection);
+    // Past the ceiling of a version recorded without sqlite_bytes: 64 MiB.
+    const bomb = gzipSync(Buffer.alloc(80 * 1024 * 1024), { level: 9 });
+    await putObject(connection, object, bomb);
+    await putObject(
+      connection,
+      `${connection.prefix}manifest.json`,
+      JSON.stringify({ ...(await manifestOf(connection)), bytes: bomb.length, sqlite_bytes: undefined }),
+    );
+    const failed = await assertFailsCleanly(
+      connection,
+      {},
+      /was downloaded, but it is corrupt or was not written by this connector: it decompresses to more than \d+ bytes/,
+    );
+    assert.match(errorTraceOf(failed.messages)?.message ?? "", /delete .*manifest\.json to start over/);
+  });
+
+  test("a snapshot that is not gzip, or larger than the manifest records, is called corrupt, not unreachable", async () => {
+    const connection = await baselineConnection();
+    const { object } = await manifestOf(connection);
+    await putObject(connection, object, "not gzip at all");
+    const notGzip = await assertFailsCleanly(connection, {}, /corrupt or was not written by this connector: it is not gzip data/);
+    assert.doesNotMatch(errorTraceOf(notGzip.messages)?.message ?? "", /reach/);
+
+    await putObject(connection, object, gzipSync(Buffer.alloc(10_000)));
+    await putObject(connection, `${connection.prefix}manifest.json`, JSON.stringify({ ...(await manifestOf(connection)), bytes: 10 }));
+    await assertFailsCleanly(connection, {}, /larger than the 10 bytes the manifest records/);
+  });
+
+  test("a lock that is not this connector's (huge lease, invalid lease, 4 MB holder) is taken over as stale with a short WARN", async () => {
+    const connection = await baselineConnection();
+    const locks = [
+      JSON.stringify({ holder: "sync evil", lease_ms: 1e300 }),
+      JSON.stringify({ holder: "sync evil", lease_ms: 1e13 }),
+      JSON.stringify({ holder: "h".repeat(4 * 1024 * 1024), lease_ms: 60_000 }),
+    ];
+    for (const lock of locks) {
+      await putObject(connection, `${connection.prefix}lock.json`, lock);
+      const { result } = await runInPod(connection);
+      assert.equal(result.code, 0, result.stdout.slice(0, 2000) + result.stderr.slice(0, 2000));
+      assert.ok(result.stdout.length < 100_000, `stdout is ${result.stdout.length} characters`);
+      assert.ok(
+        logsOf(result).some((log) => /Took over the snapshot lock of .* as a stale one: it is not a lock this connector wrote/.test(log)),
+        logsOf(result).join("\n").slice(0, 2000),
+      );
+      await connection.published();
+    }
+  });
 });

@@ -41,10 +41,19 @@ function isDenied(code: string): boolean {
   return awsErrorMeaning(code) === "access_denied" || S3_DENIED.has(code);
 }
 
+function isConfigCode(code: string): boolean {
+  return code === "NoSuchBucket" || WRONG_REGION.has(code) || isDenied(code) || isCredentialsAwsError(code);
+}
+
 /** Config for what the user must fix (the bucket, its region, the credentials or their permissions). */
 function failureTypeOf(code: string): FailureType {
-  if (code === "NoSuchBucket" || WRONG_REGION.has(code) || isDenied(code) || isCredentialsAwsError(code)) return "config_error";
+  if (isConfigCode(code)) return "config_error";
   return isRetriableAwsError(code) ? "transient_error" : "system_error";
+}
+
+/** Whether a failed S3 call is the configuration's fault (bucket, region, credentials, permissions): no retry or row can fix it. */
+export function isS3ConfigFailure(error: unknown): boolean {
+  return isConfigCode(awsErrorCode(error instanceof AssumeRoleError ? error.cause : error));
 }
 
 /** What to do about an S3 refusal only S3 makes (no bucket, another region, denied), as a phrase; undefined for others. */

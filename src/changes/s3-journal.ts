@@ -189,7 +189,12 @@ export async function listJournals(s3: S3Client, location: S3Location, config: C
   for (let page = 0; page < MAX_LIST_PAGES; page++) {
     const listed = await snapshotStoreCall(location, config, "s3:ListBucket", () =>
       s3.send(
-        new ListObjectsV2Command({ Bucket: location.bucket, Prefix: location.key(JOURNAL_FOLDER), Delimiter: "/", ContinuationToken: token }),
+        new ListObjectsV2Command({
+          Bucket: location.bucket,
+          Prefix: location.key(JOURNAL_FOLDER),
+          Delimiter: "/",
+          ContinuationToken: token,
+        }),
       ),
     );
     for (const { Key } of listed.Contents ?? []) if (Key !== undefined && isJournalKey(location, Key)) keys.push(Key);

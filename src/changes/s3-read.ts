@@ -70,8 +70,7 @@ export async function* gzipLines(output: GetObjectCommandOutput, bounds: LineBou
     partialBytes = 0;
     return line;
   };
-  const tooLong = (): UntrustedObjectError =>
-    new UntrustedObjectError(`line ${number + 1} is longer than ${bounds.maxLineBytes} bytes`);
+  const tooLong = (): UntrustedObjectError => new UntrustedObjectError(`line ${number + 1} is longer than ${bounds.maxLineBytes} bytes`);
   try {
     for await (const chunk of gunzip as AsyncIterable<Buffer>) {
       total += chunk.length;

@@ -167,7 +167,12 @@ export class SnapshotVersions {
   async removeUnreferenced(): Promise<void> {
     const listed = await this.send("s3:ListBucket", () =>
       this.s3.send(
-        new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: this.location.key(VERSIONS_FOLDER), Delimiter: "/", MaxKeys: 100 }),
+        new ListObjectsV2Command({
+          Bucket: this.location.bucket,
+          Prefix: this.location.key(VERSIONS_FOLDER),
+          Delimiter: "/",
+          MaxKeys: 100,
+        }),
       ),
     );
     for (const { Key } of listed.Contents ?? []) {

@@ -226,7 +226,9 @@ function keyReaders(catalog: Iterable<ConfiguredStream>, settings: SnapshotSetti
  * catalog passes: this sync cannot compute its key, nor publishes anything of it.
  */
 function journaledKeyCheck(readers: { stream: ConfiguredStream; readKey: KeyReader }[]): (entry: JournalEntry) => boolean {
-  const byStream = new Map(readers.map(({ stream, readKey }) => [JSON.stringify([stream.stream.namespace ?? "", stream.stream.name]), readKey]));
+  const byStream = new Map(
+    readers.map(({ stream, readKey }) => [JSON.stringify([stream.stream.namespace ?? "", stream.stream.name]), readKey]),
+  );
   return (entry) => {
     const readKey = byStream.get(JSON.stringify([entry.namespace, entry.stream]));
     if (readKey === undefined) return true;

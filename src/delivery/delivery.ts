@@ -306,7 +306,11 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
     answer
       .then(
         (result) => this.onAnswer(request, result),
-        (error: unknown) => this.onRequestError(request, sendFailureOf(error)),
+        (error: unknown) =>
+          // A sender that knows the failure is the configuration's (a large-message bucket refusing the connector) says so itself.
+          error instanceof UserFacingError && !request.timedOut
+            ? this.onSenderStop(request, error)
+            : this.onRequestError(request, sendFailureOf(error)),
       )
       .catch((error: unknown) => this.fail(unexpectedError(error)));
   }
@@ -339,6 +343,10 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
       this.retryLater(retryBatchOf(batch, outcome.retry), { code: outcome.retryCode, message: outcome.retryMessage });
     }
     this.afterSettling();
+  }
+
+  private onSenderStop(request: Request, error: UserFacingError): void {
+    if (this.finish(request, "failed")) this.fail(error);
   }
 
   private onRequestError(request: Request, failure: SendFailure): void {

@@ -3,6 +3,7 @@
 
 import { type AwsErrorMeaning, awsErrorMeaning, isRetriableAwsError } from "../aws/error-codes.js";
 import { UserFacingError } from "../errors.js";
+import { isUploadFailureCode } from "../large-messages/upload-failure.js";
 import { REDACTED, redactCredentialShapes } from "../observe/redact.js";
 import type { FailureType } from "../protocol/messages.js";
 import type { SendFailure } from "./send-failure.js";
@@ -137,9 +138,20 @@ export function retriesExhaustedError(
   retryMaxMs: number,
 ): UserFacingError {
   const seconds = (ms: number): string => (ms / 1000).toFixed(1);
+  const howLong = `kept failing for ${seconds(failingMs)} s (the limit, retry_max_seconds, is ${seconds(retryMaxMs)} s)`;
+  // The last failure was S3's, storing a body (large_messages): its message names the bucket and key.
+  if (isUploadFailureCode(last.code)) {
+    // An entry's reason already begins with its code.
+    const detail = (last.message.startsWith(last.code) ? last.message : `${last.code}: ${last.message}`).replace(/\.+$/, "");
+    return new UserFacingError(
+      `Gave up storing message bodies in S3 (large_messages) for queue ${queueUrl}: uploads ${howLong}; last error ${detail}. ` +
+        "Check the bucket's request rate (S3 answers SlowDown when a prefix gets too many requests) and S3's health, then run the sync again (or raise retry_max_seconds).",
+      "transient_error",
+      `${last.code}: ${last.message}`,
+    );
+  }
   return new UserFacingError(
-    `Gave up sending to SQS queue ${queueUrl}: messages kept failing for ${seconds(failingMs)} s ` +
-      `(the limit, retry_max_seconds, is ${seconds(retryMaxMs)} s); last error ${last.code}. ` +
+    `Gave up sending to SQS queue ${queueUrl}: messages ${howLong}; last error ${last.code}. ` +
       "Check the queue's throttling limits and SQS's health, then run the sync again (or raise retry_max_seconds).",
     "transient_error",
     `${last.code}: ${last.message}`,

@@ -18,6 +18,8 @@ const PAYLOAD_SIZE_DATA_TYPE = "Number";
 const MAX_ID_CHARS_IN_KEY = 160;
 /** A message id character S3 keys and consumers' tooling take as is; others become "_". */
 const UNSAFE_KEY_CHARACTER = /[^A-Za-z0-9._-]/g;
+/** A key segment paths treat specially: empty, "." or "..". */
+const DOT_SEGMENT = /^\.{0,2}$/;
 /** A SHA-256 in hex. */
 const BODY_HASH_CHARS = 64;
 
@@ -32,7 +34,9 @@ export function pointerBody(bucket: string, key: string): string {
  * and a key always holds the same body, whichever message wrote it.
  */
 export function objectKey(prefix: string, messageId: string, body: string): string {
-  const id = messageId.slice(0, MAX_ID_CHARS_IN_KEY).replace(UNSAFE_KEY_CHARACTER, "_");
+  const safe = messageId.slice(0, MAX_ID_CHARS_IN_KEY).replace(UNSAFE_KEY_CHARACTER, "_");
+  // "", "." and ".." are no segment to a path: SDKs and tools that normalise keys would drop or climb out of them.
+  const id = DOT_SEGMENT.test(safe) ? safe.replace(/\./g, "_") || "_" : safe;
   return `${prefix}${id}/${createHash("sha256").update(body, "utf8").digest("hex")}`;
 }
 

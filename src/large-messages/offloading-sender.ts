@@ -1,5 +1,6 @@
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { s3Advice } from "../aws/s3-explain.js";
+import { isS3ConfigFailure, s3Advice, s3Failure } from "../aws/s3-explain.js";
+import type { Config } from "../config/types.js";
 import { bodyMd5 } from "../delivery/batch-outcome.js";
 import type { Cancellation } from "../delivery/cancellation.js";
 import { classifySendError } from "../delivery/errors.js";
@@ -8,9 +9,7 @@ import type { BatchEntry, BatchResult, BatchSender, EntryFailure, OutgoingMessag
 import { objectKey, PAYLOAD_SIZE_ATTRIBUTE, payloadSizeAttribute, pointerBody } from "./extended-client-format.js";
 import { Limiter } from "./limiter.js";
 import type { LargeMessagePolicy } from "./policy.js";
-
-/** Codes of entries that failed before reaching SQS because their body could not be stored in S3. */
-export const UPLOAD_FAILURE_CODE_PREFIX = "S3.";
+import { UPLOAD_FAILURE_CODE_PREFIX } from "./upload-failure.js";
 
 /** Bodies uploaded at once: enough to keep batches flowing, few enough to bound the memory uploads take. */
 const DEFAULT_MAX_CONCURRENT_UPLOADS = 16;
@@ -25,6 +24,8 @@ interface Offload {
 
 export interface OffloadingOptions {
   fifo: boolean;
+  /** For the error that stops the sync when the bucket refuses the connector (its credentials are named). */
+  config: Config;
   maxConcurrentUploads?: number;
 }
 
@@ -32,7 +33,9 @@ export interface OffloadingOptions {
  * A BatchSender that stores the body of each large message (as the policy decides) in S3 before
  * the batch goes to SQS with the pointer in its place. An upload that fails comes back as a failed
  * entry, so delivery retries it (retriable error) or rejects the row (permanent error) under the
- * same rules and retry budget as SQS's own failures.
+ * same rules and retry budget as SQS's own failures. A bucket that refuses the connector (denied,
+ * missing, another region, credentials refused) is no row's fault: sendBatch throws the
+ * user-facing error that stops the sync, whatever the rejected-rows policy.
  */
 export class OffloadingSender implements BatchSender {
   private readonly offloads = new WeakMap<OutgoingMessage, Offload>();
@@ -124,8 +127,10 @@ export class OffloadingSender implements BatchSender {
       offload.stored = true;
       return undefined;
     } catch (error) {
+      const place = { setting: "large_messages", bucket: this.bucket, prefix: this.prefix } as const;
+      if (isS3ConfigFailure(error)) throw s3Failure(error, place, "s3:PutObject", this.options.config);
       const classified = classifySendError(sendFailureOf(error));
-      const advice = s3Advice(classified.code, { setting: "large_messages", bucket: this.bucket, prefix: this.prefix }, "s3:PutObject");
+      const advice = s3Advice(classified.code, place, "s3:PutObject");
       return {
         id,
         senderFault: classified.kind !== "retry",

@@ -13,7 +13,7 @@ import { type ConcurrencyLimit, concurrencyLimitFor } from "../delivery/concurre
 import { Delivery } from "../delivery/delivery.js";
 import type { BatchSender, DeliveryStats, OutgoingMessage } from "../delivery/types.js";
 import { UserFacingError } from "../errors.js";
-import { UPLOAD_FAILURE_CODE_PREFIX } from "../large-messages/offloading-sender.js";
+import { isUploadFailureCode } from "../large-messages/upload-failure.js";
 import { LargeMessagePolicy } from "../large-messages/policy.js";
 import { lineHandlingError, parseMessage, readLineBatches } from "../protocol/input.js";
 import {
@@ -385,7 +385,7 @@ class WriteRun {
       return;
     }
     try {
-      const refusal = code.startsWith(UPLOAD_FAILURE_CODE_PREFIX)
+      const refusal = isUploadFailureCode(code)
         ? `The message body could not be stored in S3 (large_messages): ${withoutFinalPeriod(reason)}.`
         : `SQS refused the message for queue ${message.queueUrl}: ${withoutFinalPeriod(reason)}.`;
       this.reject(message.messageId, row, refusal, message.ticket, row.change);

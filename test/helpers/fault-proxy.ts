@@ -20,7 +20,9 @@ export type FaultKind =
   /** The request is held for `delayMs` (past the connector's request timeout), then forwarded. */
   | "delay"
   /** The request is forwarded; the answer is rewritten so that some stored entries read as Failed, SenderFault false. */
-  | "partial_failure";
+  | "partial_failure"
+  /** 403 AccessDenied, as a bucket or queue policy that refuses the credentials answers: not a transient fault. */
+  | "access_denied";
 
 export const ALL_FAULTS: readonly FaultKind[] = [
   "throttle",
@@ -78,7 +80,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const s3 = options.requests === "s3_put_object";
   let faultRate = options.faultRate;
   let batchRequests = 0;
-  const injected = Object.fromEntries(ALL_FAULTS.map((kind) => [kind, 0])) as Record<FaultKind, number>;
+  const injected = Object.fromEntries([...ALL_FAULTS, "access_denied"].map((kind) => [kind, 0])) as Record<FaultKind, number>;
   const target = new URL(options.target);
   const agent = new Agent({ keepAlive: true, maxSockets: 128 });
   const stopped = new AbortController();
@@ -163,6 +165,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       case "server_error":
         if (s3) return reply(response, xmlError(500, "InternalError", "We encountered an internal error. Please try again."));
         return reply(response, jsonError(500, "InternalError", "We encountered an internal error. Please try again."));
+      case "access_denied":
+        if (s3) return reply(response, xmlError(403, "AccessDenied", "Access Denied"));
+        return reply(response, jsonError(400, "AccessDenied", "Access to the resource is denied.", "AccessDenied;Sender"));
       case "unavailable":
         return reply(response, {
           status: 503,
