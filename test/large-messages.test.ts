@@ -12,6 +12,7 @@ import { bodyMd5 } from "../src/delivery/batch-outcome.js";
 import { Cancellation } from "../src/delivery/cancellation.js";
 import type { BatchEntry, BatchResult, BatchSender, OutgoingMessage } from "../src/delivery/types.js";
 import { objectKey, pointerBody } from "../src/large-messages/extended-client-format.js";
+import { probeBucket } from "../src/large-messages/bucket-probe.js";
 import { OffloadingSender } from "../src/large-messages/offloading-sender.js";
 import { LargeMessagePolicy } from "../src/large-messages/policy.js";
 import { SUMMARY_PREFIX, type SyncSummary } from "../src/observe/summary.js";
@@ -288,6 +289,27 @@ describe("the offloading sender", () => {
       });
       assert.deepEqual(sqs.batches, [], "nothing is sent to SQS");
     }
+  });
+
+  test("check's probe write that got no answer is deleted, and named in case it lands later", async () => {
+    const calls: string[] = [];
+    const client = {
+      async send(command: { constructor: { name: string }; input: { Key: string } }) {
+        calls.push(`${command.constructor.name} ${command.input.Key}`);
+        if (command.constructor.name === "PutObjectCommand") throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+        return {};
+      },
+    } as unknown as S3Client;
+    const probe = await probeBucket(client, "payloads", "dsqs/", config);
+    assert.ok(!probe.ok);
+    const key = /^PutObjectCommand (dsqs\/destination-sqs-check-[0-9a-f-]+)$/.exec(calls[0] ?? "")?.[1];
+    assert.ok(key !== undefined, calls.join("\n"));
+    assert.deepEqual(calls, [`PutObjectCommand ${key}`, `DeleteObjectCommand ${key}`]);
+    assert.match(probe.message, new RegExp(`The probe object ${key} may still be stored .* delete it\\.$`));
+
+    const refused = await probeBucket(fakeS3(() => sdkServiceError("AccessDenied", "denied", 403)).client, "payloads", "dsqs/", config);
+    assert.ok(!refused.ok);
+    assert.doesNotMatch(refused.message, /may still be stored/, "S3 answered: nothing was stored");
   });
 
   test("uploads are bounded in number, whatever the batch holds", async () => {

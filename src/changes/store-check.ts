@@ -1,14 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import type { S3Permission } from "../aws/s3-explain.js";
-import { probeS3Write } from "../aws/s3-probe.js";
+import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { probeS3Write, unansweredProbeNote } from "../aws/s3-probe.js";
 import type { Config, S3Settings } from "../config/types.js";
 import { ephemeralDirectoryProblem, readHostFacts } from "./container-filesystem.js";
-import { isMissingObject, snapshotStoreFailure } from "./s3-errors.js";
+import { snapshotStoreCall, snapshotStoreFailure } from "./s3-errors.js";
 import { S3Location } from "./s3-location.js";
-import { MANIFEST_NAME } from "./s3-versions.js";
+import { SnapshotVersions } from "./s3-versions.js";
 import { snapshotStoreSetting } from "./snapshot-location.js";
 
 export type StoreCheck = { ok: true; description: string } | { ok: false; message: string } | undefined;
@@ -52,23 +51,17 @@ function checkDirectory(directory: string): StoreCheck {
 
 async function checkBucket(s3: S3Client, location: S3Location, config: Config): Promise<StoreCheck> {
   const { bucket } = location;
-  const step = async (permission: S3Permission, call: () => Promise<unknown>): Promise<void> => {
-    try {
-      await call();
-    } catch (error) {
-      if (permission === "s3:GetObject" && isMissingObject(error)) return;
-      throw snapshotStoreFailure(error, location, permission, config);
-    }
-  };
   try {
-    await step("s3:ListBucket", () => s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: location.prefix, MaxKeys: 1 })));
-    await step("s3:GetObject", () =>
-      s3
-        .send(new GetObjectCommand({ Bucket: bucket, Key: location.key(MANIFEST_NAME) }))
-        .then((output) => output.Body?.transformToString()),
+    await snapshotStoreCall(location, config, "s3:ListBucket", () =>
+      s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: location.prefix, MaxKeys: 1 })),
     );
+    // Reads the manifest as a sync would: bounded, and checked.
+    await SnapshotVersions.read(s3, location, config);
     const probe = await probeS3Write(s3, { setting: "change_detection.store", bucket, prefix: location.prefix });
-    if (!probe.ok) throw snapshotStoreFailure(probe.error, location, probe.permission, config);
+    if (!probe.ok) {
+      const failure = snapshotStoreFailure(probe.error, location, probe.permission, config);
+      return { ok: false, message: failure.message + unansweredProbeNote(probe) };
+    }
   } catch (error) {
     return { ok: false, message: (error as Error).message };
   }

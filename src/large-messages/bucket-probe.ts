@@ -1,7 +1,7 @@
 import type { S3Client } from "@aws-sdk/client-s3";
 import { awsErrorCode } from "../aws/error-code.js";
 import { describeS3Failure } from "../aws/s3-explain.js";
-import { probeS3Write } from "../aws/s3-probe.js";
+import { probeS3Write, unansweredProbeNote } from "../aws/s3-probe.js";
 import type { Config } from "../config/types.js";
 
 export type ProbeResult = { ok: true; note: string } | { ok: false; message: string };
@@ -15,7 +15,10 @@ export async function probeBucket(s3: S3Client, bucket: string, prefix: string, 
   const probe = await probeS3Write(s3, place);
   if (probe.ok) return { ok: true, note: `stored and deleted a probe object in S3 bucket "${bucket}" (large_messages)` };
   if (probe.permission === "s3:PutObject") {
-    return { ok: false, message: `Could not store a probe object in ${describeS3Failure(probe.error, place, probe.permission, config)}.` };
+    return {
+      ok: false,
+      message: `Could not store a probe object in ${describeS3Failure(probe.error, place, probe.permission, config)}.${unansweredProbeNote(probe)}`,
+    };
   }
   return {
     ok: true,
