@@ -6,7 +6,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { AirbyteMessage } from "../../src/protocol/messages.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "../helpers/airbyte.js";
 import { writeTempJson } from "../helpers/cli.js";
-import { type Emulator, emulatorConfigFile, forEachEmulator, uniqueQueueName } from "../helpers/emulators.js";
+import { type Emulator, emulatorConfigFile, forEachEmulator, startFauxqs, uniqueQueueName } from "../helpers/emulators.js";
+import { startFaultProxy } from "../helpers/fault-proxy.js";
 import { startConnector } from "../helpers/live-connector.js";
 import { createBucket, freshPodEnv } from "../helpers/snapshot-s3.js";
 
@@ -24,7 +25,7 @@ function logsOf(messages: AirbyteMessage[]): string[] {
   return messages.flatMap((message) => (message.type === "LOG" ? [`${message.log.level} ${message.log.message}`] : []));
 }
 
-async function snapshotConnection(emulator: Emulator, leaseMs: number) {
+async function snapshotConnection(emulator: Emulator, leaseMs: number, options: { storeEndpoint?: string; commitEveryMs?: number } = {}) {
   const queueName = uniqueQueueName("lock-retry");
   const queueUrl = await emulator.createQueue(queueName);
   const bucket = await createBucket(emulator.endpoint);
@@ -33,10 +34,19 @@ async function snapshotConnection(emulator: Emulator, leaseMs: number) {
     message_body: { format: "template", template: '{"change":"{{ change }}","row":{{ row | json }}}' },
     change_detection: {
       mode: "snapshot",
-      store: { type: "s3", bucket, prefix: `destination-sqs/${queueName}/`, endpoint: emulator.endpoint, force_path_style: true },
+      store: {
+        type: "s3",
+        bucket,
+        prefix: `destination-sqs/${queueName}/`,
+        endpoint: options.storeEndpoint ?? emulator.endpoint,
+        force_path_style: true,
+      },
     },
   });
-  const env = { DESTINATION_SQS_SNAPSHOT_LEASE_MS: String(leaseMs) };
+  const env = {
+    DESTINATION_SQS_SNAPSHOT_LEASE_MS: String(leaseMs),
+    ...(options.commitEveryMs ? { DESTINATION_SQS_SNAPSHOT_COMMIT_MS: String(options.commitEveryMs) } : {}),
+  };
   return {
     start: () => startConnector(["write", "--config", config, "--catalog", catalog], freshPodEnv(env)),
     /** The rows published since the last call, as [change, id, status]; waits for `expected` of them when given. */
@@ -132,4 +142,40 @@ forEachEmulator("a sync killed with kill -9 and run again at once", (context) =>
     assert.equal(errorTraceOf(retry.messages)?.failure_type, "transient_error");
     assert.match(errorTraceOf(retry.messages)?.message ?? "", /stopped by a signal/);
   });
+});
+
+test("a periodic commit held up for longer than the lease does not hold the lock's renewal back: a second sync still finds the holder running", async () => {
+  const leaseMs = 1500;
+  const emulator = await startFauxqs();
+  // Every upload of a snapshot version is held for three leases before it reaches the store.
+  const proxy = await startFaultProxy({
+    target: emulator.endpoint,
+    seed: 1,
+    faults: ["delay"],
+    faultRate: 1,
+    delayMs: 3 * leaseMs,
+    requests: "s3_put_object",
+    pathMatches: /\/snapshots\//,
+  });
+  try {
+    const connection = await snapshotConnection(emulator, leaseMs, { storeEndpoint: proxy.endpoint, commitEveryMs: 200 });
+    const holder = connection.start();
+    await holder.write(rows("v1").join("\n") + "\n");
+    assert.equal((await connection.published(ROWS)).length, ROWS);
+    await sleep(1000); // a periodic commit (due every 200 ms) is under way, held up
+
+    const second = connection.start();
+    await second.write([...rows("v1"), stateLine({ done: 1 })].join("\n") + "\n");
+    second.endInput();
+    const exit = await second.exit(30_000);
+    assert.equal(exit.code, 1, second.stdout());
+    assert.match(errorTraceOf(second.messages)?.message ?? "", /^Another sync holds the snapshot store s3:\/\//);
+    assert.ok(proxy.injected.delay > 0, "a snapshot upload was held up");
+
+    holder.endInput();
+    assert.equal((await holder.exit(30_000)).code, 0, holder.stdout());
+  } finally {
+    await proxy.stop();
+    await emulator.stop();
+  }
 });
