@@ -105,9 +105,11 @@ async function withChangeDetector<T>(
   clients: Pick<AwsClients, "s3">,
   dryRun: boolean,
   use: (detector: ChangeDetector) => Promise<T>,
+  signal?: AbortSignal,
 ): Promise<T> {
   const detector = await openChangeDetector(config, catalog.values(), {
     dryRun,
+    ...(signal ? { signal } : {}),
     s3: clients.s3,
     timing: snapshotTiming(),
     log: (level, message) => writer.log(level, message),
@@ -140,23 +142,29 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
   process.once("SIGTERM", onSignal).once("SIGINT", onSignal);
   await observation.run(
     () =>
-      withChangeDetector(config, catalog, clients, false, (detector) =>
-        runWrite({
-          config,
-          catalog,
-          input: process.stdin,
-          writer,
-          sender: offloadLargeMessages(config, clients, observation.wrapSender(createBatchSender(config, sqs, process.env))),
-          resolveQueue: (name) =>
-            resolver.resolve(name).catch((error: unknown) => {
-              throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
-            }),
-          checkQueueUrl: queueUrlCheck(config, sqs.config.endpointProvider),
-          signal: stop.signal,
-          observer: observation.rows,
-          detector,
-          concurrency: observation.concurrencyLimit(),
-        }),
+      withChangeDetector(
+        config,
+        catalog,
+        clients,
+        false,
+        (detector) =>
+          runWrite({
+            config,
+            catalog,
+            input: process.stdin,
+            writer,
+            sender: offloadLargeMessages(config, clients, observation.wrapSender(createBatchSender(config, sqs, process.env))),
+            resolveQueue: (name) =>
+              resolver.resolve(name).catch((error: unknown) => {
+                throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
+              }),
+            checkQueueUrl: queueUrlCheck(config, sqs.config.endpointProvider),
+            signal: stop.signal,
+            observer: observation.rows,
+            detector,
+            concurrency: observation.concurrencyLimit(),
+          }),
+        stop.signal,
       ),
     clients,
   );

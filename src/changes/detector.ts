@@ -24,6 +24,8 @@ export interface OpenDetectorOptions {
   s3(settings: S3Settings): S3Client;
   timing: S3SnapshotTiming;
   log(level: LogLevel, message: string): Promise<void>;
+  /** Ends a wait for another sync's lock on a snapshot store in S3 (SIGTERM). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -41,7 +43,15 @@ export async function openChangeDetector(
   if (store.type === "local") return SnapshotDetector.open(config, detection, catalog, options.dryRun === true);
   const dryRun = options.dryRun === true;
   return SnapshotDetector.openIn(config, detection, catalog, dryRun, () =>
-    S3SnapshotHome.open({ s3: options.s3(store), config, settings: store, dryRun, timing: options.timing, log: options.log }),
+    S3SnapshotHome.open({
+      s3: options.s3(store),
+      config,
+      settings: store,
+      dryRun,
+      timing: options.timing,
+      log: options.log,
+      signal: options.signal,
+    }),
   );
 }
 

@@ -1,7 +1,9 @@
 import { hostname } from "node:os";
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
+import type { LogLevel } from "../protocol/messages.js";
 import { isMissingObject, isPreconditionFailed, snapshotStoreFailure } from "./s3-errors.js";
 import type { S3Location } from "./s3-location.js";
 import { etagOfOwnWrite } from "./s3-own-write.js";
@@ -50,13 +52,12 @@ export class SnapshotLock {
     readonly enforced: boolean,
   ) {}
 
-  /** Takes the lock for `holder`; `warn` hears of a lock taken over from a dead sync. */
-  static async acquire(
-    s3: S3Client,
-    location: S3Location,
-    config: Config,
-    options: { holder: string; leaseMs: number; warn: (message: string) => Promise<void> },
-  ): Promise<SnapshotLock> {
+  /**
+   * Takes the lock for `holder`. A lock another sync holds is watched: renewed while watched, its
+   * holder is running and this fails; not renewed, it is taken over once its lease has run out
+   * (a sync killed moments ago leaves such a lock), with a progress log every 30 s meanwhile.
+   */
+  static async acquire(s3: S3Client, location: S3Location, config: Config, options: AcquireOptions): Promise<SnapshotLock> {
     const holder: LockBody = { holder: options.holder, lease_ms: Math.min(options.leaseMs, MAX_LEASE_MS) };
     const body = lockBody(holder);
     const put = (condition: { IfNoneMatch: "*" } | { IfMatch: string }): Promise<string | undefined> =>
@@ -82,23 +83,18 @@ export class SnapshotLock {
       );
       return new SnapshotLock(s3, location, config, holder, ignored ?? etag, ignored === undefined);
     };
+    const watcher = new LockWatcher(s3, location, config, options);
     for (let attempt = 1; attempt <= ACQUIRE_ATTEMPTS; attempt++) {
       // Read first: even a store that ignores conditional writes then refuses a live lock (races aside).
-      const held = await readLock(s3, location, config);
+      let held = await readLock(s3, location, config);
       // This sync's own lock: its first create was stored although its answer was lost, and the retry was refused.
       if (held?.holder === options.holder) return await acquired(held.etag);
-      if (held !== undefined && Date.now() < held.renewedAt + held.leaseMs) {
-        const expiresAt = new Date(held.renewedAt + held.leaseMs).toISOString();
-        throw new SnapshotConflictError(
-          `Another sync holds the snapshot store ${location}: ${held.holder}, lock last renewed ${new Date(held.renewedAt).toISOString()}. ` +
-            "Wait for it to finish: two syncs on one snapshot would publish wrong changes. Give each connection its own change_detection.store.prefix. " +
-            `If that sync was killed, its lock expires at ${expiresAt} and the next sync takes it over.`,
-        );
-      }
+      if (held !== undefined) held = await watcher.waitForExpiry(held);
       try {
         if (held === undefined) return await acquired(await put({ IfNoneMatch: "*" }));
         const lock = await acquired(await put({ IfMatch: held.etag }));
-        await options.warn(
+        await options.log(
+          "WARN",
           held.invalid === undefined
             ? `Took over the snapshot lock of ${location} from ${held.holder}, which stopped renewing it at ${new Date(held.renewedAt).toISOString()} (lease ${held.leaseMs / 1000} s). ` +
                 "Rows that sync published after its last snapshot commit are published again."
@@ -156,6 +152,85 @@ export class SnapshotLock {
     } catch (error) {
       if (!isPreconditionFailed(error)) throw snapshotStoreFailure(error, this.location, "s3:DeleteObject", this.config);
     }
+  }
+}
+
+/** Time as the lock sees it: the wall clock (compared with S3's Last-Modified) and waiting. */
+export interface LockClock {
+  now(): number;
+  /** Resolves after `ms`; rejects with the signal's reason once it aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+const WALL_CLOCK: LockClock = {
+  now: () => Date.now(),
+  sleep: (ms, signal) =>
+    sleep(ms, undefined, { signal }).catch((error: unknown) => Promise.reject(signal?.aborted ? signal.reason : error)),
+};
+
+export interface AcquireOptions {
+  holder: string;
+  leaseMs: number;
+  log: (level: LogLevel, message: string) => Promise<void>;
+  /** Ends a wait for another sync's lease (SIGTERM). */
+  signal?: AbortSignal;
+  clock?: LockClock;
+}
+
+/** How often a waiting sync says that it is still waiting. */
+export const WAIT_PROGRESS_EVERY_MS = 30_000;
+/** The longest pause between two reads of a lock being watched. */
+const WATCH_POLL_MAX_MS = 10_000;
+/** Reads per renewal interval of the holder (a third of its lease), so that a renewal is seen soon after it is made. */
+const WATCH_READS_PER_RENEWAL = 2;
+
+/** Watches a lock another sync holds until its lease runs out, it is released, or its holder shows it is alive. */
+class LockWatcher {
+  private readonly clock: LockClock;
+
+  constructor(
+    private readonly s3: S3Client,
+    private readonly location: S3Location,
+    private readonly config: Config,
+    private readonly options: AcquireOptions,
+  ) {
+    this.clock = options.clock ?? WALL_CLOCK;
+  }
+
+  /** The lock once its lease has run out, or undefined once it is gone; throws when it is renewed meanwhile. */
+  async waitForExpiry(held: HeldLock): Promise<HeldLock | undefined> {
+    const expiresAt = held.renewedAt + held.leaseMs;
+    const pollMs = Math.min(WATCH_POLL_MAX_MS, held.leaseMs / 3 / WATCH_READS_PER_RENEWAL);
+    const started = this.clock.now();
+    let nextProgress = started;
+    for (let now = started; now < expiresAt; now = this.clock.now()) {
+      if (now >= nextProgress) {
+        await this.options.log("INFO", this.waitingMessage(held, now - started));
+        nextProgress += WAIT_PROGRESS_EVERY_MS;
+      }
+      await this.clock.sleep(Math.max(1, Math.min(pollMs, expiresAt - now, nextProgress - now)), this.options.signal);
+      const seen = await readLock(this.s3, this.location, this.config);
+      if (seen === undefined) return undefined;
+      if (seen.etag !== held.etag || seen.renewedAt !== held.renewedAt) throw this.heldBy(seen);
+    }
+    return held;
+  }
+
+  private waitingMessage(held: HeldLock, waitedMs: number): string {
+    const expiresAt = new Date(held.renewedAt + held.leaseMs).toISOString();
+    return (
+      `The snapshot store ${this.location} is locked by ${held.holder}, last renewed ${new Date(held.renewedAt).toISOString()}` +
+      (waitedMs > 0 ? `; waited ${Math.round(waitedMs / 1000)} s so far. ` : ". ") +
+      `Waiting for its lease to run out at ${expiresAt} (a killed sync leaves its lock behind): then this sync takes it over. If that sync is still running it renews the lock before then, and this sync stops.`
+    );
+  }
+
+  private heldBy(seen: HeldLock): SnapshotConflictError {
+    return new SnapshotConflictError(
+      `Another sync holds the snapshot store ${this.location}: ${seen.holder}, lock last renewed ${new Date(seen.renewedAt).toISOString()}. ` +
+        "Wait for it to finish: two syncs on one snapshot would publish wrong changes. Give each connection its own change_detection.store.prefix. " +
+        "That sync renewed its lock while this one waited, so it is running.",
+    );
   }
 }
 

@@ -28,6 +28,8 @@ export interface S3SnapshotOptions {
   dryRun: boolean;
   timing: S3SnapshotTiming;
   log(level: LogLevel, message: string): Promise<void>;
+  /** Ends a wait for another sync's lock (SIGTERM). */
+  signal?: AbortSignal | undefined;
 }
 
 /**
@@ -41,7 +43,8 @@ export class S3SnapshotHome implements SnapshotHome {
   readonly path: string;
   readonly journal: SnapshotJournal | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private renewing: Promise<void> | undefined;
+  private committing: Promise<void> | undefined;
   private failure: Error | undefined;
   private committedWrites = 0;
   private lastCommit = Date.now();
@@ -70,7 +73,12 @@ export class S3SnapshotHome implements SnapshotHome {
     const holder = lockHolder(syncId, new Date());
     const lock = options.dryRun
       ? undefined
-      : await SnapshotLock.acquire(s3, location, config, { holder, leaseMs: options.timing.leaseMs, warn });
+      : await SnapshotLock.acquire(s3, location, config, {
+          holder,
+          leaseMs: options.timing.leaseMs,
+          log: options.log,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
     const directory = mkdtempSync(join(tmpdir(), "destination-sqs-snapshot-"));
     try {
       if (lock && !lock.enforced) {
@@ -117,10 +125,11 @@ export class S3SnapshotHome implements SnapshotHome {
   attach(store: SnapshotStore): void {
     if (!this.lock) return;
     const { commitEveryMs, leaseMs } = this.options.timing;
-    // Renewed three times per lease, so one slow or failed renewal does not lose the lock.
+    // Renewed three times per lease, so one slow or failed renewal does not lose the lock; a long commit does not hold a renewal back.
     const renewEveryMs = Math.min(commitEveryMs, leaseMs / 3);
     this.timer = setInterval(() => {
-      this.running ??= this.keep(store).finally(() => (this.running = undefined));
+      this.renewing ??= this.renew().finally(() => (this.renewing = undefined));
+      this.committing ??= this.commitIfDue(store).finally(() => (this.committing = undefined));
     }, renewEveryMs).unref();
   }
 
@@ -131,7 +140,7 @@ export class S3SnapshotHome implements SnapshotHome {
   async finish(store: SnapshotStore | undefined): Promise<void> {
     clearInterval(this.timer);
     try {
-      await this.running;
+      await Promise.all([this.renewing, this.committing]);
       await this.journal?.close();
       if (!store || !this.lock || this.failure) {
         store?.close();
@@ -147,22 +156,34 @@ export class S3SnapshotHome implements SnapshotHome {
     }
   }
 
-  /** Renews the lock and, once commitEveryMs has passed with changes, commits the store. */
-  private async keep(store: SnapshotStore): Promise<void> {
+  private async renew(): Promise<void> {
     try {
       await this.lock?.renew();
-      if (store.isClosed || Date.now() - this.lastCommit < this.options.timing.commitEveryMs) return;
+    } catch (error) {
+      await this.noteFailure(error, `Could not renew the snapshot lock of ${this.location} (the next attempt follows shortly)`);
+    }
+  }
+
+  /** Commits the store once commitEveryMs has passed with changes. */
+  private async commitIfDue(store: SnapshotStore): Promise<void> {
+    if (this.failure || store.isClosed || Date.now() - this.lastCommit < this.options.timing.commitEveryMs) return;
+    try {
       await this.commit(this.copyOf(store));
     } catch (error) {
-      if (error instanceof SnapshotConflictError) {
-        this.failure ??= error;
-        return;
-      }
-      await this.options.log(
-        "WARN",
-        `Could not commit the snapshot to ${this.location} (the next attempt follows in a minute or at the end of the sync): ${(error as Error).message}`,
+      await this.noteFailure(
+        error,
+        `Could not commit the snapshot to ${this.location} (the next attempt follows in a minute or at the end of the sync)`,
       );
     }
+  }
+
+  /** A lost lock stops the sync; any other failure of a periodic call is only worth a WARN: the next one may succeed. */
+  private async noteFailure(error: unknown, what: string): Promise<void> {
+    if (error instanceof SnapshotConflictError) {
+      this.failure ??= error;
+      return;
+    }
+    await this.options.log("WARN", `${what}: ${(error as Error).message}`);
   }
 
   /** A compact copy of the store and the journal objects it covers, unless nothing was written since the last commit. */
