@@ -2,6 +2,7 @@
 // lock held waits for a killed holder's lease, and refuses a holder that is still renewing it.
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { Readable } from "node:stream";
 import { test } from "node:test";
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { type LockClock, SnapshotConflictError, SnapshotLock, WAIT_PROGRESS_EVERY_MS } from "../src/changes/s3-lock.js";
@@ -62,7 +63,8 @@ function fakeS3(clock: FakeClock) {
     if (command instanceof GetObjectCommand) {
       const object = objects.get(command.input.Key ?? "");
       if (!object) throw Object.assign(new Error("NoSuchKey"), { name: "NoSuchKey", $metadata: { httpStatusCode: 404 } });
-      return { Body: { transformToString: async () => object.body }, ETag: object.etag, LastModified: new Date(object.lastModified) };
+      // A stream, as the SDK's Node.js body is: the lock is read from it with a bound on its size.
+      return { Body: Readable.from([Buffer.from(object.body)]), ETag: object.etag, LastModified: new Date(object.lastModified) };
     }
     if (command instanceof PutObjectCommand) {
       const key = command.input.Key ?? "";
