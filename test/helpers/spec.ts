@@ -36,3 +36,9 @@ export function specKeys(node: SchemaNode = spec, prefix = ""): string[] {
   );
   return [...new Set(keys)];
 }
+
+/** The spec's settings a Markdown page never names as code (`` `queue.value` ``). */
+export function specKeysMissingFrom(markdown: string): string[] {
+  const named = new Set([...markdown.matchAll(/`([^`\n]+)`/g)].map((match) => match[1]));
+  return specKeys().filter((key) => !named.has(key));
+}
