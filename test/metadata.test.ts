@@ -158,7 +158,8 @@ test("the sync's memory limit is what docker/entrypoint.sh sizes the heap from: 
 test("supportsDataActivation says whether the connector has a discover command; supportsRefreshes is true", () => {
   let hasDiscover: boolean;
   try {
-    hasDiscover = parseArgs(["discover", "--config", "config.json"]).name === "discover";
+    const command: string = parseArgs(["discover", "--config", "config.json"]).name;
+    hasDiscover = command === "discover";
   } catch {
     hasDiscover = false;
   }
