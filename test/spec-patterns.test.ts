@@ -88,12 +88,14 @@ const QUEUE_URLS = [
   "http://sqs.us-east-1.localhost:4566/000000000000/orders",
   "http://sqs.us-east-1.127.0.0.1:4566/000000000000/orders",
   "http://localhost:9324/queue/orders",
+  // A trailing slash: the connector reads the name before it.
+  "https://sqs.us-east-1.amazonaws.com/123456789012/orders/",
 ];
 const QUEUE_URL_MISTAKES = [
   "arn:aws:sqs:us-east-1:123456789012:orders",
   "sqs.us-east-1.amazonaws.com/123456789012/orders",
-  "https://sqs.us-east-1.amazonaws.com/123456789012/",
-  "https://sqs.us-east-1.amazonaws.com/123456789012/orders/",
+  "https://sqs.us-east-1.amazonaws.com/",
+  "https://sqs.us-east-1.amazonaws.com/123456789012/orders//",
   "https://sqs.us-east-1.amazonaws.com/123456789012/orders queue",
   "https://sqs.us-east-1.amazonaws.com/123456789012/orders.fifo.fifo",
   "https://sqs.us-east-1.amazonaws.com/123456789012/orders?Action=SendMessage",
