@@ -9,14 +9,16 @@ import { readPackageJson } from "./package-files.js";
  */
 export const SUPPORTED_DESTINATION_SYNC_MODES = ["append"] as const;
 
-export function specMessage(): AirbyteMessage {
+/** The ConnectorSpecification the `spec` command answers. */
+export function connectorSpecification(): Record<string, unknown> {
   return {
-    type: "SPEC",
-    spec: {
-      documentationUrl: readPackageJson<{ homepage: string }>("package.json").homepage,
-      connectionSpecification: readPackageJson<Record<string, unknown>>("spec.json"),
-      supportsIncremental: true,
-      supported_destination_sync_modes: [...SUPPORTED_DESTINATION_SYNC_MODES],
-    },
+    documentationUrl: readPackageJson<{ homepage: string }>("package.json").homepage,
+    connectionSpecification: readPackageJson<Record<string, unknown>>("spec.json"),
+    supportsIncremental: true,
+    supported_destination_sync_modes: [...SUPPORTED_DESTINATION_SYNC_MODES],
   };
+}
+
+export function specMessage(): AirbyteMessage {
+  return { type: "SPEC", spec: connectorSpecification() };
 }

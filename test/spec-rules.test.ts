@@ -302,36 +302,25 @@ test("every default and example is valid for its own field", () => {
   }
 });
 
-test("the form is ordered as a user configures it: access, region, events, queue, message, change detection, rejections, tuning, debugging, alerts", () => {
-  const ordered = Object.entries(spec.properties ?? {})
-    .sort(([, a], [, b]) => Number(a.order) - Number(b.order))
-    .map(([key]) => key);
-  assert.deepEqual(ordered, [
-    "credentials",
-    "role_arn",
-    "external_id",
-    "role_session_name",
-    "region",
-    "endpoint",
-    "events",
-    "queue_type",
-    "queue",
-    "message_body",
-    "message_id",
-    "message_group_id",
-    "message_deduplication_id",
-    "delay_seconds",
-    "message_attributes",
-    "change_detection",
-    "rejected_rows",
-    "max_in_flight",
-    "concurrency",
-    "max_message_bytes",
-    "retry_max_seconds",
-    "request_timeout_seconds",
-    "log_api_calls",
-    "log_message_bodies",
-    "alerts",
-    "large_messages",
-  ]);
+test("the form reads in groups: connection, message, routing, change detection, delivery, observability, advanced", () => {
+  const groups = (spec.groups as { id: string; title: string }[]).map(({ id }) => id);
+  assert.deepEqual(groups, ["connection", "message", "routing", "change_detection", "delivery", "observability", "advanced"]);
+  const ordered = Object.entries(spec.properties ?? {}).sort(([, a], [, b]) => Number(a.order) - Number(b.order));
+  const grouped = Object.fromEntries(
+    groups.map((group) => [group, ordered.filter(([, node]) => node.group === group).map(([key]) => key)]),
+  );
+  assert.deepEqual(grouped, {
+    connection: ["region", "credentials", "role_arn", "external_id", "role_session_name"],
+    message: ["message_body", "message_id", "message_attributes"],
+    routing: ["queue_type", "queue", "message_group_id", "message_deduplication_id", "delay_seconds"],
+    change_detection: ["events", "change_detection"],
+    delivery: ["rejected_rows", "max_in_flight", "concurrency", "retry_max_seconds"],
+    observability: ["log_api_calls", "log_message_bodies", "alerts"],
+    advanced: ["endpoint", "request_timeout_seconds", "max_message_bytes", "large_messages"],
+  });
+  // A form that ignores groups still shows them in this order.
+  assert.deepEqual(
+    ordered.map(([, node]) => groups.indexOf(String(node.group))),
+    ordered.map(([, node]) => groups.indexOf(String(node.group))).sort((a, b) => a - b),
+  );
 });

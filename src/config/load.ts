@@ -4,7 +4,6 @@ import { UserFacingError } from "../errors.js";
 import { queueNameFromUrl } from "../aws/queues.js";
 import { readPackageJson } from "../package-files.js";
 import { queueTypeMismatch, queueTypeSettingIssues } from "../queue-type.js";
-import { MAX_DELAY_SECONDS } from "../sqs-limits.js";
 import { validate } from "./spec-validator.generated.js";
 import { MAX_USER_ATTRIBUTES, RESERVED_ATTRIBUTES } from "../large-messages/extended-client-format.js";
 import type { Alerts, ChangeDetection, Config, MessageAttributeSetting } from "./types.js";
@@ -296,37 +295,20 @@ function queueTypeIssues(config: Config): string[] {
     const mismatch = queueTypeMismatch(queueNameFromUrl(config.queue.value), config.queue_type);
     if (mismatch !== undefined) issues.push(mismatch);
   }
-  const delay = config.delay_seconds;
-  if (delay?.source === "static" && !isIntegerInRange(delay.value, 0, MAX_DELAY_SECONDS)) {
-    issues.push(`delay_seconds.value must be a whole number from 0 to ${MAX_DELAY_SECONDS}`);
-  }
   return issues;
 }
 
-function isIntegerInRange(text: string, min: number, max: number): boolean {
-  const number = Number(text);
-  return /^\s*\d+\s*$/.test(text) && number >= min && number <= max;
-}
-
+/** Names are checked one by one by spec.json's pattern; their uniqueness needs the whole list. */
 function attributeIssues(attributes: MessageAttributeSetting[]): string[] {
   const firstIndex = new Map<string, number>();
   return attributes.flatMap((attribute, index) => {
-    const field = `message_attributes[${index}].name`;
     const previous = firstIndex.get(attribute.name);
-    if (previous !== undefined) return [`${field} repeats message_attributes[${previous}].name: attribute names must be unique`];
+    if (previous !== undefined) {
+      return [`message_attributes[${index}].name repeats message_attributes[${previous}].name: attribute names must be unique`];
+    }
     firstIndex.set(attribute.name, index);
-    const problem = attributeNameProblem(attribute.name);
-    return problem === undefined ? [] : [`${field} ${problem}`];
+    return [];
   });
-}
-
-/** SQS's rules for message attribute names (see the SQS message attribute docs). */
-function attributeNameProblem(name: string): string | undefined {
-  if (!/^[A-Za-z0-9_.-]+$/.test(name)) return "may only contain letters, digits, _, - and .";
-  if (name.startsWith(".") || name.endsWith(".")) return "must not start or end with a period";
-  if (name.includes("..")) return "must not contain two periods in a row";
-  if (/^(aws|amazon)\./i.test(name)) return "must not start with AWS. or Amazon. (reserved by AWS)";
-  return undefined;
 }
 
 // spec.json cannot declare items for primary_key: Airbyte's UI rejects arrays of arrays.
