@@ -1,6 +1,9 @@
 import { GetTopicAttributesCommand } from "@aws-sdk/client-sns";
 import { ListQueuesCommand } from "@aws-sdk/client-sqs";
+import { loadConfig } from "./config/load.js";
+import { assertSyncCanStart } from "./config/sync-start.js";
 import type { Config } from "./config/types.js";
+import { UserFacingError } from "./errors.js";
 import { createAwsClients, type AwsClients } from "./aws/clients.js";
 import { queueUrlCheck } from "./aws/queue-hosts.js";
 import { explainAwsError } from "./aws/explain.js";
@@ -28,7 +31,23 @@ interface NamedQueue {
 }
 
 /**
- * Proves the connector can work with `config`: the credentials (and assumed role) are accepted,
+ * The `check` command: loads the config file (`onLoaded` sees it first, e.g. to redact its secrets)
+ * and checks it. Every configuration error a sync would stop with before reading a row is a FAILED
+ * result with the sync's message.
+ */
+export async function checkConfigFile(path: string, onLoaded: (config: Config) => void = () => undefined): Promise<CheckResult> {
+  try {
+    const config = loadConfig(path);
+    onLoaded(config);
+    return await runCheck(config);
+  } catch (error) {
+    if (!(error instanceof UserFacingError)) throw error;
+    return { status: "FAILED", message: error.message };
+  }
+}
+
+/**
+ * Proves the connector can work with `config`: every setting compiles as a sync compiles it, the credentials (and assumed role) are accepted,
  * every queue the config names outright exists and matches `queue_type`, the snapshot store
  * works, the alerts' SNS topic, if any, is there, and, with large_messages "s3", a probe object can
  * be stored in the bucket. Needs only sqs:ListQueues (plus sts:AssumeRole with a role, and the S3
@@ -39,6 +58,8 @@ export async function runCheck(config: Config): Promise<CheckResult> {
   const mainQueue = queues.find((queue) => queue.setting === "queue");
   const mismatch = mainQueue && queueTypeMismatch(mainQueue.name, config.queue_type);
   if (mismatch) return { status: "FAILED", message: `${mismatch}.` };
+  const startProblem = syncStartProblem(config);
+  if (startProblem !== undefined) return { status: "FAILED", message: startProblem };
 
   const clients = createAwsClients(config, { requestTimeoutMs: CHECK_REQUEST_TIMEOUT_MS, retryMaxMs: 0 });
   const { sqs } = clients;
@@ -73,6 +94,17 @@ export async function runCheck(config: Config): Promise<CheckResult> {
     return { status: "FAILED", message: explainAwsError(error, { permission: "sqs:ListQueues", config }) };
   } finally {
     sqs.destroy();
+  }
+}
+
+/** The message a sync would stop with at its start, before reading a row. */
+function syncStartProblem(config: Config): string | undefined {
+  try {
+    assertSyncCanStart(config);
+    return undefined;
+  } catch (error) {
+    if (error instanceof UserFacingError) return error.message;
+    throw error;
   }
 }
 

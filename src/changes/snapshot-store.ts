@@ -94,7 +94,7 @@ export class SnapshotStore {
    * run keeps every write in one transaction that close rolls back, so it leaves the store as it was.
    */
   static open(path: string, options: { reset: boolean; dryRun: boolean; rowSaved: (rowId: number) => void }): SnapshotStore {
-    createDirectory(dirname(path));
+    createSnapshotDirectory(dirname(path));
     let db: Database.Database | undefined;
     try {
       db = new Database(path, { timeout: 0 });
@@ -377,7 +377,8 @@ function repeated(values: string, count: number): string {
   return Array.from({ length: count }, () => values).join(", ");
 }
 
-function createDirectory(directory: string): void {
+/** Creates the local snapshot store's directory; one it cannot create is a config error saying why. */
+export function createSnapshotDirectory(directory: string): void {
   try {
     mkdirSync(directory, { recursive: true });
   } catch (error) {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import type { S3Permission } from "../aws/s3-explain.js";
@@ -10,6 +10,7 @@ import { isMissingObject, snapshotStoreFailure } from "./s3-errors.js";
 import { S3Location } from "./s3-location.js";
 import { MANIFEST_NAME } from "./s3-versions.js";
 import { snapshotStoreSetting } from "./snapshot-location.js";
+import { createSnapshotDirectory } from "./snapshot-store.js";
 
 export type StoreCheck = { ok: true; description: string } | { ok: false; message: string } | undefined;
 
@@ -35,9 +36,13 @@ export async function checkSnapshotStore(config: Config, s3: (settings: S3Settin
 function checkDirectory(directory: string): StoreCheck {
   const problem = ephemeralDirectoryProblem(directory, readHostFacts());
   if (problem) return { ok: false, message: problem };
+  try {
+    createSnapshotDirectory(directory);
+  } catch (error) {
+    return { ok: false, message: (error as Error).message };
+  }
   const probe = join(directory, `.check-${randomUUID()}`);
   try {
-    mkdirSync(directory, { recursive: true });
     writeFileSync(probe, "destination-sqs check\n");
     rmSync(probe);
   } catch (error) {
