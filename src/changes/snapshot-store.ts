@@ -433,7 +433,7 @@ function explainWriteError(error: unknown, path: string): Error {
   if (code === "SQLITE_FULL") {
     return new UserFacingError(
       `The local snapshot store ${path} cannot be written: the disk holding it is full. Free space on that volume or ` +
-        "give change_detection.state_directory a larger one, then run the sync again (rows after its last STATE are sent again).",
+        "give change_detection.store.directory a larger one, then run the sync again (rows after its last STATE are sent again).",
       "system_error",
       error.message,
     );
@@ -441,7 +441,7 @@ function explainWriteError(error: unknown, path: string): Error {
   if (typeof code === "string" && (code.startsWith("SQLITE_IOERR") || code.startsWith("SQLITE_READONLY"))) {
     return new UserFacingError(
       `The local snapshot store ${path} cannot be written (${code}: ${error.message}). ` +
-        "Check that change_detection.state_directory is on a writable local disk with free space.",
+        "Check that change_detection.store.directory is on a writable local disk with free space.",
       "system_error",
       error.message,
     );
