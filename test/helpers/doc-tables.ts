@@ -6,24 +6,37 @@ import { REPO_ROOT } from "./cli.js";
 /** One row of a table: its cells, trimmed, by the header's column names. */
 export type TableRow = Record<string, string>;
 
-/** The rows of every table in `markdown` whose header row is exactly `header` (e.g. ["key", "shape", "default", "meaning"]). */
-export function tableRows(markdown: string, header: string[]): TableRow[] {
-  const rows: TableRow[] = [];
-  let columns: string[] | undefined;
+export interface MarkdownTable {
+  header: string[];
+  /** The rows below the header and its separator, as cells. */
+  rows: string[][];
+}
+
+/** Every table of `markdown`, its cells trimmed. */
+export function markdownTables(markdown: string): MarkdownTable[] {
+  const tables: MarkdownTable[] = [];
+  let table: MarkdownTable | undefined;
   for (const line of markdown.split("\n")) {
     if (!line.startsWith("|")) {
-      columns = undefined;
+      table = undefined;
       continue;
     }
     const cells = splitRow(line);
-    if (columns === undefined) {
-      if (cells.join("|") === header.join("|")) columns = header;
-      continue;
+    if (table === undefined) {
+      table = { header: cells, rows: [] };
+      tables.push(table);
+    } else if (!cells.every((cell) => /^:?-+:?$/.test(cell))) {
+      table.rows.push(cells);
     }
-    if (cells.every((cell) => /^-+$/.test(cell))) continue;
-    rows.push(Object.fromEntries(columns.map((column, index) => [column, cells[index] ?? ""])));
   }
-  return rows;
+  return tables;
+}
+
+/** The rows of every table in `markdown` whose header row is exactly `header` (e.g. ["key", "shape", "default", "meaning"]). */
+export function tableRows(markdown: string, header: string[]): TableRow[] {
+  return markdownTables(markdown)
+    .filter((table) => table.header.join("|") === header.join("|"))
+    .flatMap((table) => table.rows.map((cells) => Object.fromEntries(header.map((column, index) => [column, cells[index] ?? ""]))));
 }
 
 /** Splits a table row at the pipes that are not inside backticks. */
