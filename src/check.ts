@@ -49,10 +49,10 @@ export async function checkConfigFile(path: string, onLoaded: (config: Config) =
 }
 
 /**
- * Proves the connector can work with `config`: every setting compiles as a sync compiles it, the credentials (and assumed role) are accepted,
- * every queue the config names outright exists and matches `queue_type`, the snapshot store
- * works, the alerts' SNS topic, if any, is there, and, with large_messages "s3", a probe object can
- * be stored in the bucket. Needs sqs:ListQueues for queues given by name (and to prove the
+ * Proves the connector can work with `config`: every setting compiles as a sync compiles it, the
+ * credentials (and assumed role) are accepted, every queue the config names outright exists and
+ * matches `queue_type`, the snapshot store works, the alerts' SNS topic, if any, is there, and, with
+ * large_messages "s3", a probe object can be stored in the bucket. Needs sqs:ListQueues for queues given by name (and to prove the
  * credentials when no queue is named), sqs:GetQueueAttributes to confirm queues given by URL, plus
  * sts:AssumeRole with a role, and the S3 and SNS permissions of the features configured.
  */
