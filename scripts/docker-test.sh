@@ -305,10 +305,16 @@ step_local_snapshot_store() {
 }
 
 step_size() {
-  step "Image size"
-  local size
+  step "Image size, against the sizes docs/airbyte.md states"
+  local size base_size modules addon dist app=/airbyte/integration_code
   size=$(docker image inspect --format '{{.Size}}' "$image")
+  base_size=$(docker image inspect --format '{{.Size}}' "$base_image")
+  modules=$(run --rm --entrypoint du "$image" -sb "$app/node_modules" | cut -f1)
+  addon=$(run --rm --entrypoint stat "$image" -c %s "$app/node_modules/better-sqlite3/build/Release/better_sqlite3.node")
+  dist=$(run --rm --entrypoint du "$image" -sb "$app/dist" | cut -f1)
   echo "  $image: $size bytes ($((size / 1024 / 1024)) MiB)"
+  node --import tsx scripts/docker/doc-sizes.ts image="$size" base="$base_size" node_modules="$modules" addon="$addon" dist="$dist" \
+    || die "docs/airbyte.md states sizes the image does not have"
 }
 
 STEPS=(

@@ -1,9 +1,14 @@
 import { GetTopicAttributesCommand } from "@aws-sdk/client-sns";
-import { ListQueuesCommand } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, ListQueuesCommand, type SQSClient } from "@aws-sdk/client-sqs";
+import { loadConfig } from "./config/load.js";
+import { assertSyncCanStart } from "./config/sync-start.js";
 import type { Config } from "./config/types.js";
+import { UserFacingError } from "./errors.js";
 import { createAwsClients, type AwsClients } from "./aws/clients.js";
 import { queueUrlCheck } from "./aws/queue-hosts.js";
-import { explainAwsError } from "./aws/explain.js";
+import { awsErrorCode } from "./aws/error-code.js";
+import { awsErrorMeaning } from "./aws/error-codes.js";
+import { awsCallFailure, explainAwsError } from "./aws/explain.js";
 import { checkSnapshotStore } from "./changes/store-check.js";
 import { findQueueUrl, isQueueUrl, QueueNotFoundError, queueNameFromUrl } from "./aws/queues.js";
 import { probeBucket, type ProbeResult } from "./large-messages/bucket-probe.js";
@@ -28,17 +33,36 @@ interface NamedQueue {
 }
 
 /**
- * Proves the connector can work with `config`: the credentials (and assumed role) are accepted,
- * every queue the config names outright exists and matches `queue_type`, the snapshot store
- * works, the alerts' SNS topic, if any, is there, and, with large_messages "s3", a probe object can
- * be stored in the bucket. Needs only sqs:ListQueues (plus sts:AssumeRole with a role, and the S3
- * and SNS permissions of the features configured).
+ * The `check` command: loads the config file (`onLoaded` sees it first, e.g. to redact its secrets)
+ * and checks it. Every configuration error a sync would stop with before reading a row is a FAILED
+ * result with the sync's message.
+ */
+export async function checkConfigFile(path: string, onLoaded: (config: Config) => void = () => undefined): Promise<CheckResult> {
+  try {
+    const config = loadConfig(path);
+    onLoaded(config);
+    return await runCheck(config);
+  } catch (error) {
+    if (!(error instanceof UserFacingError)) throw error;
+    return { status: "FAILED", message: error.message };
+  }
+}
+
+/**
+ * Proves the connector can work with `config`: every setting compiles as a sync compiles it, the
+ * credentials (and assumed role) are accepted, every queue the config names outright exists and
+ * matches `queue_type`, the snapshot store works, the alerts' SNS topic, if any, is there, and, with
+ * large_messages "s3", a probe object can be stored in the bucket. Needs sqs:ListQueues for queues given by name (and to prove the
+ * credentials when no queue is named), sqs:GetQueueAttributes to confirm queues given by URL, plus
+ * sts:AssumeRole with a role, and the S3 and SNS permissions of the features configured.
  */
 export async function runCheck(config: Config): Promise<CheckResult> {
   const queues = namedQueues(config);
   const mainQueue = queues.find((queue) => queue.setting === "queue");
   const mismatch = mainQueue && queueTypeMismatch(mainQueue.name, config.queue_type);
   if (mismatch) return { status: "FAILED", message: `${mismatch}.` };
+  const startProblem = syncStartProblem(config);
+  if (startProblem !== undefined) return { status: "FAILED", message: startProblem };
 
   const clients = createAwsClients(config, { requestTimeoutMs: CHECK_REQUEST_TIMEOUT_MS, retryMaxMs: 0 });
   const { sqs } = clients;
@@ -53,11 +77,11 @@ export async function runCheck(config: Config): Promise<CheckResult> {
   try {
     if (queues.length === 0) await sqs.send(new ListQueuesCommand({ MaxResults: 1 }));
     const found: string[] = [];
+    const unconfirmed: string[] = [];
     for (const queue of queues) {
-      if ((await findQueueUrl(sqs, queue.name)) === undefined) {
-        return { status: "FAILED", message: new QueueNotFoundError(queue.name, config, queue.setting).message };
-      }
-      found.push(`queue "${queue.name}" (${queue.setting})`);
+      const lookup = await lookForQueue(sqs, queue, config);
+      if (lookup === "missing") return { status: "FAILED", message: missingQueueMessage(queue, config) };
+      (lookup === "found" ? found : unconfirmed).push(`queue "${queue.name}" (${queue.setting})`);
     }
     const store = await checkSnapshotStore(config, clients.s3);
     if (store?.ok === false) return { status: "FAILED", message: store.message };
@@ -67,12 +91,48 @@ export async function runCheck(config: Config): Promise<CheckResult> {
     if (config.alerts?.sns_topic_arn) found.push(`SNS topic ${config.alerts.sns_topic_arn} (alerts.sns_topic_arn)`);
     const payloads = await probePayloadBucket(config, clients);
     if (payloads?.ok === false) return { status: "FAILED", message: payloads.message };
-    const message = successMessage(config, found);
+    const message = successMessage(config, found, unconfirmed);
     return { status: "SUCCEEDED", message: payloads ? `${message.replace(/\.$/, "")}; ${payloads.note}.` : message };
   } catch (error) {
-    return { status: "FAILED", message: explainAwsError(error, { permission: "sqs:ListQueues", config }) };
+    const message = error instanceof UserFacingError ? error.message : explainAwsError(error, { permission: "sqs:ListQueues", config });
+    return { status: "FAILED", message };
   } finally {
     sqs.destroy();
+  }
+}
+
+/**
+ * Whether the queue is there. A bare name is looked up with ListQueues, as a sync looks it up; a
+ * URL is asked for its attributes, since a sync sends to it without ListQueues: credentials that
+ * may send but not call GetQueueAttributes leave it unconfirmed rather than failing the check.
+ */
+async function lookForQueue(sqs: SQSClient, queue: NamedQueue, config: Config): Promise<"found" | "missing" | "unconfirmed"> {
+  if (queue.url === undefined) return (await findQueueUrl(sqs, queue.name)) === undefined ? "missing" : "found";
+  try {
+    await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queue.url, AttributeNames: ["QueueArn"] }));
+    return "found";
+  } catch (error) {
+    const meaning = awsErrorMeaning(awsErrorCode(error));
+    if (meaning === "missing_queue") return "missing";
+    if (meaning === "access_denied") return "unconfirmed";
+    throw awsCallFailure(error, { permission: "sqs:GetQueueAttributes", config });
+  }
+}
+
+function missingQueueMessage(queue: NamedQueue, config: Config): string {
+  if (queue.url === undefined) return new QueueNotFoundError(queue.name, config, queue.setting).message;
+  const where = `region ${config.region}` + (config.endpoint ? ` at endpoint ${config.endpoint}` : "");
+  return `Queue ${queue.url} (${queue.setting}) does not exist in ${where}: create the queue, or correct the URL in ${queue.setting}.`;
+}
+
+/** The message a sync would stop with at its start, before reading a row. */
+function syncStartProblem(config: Config): string | undefined {
+  try {
+    assertSyncCanStart(config);
+    return undefined;
+  } catch (error) {
+    if (error instanceof UserFacingError) return error.message;
+    throw error;
   }
 }
 
@@ -114,17 +174,22 @@ function namedQueues(config: Config): NamedQueue[] {
   return queues;
 }
 
-/** Queues are looked up by name: emulators and VPC endpoints rewrite the host of queue URLs. */
+/** A queue setting's value: a bare name, or a URL and the name it ends in. */
 function namedQueue(setting: string, nameOrUrl: string): NamedQueue {
   if (!isQueueUrl(nameOrUrl)) return { setting, name: nameOrUrl };
   return { setting, name: queueNameFromUrl(nameOrUrl), url: nameOrUrl };
 }
 
-function successMessage(config: Config, found: string[]): string {
+function successMessage(config: Config, found: string[], unconfirmed: string[]): string {
   const where = `SQS in region ${config.region}` + (config.endpoint ? ` at ${config.endpoint}` : "");
   const who = config.role_arn ? ` as role ${config.role_arn}` : "";
   const perRow =
     config.queue.source === "static" ? "" : "; the queue is chosen per row, so each one is looked up when a sync first uses it";
   const queues = found.length > 0 ? ` and found ${found.join(" and ")}` : "";
-  return `Connected to ${where}${who}${queues}${perRow}.`;
+  const unproven = unconfirmed.map(
+    (queue) =>
+      `; could not confirm that ${queue} exists: the credentials may not call sqs:GetQueueAttributes on it; ` +
+      "a sync needs only sqs:SendMessage there, so the first sync will tell",
+  );
+  return `Connected to ${where}${who}${queues}${unproven.join("")}${perRow}.`;
 }

@@ -7,9 +7,10 @@ import { openChangeDetector } from "./changes/detector.js";
 import type { ChangeDetector } from "./changes/types.js";
 import { DEFAULT_S3_SNAPSHOT_TIMING, type S3SnapshotTiming } from "./changes/s3-snapshot-home.js";
 import { MAX_LEASE_MS } from "./changes/s3-lock.js";
-import { runCheck } from "./check.js";
+import { checkConfigFile } from "./check.js";
 import { parseArgs, USAGE, UsageError, type Command } from "./cli-args.js";
 import { loadConfig } from "./config/load.js";
+import { assertSyncCanStart } from "./config/sync-start.js";
 import type { Config } from "./config/types.js";
 import { secretValues } from "./config/secrets.js";
 import { createBatchSender } from "./delivery/senders.js";
@@ -55,15 +56,7 @@ function warnAboutOldNode(): Promise<void> {
 }
 
 async function check(configPath: string): Promise<number> {
-  let connectionStatus: { status: "SUCCEEDED" | "FAILED"; message: string };
-  try {
-    const config = loadConfig(configPath);
-    writer.redactWith(new Redactor(secretValues(config)));
-    connectionStatus = await runCheck(config);
-  } catch (error) {
-    if (!(error instanceof UserFacingError)) throw error;
-    connectionStatus = { status: "FAILED", message: error.message };
-  }
+  const connectionStatus = await checkConfigFile(configPath, (config) => writer.redactWith(new Redactor(secretValues(config))));
   await writer.emit({ type: "CONNECTION_STATUS", connectionStatus });
   return 0;
 }
@@ -140,34 +133,33 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
     setTimeout(() => void exitStopped(stopped), SIGNAL_GRACE_MS).unref();
   };
   process.once("SIGTERM", onSignal).once("SIGINT", onSignal);
-  await observation.run(
-    () =>
-      withChangeDetector(
-        config,
-        catalog,
-        clients,
-        false,
-        (detector) =>
-          runWrite({
-            config,
-            catalog,
-            input: process.stdin,
-            writer,
-            sender: offloadLargeMessages(config, clients, observation.wrapSender(createBatchSender(config, sqs, process.env))),
-            resolveQueue: (name) =>
-              resolver.resolve(name).catch((error: unknown) => {
-                throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
-              }),
-            checkQueueUrl: queueUrlCheck(config, sqs.config.endpointProvider),
-            signal: stop.signal,
-            observer: observation.rows,
-            detector,
-            concurrency: observation.concurrencyLimit(),
-          }),
-        stop.signal,
-      ),
-    clients,
-  );
+  await observation.run(() => {
+    assertSyncCanStart(config);
+    return withChangeDetector(
+      config,
+      catalog,
+      clients,
+      false,
+      (detector) =>
+        runWrite({
+          config,
+          catalog,
+          input: process.stdin,
+          writer,
+          sender: offloadLargeMessages(config, clients, observation.wrapSender(createBatchSender(config, sqs, process.env))),
+          resolveQueue: (name) =>
+            resolver.resolve(name).catch((error: unknown) => {
+              throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
+            }),
+          checkQueueUrl: queueUrlCheck(config, sqs.config.endpointProvider),
+          signal: stop.signal,
+          observer: observation.rows,
+          detector,
+          concurrency: observation.concurrencyLimit(),
+        }),
+      stop.signal,
+    );
+  }, clients);
   return 0;
 }
 

@@ -15,12 +15,12 @@ forEachEmulator("check", (context) => {
     assert.match(result.message, new RegExp(`found queue "${name}"`));
   });
 
-  test("finds a queue given by URL by its name, whatever host the URL names", async () => {
+  test("finds a queue given by URL at that URL, as a sync sends to it", async () => {
     const name = uniqueQueueName("orders");
-    await context.emulator.createQueue(name);
-    const url = `https://sqs.${TEST_REGION}.amazonaws.com/123456789012/${name}`;
+    const url = await context.emulator.createQueue(name);
     const result = await runCheck(emulatorConfig(context.emulator, { queue: { source: "static", value: url } }));
     assert.equal(result.status, "SUCCEEDED", result.message);
+    assert.match(result.message, new RegExp(`found queue "${name}" \\(queue\\)`));
   });
 
   test("with per-row queues, proves the credentials and says queues are looked up during the sync", async () => {
@@ -54,21 +54,27 @@ forEachEmulator("check", (context) => {
     assert.match(asFifo.message, /queue_type is "fifo" but queue ".*" is a standard queue/);
   });
 
-  test("checks the dead-letter queue for rejected rows", async () => {
+  test("checks the dead-letter queue for rejected rows, at its URL", async () => {
     const name = uniqueQueueName("orders");
     const deadLetter = uniqueQueueName("rejected");
-    await context.emulator.createQueue(name);
-    const settings = {
-      queue: { source: "static", value: name },
-      rejected_rows: { policy: "dead_letter", queue_url: `${context.emulator.endpoint}/000000000000/${deadLetter}` },
-    };
+    const queueUrl = await context.emulator.createQueue(name);
+    const deadLetterUrl = queueUrl.replace(name, deadLetter);
+    // Not validated: fauxqs's queue URLs (sqs.<region>.127.0.0.1) are not URLs to WHATWG parsing, which the loader uses.
+    const config = {
+      ...emulatorConfig(context.emulator, { queue: { source: "static", value: name } }),
+      rejected_rows: { policy: "dead_letter", queue_url: deadLetterUrl },
+    } as const;
 
-    const missing = await runCheck(emulatorConfig(context.emulator, settings));
+    const missing = await runCheck(config);
     assert.equal(missing.status, "FAILED");
-    assert.match(missing.message, new RegExp(`Queue "${deadLetter}" \\(rejected_rows.queue_url\\) was not found`));
+    assert.equal(
+      missing.message,
+      `Queue ${deadLetterUrl} (rejected_rows.queue_url) does not exist in region ${TEST_REGION} at endpoint ${context.emulator.endpoint}: ` +
+        "create the queue, or correct the URL in rejected_rows.queue_url.",
+    );
 
     await context.emulator.createQueue(deadLetter);
-    const present = await runCheck(emulatorConfig(context.emulator, settings));
+    const present = await runCheck(config);
     assert.equal(present.status, "SUCCEEDED", present.message);
     assert.match(present.message, new RegExp(`"${deadLetter}" \\(rejected_rows.queue_url\\)`));
   });
@@ -111,12 +117,17 @@ withMoto("check with IAM enforced", (context) => {
   let assumer: IamUser;
   let roleArn: string;
   let queueName: string;
+  let queueUrl: string;
+  let sender: IamUser;
+  let inspector: IamUser;
 
   before(async () => {
     const moto = context.emulator;
     queueName = uniqueQueueName("orders");
-    await moto.createQueue(queueName);
+    queueUrl = await moto.createQueue(queueName);
     lister = await moto.createUser("lister", ["sqs:ListQueues"]);
+    sender = await moto.createUser("sender", ["sqs:SendMessage"]);
+    inspector = await moto.createUser("inspector", ["sqs:SendMessage", "sqs:GetQueueAttributes"]);
     nobody = await moto.createUser("nobody", []);
     assumer = await moto.createUser("assumer", ["sts:AssumeRole"]);
     roleArn = await moto.createRole("hightouch-writer", ["sqs:ListQueues"], { userArn: assumer.arn, externalId: "ext-9" });
@@ -136,6 +147,34 @@ withMoto("check with IAM enforced", (context) => {
   test("succeeds with credentials allowed only sqs:ListQueues", async () => {
     const result = await check(lister.accessKeyId, lister.secretAccessKey);
     assert.equal(result.status, "SUCCEEDED", result.message);
+  });
+
+  test("a queue URL needs no sqs:ListQueues: check confirms it with sqs:GetQueueAttributes", async () => {
+    const result = await check(inspector.accessKeyId, inspector.secretAccessKey, { queue: { source: "static", value: queueUrl } });
+    assert.equal(result.status, "SUCCEEDED", result.message);
+    assert.match(result.message, new RegExp(`found queue "${queueName}" \\(queue\\)`));
+  });
+
+  test("a queue URL that does not exist fails, with only sqs:GetQueueAttributes to look", async () => {
+    const missing = queueUrl.replace(queueName, `${queueName}-missing`);
+    const result = await check(inspector.accessKeyId, inspector.secretAccessKey, { queue: { source: "static", value: missing } });
+    assert.equal(result.status, "FAILED");
+    assert.equal(
+      result.message,
+      `Queue ${missing} (queue) does not exist in region ${TEST_REGION} at endpoint ${context.emulator.endpoint}: create the queue, or correct the URL in queue.`,
+    );
+  });
+
+  test("credentials allowed only sqs:SendMessage pass with a queue URL, and check says what it could not confirm", async () => {
+    const result = await check(sender.accessKeyId, sender.secretAccessKey, { queue: { source: "static", value: queueUrl } });
+    assert.equal(result.status, "SUCCEEDED", result.message);
+    assert.match(
+      result.message,
+      new RegExp(
+        `could not confirm that queue "${queueName}" \\(queue\\) exists: the credentials may not call sqs:GetQueueAttributes on it; ` +
+          "a sync needs only sqs:SendMessage there",
+      ),
+    );
   });
 
   test("an unknown access key is reported as rejected credentials, without the secret", async () => {

@@ -94,7 +94,7 @@ export class SnapshotStore {
    * run keeps every write in one transaction that close rolls back, so it leaves the store as it was.
    */
   static open(path: string, options: { reset: boolean; dryRun: boolean; rowSaved: (rowId: number) => void }): SnapshotStore {
-    createDirectory(dirname(path));
+    createSnapshotDirectory(dirname(path));
     let db: Database.Database | undefined;
     try {
       db = new Database(path, { timeout: 0 });
@@ -377,7 +377,8 @@ function repeated(values: string, count: number): string {
   return Array.from({ length: count }, () => values).join(", ");
 }
 
-function createDirectory(directory: string): void {
+/** Creates the local snapshot store's directory; one it cannot create is a config error saying why. */
+export function createSnapshotDirectory(directory: string): void {
   try {
     mkdirSync(directory, { recursive: true });
   } catch (error) {
@@ -432,7 +433,7 @@ function explainWriteError(error: unknown, path: string): Error {
   if (code === "SQLITE_FULL") {
     return new UserFacingError(
       `The local snapshot store ${path} cannot be written: the disk holding it is full. Free space on that volume or ` +
-        "give change_detection.state_directory a larger one, then run the sync again (rows after its last STATE are sent again).",
+        "give change_detection.store.directory a larger one, then run the sync again (rows after its last STATE are sent again).",
       "system_error",
       error.message,
     );
@@ -440,7 +441,7 @@ function explainWriteError(error: unknown, path: string): Error {
   if (typeof code === "string" && (code.startsWith("SQLITE_IOERR") || code.startsWith("SQLITE_READONLY"))) {
     return new UserFacingError(
       `The local snapshot store ${path} cannot be written (${code}: ${error.message}). ` +
-        "Check that change_detection.state_directory is on a writable local disk with free space.",
+        "Check that change_detection.store.directory is on a writable local disk with free space.",
       "system_error",
       error.message,
     );

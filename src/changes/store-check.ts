@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
 import { probeS3Write, unansweredProbeNote } from "../aws/s3-probe.js";
@@ -9,6 +9,7 @@ import { snapshotStoreCall, snapshotStoreFailure } from "./s3-errors.js";
 import { S3Location } from "./s3-location.js";
 import { SnapshotVersions } from "./s3-versions.js";
 import { snapshotStoreSetting } from "./snapshot-location.js";
+import { createSnapshotDirectory } from "./snapshot-store.js";
 
 export type StoreCheck = { ok: true; description: string } | { ok: false; message: string } | undefined;
 
@@ -34,9 +35,13 @@ export async function checkSnapshotStore(config: Config, s3: (settings: S3Settin
 function checkDirectory(directory: string): StoreCheck {
   const problem = ephemeralDirectoryProblem(directory, readHostFacts());
   if (problem) return { ok: false, message: problem };
+  try {
+    createSnapshotDirectory(directory);
+  } catch (error) {
+    return { ok: false, message: (error as Error).message };
+  }
   const probe = join(directory, `.check-${randomUUID()}`);
   try {
-    mkdirSync(directory, { recursive: true });
     writeFileSync(probe, "destination-sqs check\n");
     rmSync(probe);
   } catch (error) {
