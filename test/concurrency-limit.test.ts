@@ -254,6 +254,32 @@ describe("adaptive concurrency: faults that are not overload", () => {
     assert.ok(limit.current < 64, "a share well above the tolerated one still cuts");
   });
 
+  it("undoes a throttling cut at the end of its hold when throttling went on about as often, though too rarely to cut again", () => {
+    const clock = new FakeClock();
+    const reasons: string[] = [];
+    const limit = new ConcurrencyLimit({
+      mode: "adaptive",
+      ceiling: 64,
+      clock,
+      lag: fakeLag(),
+      onChange: (change) => reasons.push(change.reason),
+    });
+    const window = (throttledEvery: number): void => throttlingWindow(limit, clock, throttledEvery);
+    window(0);
+    window(0);
+    window(12);
+    const cut = limit.current;
+    assert.ok(cut < 64);
+    const holdEnds = clock.t - MIN_WINDOW_MS + THROTTLE_HOLD_MS;
+    while (clock.t < holdEnds) {
+      window(20);
+      assert.equal(limit.current, cut, `held at ${clock.t} ms`);
+    }
+    window(20);
+    assert.deepEqual(reasons.slice(-2), ["throttled", "undone"], `${reasons}`);
+    assert.equal(limit.current, 64);
+  });
+
   it("keeps a throttling cut after which requests were throttled far less often, as a queue past its rate does", () => {
     const clock = new FakeClock();
     const reasons: string[] = [];

@@ -132,6 +132,18 @@ const PROBE_GROWTH_PER_SECOND = 1;
 export const OVERDUE_ROUND_TRIPS = 4;
 export const OVERDUE_MIN_MS = 200;
 
+/** A throttling cut: the value and phase before it, and the share of answers throttled that caused it. */
+interface ThrottleCut {
+  before: number;
+  slowStart: boolean;
+  share: number;
+}
+
+/** Throttling at `share` since a cut that `before` it caused is not eased: a share that a cut does not lower is not overload. */
+function uneased(share: number, before: number): boolean {
+  return share >= before * THROTTLING_UNEASED && share <= THROTTLING_BACKGROUND_MOST;
+}
+
 /**
  * The share of `answers` throttled, when it is clearly more than `tolerated`: at least two of at
  * least MIN_ANSWERS_JUDGED, and more than chance would give at that share (by three standard deviations).
@@ -182,8 +194,8 @@ export class ConcurrencyLimit {
   private holdUntil = Number.NEGATIVE_INFINITY;
   /** The share of throttled answers that does not cut: raised when throttling turned out not to be overload. */
   private toleratedShare = THROTTLED_SHARE_TOLERATED;
-  /** The latest throttling cut, judged until its hold ends: the value and phase before it, and the share throttled that caused it. */
-  private throttleCut: { before: number; slowStart: boolean; share: number } | undefined;
+  /** The latest throttling cut, until it is judged at the end of its hold. */
+  private throttleCut: ThrottleCut | undefined;
   /** Answers to requests sent after the last cut, and how many of them were throttled: since the cut, and in the window. */
   private answersSinceCut = 0;
   private throttledSinceCut = 0;
@@ -272,6 +284,7 @@ export class ConcurrencyLimit {
     if (outcome === "throttled") this.record.throttled++;
     if (this.mode === "fixed" || outcome === "failed" || outcome === "timed out") return;
     const now = this.clock.now();
+    if (this.throttleCut !== undefined && now >= this.holdUntil) this.judgeThrottleCut(now, this.throttleCut);
     // Answers to requests sent before the last cut tell of the load before it.
     if (startedAt < this.lastDecreaseAt) return;
     this.answersSinceCut++;
@@ -297,22 +310,36 @@ export class ConcurrencyLimit {
 
   /**
    * Clearly more than the tolerated share of answers were throttled (`share`): cut; or, while the
-   * last throttling cut holds, undo it if throttling went on as often as before it.
+   * last throttling cut holds, undo it if throttling went on about as often as before it.
    */
   private throttled(now: number, share: number): void {
+    const cut = this.throttleCut;
     const sinceCut = this.throttledSinceCut / this.answersSinceCut;
-    const cut = now < this.holdUntil ? this.throttleCut : undefined;
-    if (cut !== undefined && sinceCut >= cut.share * THROTTLING_UNEASED && sinceCut <= THROTTLING_BACKGROUND_MOST) {
-      this.throttleCut = undefined;
-      this.toleratedShare = Math.min(THROTTLING_BACKGROUND_MOST, Math.max(this.toleratedShare, sinceCut * THROTTLING_BACKGROUND_MARGIN));
-      this.holdUntil = Number.NEGATIVE_INFINITY;
-      this.slowStart = cut.slowStart;
-      this.change(now, cut.before, "undone");
+    if (cut !== undefined && uneased(sinceCut, cut.share)) {
+      this.undo(now, cut, sinceCut);
       return;
     }
     this.throttleCut = { before: this.value, slowStart: this.slowStart, share };
     this.decrease(now, Math.min(THROTTLE_DECREASE, Math.max(THROTTLE_DECREASE_MOST, 1 - share)), "throttled");
     this.holdUntil = now + THROTTLE_HOLD_MS;
+  }
+
+  /** The hold after a throttling cut is over: the cut stands, unless requests sent since were throttled about as often as before it. */
+  private judgeThrottleCut(now: number, cut: ThrottleCut): void {
+    this.throttleCut = undefined;
+    const sinceCut = this.throttledSinceCut / this.answersSinceCut;
+    if (this.throttledSinceCut >= 2 && this.answersSinceCut >= MIN_ANSWERS_JUDGED && uneased(sinceCut, cut.share)) {
+      this.undo(now, cut, sinceCut);
+    }
+  }
+
+  /** Takes a throttling cut back, and tolerates from then on the share throttled (`share`) that it did not ease. */
+  private undo(now: number, cut: ThrottleCut, share: number): void {
+    this.throttleCut = undefined;
+    this.toleratedShare = Math.min(THROTTLING_BACKGROUND_MOST, Math.max(this.toleratedShare, share * THROTTLING_BACKGROUND_MARGIN));
+    this.holdUntil = Number.NEGATIVE_INFINITY;
+    this.slowStart = cut.slowStart;
+    this.change(now, cut.before, "undone");
   }
 
   /** Delivery stopped: what was in flight will never finish. */
