@@ -92,8 +92,8 @@ export const LATENCY_SLACK_MS = 5;
 export const THROTTLE_DECREASE = 0.9;
 export const THROTTLE_DECREASE_MOST = 0.5;
 /**
- * Throttling cuts once more than this share of the answers since the last cut, or of the window's
- * answers, were throttled (at least two of at least MIN_ANSWERS_JUDGED): a queue past its rate
+ * Throttling cuts once clearly more than this share of the answers since the last cut, or of the
+ * window's answers, were throttled (see excessShare): a queue past its rate
  * throttles a growing share, while a throttle now and then (another client of the same KMS key, a
  * brief hiccup) should not take the limit down to 1. The window's share catches a queue overrun long
  * after the last cut at once.
@@ -139,7 +139,7 @@ interface ThrottleCut {
   share: number;
 }
 
-/** Throttling at `share` since a cut that `before` it caused is not eased: a share that a cut does not lower is not overload. */
+/** Whether a cut caused by throttling at `before` left it at `share`: about as often, and not so often that it must be overload. */
 function uneased(share: number, before: number): boolean {
   return share >= before * THROTTLING_UNEASED && share <= THROTTLING_BACKGROUND_MOST;
 }
@@ -156,17 +156,20 @@ function excessShare(throttled: number, answers: number, tolerated: number): num
 
 /**
  * The in-flight limit. Delivery calls `started()` before each request and `finished()` once per
- * request when it ends, and sends only while fewer than `current` are in flight.
+ * request when it ends, `lapsed()` when one is overdue (`overdueAfterMs`), and sends only while
+ * `allowsAnother()`.
  *
- * Adaptive rules, judged per window (a round trip, at least MIN_WINDOW_MS) by its shortest round trip,
+ * Adaptive rules, judged per window (a round trip, at least MIN_WINDOW_MS, or SLOW_START_MIN_WINDOW_MS
+ * in slow start) by its shortest round trip,
  * as TCP Vegas does: a queue in SQS or the network delays every request, while a request that paid
  * for a new connection, or that the connector's own busy thread read late, delays only some:
  * - throttling answers to requests sent after the last cut, once more than the tolerated share of
  *   those answers or of the window's (THROTTLED_SHARE_TOLERATED at first), cut the limit at once to the
  *   share not throttled (between THROTTLE_DECREASE_MOST and THROTTLE_DECREASE; at most once per round
  *   trip, since later answers were sent before the cut), and the limit then holds for THROTTLE_HOLD_MS;
- * - unless requests sent after the previous throttling cut were throttled about as often as before it
- *   (THROTTLING_UNEASED): that throttling is no overload, the cut is undone, and its share is tolerated;
+ * - unless requests sent after the previous throttling cut, during its hold, were throttled about as
+ *   often as before it (THROTTLING_UNEASED): that throttling is no overload, the cut is undone, and its
+ *   share is tolerated from then on;
  * - failures that are not throttling, and requests that get no answer, change nothing; a request
  *   unanswered for OVERDUE_ROUND_TRIPS (at least OVERDUE_MIN_MS) stops counting against the limit;
  * - a window whose round trip exceeds floor × LATENCY_TOLERANCE + LATENCY_SLACK_MS, plus the longest
