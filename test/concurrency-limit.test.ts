@@ -251,7 +251,14 @@ describe("adaptive concurrency: faults that are not overload", () => {
     for (let n = 0; n < 20; n++) window(12);
     assert.equal(limit.current, 64, "the same share no longer cuts");
     window(4);
-    assert.ok(limit.current < 64, "a share well above the tolerated one still cuts");
+    const overrun = limit.current;
+    assert.ok(overrun < 64, "a share well above the tolerated one still cuts");
+    const holdEnds = clock.t - MIN_WINDOW_MS + THROTTLE_HOLD_MS;
+    while (clock.t <= holdEnds) window(0);
+    const stood = limit.current;
+    assert.ok(stood >= overrun && stood < 64, `limit ${stood}: that cut eased throttling, so it stands`);
+    window(12);
+    assert.ok(limit.current < stood, "once a cut eased throttling, only the first share is tolerated again");
   });
 
   it("undoes a throttling cut at the end of its hold when throttling went on about as often, though too rarely to cut again", () => {

@@ -169,7 +169,7 @@ function excessShare(throttled: number, answers: number, tolerated: number): num
  *   trip, since later answers were sent before the cut), and the limit then holds for THROTTLE_HOLD_MS;
  * - unless requests sent after the previous throttling cut, during its hold, were throttled about as
  *   often as before it (THROTTLING_UNEASED): that throttling is no overload, the cut is undone, and its
- *   share is tolerated from then on;
+ *   share is tolerated from then on, until a cut eases throttling;
  * - failures that are not throttling, and requests that get no answer, change nothing; a request
  *   unanswered for OVERDUE_ROUND_TRIPS (at least OVERDUE_MIN_MS) stops counting against the limit;
  * - a window whose round trip exceeds floor × LATENCY_TOLERANCE + LATENCY_SLACK_MS, plus the longest
@@ -322,17 +322,25 @@ export class ConcurrencyLimit {
       this.undo(now, cut, sinceCut);
       return;
     }
+    // The last cut eased throttling, though not enough: it is the connector's load.
+    if (cut !== undefined) this.toleratedShare = THROTTLED_SHARE_TOLERATED;
     this.throttleCut = { before: this.value, slowStart: this.slowStart, share };
     this.decrease(now, Math.min(THROTTLE_DECREASE, Math.max(THROTTLE_DECREASE_MOST, 1 - share)), "throttled");
     this.holdUntil = now + THROTTLE_HOLD_MS;
   }
 
-  /** The hold after a throttling cut is over: the cut stands, unless requests sent since were throttled about as often as before it. */
+  /**
+   * The hold after a throttling cut is over: the cut stands, unless requests sent since were throttled
+   * about as often as before it.
+   */
   private judgeThrottleCut(now: number, cut: ThrottleCut): void {
     this.throttleCut = undefined;
     const sinceCut = this.throttledSinceCut / this.answersSinceCut;
     if (this.throttledSinceCut >= 2 && this.answersSinceCut >= MIN_ANSWERS_JUDGED && uneased(sinceCut, cut.share)) {
       this.undo(now, cut, sinceCut);
+    } else {
+      // The cut eased throttling: it was the connector's load, and only the first share is tolerated again.
+      this.toleratedShare = THROTTLED_SHARE_TOLERATED;
     }
   }
 
