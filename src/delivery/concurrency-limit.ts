@@ -124,13 +124,15 @@ export const LATENCY_DECREASE_MOST = 0.5;
 const PROBE_GROWTH_PER_SECOND = 1;
 
 /**
- * A request unanswered for this many round trips (the latest window's), and at least OVERDUE_MIN_MS,
- * no longer counts against the adaptive limit (still against the ceiling): as TCP's retransmission
- * timeout takes a segment out of flight, so that a request that will never be answered does not hold
- * a slot for request_timeout_seconds while others could be sent.
+ * A request unanswered for longer than TCP's retransmission timeout would allow (the smoothed round
+ * trip plus OVERDUE_DEVIATIONS times its mean deviation, RFC 6298), and at least OVERDUE_MIN_MS, no
+ * longer counts against the adaptive limit (still against the ceiling): as TCP takes a segment out
+ * of flight then, so that a request that will never be answered does not hold a slot for
+ * request_timeout_seconds while others could be sent. Slow answers from a loaded queue or machine
+ * stay within it, and do not let more requests out.
  */
-export const OVERDUE_ROUND_TRIPS = 4;
-export const OVERDUE_MIN_MS = 200;
+export const OVERDUE_DEVIATIONS = 4;
+export const OVERDUE_MIN_MS = 1_000;
 
 /** A throttling cut: the value and phase before it, and the share of answers throttled that caused it. */
 interface ThrottleCut {
@@ -171,7 +173,7 @@ function excessShare(throttled: number, answers: number, tolerated: number): num
  *   often as before it (THROTTLING_UNEASED): that throttling is no overload, the cut is undone, and its
  *   share is tolerated from then on, until a cut eases throttling;
  * - failures that are not throttling, and requests that get no answer, change nothing; a request
- *   unanswered for OVERDUE_ROUND_TRIPS (at least OVERDUE_MIN_MS) stops counting against the limit;
+ *   unanswered past TCP's retransmission timeout (at least OVERDUE_MIN_MS) stops counting against the limit;
  * - a window whose round trip exceeds floor × LATENCY_TOLERANCE + LATENCY_SLACK_MS, plus the longest
  *   the connector's own thread stalled in the window (busy, or descheduled by the OS), cuts it by
  *   that threshold / the round trip, between LATENCY_DECREASE_MOST and LATENCY_DECREASE;
@@ -213,6 +215,9 @@ export class ConcurrencyLimit {
   /** The limit before the first of the latency cuts in a row, if the last window's latency was high. */
   private limitBeforeLatencyCuts: number | undefined;
   private lastWindowRtt = 0;
+  /** Every answer's round trip, smoothed, and its mean deviation (RFC 6298); 0 before the first. */
+  private smoothedRtt = 0;
+  private rttDeviation = 0;
 
   /** For the stats: `since` is the first request's time (-1 before it), `weighted` the limit's integral up to `lastAt`. */
   private readonly record = { min: 0, max: 0, changes: 0, throttled: 0, since: -1, lastAt: 0, weighted: 0 };
@@ -253,7 +258,7 @@ export class ConcurrencyLimit {
   /** How long a request may go unanswered before lapsed() takes it out of the limit's count (fixed: never). */
   get overdueAfterMs(): number {
     if (this.mode === "fixed") return Number.POSITIVE_INFINITY;
-    return Math.max(OVERDUE_MIN_MS, OVERDUE_ROUND_TRIPS * this.lastWindowRtt);
+    return Math.max(OVERDUE_MIN_MS, this.smoothedRtt + OVERDUE_DEVIATIONS * this.rttDeviation);
   }
 
   /** Whether another request may be sent, with `inFlight` in flight in all (overdue ones included). */
@@ -287,6 +292,7 @@ export class ConcurrencyLimit {
     if (outcome === "throttled") this.record.throttled++;
     if (this.mode === "fixed" || outcome === "failed" || outcome === "timed out") return;
     const now = this.clock.now();
+    this.sampleRtt(now - startedAt);
     if (this.throttleCut !== undefined && now >= this.holdUntil) this.judgeThrottleCut(now, this.throttleCut);
     // Answers to requests sent before the last cut tell of the load before it.
     if (startedAt < this.lastDecreaseAt) return;
@@ -351,6 +357,17 @@ export class ConcurrencyLimit {
     this.holdUntil = Number.NEGATIVE_INFINITY;
     this.slowStart = cut.slowStart;
     this.change(now, cut.before, "undone");
+  }
+
+  /** RFC 6298's smoothing of round trips, for overdueAfterMs. */
+  private sampleRtt(rtt: number): void {
+    if (this.smoothedRtt === 0) {
+      this.smoothedRtt = rtt;
+      this.rttDeviation = rtt / 2;
+      return;
+    }
+    this.rttDeviation += (Math.abs(this.smoothedRtt - rtt) - this.rttDeviation) / 4;
+    this.smoothedRtt += (rtt - this.smoothedRtt) / 8;
   }
 
   /** Delivery stopped: what was in flight will never finish. */
