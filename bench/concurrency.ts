@@ -1,5 +1,6 @@
 // The adaptive concurrency scenarios: each endpoint met by the default configuration (adaptive,
-// max_in_flight 512) and, in the same run, by fixed concurrency at 64 (the old default).
+// max_in_flight 512) and, in the same run, by fixed concurrency at 64 (the old default); and
+// endpoints that fail a share of requests at random, met by adaptive and fixed at the same ceiling.
 //
 // Two rates per run: the whole run's (messages / the process's wall time, start-up and ramp-up
 // included) and the steady one (messages the endpoint accepted per second after the first
@@ -18,13 +19,27 @@ const LATENCIES_MS = [5, 20, 80, 150];
 const STEADY_FROM_S = 2;
 /** The fewest whole seconds a steady rate is taken over. */
 const STEADY_MIN_SECONDS = 3;
-/** The null and latency endpoints' records: about 10 s at the CPU-bound rate. */
+/** The null endpoint's records: about 10 s at the CPU-bound rate. */
 const STEADY_RECORDS = 300_000;
+/** The latency endpoints' records: a sync of this size must run at WHOLE_RUN_SHARE of the bound, start-up and ramp-up included. */
+const LATENCY_RECORDS = 200_000;
+const WHOLE_RUN_SHARE = 0.7;
+const WHOLE_RUN_LATENCIES_MS = [20, 80, 150];
 /** Fixed 64 is capped at 64 × 10 / latency: its records are enough for about this long at that cap. */
 const FIXED_SECONDS = 12;
 const BUCKET_PER_SECOND = 300;
-const BUCKET_BURST = 60;
+/** Bursts of a fifth and a tenth of a second's requests; the smaller one is how KMS and per-queue limits behave. */
+const BUCKET_BURSTS = [60, 30];
 const BUCKET_LATENCY_MS = 20;
+/** Random faults: the share of SendMessageBatch requests faulted, the endpoint's latency and the request timeout. */
+const FAULT_CASES = [
+  ...[0.01, 0.05, 0.25].flatMap((rate) => [0, 20].map((latencyMs) => ({ rate, latencyMs, timeoutSeconds: 5 }))),
+  { rate: 0.25, latencyMs: 0, timeoutSeconds: 30 },
+];
+const FAULT_RECORDS = 20_000;
+const FAULT_SEED = 23;
+/** Under random faults, adaptive takes at most this many times fixed's time at the same ceiling. */
+const FAULT_TIME_RATIO = 1.25;
 /** The jumping endpoint: 10 ms, 200 ms from 6 s after the first request, 10 ms again from 16 s. */
 const JUMP_SCHEDULE = [
   { at: 0, delayMs: 10 },
@@ -37,13 +52,21 @@ const JUMP_RECOVERY_S = 5;
 const MAX_RSS_MB = 200;
 
 /** What the table below it shows, and how each rate is measured. */
-export const CONCURRENCY_NOTE =
+const CONCURRENCY_NOTE =
   `Adaptive concurrency (default: adaptive, max_in_flight ${CEILING}) against fixed ${FIXED}, on the same endpoints in the same run; ` +
   "throttled requests are a share of all requests the endpoint received. Whole run: messages / the process's wall time, " +
   `start-up and ramp-up included; steady: messages the endpoint accepted per second from ${STEADY_FROM_S} s after the first ` +
-  "request to the last full second. The targets compare steady rates (the token bucket's: whole run).";
+  "request to the last full second. The targets compare steady rates (the token bucket's: whole run), and whole runs " +
+  `of ${LATENCY_RECORDS.toLocaleString("en-US")} records at ${WHOLE_RUN_LATENCIES_MS.join(", ")} ms.`;
 
-export type ConcurrencyKind = "null" | "latency" | "bucket" | "jump";
+/** What the random-faults table below it shows. */
+const FAULTS_NOTE =
+  `Random faults: ${FAULT_RECORDS.toLocaleString("en-US")} records, adaptive and fixed both at max_in_flight ${FIXED}, in the same run. ` +
+  "The endpoint answers a seeded share of SendMessageBatch requests (the same requests, by position, for both) with, in turn, " +
+  "an HTTP 503, RequestThrottled, the batch stored and then the connection reset, no answer at all (the request timeout ends it), " +
+  "or a partial failure (half the entries failed with InternalError). Time: the process's wall time; records: distinct records stored.";
+
+export type ConcurrencyKind = "null" | "latency" | "bucket" | "jump" | "faults";
 
 export interface ConcurrencyScenario {
   name: string;
@@ -55,10 +78,12 @@ export interface ConcurrencyScenario {
   mode: "adaptive" | "fixed";
   maxInFlight: number;
   latencyMs?: number;
+  requestTimeoutSeconds?: number;
 }
 
 export interface ConcurrencyResult {
   scenario: ConcurrencyScenario;
+  wallSeconds: number;
   msgsPerSecond: number;
   peakRssMb: number;
   cpuMsPer1k: number;
@@ -81,39 +106,46 @@ function fixedRecords(latencyMs: number | undefined): number {
 
 /** Every scenario, in pairs (adaptive, then fixed 64). */
 export function concurrencyScenarios(): ConcurrencyScenario[] {
-  const endpoints: (Omit<ConcurrencyScenario, "name" | "mode" | "maxInFlight"> & { fixedRecords?: number })[] = [
+  const endpoints: (Omit<ConcurrencyScenario, "name" | "mode" | "maxInFlight"> & { fixedRecords?: number; adaptiveCeiling?: number })[] = [
     { kind: "null", endpointName: "null endpoint", endpointArgs: [], records: STEADY_RECORDS },
     ...LATENCIES_MS.map((latencyMs) => ({
       kind: "latency" as const,
       endpointName: `${latencyMs} ms endpoint`,
       endpointArgs: ["--delay-ms", String(latencyMs)],
-      records: STEADY_RECORDS,
+      records: LATENCY_RECORDS,
       fixedRecords: fixedRecords(latencyMs),
       latencyMs,
     })),
-    {
-      kind: "bucket",
-      endpointName: `token bucket ${BUCKET_PER_SECOND} requests/s, ${BUCKET_LATENCY_MS} ms`,
-      endpointArgs: [
-        "--delay-ms",
-        String(BUCKET_LATENCY_MS),
-        "--requests-per-second",
-        String(BUCKET_PER_SECOND),
-        "--burst",
-        String(BUCKET_BURST),
-      ],
+    ...BUCKET_BURSTS.map((burst) => ({
+      kind: "bucket" as const,
+      endpointName: `token bucket ${BUCKET_PER_SECOND} requests/s, bursts of ${burst}, ${BUCKET_LATENCY_MS} ms`,
+      endpointArgs: ["--delay-ms", String(BUCKET_LATENCY_MS), "--requests-per-second", String(BUCKET_PER_SECOND), "--burst", String(burst)],
       // About 20 s at the bucket's rate.
       records: 60_000,
-    },
+    })),
     {
       kind: "jump",
       endpointName: "latency 10 → 200 → 10 ms",
       endpointArgs: ["--delay-schedule", JUMP_SCHEDULE.map((step) => `${step.at}:${step.delayMs}`).join(",")],
       records: JUMP_RECORDS,
     },
+    ...FAULT_CASES.map(({ rate, latencyMs, timeoutSeconds }) => ({
+      kind: "faults" as const,
+      endpointName: `random faults ${rate * 100}%, ${latencyMs} ms, request timeout ${timeoutSeconds} s`,
+      endpointArgs: ["--delay-ms", String(latencyMs), "--fault-rate", String(rate), "--fault-seed", String(FAULT_SEED)],
+      records: FAULT_RECORDS,
+      latencyMs,
+      requestTimeoutSeconds: timeoutSeconds,
+      adaptiveCeiling: FIXED,
+    })),
   ];
-  return endpoints.flatMap(({ fixedRecords, ...endpoint }) => [
-    { ...endpoint, mode: "adaptive" as const, maxInFlight: CEILING, name: `${CONCURRENCY_PREFIX} adaptive, ${endpoint.endpointName}` },
+  return endpoints.flatMap(({ fixedRecords, adaptiveCeiling, ...endpoint }) => [
+    {
+      ...endpoint,
+      mode: "adaptive" as const,
+      maxInFlight: adaptiveCeiling ?? CEILING,
+      name: `${CONCURRENCY_PREFIX} adaptive, ${endpoint.endpointName}`,
+    },
     {
       ...endpoint,
       records: fixedRecords ?? endpoint.records,
@@ -182,14 +214,61 @@ function ratioOf(adaptive: ConcurrencyResult, fixed: ConcurrencyResult): string 
   return steady[0] === undefined || steady[1] === undefined ? `${whole} / –` : `${whole} / ${fmt(steady[0] / steady[1], 2)}×`;
 }
 
-/** Side-by-side table and the issue's targets for the scenarios that ran. */
-export function concurrencyReport(results: ConcurrencyResult[]): { table: string; checks: Check[] } {
-  const pairs = new Map<string, { adaptive?: ConcurrencyResult; fixed?: ConcurrencyResult }>();
+type Pair = { adaptive?: ConcurrencyResult; fixed?: ConcurrencyResult };
+
+/** The results by endpoint, adaptive beside fixed. */
+function pairsOf(results: ConcurrencyResult[]): Map<string, Pair> {
+  const pairs = new Map<string, Pair>();
   for (const result of results) {
     const pair = pairs.get(result.scenario.endpointName) ?? {};
     pair[result.scenario.mode] = result;
     pairs.set(result.scenario.endpointName, pair);
   }
+  return pairs;
+}
+
+/** The random-faults table and targets: adaptive's time against fixed's at the same ceiling, and every record stored. */
+function faultsReport(results: ConcurrencyResult[]): { table: string; checks: Check[] } {
+  const pairs = [...pairsOf(results)];
+  const faults = (result?: ConcurrencyResult) => (result ? fmt(result.endpoint.faults) : "–");
+  const stored = (result?: ConcurrencyResult) => (result ? fmt(result.endpoint.distinctRecords) : "–");
+  const seconds = (result?: ConcurrencyResult) => (result ? fmt(result.wallSeconds, 2) : "–");
+  const rows = pairs.map(
+    ([endpointName, { adaptive, fixed }]) =>
+      `| ${endpointName} | ${seconds(adaptive)} | ${seconds(fixed)} | ${adaptive && fixed ? `${fmt(adaptive.wallSeconds / fixed.wallSeconds, 2)}×` : ""} | ` +
+      `${adaptive ? describeLimit(adaptive) : ""} | ${faults(adaptive)} / ${faults(fixed)} | ${stored(adaptive)} / ${stored(fixed)} |`,
+  );
+  const table = [
+    `| endpoint | adaptive s | fixed ${FIXED} s | adaptive / fixed | limit min / mean / max | faults injected adaptive / fixed | records stored adaptive / fixed |`,
+    "|---|---:|---:|---:|---:|---:|---:|",
+    ...rows,
+  ].join("\n");
+  const checks: Check[] = [];
+  for (const [endpointName, { adaptive, fixed }] of pairs) {
+    if (adaptive && fixed) {
+      checks.push({
+        target: `${endpointName}: adaptive's time ≤ ${FAULT_TIME_RATIO} × fixed ${FIXED}'s`,
+        measured: `${fmt(adaptive.wallSeconds, 2)} vs ${fmt(fixed.wallSeconds, 2)} s (${fmt(adaptive.wallSeconds / fixed.wallSeconds, 2)}×)`,
+        pass: adaptive.wallSeconds <= FAULT_TIME_RATIO * fixed.wallSeconds,
+      });
+    }
+    for (const result of [adaptive, fixed]) {
+      if (result === undefined) continue;
+      checks.push({
+        target: `${endpointName}: every record stored (${result.scenario.mode})`,
+        measured: `${fmt(result.endpoint.distinctRecords)} of ${fmt(result.scenario.records)}`,
+        pass: result.endpoint.distinctRecords >= result.scenario.records,
+      });
+    }
+  }
+  return { table, checks };
+}
+
+/** Side-by-side tables, each after a note on what it shows, and the issue's targets for the scenarios that ran. */
+export function concurrencyReport(all: ConcurrencyResult[]): { table: string; checks: Check[] } {
+  const faulted = all.filter((result) => result.scenario.kind === "faults");
+  const results = all.filter((result) => result.scenario.kind !== "faults");
+  const pairs = pairsOf(results);
   const rows = [...pairs].map(([endpointName, { adaptive, fixed }]) => {
     const records = [adaptive, fixed].flatMap((result) => (result ? [fmt(result.scenario.records)] : [])).join(" / ");
     const share = (result?: ConcurrencyResult) => (result ? `${fmt(100 * throttledShare(result), 1)}%` : "");
@@ -206,11 +285,16 @@ export function concurrencyReport(results: ConcurrencyResult[]): { table: string
     .map(
       (result) => `Messages per second, ${result.scenario.name}: ${result.endpoint.messagesPerSecond.map((rate) => fmt(rate)).join(", ")}.`,
     );
-  const table = [
+  const rateTable = [
     `| endpoint | records adaptive / fixed | adaptive msgs/s whole run / steady | fixed ${FIXED} msgs/s whole run / steady | adaptive vs fixed whole run / steady | limit min / mean / max | max in flight (endpoint) | throttled requests adaptive / fixed | peak RSS MB adaptive / fixed | CPU ms / 1k msgs adaptive / fixed |`,
     "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ...rows,
     ...(series.length > 0 ? ["", ...series] : []),
+  ].join("\n");
+  const faults = faulted.length > 0 ? faultsReport(faulted) : undefined;
+  const table = [
+    ...(rows.length > 0 ? [CONCURRENCY_NOTE, "", rateTable] : []),
+    ...(faults === undefined ? [] : [...(rows.length > 0 ? [""] : []), FAULTS_NOTE, "", faults.table]),
   ].join("\n");
 
   const checks: Check[] = [];
@@ -239,6 +323,13 @@ export function concurrencyReport(results: ConcurrencyResult[]): { table: string
         measured: `${fmt(rate)} msgs/s (${fmt(rate / bound, 2)}×; whole run ${fmt(adaptive.msgsPerSecond)}, ${fmt(adaptive.msgsPerSecond / bound, 2)}×)`,
         pass: rate >= 0.8 * bound,
       });
+      if (WHOLE_RUN_LATENCIES_MS.includes(latencyMs)) {
+        checks.push({
+          target: `${endpointName}: a ${fmt(adaptive.scenario.records)}-record sync's whole-run rate ≥ ${WHOLE_RUN_SHARE} × the same bound = ${fmt(WHOLE_RUN_SHARE * bound)} msgs/s`,
+          measured: `${fmt(adaptive.msgsPerSecond)} msgs/s (${fmt(adaptive.msgsPerSecond / bound, 2)}×)`,
+          pass: adaptive.msgsPerSecond >= WHOLE_RUN_SHARE * bound,
+        });
+      }
     }
     if (kind === "bucket") {
       checks.push(
@@ -261,7 +352,7 @@ export function concurrencyReport(results: ConcurrencyResult[]): { table: string
       pass: adaptive.peakRssMb <= MAX_RSS_MB,
     });
   }
-  return { table, checks };
+  return { table, checks: [...checks, ...(faults?.checks ?? [])] };
 }
 
 /** Within 5 s of each change of latency, the rate is within 0.7× of its steady value in that phase. */

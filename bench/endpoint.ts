@@ -4,18 +4,26 @@
 //
 //   node --import tsx bench/endpoint.ts [--delay-ms 20] [--delay-schedule 10,4000:200,12000:10]
 //                                       [--requests-per-second 300 --burst 60]
+//                                       [--fault-rate 0.05 --fault-seed 1]
 //
 // --delay-schedule changes the delay over time: `ms` from the first request after a reset, then
 // `at:ms` pairs (ms since that first request). --requests-per-second answers SendMessageBatch
 // beyond a token bucket of that rate (holding --burst requests) with HTTP 400 ThrottlingException,
-// after the same delay as an accepted request.
+// after the same delay as an accepted request. --fault-rate answers that share of SendMessageBatch
+// requests, drawn from --fault-seed (the same requests, by position since the last reset, on every
+// run), with one of the random faults real SQS produces now and then, in turn: an HTTP 503 from the
+// load balancer, RequestThrottled, the batch stored and then the connection reset, no answer at all
+// (the connector's request timeout ends it), or a partial failure (half the entries Failed,
+// InternalError, the other half stored).
 //
 // GET /stats answers what it saw since the last POST /reset: requests, messages, most requests in
 // flight at once (overall and within one FIFO message group), FIFO order violations, throttled
-// requests, and messages accepted in each second since the first request.
+// requests, messages accepted in each second since the first request, and with faults the faults
+// injected and the distinct records stored (a record stored twice, after a reset, counts once).
 
 import { hash } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { seededRandom } from "../test/helpers/seeded-random.js";
 
 const ACCOUNT = "123456789012";
 /** The sequence number the benchmark's template puts in each body, checked per FIFO group. */
@@ -35,7 +43,14 @@ export interface EndpointStats {
   orderViolations: number;
   throttled: number;
   messagesPerSecond: number[];
+  /** With --fault-rate: the faults injected, and the distinct records stored. */
+  faults: number;
+  distinctRecords: number;
 }
+
+/** The random faults, drawn in turn. */
+const FAULTS = ["unavailable", "throttled", "reset_after_storing", "no_answer", "partial_failure"] as const;
+type Fault = (typeof FAULTS)[number];
 
 function argument(flag: string): string | undefined {
   const index = process.argv.indexOf(flag);
@@ -51,6 +66,8 @@ const delaySchedule: { from: number; delayMs: number }[] = (argument("--delay-sc
   })
   .reverse();
 const requestsPerSecond = Number(argument("--requests-per-second") ?? 0);
+const faultRate = Number(argument("--fault-rate") ?? 0);
+const faultSeed = Number(argument("--fault-seed") ?? 1);
 const burst = Number(argument("--burst") ?? requestsPerSecond);
 
 let firstRequestAt: number | undefined;
@@ -76,9 +93,23 @@ let inFlight: number;
 const groupInFlight = new Map<string, number>();
 const groupLastSequence = new Map<string, number>();
 let messageCounter = 0;
+let random = seededRandom(faultSeed);
+const storedRecords = new Set<number>();
 
 function reset(): void {
-  stats = { requests: 0, messages: 0, maxInFlight: 0, maxGroupInFlight: 0, orderViolations: 0, throttled: 0, messagesPerSecond: [] };
+  stats = {
+    requests: 0,
+    messages: 0,
+    maxInFlight: 0,
+    maxGroupInFlight: 0,
+    orderViolations: 0,
+    throttled: 0,
+    messagesPerSecond: [],
+    faults: 0,
+    distinctRecords: 0,
+  };
+  random = seededRandom(faultSeed);
+  storedRecords.clear();
   inFlight = 0;
   firstRequestAt = undefined;
   tokens = burst;
@@ -88,11 +119,13 @@ function reset(): void {
 }
 reset();
 
-function answer(response: ServerResponse, status: number, body: unknown): void {
+function answer(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { "content-type": "application/x-amz-json-1.0", "content-length": Buffer.byteLength(text) });
+  response.writeHead(status, { ...headers, "content-type": "application/x-amz-json-1.0", "content-length": Buffer.byteLength(text) });
   response.end(text);
 }
+
+const THROTTLING = { __type: "com.amazonaws.sqs#ThrottlingException", message: "Rate exceeded" };
 
 /** Counts the request's FIFO groups in flight and checks each group's sequence numbers only grow. */
 function enterGroups(entries: Entry[]): string[] {
@@ -113,11 +146,48 @@ function enterGroups(entries: Entry[]): string[] {
   return [...groups];
 }
 
+/** Answers after the request's delay (at once when there is none). */
+function later(delayMs: number, action: () => void): void {
+  if (delayMs > 0) setTimeout(action, delayMs);
+  else action();
+}
+
 function throttle(response: ServerResponse, delayMs: number): void {
   stats.throttled++;
-  const refuse = (): void => answer(response, 400, { __type: "com.amazonaws.sqs#ThrottlingException", message: "Rate exceeded" });
-  if (delayMs > 0) setTimeout(refuse, delayMs);
-  else refuse();
+  later(delayMs, () => answer(response, 400, THROTTLING));
+}
+
+/** Two draws per request whatever the rate, so that a request's fault depends only on its position. */
+function drawFault(): Fault | undefined {
+  if (faultRate <= 0) return undefined;
+  const faulted = random() < faultRate;
+  const kind = FAULTS[Math.floor(random() * FAULTS.length)];
+  return faulted ? kind : undefined;
+}
+
+/** Answers a fault that stores nothing; false for the faults that store some or all of the batch. */
+function failWithoutStoring(fault: Fault | undefined, response: ServerResponse, delayMs: number): boolean {
+  switch (fault) {
+    case "unavailable":
+      later(delayMs, () => {
+        response.writeHead(503, { "content-type": "text/html" });
+        response.end("<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>");
+      });
+      return true;
+    case "throttled":
+      later(delayMs, () => answer(response, 400, THROTTLING, { "x-amzn-query-error": "RequestThrottled;Sender" }));
+      return true;
+    case "no_answer":
+      // The connector's request timeout ends it.
+      return true;
+    default:
+      return false;
+  }
+}
+
+function noteDistinctRecords(entries: Entry[]): void {
+  for (const entry of entries) storedRecords.add(Number(SEQUENCE.exec(entry.MessageBody)?.[1] ?? -1));
+  stats.distinctRecords = storedRecords.size;
 }
 
 function sendMessageBatch(input: { Entries: Entry[] }, response: ServerResponse): void {
@@ -128,26 +198,40 @@ function sendMessageBatch(input: { Entries: Entry[] }, response: ServerResponse)
     throttle(response, delayMs);
     return;
   }
+  const fault = drawFault();
+  if (fault !== undefined) stats.faults++;
+  if (failWithoutStoring(fault, response, delayMs)) return;
+  // A partial failure stores every other entry and fails the rest.
+  const stored = fault === "partial_failure" ? input.Entries.filter((_, index) => index % 2 === 1) : input.Entries;
+  const failed =
+    fault === "partial_failure"
+      ? input.Entries.filter((_, index) => index % 2 === 0).map((entry) => ({
+          Id: entry.Id,
+          SenderFault: false,
+          Code: "InternalError",
+          Message: "injected by the benchmark endpoint",
+        }))
+      : [];
   stats.requests++;
-  stats.messages += input.Entries.length;
+  stats.messages += stored.length;
+  if (faultRate > 0) noteDistinctRecords(stored);
   const second = Math.floor((now + delayMs - firstRequestAt) / 1000);
   for (let missing = stats.messagesPerSecond.length; missing <= second; missing++) stats.messagesPerSecond.push(0);
-  stats.messagesPerSecond[second]! += input.Entries.length;
+  stats.messagesPerSecond[second]! += stored.length;
   inFlight++;
   stats.maxInFlight = Math.max(stats.maxInFlight, inFlight);
-  const groups = enterGroups(input.Entries);
-  const successful = input.Entries.map((entry) => ({
+  const groups = enterGroups(stored);
+  const successful = stored.map((entry) => ({
     Id: entry.Id,
     MessageId: `m-${++messageCounter}`,
     MD5OfMessageBody: hash("md5", entry.MessageBody, "hex"),
   }));
-  const done = (): void => {
+  later(delayMs, () => {
     inFlight--;
     for (const group of groups) groupInFlight.set(group, (groupInFlight.get(group) ?? 1) - 1);
-    answer(response, 200, { Successful: successful, Failed: [] });
-  };
-  if (delayMs > 0) setTimeout(done, delayMs);
-  else done();
+    if (fault === "reset_after_storing") response.socket?.resetAndDestroy();
+    else answer(response, 200, { Successful: successful, Failed: failed });
+  });
 }
 
 function handle(request: IncomingMessage, body: string, response: ServerResponse): void {

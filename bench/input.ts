@@ -73,11 +73,12 @@ export interface ScenarioConfig {
   changeDetection?: object;
   maxInFlight?: number;
   concurrency?: "adaptive" | "fixed";
+  requestTimeoutSeconds?: number;
 }
 
 export function connectorConfig(
   endpoint: string,
-  { fifo = false, changeDetection, maxInFlight = 64, concurrency }: ScenarioConfig = {},
+  { fifo = false, changeDetection, maxInFlight = 64, concurrency, requestTimeoutSeconds }: ScenarioConfig = {},
 ): object {
   return {
     region: "us-east-1",
@@ -88,6 +89,7 @@ export function connectorConfig(
     message_body: { format: "template", template: HIGHTOUCH_TEMPLATE },
     max_in_flight: maxInFlight,
     ...(concurrency ? { concurrency } : {}),
+    ...(requestTimeoutSeconds ? { request_timeout_seconds: requestTimeoutSeconds } : {}),
     ...(fifo ? { message_group_id: { source: "column", column: "account_id" } } : {}),
     ...(changeDetection ? { change_detection: changeDetection } : {}),
   };

@@ -5,18 +5,21 @@ import {
   INITIAL_LIMIT,
   LATENCY_DECREASE,
   LATENCY_DECREASE_MOST,
+  MIN_ANSWERS_JUDGED,
   MIN_WINDOW_MS,
+  OVERDUE_MIN_MS,
   THROTTLE_DECREASE,
+  THROTTLE_DECREASE_MOST,
   THROTTLE_HOLD_MS,
 } from "../src/delivery/concurrency-limit.js";
 import { Delivery } from "../src/delivery/delivery.js";
 import { EventLoopLag } from "../src/delivery/event-loop-lag.js";
 import { classifySendError, isThrottlingCode, isThrottlingError } from "../src/delivery/errors.js";
 import { type SendFailure, sendFailureOf } from "../src/delivery/send-failure.js";
-import type { DeliveryOptions, OutgoingMessage } from "../src/delivery/types.js";
+import type { BatchSender, DeliveryOptions, OutgoingMessage } from "../src/delivery/types.js";
 import { FakeClock, fakeLag, limitAt, simulate, tokenBucket } from "./helpers/concurrency-sim.js";
 import { seededRandom } from "./helpers/seeded-random.js";
-import { FakeSender, outgoing, serviceError, succeedAll, throttlingError } from "./helpers/delivery-fakes.js";
+import { eventually, FakeSender, outgoing, serviceError, succeedAll, throttlingError } from "./helpers/delivery-fakes.js";
 
 const steady = (ms: number) => ({ roundTripMs: () => ms });
 
@@ -38,10 +41,9 @@ describe("adaptive concurrency: growth", () => {
     }
   });
 
-  it("at 80 ms round trips, reaches hundreds in flight within a second and the ceiling soon after", () => {
+  it("at 80 ms round trips, doubles every round trip in slow start: the ceiling within half a second", () => {
     const result = simulate(steady(80), 3_000);
-    assert.ok(limitAt(result, 1_000) >= 256, `limit ${limitAt(result, 1_000)} after 1 s`);
-    assert.equal(limitAt(result, 2_000), 512);
+    assert.equal(limitAt(result, 500), 512, `limit ${limitAt(result, 500)} after 500 ms`);
   });
 
   it("does not grow while the source cannot fill the slots it has", () => {
@@ -59,8 +61,8 @@ describe("adaptive concurrency: growth", () => {
   it("after a throttling cut, holds the limit for a second, then grows again by probing: 10% per 100 ms, at least 1 a window", () => {
     const clock = new FakeClock();
     const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
-    for (const at of start(limit, 2)) limit.finished(at, "throttled");
-    const cut = Math.floor(INITIAL_LIMIT * THROTTLE_DECREASE);
+    for (const at of start(limit, MIN_ANSWERS_JUDGED)) limit.finished(at, "throttled");
+    const cut = Math.floor(INITIAL_LIMIT * THROTTLE_DECREASE_MOST);
     assert.equal(limit.current, cut);
     while (clock.t < THROTTLE_HOLD_MS) {
       assert.equal(limit.current, cut, `held at ${clock.t} ms`);
@@ -73,45 +75,40 @@ describe("adaptive concurrency: growth", () => {
 });
 
 describe("adaptive concurrency: backing off", () => {
-  it("cuts the limit at once when throttled answers pass 2% (and two), once per round trip", () => {
+  it("cuts the limit at once, to the share not throttled, when clearly more than 2% of answers are throttled; once per round trip", () => {
+    const clock = new FakeClock();
+    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
+    const started = start(limit, 40);
+    clock.t += 10;
+    for (const at of started.slice(0, 17)) limit.finished(at, "answered");
+    limit.finished(started[17]!, "throttled");
+    limit.finished(started[18]!, "throttled");
+    assert.equal(limit.current, 16, "two throttles in 19 answers are tolerated: too few answers to judge");
+    limit.finished(started[19]!, "throttled");
+    const cut = 16 * (1 - 3 / 20);
+    assert.equal(limit.current, Math.floor(cut), "3 of 20 answers throttled: the limit keeps 85%");
+    // The other answers were sent before the cut: they say nothing new.
+    for (const at of started.slice(20)) limit.finished(at, "throttled");
+    assert.equal(limit.current, Math.floor(cut));
+    const later = start(limit, MIN_ANSWERS_JUDGED);
+    clock.t += 20;
+    for (const at of later) limit.finished(at, "throttled");
+    assert.equal(limit.current, Math.floor(cut * THROTTLE_DECREASE_MOST), "every answer throttled: halved, no more");
+    assert.equal(limit.stats.throttled, 43);
+  });
+
+  it("does not take requests that get no answer, or fail, for overload: round trips and throttling tell of that", () => {
     const clock = new FakeClock();
     const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
     const started = start(limit, 16);
-    clock.t += 20;
-    limit.finished(started[0]!, "throttled");
-    assert.equal(limit.current, 16, "one throttle alone is tolerated");
-    limit.finished(started[1]!, "throttled");
-    assert.equal(limit.current, Math.floor(16 * THROTTLE_DECREASE));
-    // The other answers were sent before the cut: they say nothing new.
-    for (const at of started.slice(2)) limit.finished(at, "throttled");
-    assert.equal(limit.current, Math.floor(16 * THROTTLE_DECREASE));
-    const later = start(limit, 2);
-    clock.t += 20;
-    for (const at of later) limit.finished(at, "throttled");
-    assert.equal(limit.current, Math.floor(16 * THROTTLE_DECREASE * THROTTLE_DECREASE));
-    assert.equal(limit.stats.throttled, 18);
-  });
-
-  it("takes requests that time out for overload too, without counting them as throttled", () => {
-    const clock = new FakeClock();
-    const changes: string[] = [];
-    const limit = new ConcurrencyLimit({
-      mode: "adaptive",
-      ceiling: 512,
-      clock,
-      lag: fakeLag(),
-      onChange: (change) => changes.push(change.reason),
-    });
-    const started = start(limit, 16);
     clock.t += 1_000;
-    limit.finished(started[0]!, "timed out");
-    limit.finished(started[1]!, "timed out");
-    assert.equal(limit.current, Math.floor(16 * THROTTLE_DECREASE));
-    assert.deepEqual(changes, ["timed out"]);
-    assert.equal(limit.stats.throttled, 0);
+    for (const at of started.slice(0, 8)) limit.finished(at, "timed out");
+    for (const at of started.slice(8)) limit.finished(at, "failed");
+    assert.equal(limit.current, 16);
+    assert.deepEqual(limit.stats, { mode: "adaptive", limit: 16, min: 16, max: 16, mean: 16, changes: 0, throttled: 0 });
   });
 
-  it("cuts when throttled answers pass 2% of a window's answers (and two), however many answered since the last cut", () => {
+  it("cuts when clearly more than 2% of a window's answers are throttled, however many answered since the last cut", () => {
     const clock = new FakeClock();
     const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
     for (let window = 0; window < 20; window++) {
@@ -122,15 +119,15 @@ describe("adaptive concurrency: backing off", () => {
     assert.equal(limit.current, 512);
     const started = start(limit, 100);
     clock.t += MIN_WINDOW_MS;
-    // The first answer closes the last window; the other 99 are the new window's.
-    for (const at of started.slice(0, 98)) limit.finished(at, "answered");
-    assert.equal(limit.current, 512);
-    limit.finished(started[98]!, "throttled");
-    limit.finished(started[99]!, "throttled");
+    // The first answer closes the last window; the others are the new window's.
+    for (const at of started.slice(0, 90)) limit.finished(at, "answered");
+    for (const at of started.slice(90, 96)) limit.finished(at, "throttled");
+    assert.equal(limit.current, 512, "6 of 95: within chance of 2%");
+    limit.finished(started[96]!, "throttled");
     assert.equal(
       limit.current,
       Math.floor(512 * THROTTLE_DECREASE),
-      "2 of the window's 99 answers, though far fewer of all since the start",
+      "7 of the window's 96 answers, though far fewer of all since the start: a gentle cut",
     );
   });
 
@@ -145,12 +142,6 @@ describe("adaptive concurrency: backing off", () => {
     assert.equal(limit.stats.throttled, 2);
     assert.ok(limit.current >= INITIAL_LIMIT, `limit ${limit.current}`);
     assert.ok(!limit.stats.changes || limit.stats.min >= INITIAL_LIMIT);
-  });
-
-  it("keeps a limit above 1 when a few percent of requests are throttled at random", () => {
-    const random = seededRandom(7);
-    const result = simulate({ roundTripMs: () => 50, throttles: () => random() < 0.04 }, 30_000);
-    assert.ok(result.limit.stats.mean >= 4, `mean limit ${result.limit.stats.mean}`);
   });
 
   it("cuts the limit when a window's round trips climb above twice their floor, harder the higher they are", () => {
@@ -202,7 +193,7 @@ describe("adaptive concurrency: backing off", () => {
     assert.ok(Math.min(...late) >= 50, `limit down to ${Math.min(...late)}: the queue's capacity is left unused`);
   });
 
-  for (const burst of [60, 300]) {
+  for (const burst of [30, 60, 300]) {
     it(`keeps throttling rare against a token bucket (bursts of ${burst}) and uses most of its rate`, () => {
       // 300 requests/s, 20 ms round trips: about 6 requests in flight fit.
       const result = simulate({ roundTripMs: () => 20, throttles: tokenBucket(300, burst) }, 60_000);
@@ -217,6 +208,154 @@ describe("adaptive concurrency: backing off", () => {
     const result = simulate({ roundTripMs: () => 10, throttles: () => true }, 5_000);
     assert.equal(result.limit.current, 1);
     assert.ok(result.samples.every((sample) => sample.limit >= 1));
+  });
+});
+
+/** One window of MIN_WINDOW_MS with every slot used; every `throttledEvery`-th answer throttled (none when 0). */
+function throttlingWindow(limit: ConcurrencyLimit, clock: FakeClock, throttledEvery: number): void {
+  const started = start(limit, limit.current);
+  clock.t += MIN_WINDOW_MS;
+  for (let n = 0; n < started.length; n++) {
+    const throttled = throttledEvery > 0 && n % throttledEvery === throttledEvery - 1;
+    limit.finished(started[n]!, throttled ? "throttled" : "answered");
+  }
+}
+
+describe("adaptive concurrency: faults that are not overload", () => {
+  /** Throttles answered at random, at `share` of requests, whatever the load. */
+  const randomThrottles = (share: number, seed: number) => {
+    const random = seededRandom(seed);
+    return () => random() < share;
+  };
+
+  it("undoes a throttling cut when requests sent at the lower limit are throttled as often, and tolerates that share from then on", () => {
+    const clock = new FakeClock();
+    const reasons: string[] = [];
+    const limit = new ConcurrencyLimit({
+      mode: "adaptive",
+      ceiling: 64,
+      clock,
+      lag: fakeLag(),
+      onChange: (change) => reasons.push(change.reason),
+    });
+    // 16 → 32 → 64, then 1 in 12 answers throttled (8%), before and after the cut alike.
+    const window = (throttledEvery: number): void => throttlingWindow(limit, clock, throttledEvery);
+    window(0);
+    window(0);
+    assert.equal(limit.current, 64);
+    window(12);
+    assert.equal(limit.current, Math.floor(64 * THROTTLE_DECREASE), "the first throttles cut the limit");
+    window(12);
+    assert.equal(limit.current, 64, "the cut did not make throttling rarer: it is undone");
+    assert.deepEqual(reasons.slice(-2), ["throttled", "undone"]);
+    for (let n = 0; n < 20; n++) window(12);
+    assert.equal(limit.current, 64, "the same share no longer cuts");
+    window(4);
+    const overrun = limit.current;
+    assert.ok(overrun < 64, "a share well above the tolerated one still cuts");
+    const holdEnds = clock.t - MIN_WINDOW_MS + THROTTLE_HOLD_MS;
+    while (clock.t <= holdEnds) window(0);
+    const stood = limit.current;
+    assert.ok(stood >= overrun && stood < 64, `limit ${stood}: that cut eased throttling, so it stands`);
+    window(12);
+    assert.ok(limit.current < stood, "once a cut eased throttling, only the first share is tolerated again");
+  });
+
+  it("undoes a throttling cut at the end of its hold when throttling went on about as often, though too rarely to cut again", () => {
+    const clock = new FakeClock();
+    const reasons: string[] = [];
+    const limit = new ConcurrencyLimit({
+      mode: "adaptive",
+      ceiling: 64,
+      clock,
+      lag: fakeLag(),
+      onChange: (change) => reasons.push(change.reason),
+    });
+    const window = (throttledEvery: number): void => throttlingWindow(limit, clock, throttledEvery);
+    window(0);
+    window(0);
+    window(12);
+    const cut = limit.current;
+    assert.ok(cut < 64);
+    const holdEnds = clock.t - MIN_WINDOW_MS + THROTTLE_HOLD_MS;
+    while (clock.t < holdEnds) {
+      window(20);
+      assert.equal(limit.current, cut, `held at ${clock.t} ms`);
+    }
+    window(20);
+    assert.deepEqual(reasons.slice(-2), ["throttled", "undone"], `${reasons}`);
+    assert.equal(limit.current, 64);
+  });
+
+  it("keeps a throttling cut after which requests were throttled far less often, as a queue past its rate does", () => {
+    const clock = new FakeClock();
+    const reasons: string[] = [];
+    const limit = new ConcurrencyLimit({
+      mode: "adaptive",
+      ceiling: 64,
+      clock,
+      lag: fakeLag(),
+      onChange: (change) => reasons.push(change.reason),
+    });
+    const window = (throttledEvery: number): void => throttlingWindow(limit, clock, throttledEvery);
+    window(0);
+    window(0);
+    window(12);
+    const cut = limit.current;
+    assert.ok(cut < 64);
+    for (let n = 0; n < 5; n++) window(0);
+    window(12);
+    assert.ok(limit.current < cut, `limit ${limit.current}: throttling came back only after a calm spell, so it is the load`);
+    assert.deepEqual(reasons.slice(-2), ["throttled", "throttled"]);
+  });
+
+  it("takes a request unanswered past TCP's retransmission timeout (at least a second) out of the limit's count, never out of the ceiling's", () => {
+    const clock = new FakeClock();
+    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 20, clock, lag: fakeLag() });
+    assert.equal(limit.overdueAfterMs, OVERDUE_MIN_MS);
+    const first = start(limit, 16);
+    clock.t += 2_000;
+    for (const at of first) limit.finished(at, "answered");
+    assert.equal(limit.current, 20);
+    // Steady 2 s round trips: the smoothed round trip plus four times a small deviation.
+    assert.ok(limit.overdueAfterMs > 2_000 && limit.overdueAfterMs < 2_100, `overdue after ${limit.overdueAfterMs} ms`);
+    start(limit, 20);
+    assert.equal(limit.allowsAnother(20), false);
+    limit.lapsed();
+    limit.lapsed();
+    assert.equal(limit.allowsAnother(20), false, "the ceiling counts every request in flight");
+    assert.equal(limit.allowsAnother(19), true);
+    assert.equal(new ConcurrencyLimit({ mode: "fixed", ceiling: 20, clock }).overdueAfterMs, Number.POSITIVE_INFINITY);
+  });
+
+  for (const roundTripMs of [2, 20]) {
+    for (const faultShare of [0.01, 0.05, 0.25]) {
+      it(`under ${faultShare * 100}% random faults at ${roundTripMs} ms, answers as much as fixed at the same ceiling, idle behind unanswered requests no longer than it takes to see them overdue`, () => {
+        // As the fault proxy draws them: 503, RequestThrottled, a reset after storing, no answer, a partial failure.
+        const kinds = ["failed", "throttled", "failed", "no answer", undefined] as const;
+        const queue = (seed: number) => {
+          const random = seededRandom(seed);
+          return {
+            roundTripMs: () => roundTripMs,
+            fault: () => (random() < faultShare ? kinds[Math.floor(random() * kinds.length)] : undefined),
+          };
+        };
+        const options = { ceiling: 64, requestTimeoutMs: 5_000 };
+        const adaptive = simulate(queue(11), 12_000, options);
+        const fixed = simulate(queue(11), 12_000, { ...options, mode: "fixed" });
+        const answered = (result: typeof adaptive) => result.answeredPerSecond.reduce((sum, count) => sum + count, 0);
+        assert.ok(
+          answered(adaptive) >= 0.8 * answered(fixed),
+          `adaptive ${answered(adaptive)} answers, fixed ${answered(fixed)}; limit mean ${adaptive.limit.stats.mean.toFixed(1)}, min ${adaptive.limit.stats.min}`,
+        );
+        assert.ok(adaptive.longestIdleBehindUnansweredMs <= OVERDUE_MIN_MS, `idle for ${adaptive.longestIdleBehindUnansweredMs} ms`);
+      });
+    }
+  }
+
+  it("keeps a limit near the ceiling when 5% of requests are throttled at random and none is overload", () => {
+    const result = simulate({ roundTripMs: () => 20, throttles: randomThrottles(0.05, 3) }, 20_000, { ceiling: 64 });
+    assert.ok(result.limit.stats.mean >= 0.8 * 64, `mean limit ${result.limit.stats.mean}`);
   });
 });
 
@@ -323,7 +462,6 @@ describe("what counts as throttling", () => {
     ["KMS.ThrottlingException", serviceError("KMS.ThrottlingException", "KMS rate exceeded")],
     ["KmsThrottled", serviceError("KmsThrottled", "KMS rate exceeded")],
     ["HTTP 429", serviceError("Error", "Too Many Requests", 429)],
-    ["HTTP 503", serviceError("Error", "Service Unavailable", 503)],
   ];
   for (const [label, error] of throttles) {
     it(`${label} is throttling, and retried`, () => {
@@ -331,8 +469,11 @@ describe("what counts as throttling", () => {
       assert.equal(classifySendError(error).kind, "retry");
     });
   }
-  it("a server error or a reset connection is not throttling", () => {
+  it("a server error, a 503 or a reset connection is not throttling, and is retried", () => {
     assert.equal(isThrottlingError(serviceError("InternalError", "oops", 500)), false);
+    const unavailable = serviceError("Error", "Service Unavailable", 503);
+    assert.equal(isThrottlingError(unavailable), false);
+    assert.equal(classifySendError(unavailable).kind, "retry");
     assert.equal(isThrottlingError(sendFailureOf(Object.assign(new Error("reset"), { code: "ECONNRESET" }))), false);
     assert.equal(isThrottlingCode("InternalError"), false);
     assert.equal(isThrottlingCode("KMS.ThrottlingException"), true);
@@ -376,10 +517,34 @@ describe("Delivery and the limit", () => {
     assert.deepEqual(bufferedBeforeFull(new ConcurrencyLimit({ mode: "fixed", ceiling: 512 })), { buffered: 512 * 10 * 2, inFlight: 512 });
   });
 
+  it("keeps sending while requests that get no answer fill the adaptive limit, up to the ceiling", async () => {
+    // The first 16 requests (the whole starting limit) are never answered until they time out.
+    let sent = 0;
+    const sender: BatchSender = {
+      sendBatch: (_queueUrl, entries, cancellation) =>
+        ++sent <= INITIAL_LIMIT ? new Promise((_, reject) => cancellation.onCancel(reject)) : Promise.resolve(succeedAll(entries)),
+    };
+    const concurrency = new ConcurrencyLimit({ mode: "adaptive", ceiling: 64 });
+    let acknowledged = 0;
+    const delivery = new Delivery(
+      sender,
+      { ...options(concurrency), maxInFlight: 64, requestTimeoutMs: 20_000 },
+      { acknowledged: () => acknowledged++, rejected: () => assert.fail("nothing is rejected") },
+    );
+    const startedAt = performance.now();
+    for (let n = 0; n < 400; n++) await delivery.submit(outgoing(QUEUE, n));
+    const flushed = delivery.flush();
+    await eventually(() => acknowledged === 400 - INITIAL_LIMIT * 10, 5_000);
+    const waitedMs = performance.now() - startedAt;
+    assert.ok(waitedMs < 5_000, `the other messages waited ${waitedMs} ms behind the unanswered requests`);
+    delivery.abort();
+    await flushed.catch(() => undefined);
+  });
+
   it("takes throttled entries in an answer as throttling", async () => {
     let answered = 0;
     const sender = new FakeSender((request) => {
-      if (++answered > 2) return undefined;
+      if (++answered > MIN_ANSWERS_JUDGED) return undefined;
       const [first, ...rest] = request.entries;
       return {
         successful: succeedAll(rest).successful,
@@ -388,10 +553,10 @@ describe("Delivery and the limit", () => {
     });
     const concurrency = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512 });
     const delivery = new Delivery(sender, options(concurrency), { acknowledged: () => undefined, rejected: () => undefined });
-    for (let n = 0; n < 20; n++) await delivery.submit(outgoing(QUEUE, n));
+    for (let n = 0; n < 200; n++) await delivery.submit(outgoing(QUEUE, n));
     await delivery.flush();
-    assert.equal(concurrency.stats.throttled, 2);
-    assert.equal(concurrency.current, Math.floor(INITIAL_LIMIT * THROTTLE_DECREASE));
+    assert.equal(concurrency.stats.throttled, MIN_ANSWERS_JUDGED);
+    assert.equal(concurrency.current, Math.floor(INITIAL_LIMIT * THROTTLE_DECREASE_MOST));
   });
 });
 

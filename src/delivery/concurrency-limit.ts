@@ -1,6 +1,8 @@
 // How many SendMessageBatch requests may be in flight. Fixed, or adaptive: a congestion controller in
 // the spirit of TCP (slow start, then additive probing, multiplicative decrease) driven by two
-// signals, throttling answers and round trips climbing above their floor.
+// signals, throttling answers and round trips climbing above their floor. Errors that are not
+// back-pressure (a 503 or a 500, a dropped connection, a request never answered) are not signals:
+// real SQS returns them now and then whatever the load, and a limit that fell at each would crawl.
 
 import type { Config } from "../config/types.js";
 import { EventLoopLag, type LagMeter } from "./event-loop-lag.js";
@@ -16,11 +18,12 @@ export type ConcurrencyMode = "adaptive" | "fixed";
 
 /**
  * What became of a request, as the limit cares: answered (its round trip counts), throttled, timed out
- * (no answer within request_timeout_seconds: an overload signal like throttling), or failed otherwise.
+ * (no answer within request_timeout_seconds), or failed otherwise. Only answers and throttling move the limit.
  */
 export type RequestOutcome = "answered" | "throttled" | "timed out" | "failed";
 
-export type LimitChangeReason = "slow start" | "probing" | "throttled" | "timed out" | "latency";
+/** Why the limit moved; "undone": a throttling cut was taken back, since throttling went on as often below it. */
+export type LimitChangeReason = "slow start" | "probing" | "throttled" | "undone" | "latency";
 
 export interface LimitChange {
   from: number;
@@ -39,7 +42,7 @@ export interface ConcurrencyStats {
   /** Time-weighted mean of the limit since the first request. */
   mean: number;
   changes: number;
-  /** Requests answered with throttling (ThrottlingException, RequestThrottled, KMS throttling, HTTP 429/503). */
+  /** Requests answered with throttling (ThrottlingException, RequestThrottled, KMS throttling, HTTP 429). */
   throttled: number;
 }
 
@@ -66,6 +69,13 @@ export const INITIAL_LIMIT = 16;
 /** The shortest window the controller judges round trips over: at least one round trip, never less than this. */
 export const MIN_WINDOW_MS = 100;
 /**
+ * In slow start a window is one round trip, at least this: at 80 ms the limit doubles every round
+ * trip, as TCP's does, instead of every other one (a window must see an answer to a request sent in
+ * it), and a 200,000-record sync no longer spends a tenth of its time ramping up. Shorter windows
+ * would overrun a queue whose throttling shows only once a large burst allowance is spent.
+ */
+export const SLOW_START_MIN_WINDOW_MS = 40;
+/**
  * Round trips still high after latency cuts took the limit to a quarter of where they began are not of
  * the connector's making (a slower region, a slower network): they become the new floor, and slow
  * start begins again. Round trips the connector causes fall back well before: slow start overshoots by
@@ -75,14 +85,32 @@ export const REBASE_AFTER_CUT_TO = 0.25;
 /** A window's round trip above floor × tolerance + slack (+ the connector's longest stall in it) means queues are building up. */
 export const LATENCY_TOLERANCE = 2;
 export const LATENCY_SLACK_MS = 5;
-export const THROTTLE_DECREASE = 0.7;
 /**
- * Throttling cuts once more than this share of the answers since the last cut, or of the window's
- * answers, were throttled (and at least two): a queue past its rate throttles a growing share, while a
- * throttle now and then (another client of the same KMS key, a brief hiccup) should not take the
- * limit down to 1. The window's share catches a queue overrun long after the last cut at once.
+ * A throttling cut takes the limit to the share of requests that were not throttled (what the queue
+ * accepted, as TCP Westwood sets its window to the rate delivered), within these bounds.
+ */
+export const THROTTLE_DECREASE = 0.9;
+export const THROTTLE_DECREASE_MOST = 0.5;
+/**
+ * Throttling cuts once clearly more than this share of the answers since the last cut, or of the
+ * window's answers, were throttled (see excessShare): a queue past its rate
+ * throttles a growing share, while a throttle now and then (another client of the same KMS key, a
+ * brief hiccup) should not take the limit down to 1. The window's share catches a queue overrun long
+ * after the last cut at once.
  */
 export const THROTTLED_SHARE_TOLERATED = 0.02;
+/** Fewer answers than this say too little about the share throttled to cut on, or to judge a cut by. */
+export const MIN_ANSWERS_JUDGED = 20;
+/**
+ * A queue past its rate throttles far fewer requests once the limit is cut. When requests sent after
+ * a throttling cut are throttled at least this fraction as often as before it, the throttling is not
+ * the connector's doing (a share of requests throttled at random, whatever the rate): the cut is
+ * undone, and from then on THROTTLING_BACKGROUND_MARGIN times that share is tolerated.
+ */
+export const THROTTLING_UNEASED = 0.25;
+export const THROTTLING_BACKGROUND_MARGIN = 1.5;
+/** Throttling above this share is overload whatever a cut did: it is never taken for background, nor tolerated. */
+export const THROTTLING_BACKGROUND_MOST = 0.1;
 /**
  * After a throttling cut the limit does not grow for this long: the queue is at its rate, and probing
  * again at once would overrun it again within a few hundred ms.
@@ -95,22 +123,57 @@ export const LATENCY_DECREASE_MOST = 0.5;
 /** Growth while probing, relative to the limit, per second of windows (10% per 100 ms window); at least 1 per window. */
 const PROBE_GROWTH_PER_SECOND = 1;
 
-/** More than THROTTLED_SHARE_TOLERATED of `answers`, and at least two, were throttled. */
-function tooManyThrottled(throttled: number, answers: number): boolean {
-  return throttled >= 2 && throttled > answers * THROTTLED_SHARE_TOLERATED;
+/**
+ * A request unanswered for longer than TCP's retransmission timeout would allow (the smoothed round
+ * trip plus OVERDUE_DEVIATIONS times its mean deviation, RFC 6298), and at least OVERDUE_MIN_MS, no
+ * longer counts against the adaptive limit (still against the ceiling): as TCP takes a segment out
+ * of flight then, so that a request that will never be answered does not hold a slot for
+ * request_timeout_seconds while others could be sent. Slow answers from a loaded queue or machine
+ * stay within it, and do not let more requests out.
+ */
+export const OVERDUE_DEVIATIONS = 4;
+export const OVERDUE_MIN_MS = 1_000;
+
+/** A throttling cut: the value and phase before it, and the share of answers throttled that caused it. */
+interface ThrottleCut {
+  before: number;
+  slowStart: boolean;
+  share: number;
+}
+
+/** Whether a cut caused by throttling at `before` left it at `share`: about as often, and not so often that it must be overload. */
+function uneased(share: number, before: number): boolean {
+  return share >= before * THROTTLING_UNEASED && share <= THROTTLING_BACKGROUND_MOST;
+}
+
+/**
+ * The share of `answers` throttled, when it is clearly more than `tolerated`: at least two of at
+ * least MIN_ANSWERS_JUDGED, and more than chance would give at that share (by three standard deviations).
+ */
+function excessShare(throttled: number, answers: number, tolerated: number): number | undefined {
+  if (throttled < 2 || answers < MIN_ANSWERS_JUDGED) return undefined;
+  const expected = answers * tolerated;
+  return throttled > expected + 3 * Math.sqrt(expected) ? throttled / answers : undefined;
 }
 
 /**
  * The in-flight limit. Delivery calls `started()` before each request and `finished()` once per
- * request when it ends, and sends only while fewer than `current` are in flight.
+ * request when it ends, `lapsed()` when one is overdue (`overdueAfterMs`), and sends only while
+ * `allowsAnother()`.
  *
- * Adaptive rules, judged per window (a round trip, at least MIN_WINDOW_MS) by its shortest round trip,
+ * Adaptive rules, judged per window (a round trip, at least MIN_WINDOW_MS, or SLOW_START_MIN_WINDOW_MS
+ * in slow start) by its shortest round trip,
  * as TCP Vegas does: a queue in SQS or the network delays every request, while a request that paid
  * for a new connection, or that the connector's own busy thread read late, delays only some:
- * - throttling answers (and timeouts) to requests sent after the last cut, once more than THROTTLED_SHARE_TOLERATED of
- *   those answers or of the window's (and at least two), cut the limit by THROTTLE_DECREASE at once (at most
- *   once per round trip, since later answers were sent before the cut), and the limit then holds for
- *   THROTTLE_HOLD_MS;
+ * - throttling answers to requests sent after the last cut, once more than the tolerated share of
+ *   those answers or of the window's (THROTTLED_SHARE_TOLERATED at first), cut the limit at once to the
+ *   share not throttled (between THROTTLE_DECREASE_MOST and THROTTLE_DECREASE; at most once per round
+ *   trip, since later answers were sent before the cut), and the limit then holds for THROTTLE_HOLD_MS;
+ * - unless requests sent after the previous throttling cut, during its hold, were throttled about as
+ *   often as before it (THROTTLING_UNEASED): that throttling is no overload, the cut is undone, and its
+ *   share is tolerated from then on, until a cut eases throttling;
+ * - failures that are not throttling, and requests that get no answer, change nothing; a request
+ *   unanswered past TCP's retransmission timeout (at least OVERDUE_MIN_MS) stops counting against the limit;
  * - a window whose round trip exceeds floor × LATENCY_TOLERANCE + LATENCY_SLACK_MS, plus the longest
  *   the connector's own thread stalled in the window (busy, or descheduled by the OS), cuts it by
  *   that threshold / the round trip, between LATENCY_DECREASE_MOST and LATENCY_DECREASE;
@@ -134,6 +197,10 @@ export class ConcurrencyLimit {
   private lastDecreaseAt = Number.NEGATIVE_INFINITY;
   /** Until when the limit does not grow: a while after a throttling cut. */
   private holdUntil = Number.NEGATIVE_INFINITY;
+  /** The share of throttled answers that does not cut: raised when throttling turned out not to be overload. */
+  private toleratedShare = THROTTLED_SHARE_TOLERATED;
+  /** The latest throttling cut, until it is judged at the end of its hold. */
+  private throttleCut: ThrottleCut | undefined;
   /** Answers to requests sent after the last cut, and how many of them were throttled: since the cut, and in the window. */
   private answersSinceCut = 0;
   private throttledSinceCut = 0;
@@ -148,6 +215,9 @@ export class ConcurrencyLimit {
   /** The limit before the first of the latency cuts in a row, if the last window's latency was high. */
   private limitBeforeLatencyCuts: number | undefined;
   private lastWindowRtt = 0;
+  /** Every answer's round trip, smoothed, and its mean deviation (RFC 6298); 0 before the first. */
+  private smoothedRtt = 0;
+  private rttDeviation = 0;
 
   /** For the stats: `since` is the first request's time (-1 before it), `weighted` the limit's integral up to `lastAt`. */
   private readonly record = { min: 0, max: 0, changes: 0, throttled: 0, since: -1, lastAt: 0, weighted: 0 };
@@ -185,6 +255,23 @@ export class ConcurrencyLimit {
     };
   }
 
+  /** How long a request may go unanswered before lapsed() takes it out of the limit's count (fixed: never). */
+  get overdueAfterMs(): number {
+    if (this.mode === "fixed") return Number.POSITIVE_INFINITY;
+    return Math.max(OVERDUE_MIN_MS, this.smoothedRtt + OVERDUE_DEVIATIONS * this.rttDeviation);
+  }
+
+  /** Whether another request may be sent, with `inFlight` in flight in all (overdue ones included). */
+  allowsAnother(inFlight: number): boolean {
+    return inFlight < this.ceiling && this.inFlight < this.limit;
+  }
+
+  /** A request in flight went unanswered for overdueAfterMs: it no longer counts against the limit. */
+  lapsed(): void {
+    this.inFlight = Math.max(0, this.inFlight - 1);
+    if (this.inFlight === 0) this.lag?.stop();
+  }
+
   /** A request is being sent; returns its start time, to hand back to finished(). */
   started(): number {
     const now = this.clock.now();
@@ -196,31 +283,91 @@ export class ConcurrencyLimit {
     return now;
   }
 
-  /** The request started at `startedAt` ended. */
-  finished(startedAt: number, outcome: RequestOutcome): void {
-    this.inFlight = Math.max(0, this.inFlight - 1);
-    if (this.inFlight === 0) this.lag?.stop();
+  /** The request started at `startedAt` ended; `lapsed` when lapsed() was called for it. */
+  finished(startedAt: number, outcome: RequestOutcome, lapsed = false): void {
+    if (!lapsed) {
+      this.inFlight = Math.max(0, this.inFlight - 1);
+      if (this.inFlight === 0) this.lag?.stop();
+    }
     if (outcome === "throttled") this.record.throttled++;
-    if (this.mode === "fixed") return;
+    if (this.mode === "fixed" || outcome === "failed" || outcome === "timed out") return;
     const now = this.clock.now();
+    this.sampleRtt(now - startedAt);
+    if (this.throttleCut !== undefined && now >= this.holdUntil) this.judgeThrottleCut(now, this.throttleCut);
     // Answers to requests sent before the last cut tell of the load before it.
     if (startedAt < this.lastDecreaseAt) return;
     this.answersSinceCut++;
     this.windowAnswers++;
-    if (outcome === "throttled" || outcome === "timed out") {
+    if (outcome === "throttled") {
       this.throttledSinceCut++;
       this.windowThrottled++;
-      if (tooManyThrottled(this.throttledSinceCut, this.answersSinceCut) || tooManyThrottled(this.windowThrottled, this.windowAnswers)) {
-        this.decrease(now, THROTTLE_DECREASE, outcome === "throttled" ? "throttled" : "timed out");
-        this.holdUntil = now + THROTTLE_HOLD_MS;
-      }
+      const share =
+        excessShare(this.throttledSinceCut, this.answersSinceCut, this.toleratedShare) ??
+        excessShare(this.windowThrottled, this.windowAnswers, this.toleratedShare);
+      if (share !== undefined) this.throttled(now, share);
       return;
     }
     const windowStart = this.windowStart ?? now;
     // A window judges the requests sent under its own limit.
-    if (outcome === "answered" && startedAt >= windowStart) this.windowRtt = Math.min(this.windowRtt, now - startedAt);
-    const windowMs = Math.max(MIN_WINDOW_MS, Number.isFinite(this.floorRtt) ? this.floorRtt : 0);
+    if (startedAt >= windowStart) this.windowRtt = Math.min(this.windowRtt, now - startedAt);
+    const windowMs = Math.max(
+      this.slowStart ? SLOW_START_MIN_WINDOW_MS : MIN_WINDOW_MS,
+      Number.isFinite(this.floorRtt) ? this.floorRtt : 0,
+    );
     if (Number.isFinite(this.windowRtt) && now - windowStart >= windowMs) this.closeWindow(now);
+  }
+
+  /**
+   * Clearly more than the tolerated share of answers were throttled (`share`): cut; or, while the
+   * last throttling cut holds, undo it if throttling went on about as often as before it.
+   */
+  private throttled(now: number, share: number): void {
+    const cut = this.throttleCut;
+    const sinceCut = this.throttledSinceCut / this.answersSinceCut;
+    if (cut !== undefined && uneased(sinceCut, cut.share)) {
+      this.undo(now, cut, sinceCut);
+      return;
+    }
+    // The last cut eased throttling, though not enough: it is the connector's load.
+    if (cut !== undefined) this.toleratedShare = THROTTLED_SHARE_TOLERATED;
+    this.throttleCut = { before: this.value, slowStart: this.slowStart, share };
+    this.decrease(now, Math.min(THROTTLE_DECREASE, Math.max(THROTTLE_DECREASE_MOST, 1 - share)), "throttled");
+    this.holdUntil = now + THROTTLE_HOLD_MS;
+  }
+
+  /**
+   * The hold after a throttling cut is over: the cut stands, unless requests sent since were throttled
+   * about as often as before it.
+   */
+  private judgeThrottleCut(now: number, cut: ThrottleCut): void {
+    this.throttleCut = undefined;
+    const sinceCut = this.throttledSinceCut / this.answersSinceCut;
+    if (this.throttledSinceCut >= 2 && this.answersSinceCut >= MIN_ANSWERS_JUDGED && uneased(sinceCut, cut.share)) {
+      this.undo(now, cut, sinceCut);
+    } else {
+      // The cut eased throttling: it was the connector's load, and only the first share is tolerated again.
+      this.toleratedShare = THROTTLED_SHARE_TOLERATED;
+    }
+  }
+
+  /** Takes a throttling cut back, and tolerates from then on the share throttled (`share`) that it did not ease. */
+  private undo(now: number, cut: ThrottleCut, share: number): void {
+    this.throttleCut = undefined;
+    this.toleratedShare = Math.min(THROTTLING_BACKGROUND_MOST, Math.max(this.toleratedShare, share * THROTTLING_BACKGROUND_MARGIN));
+    this.holdUntil = Number.NEGATIVE_INFINITY;
+    this.slowStart = cut.slowStart;
+    this.change(now, cut.before, "undone");
+  }
+
+  /** RFC 6298's smoothing of round trips, for overdueAfterMs. */
+  private sampleRtt(rtt: number): void {
+    if (this.smoothedRtt === 0) {
+      this.smoothedRtt = rtt;
+      this.rttDeviation = rtt / 2;
+      return;
+    }
+    this.rttDeviation += (Math.abs(this.smoothedRtt - rtt) - this.rttDeviation) / 4;
+    this.smoothedRtt += (rtt - this.smoothedRtt) / 8;
   }
 
   /** Delivery stopped: what was in flight will never finish. */
@@ -245,6 +392,8 @@ export class ConcurrencyLimit {
         this.limitBeforeLatencyCuts = undefined;
         this.newWindow(now);
       } else {
+        // Round trips tell of the load now: a throttling cut before them is no longer to be undone.
+        this.throttleCut = undefined;
         this.decrease(now, Math.min(LATENCY_DECREASE, Math.max(LATENCY_DECREASE_MOST, threshold / rtt)), "latency");
       }
       return;
@@ -259,10 +408,15 @@ export class ConcurrencyLimit {
 
   private decrease(now: number, factor: number, reason: LimitChangeReason): void {
     this.slowStart = false;
+    this.change(now, this.value * factor, reason);
+  }
+
+  /** A cut, or its undoing: answers to requests sent before it no longer count. */
+  private change(now: number, value: number, reason: LimitChangeReason): void {
     this.lastDecreaseAt = now;
     this.answersSinceCut = 0;
     this.throttledSinceCut = 0;
-    this.set(now, this.value * factor, reason);
+    this.set(now, value, reason);
     this.newWindow(now);
   }
 

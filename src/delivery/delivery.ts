@@ -53,8 +53,11 @@ function newWaiter(): Waiter {
 interface Request {
   batch: Batch<ScheduledLane>;
   cancellation: Cancellation;
-  timeout: NodeJS.Timeout | undefined;
+  /** Its one timer: first for when it is overdue (adaptive limit), then for its timeout. */
+  timer: NodeJS.Timeout | undefined;
   timedOut: boolean;
+  /** Overdue: no longer counted against the concurrency limit (still against max_in_flight). */
+  lapsed: boolean;
   /** When the concurrency limit saw it start. */
   startedAt: number;
 }
@@ -262,7 +265,7 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
 
   /** Sends while request slots are free: due retries first, then a batch from each due lane in turn. */
   private pump(): void {
-    while (this.closed === undefined && this.requests.size < this.limit.current) {
+    while (this.closed === undefined && this.limit.allowsAnother(this.requests.size)) {
       const retry = this.dueRetries.shift();
       if (retry !== undefined) {
         this.send(retry);
@@ -282,21 +285,16 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
     const request: Request = {
       batch,
       cancellation: new Cancellation(),
-      timeout: undefined,
+      timer: undefined,
       timedOut: false,
+      lapsed: false,
       startedAt: this.limit.started(),
     };
     this.requests.add(request);
     this.counts.requestsSent++;
     this.counts.messagesSent += batch.entries.length;
     for (const entry of batch.entries) this.counts.bytesSent += entry.message.bytes;
-    const timeoutMs = this.options.requestTimeoutMs;
-    if (timeoutMs !== undefined) {
-      request.timeout = setTimeout(() => {
-        request.timedOut = true;
-        request.cancellation.cancel(requestCancelled(`no answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-    }
+    this.armTimer(request, 0);
     let answer: Promise<BatchResult>;
     try {
       answer = this.sender.sendBatch(batch.lane.queueUrl, batch.entries, request.cancellation);
@@ -315,11 +313,34 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
       .catch((error: unknown) => this.fail(unexpectedError(error)));
   }
 
+  /**
+   * Arms the request's timer, `elapsedMs` after it was sent: for when it is overdue if that comes
+   * before its timeout, else for its timeout.
+   */
+  private armTimer(request: Request, elapsedMs: number): void {
+    const timeoutMs = this.options.requestTimeoutMs;
+    const remainingMs = (timeoutMs ?? Number.POSITIVE_INFINITY) - elapsedMs;
+    const overdueMs = request.lapsed ? Number.POSITIVE_INFINITY : this.limit.overdueAfterMs;
+    if (overdueMs < remainingMs) {
+      request.timer = setTimeout(() => {
+        request.lapsed = true;
+        this.limit.lapsed();
+        this.armTimer(request, overdueMs);
+        this.pump();
+      }, overdueMs);
+    } else if (Number.isFinite(remainingMs)) {
+      request.timer = setTimeout(() => {
+        request.timedOut = true;
+        request.cancellation.cancel(requestCancelled(`no answer within ${timeoutMs} ms`));
+      }, remainingMs);
+    }
+  }
+
   /** Forgets a finished request; false when delivery has stopped and the outcome no longer matters. */
   private finish(request: Request, outcome: RequestOutcome): boolean {
-    clearTimeout(request.timeout);
+    clearTimeout(request.timer);
     if (!this.requests.delete(request)) return false;
-    this.limit.finished(request.startedAt, outcome);
+    this.limit.finished(request.startedAt, outcome, request.lapsed);
     return this.closed === undefined;
   }
 
@@ -435,7 +456,7 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
   private stop(reason: Error): void {
     this.limit.abandon();
     for (const request of this.requests) {
-      clearTimeout(request.timeout);
+      clearTimeout(request.timer);
       request.cancellation.cancel(requestCancelled("delivery stopped"));
     }
     this.requests.clear();

@@ -35,9 +35,12 @@ export function isThrottlingCode(code: string): boolean {
   return awsErrorMeaning(code) === "throttled";
 }
 
-/** Whether a failed request is throttling: a throttling code, HTTP 429 or 503. */
+/**
+ * Whether a failed request is throttling: a throttling code or HTTP 429. A 503 without a throttling
+ * code is a failure on AWS's side (or a load balancer's), retried but not taken for back-pressure.
+ */
 export function isThrottlingError({ codes, httpStatus }: SendFailure): boolean {
-  return httpStatus === 429 || httpStatus === 503 || codes.some(isThrottlingCode);
+  return httpStatus === 429 || codes.some(isThrottlingCode);
 }
 
 export function classifySendError(failure: SendFailure): ClassifiedError {

@@ -122,7 +122,7 @@ const CHANGE_CAUSES: Record<LimitChange["reason"], string> = {
   "slow start": "every slot in use, round trips steady: doubling",
   probing: "every slot in use, round trips steady",
   throttled: "SQS throttled requests",
-  "timed out": "requests timed out",
+  undone: "throttling went on as often at the lower limit, so it is not the connector's load: the cut is undone",
   latency: "round trips climbed above their floor",
 };
 

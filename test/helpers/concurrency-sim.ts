@@ -1,4 +1,10 @@
-import { type Clock, ConcurrencyLimit, type ConcurrencyLimitOptions, type LimitChange } from "../../src/delivery/concurrency-limit.js";
+import {
+  type Clock,
+  ConcurrencyLimit,
+  type ConcurrencyLimitOptions,
+  type LimitChange,
+  type RequestOutcome,
+} from "../../src/delivery/concurrency-limit.js";
 import type { LagMeter } from "../../src/delivery/event-loop-lag.js";
 
 /** A clock the test moves by hand. */
@@ -14,10 +20,15 @@ export function fakeLag(stallMs = 0): LagMeter {
   return { start: () => undefined, stop: () => undefined, takeLongestMs: () => stallMs };
 }
 
+/** What goes wrong with a request now and then, whatever the load: an error answer, or no answer at all. */
+export type SimulatedFault = "throttled" | "failed" | "no answer";
+
 /** How the simulated queue answers a request sent at `now` with `inFlight` requests in flight (itself included). */
 export interface SimulatedQueue {
   roundTripMs(now: number, inFlight: number): number;
   throttles?(now: number): boolean;
+  /** A fault drawn for the request, independent of the load. */
+  fault?(now: number): SimulatedFault | undefined;
 }
 
 export interface SimulationResult {
@@ -29,21 +40,32 @@ export interface SimulationResult {
   throttled: number;
   /** Requests answered (not throttled) per second, by whole second of simulated time. */
   answeredPerSecond: number[];
+  /** The longest spell in which nothing was in flight but requests that will never be answered, while the ceiling left room. */
+  longestIdleBehindUnansweredMs: number;
 }
 
 interface Pending {
-  at: number;
   startedAt: number;
-  throttled: boolean;
+  outcome: RequestOutcome;
+  /** Past the limit's overdue time: no longer counted against it. */
+  lapsed: boolean;
+  ended: boolean;
 }
 
-/** A binary min-heap of pending answers by time. */
-class AnswerHeap {
-  private readonly items: Pending[] = [];
+interface SimEvent {
+  at: number;
+  request: Pending;
+  /** The request becomes overdue (true) or ends (false). */
+  lapses: boolean;
+}
+
+/** A binary min-heap of events by time. */
+class EventHeap {
+  private readonly items: SimEvent[] = [];
   get size(): number {
     return this.items.length;
   }
-  push(item: Pending): void {
+  push(item: SimEvent): void {
     const items = this.items;
     items.push(item);
     for (let i = items.length - 1; i > 0; ) {
@@ -53,7 +75,7 @@ class AnswerHeap {
       i = parent;
     }
   }
-  pop(): Pending | undefined {
+  pop(): SimEvent | undefined {
     const items = this.items;
     const top = items[0];
     const last = items.pop();
@@ -74,45 +96,88 @@ class AnswerHeap {
   }
 }
 
+export interface SimulationOptions extends Partial<ConcurrencyLimitOptions> {
+  /** At most this many requests' worth ready to send at once; default unlimited. */
+  sourceInFlight?: number;
+  /** When a request that gets no answer ends, as request_timeout_seconds does; default 30 s. */
+  requestTimeoutMs?: number;
+}
+
 /**
- * Runs a ConcurrencyLimit against a simulated queue on a fake clock for `durationMs`, with a source
- * that always has another batch ready (or at most `sourceInFlight` requests' worth).
+ * Runs a ConcurrencyLimit against a simulated queue on a fake clock for `durationMs`, as Delivery
+ * drives it: a source that always has another batch ready (or at most `sourceInFlight` requests'
+ * worth), requests sent while the limit allows, unanswered ones overdue after the limit's time and
+ * timed out after `requestTimeoutMs`.
  */
-export function simulate(
-  queue: SimulatedQueue,
-  durationMs: number,
-  options: Partial<ConcurrencyLimitOptions> & { sourceInFlight?: number } = {},
-): SimulationResult {
+export function simulate(queue: SimulatedQueue, durationMs: number, options: SimulationOptions = {}): SimulationResult {
   const clock = new FakeClock();
   const changes: LimitChange[] = [];
+  const ceiling = options.ceiling ?? 512;
   const limit = new ConcurrencyLimit({
     mode: "adaptive",
-    ceiling: 512,
     lag: fakeLag(),
     ...options,
+    ceiling,
     clock,
     onChange: (change) => changes.push(change),
   });
-  const pending = new AnswerHeap();
-  const result: SimulationResult = { limit, changes, samples: [], requests: 0, throttled: 0, answeredPerSecond: [] };
+  const events = new EventHeap();
+  const result: SimulationResult = {
+    limit,
+    changes,
+    samples: [],
+    requests: 0,
+    throttled: 0,
+    answeredPerSecond: [],
+    longestIdleBehindUnansweredMs: 0,
+  };
+  let idleSince: number | undefined;
   const sourceInFlight = options.sourceInFlight ?? Number.POSITIVE_INFINITY;
+  const timeoutMs = options.requestTimeoutMs ?? 30_000;
+  let inFlight = 0;
+  let unanswered = 0;
   while (clock.t < durationMs) {
-    while (pending.size < limit.current && pending.size < sourceInFlight) {
+    while (limit.allowsAnother(inFlight) && inFlight < sourceInFlight) {
       const startedAt = limit.started();
-      const inFlight = pending.size + 1;
-      const throttled = queue.throttles?.(clock.t) ?? false;
-      pending.push({ at: clock.t + queue.roundTripMs(clock.t, inFlight), startedAt, throttled });
+      inFlight++;
+      const fault = queue.fault?.(clock.t) ?? (queue.throttles?.(clock.t) ? "throttled" : undefined);
+      const roundTrip = queue.roundTripMs(clock.t, inFlight);
+      const outcome: RequestOutcome =
+        fault === "no answer" ? "timed out" : fault === "throttled" ? "throttled" : fault === "failed" ? "failed" : "answered";
+      const request: Pending = { startedAt, outcome, lapsed: false, ended: false };
+      const endsAfterMs = fault === "no answer" ? timeoutMs : roundTrip;
+      if (fault === "no answer") unanswered++;
+      events.push({ at: clock.t + endsAfterMs, request, lapses: false });
+      const overdueMs = limit.overdueAfterMs;
+      if (overdueMs < endsAfterMs) events.push({ at: clock.t + overdueMs, request, lapses: true });
       result.requests++;
       result.samples.push({ at: clock.t, limit: limit.current, inFlight });
     }
-    const next = pending.pop()!;
+    const next = events.pop()!;
+    const idle = unanswered === inFlight && inFlight < ceiling;
+    if (idle) idleSince ??= clock.t;
+    else idleSince = undefined;
     clock.t = next.at;
-    if (next.throttled) result.throttled++;
-    else {
+    if (idleSince !== undefined) {
+      result.longestIdleBehindUnansweredMs = Math.max(result.longestIdleBehindUnansweredMs, clock.t - idleSince);
+    }
+    const { request } = next;
+    if (next.lapses) {
+      if (!request.ended) {
+        request.lapsed = true;
+        limit.lapsed();
+      }
+      continue;
+    }
+    request.ended = true;
+    inFlight--;
+    if (request.outcome === "timed out") unanswered--;
+    if (request.outcome === "throttled") result.throttled++;
+    else if (request.outcome === "answered") {
       const second = Math.floor(clock.t / 1000);
       result.answeredPerSecond[second] = (result.answeredPerSecond[second] ?? 0) + 1;
     }
-    limit.finished(next.startedAt, next.throttled ? "throttled" : "answered");
+    limit.finished(request.startedAt, request.outcome, request.lapsed);
   }
   return result;
 }
