@@ -2,7 +2,7 @@ import { GetTopicAttributesCommand } from "@aws-sdk/client-sns";
 import { ListQueuesCommand } from "@aws-sdk/client-sqs";
 import type { Config } from "./config/types.js";
 import { createAwsClients, type AwsClients } from "./aws/clients.js";
-import { queueUrlCheck } from "./aws/queue-hosts.js";
+import { configuredQueueUrlProblem, queueUrlCheck } from "./aws/queue-hosts.js";
 import { explainAwsError } from "./aws/explain.js";
 import { checkSnapshotStore } from "./changes/store-check.js";
 import { findQueueUrl, isQueueUrl, QueueNotFoundError, queueNameFromUrl } from "./aws/queues.js";
@@ -23,8 +23,6 @@ const CHECK_REQUEST_TIMEOUT_MS = 5000;
 interface NamedQueue {
   setting: string;
   name: string;
-  /** The setting's value when it is a URL. */
-  url?: string;
 }
 
 /**
@@ -42,13 +40,10 @@ export async function runCheck(config: Config): Promise<CheckResult> {
 
   const clients = createAwsClients(config, { requestTimeoutMs: CHECK_REQUEST_TIMEOUT_MS, retryMaxMs: 0 });
   const { sqs } = clients;
-  const checkUrl = queueUrlCheck(config, sqs.config.endpointProvider);
-  for (const queue of queues) {
-    const problem = queue.url === undefined ? undefined : checkUrl(queue.url);
-    if (problem !== undefined) {
-      sqs.destroy();
-      return { status: "FAILED", message: `${queue.setting} ${JSON.stringify(queue.url)} ${problem}.` };
-    }
+  const urlProblem = configuredQueueUrlProblem(config, queueUrlCheck(config, sqs.config.endpointProvider));
+  if (urlProblem !== undefined) {
+    sqs.destroy();
+    return { status: "FAILED", message: urlProblem };
   }
   try {
     if (queues.length === 0) await sqs.send(new ListQueuesCommand({ MaxResults: 1 }));
@@ -117,7 +112,7 @@ function namedQueues(config: Config): NamedQueue[] {
 /** Queues are looked up by name: emulators and VPC endpoints rewrite the host of queue URLs. */
 function namedQueue(setting: string, nameOrUrl: string): NamedQueue {
   if (!isQueueUrl(nameOrUrl)) return { setting, name: nameOrUrl };
-  return { setting, name: queueNameFromUrl(nameOrUrl), url: nameOrUrl };
+  return { setting, name: queueNameFromUrl(nameOrUrl) };
 }
 
 function successMessage(config: Config, found: string[]): string {
