@@ -4,10 +4,10 @@ import { UserFacingError } from "../errors.js";
 import { queueNameFromUrl } from "../aws/queues.js";
 import { readPackageJson } from "../package-files.js";
 import { queueTypeMismatch, queueTypeSettingIssues } from "../queue-type.js";
-import { MAX_DELAY_SECONDS } from "../sqs-limits.js";
+import { checkAttribute, checkDelaySeconds, checkFifoId, checkQueueValue } from "../compose/sqs-rules.js";
 import { validate } from "./spec-validator.generated.js";
 import { MAX_USER_ATTRIBUTES, RESERVED_ATTRIBUTES } from "../large-messages/extended-client-format.js";
-import type { Alerts, ChangeDetection, Config, MessageAttributeSetting } from "./types.js";
+import type { Alerts, ChangeDetection, Config, MessageAttributeSetting, ValueSource } from "./types.js";
 
 /** A node of spec.json: the JSON Schema keywords this module reads, plus Airbyte's annotations. */
 export interface SchemaNode {
@@ -273,6 +273,7 @@ function joinPath(parent: string, child: string): string {
 function crossFieldIssues(config: Config): string[] {
   return [
     ...queueTypeIssues(config),
+    ...staticValueIssues(config),
     ...(config.external_id !== undefined && config.role_arn === undefined
       ? ["external_id is only used when assuming a role: set role_arn too, or remove external_id"]
       : []),
@@ -296,16 +297,36 @@ function queueTypeIssues(config: Config): string[] {
     const mismatch = queueTypeMismatch(queueNameFromUrl(config.queue.value), config.queue_type);
     if (mismatch !== undefined) issues.push(mismatch);
   }
-  const delay = config.delay_seconds;
-  if (delay?.source === "static" && !isIntegerInRange(delay.value, 0, MAX_DELAY_SECONDS)) {
-    issues.push(`delay_seconds.value must be a whole number from 0 to ${MAX_DELAY_SECONDS}`);
-  }
   return issues;
 }
 
-function isIntegerInRange(text: string, min: number, max: number): boolean {
-  const number = Number(text);
-  return /^\s*\d+\s*$/.test(text) && number >= min && number <= max;
+/**
+ * A static value gets the rule every row's value gets (src/compose/sqs-rules.ts), so a value the
+ * config accepts is one each row can send. A queue whose type is wrong is queueTypeIssues' to report.
+ */
+function staticValueIssues(config: Config): string[] {
+  const queueType = config.queue_type;
+  const rules: [string, ValueSource | undefined, (value: string) => string | undefined][] = [
+    [
+      "queue",
+      config.queue,
+      (value) => (queueTypeMismatch(queueNameFromUrl(value), queueType) ? undefined : checkQueueValue(value, queueType)),
+    ],
+    ["message_group_id", config.message_group_id, checkFifoId],
+    ["message_deduplication_id", config.message_deduplication_id, checkFifoId],
+    ["delay_seconds", config.delay_seconds, checkDelaySeconds],
+    ...config.message_attributes.map((attribute, index): [string, ValueSource, (value: string) => string | undefined] => [
+      `message_attributes[${index}].value`,
+      attribute.value,
+      (value) => checkAttribute(attribute.data_type, value),
+    ]),
+  ];
+  return rules.flatMap(([setting, source, check]) => {
+    if (source?.source !== "static") return [];
+    const problem = check(source.value);
+    // Like every config error, this names the field, not the value (which may be a secret).
+    return problem === undefined ? [] : [`${setting}.value ${problem}`];
+  });
 }
 
 function attributeIssues(attributes: MessageAttributeSetting[]): string[] {
