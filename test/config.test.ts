@@ -132,6 +132,7 @@ test("a full FIFO config with every option is accepted as written", () => {
       region: "us-east-1",
       endpoint: "http://127.0.0.1:4566",
       force_path_style: true,
+      size_attribute: "ExtendedPayloadSize",
     },
     retry_max_seconds: 60,
     request_timeout_seconds: 10,
