@@ -31,7 +31,7 @@ export interface SnapshotS3Result {
 }
 
 export async function measureSnapshotInS3(rows: number): Promise<SnapshotS3Result> {
-  const server = await startFauxqs({ port: 0, logger: false, host: "127.0.0.1" });
+  const server = await startFauxqs({ port: 0, logger: false });
   const endpoint = server.address;
   const settings = { bucket: "bench-snapshots", prefix: "destination-sqs/bench/", endpoint, force_path_style: true };
   const config = validateConfig(

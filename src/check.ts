@@ -5,7 +5,7 @@ import { assertSyncCanStart } from "./config/sync-start.js";
 import type { Config } from "./config/types.js";
 import { UserFacingError } from "./errors.js";
 import { createAwsClients, type AwsClients } from "./aws/clients.js";
-import { queueUrlCheck } from "./aws/queue-hosts.js";
+import { configuredQueueUrlProblem, queueUrlCheck } from "./aws/queue-hosts.js";
 import { awsErrorCode } from "./aws/error-code.js";
 import { awsErrorMeaning } from "./aws/error-codes.js";
 import { awsCallFailure, explainAwsError } from "./aws/explain.js";
@@ -66,13 +66,10 @@ export async function runCheck(config: Config): Promise<CheckResult> {
 
   const clients = createAwsClients(config, { requestTimeoutMs: CHECK_REQUEST_TIMEOUT_MS, retryMaxMs: 0 });
   const { sqs } = clients;
-  const checkUrl = queueUrlCheck(config, sqs.config.endpointProvider);
-  for (const queue of queues) {
-    const problem = queue.url === undefined ? undefined : checkUrl(queue.url);
-    if (problem !== undefined) {
-      sqs.destroy();
-      return { status: "FAILED", message: `${queue.setting} ${JSON.stringify(queue.url)} ${problem}.` };
-    }
+  const urlProblem = configuredQueueUrlProblem(config, queueUrlCheck(config, sqs.config.endpointProvider));
+  if (urlProblem !== undefined) {
+    sqs.destroy();
+    return { status: "FAILED", message: urlProblem };
   }
   try {
     if (queues.length === 0) await sqs.send(new ListQueuesCommand({ MaxResults: 1 }));

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { createAwsClients, type AwsClients } from "./aws/clients.js";
 import { awsCallFailure } from "./aws/explain.js";
-import { queueUrlCheck } from "./aws/queue-hosts.js";
+import { configuredQueueUrlProblem, queueUrlCheck } from "./aws/queue-hosts.js";
 import { QueueResolver } from "./aws/queues.js";
 import { openChangeDetector } from "./changes/detector.js";
 import type { ChangeDetector } from "./changes/types.js";
@@ -125,6 +125,9 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
   const observation = new SyncObservation(config, writer, observationOptions());
   const clients = createAwsClients(config, { onCall: observation.onCall });
   const { sqs } = clients;
+  const checkQueueUrl = queueUrlCheck(config, sqs.config.endpointProvider);
+  const urlProblem = configuredQueueUrlProblem(config, checkQueueUrl);
+  if (urlProblem !== undefined) throw new UserFacingError(urlProblem);
   const resolver = new QueueResolver(sqs, config);
   const stop = new AbortController();
   const onSignal = (): void => {
@@ -151,7 +154,7 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
             resolver.resolve(name).catch((error: unknown) => {
               throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
             }),
-          checkQueueUrl: queueUrlCheck(config, sqs.config.endpointProvider),
+          checkQueueUrl,
           signal: stop.signal,
           observer: observation.rows,
           detector,

@@ -1,6 +1,5 @@
 import type { Readable } from "node:stream";
 import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
-import { isQueueUrl, queueNameFromUrl } from "./aws/queues.js";
 import { createChangeDetector } from "./changes/detector.js";
 import type { ChangeDetector } from "./changes/types.js";
 import { createComposer, type ComposedMessage, type Composer } from "./compose/composer.js";
@@ -11,7 +10,6 @@ import { LargeMessagePolicy } from "./large-messages/policy.js";
 import { parseMessage, readLines } from "./protocol/input.js";
 import { streamKey, streamLabel, type ConfiguredStream, type RecordMessage } from "./protocol/messages.js";
 import type { MessageWriter } from "./protocol/output.js";
-import { queueTypeMismatch } from "./queue-type.js";
 
 /** The prefix of each previewed record's LOG line; the rest of the line is one JSON object. */
 export const PREVIEW_PREFIX = "PREVIEW ";
@@ -38,8 +36,6 @@ export interface PreviewedMessage {
   /** Body plus attributes, as SQS counts them toward its size limit. */
   bytes: number;
   body: string;
-  /** A problem SQS would have with the message that composing cannot see. */
-  warning?: string;
   /** Where the body would be stored when it goes through S3 (large_messages); SQS would get a pointer to it. */
   offloaded_to_s3?: { bucket: string; key: string; body_bytes: number };
 }
@@ -129,9 +125,6 @@ function previewRecord(
 }
 
 function describeMessage(message: ComposedMessage, config: Config): PreviewedMessage {
-  const queueName = isQueueUrl(message.queue) ? queueNameFromUrl(message.queue) : message.queue;
-  const mismatch = queueTypeMismatch(queueName, config.queue_type);
-  const warning = mismatch === undefined ? undefined : `${mismatch}.`;
   const largeMessages = LargeMessagePolicy.of(config);
   const s3 = largeMessages.offloads(message.bytes) ? largeMessages.s3 : undefined;
   return {
@@ -143,7 +136,6 @@ function describeMessage(message: ComposedMessage, config: Config): PreviewedMes
     ...(message.attributes === undefined ? {} : { attributes: describeAttributes(message.attributes) }),
     bytes: message.bytes,
     body: message.body,
-    ...(warning === undefined ? {} : { warning }),
     ...(s3 === undefined
       ? {}
       : {

@@ -30,6 +30,14 @@ export function queueTypeSettingIssues(
   return issues;
 }
 
+/** Why a queue named `queueName` cannot take `queueType`'s messages, as a phrase that follows "which", or undefined when it can. */
+export function queueNameTypeProblem(queueName: string, queueType: QueueType): string | undefined {
+  if (isFifoQueueName(queueName) === (queueType === "fifo")) return undefined;
+  return queueType === "fifo"
+    ? 'names a standard queue, but queue_type is "fifo" (FIFO queue names end in .fifo)'
+    : 'names a FIFO queue (its name ends in .fifo), but queue_type is "standard"';
+}
+
 /** Why a queue cannot take `queueType`'s messages (a sentence without its period), or undefined when it can. */
 export function queueTypeMismatch(queueName: string, queueType: QueueType): string | undefined {
   if (queueType === "standard" && isFifoQueueName(queueName)) {

@@ -40,7 +40,7 @@ test("each spec_path holds exactly what `spec` answers (npm run generate writes 
 describe("each connection test's config, checked against fauxqs, ends as the acceptance test expects", () => {
   let emulator: Emulator;
   before(async () => {
-    emulator = await startFauxqs({ plainQueueUrls: true });
+    emulator = await startFauxqs();
     await emulator.createQueue("destination-sqs-acceptance");
     await emulator.createQueue("destination-sqs-acceptance.fifo");
   });

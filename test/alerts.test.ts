@@ -83,7 +83,7 @@ describe("alerts (fauxqs)", () => {
   let sqs: Awaited<ReturnType<typeof startFauxqs>>;
   let recorder: Recorder;
   before(async () => {
-    sqs = await startFauxqs({ port: 0, logger: false, host: "127.0.0.1" });
+    sqs = await startFauxqs({ port: 0, logger: false });
     recorder = await startRecorder();
   });
   after(async () => {

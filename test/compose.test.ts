@@ -186,6 +186,7 @@ describe("FIFO ids", () => {
   const fifo = (overrides: ConfigOverrides = {}) =>
     createComposer(
       config({
+        queue: { source: "static", value: `${QUEUE_URL}.fifo` },
         queue_type: "fifo",
         message_group_id: { source: "column", column: "tenant" },
         message_id: { source: "column", column: "id" },
@@ -255,7 +256,7 @@ describe("delay_seconds", () => {
       assert.equal(rejection.setting, "delay_seconds");
       assert.match(
         rejection.reason,
-        /"r1".*delay_seconds \(column "delay"\) is .*, which is not a whole number of seconds from 0 to 900\.$/,
+        /"r1".*delay_seconds \(column "delay"\) is .*, which is not a whole number of seconds from 0 to 900 \(digits only, no spaces\)\.$/,
       );
     });
   }

@@ -3,7 +3,10 @@ import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createComposer } from "../src/compose/composer.js";
+import { isRejection } from "../src/compose/rejection.js";
 import { loadConfig, validateConfig } from "../src/config/load.js";
+import type { Config } from "../src/config/types.js";
 import { secretPaths, secretValues } from "../src/config/secrets.js";
 import { UserFacingError } from "../src/errors.js";
 import { DOCUMENTED_DEFAULTS } from "./helpers/documented-defaults.js";
@@ -129,6 +132,7 @@ test("a full FIFO config with every option is accepted as written", () => {
       region: "us-east-1",
       endpoint: "http://127.0.0.1:4566",
       force_path_style: true,
+      size_attribute: "ExtendedPayloadSize",
     },
     retry_max_seconds: 60,
     request_timeout_seconds: 10,
@@ -215,10 +219,70 @@ test("delay_seconds only on standard queues, deduplication ID only on FIFO queue
   );
 });
 
-test("a static delay must be a whole number of seconds from 0 to 900", () => {
-  assertRejected(configWith({ delay_seconds: staticValue("901") }), "delay_seconds.value must be a whole number of seconds from 0 to 900");
-  assertRejected(configWith({ delay_seconds: staticValue("1.5") }), "delay_seconds.value must be a whole number of seconds from 0 to 900");
+test("a static delay must be a whole number of seconds from 0 to 900, written as rows must write it", () => {
+  for (const value of ["901", "1.5", " 5 ", "+5", "-0"]) {
+    assertRejected(
+      configWith({ delay_seconds: staticValue(value) }),
+      "delay_seconds.value must be a whole number of seconds from 0 to 900",
+    );
+  }
   assert.equal(validateConfig(configWith({ delay_seconds: staticValue("900") }), "config.json").delay_seconds?.source, "static");
+});
+
+test("a static value the config accepts is one every row can send: the config and rows share one rule", () => {
+  const candidates = [
+    "",
+    " 5 ",
+    "5",
+    "05",
+    "+5",
+    "901",
+    "1e2",
+    "g",
+    "g h",
+    "x".repeat(129),
+    "QUJD",
+    "QUJD=",
+    "\u0001",
+    "1".repeat(39),
+    "orders",
+    "orders.fifo",
+    "orders x",
+    "http://127.0.0.1:4566/000000000000/",
+    "http://127.0.0.1:4566/000000000000/orders",
+  ];
+  const fifo = { queue_type: "fifo", queue: staticValue("orders.fifo"), message_group_id: staticValue("g") };
+  const settingsFor: Record<string, (value: string) => Record<string, unknown>> = {
+    queue: (value) => ({ queue: staticValue(value) }),
+    "queue (fifo)": (value) => ({ ...fifo, queue: staticValue(value) }),
+    delay_seconds: (value) => ({ delay_seconds: staticValue(value) }),
+    message_group_id: (value) => ({ ...fifo, message_group_id: staticValue(value) }),
+    message_deduplication_id: (value) => ({ ...fifo, message_deduplication_id: staticValue(value) }),
+    ...Object.fromEntries(
+      (["String", "Number", "Binary"] as const).map((dataType) => [
+        `a ${dataType} attribute`,
+        (value: string) => ({ message_attributes: [{ name: "a", data_type: dataType, value: staticValue(value) }] }),
+      ]),
+    ),
+  };
+  let refused = 0;
+  for (const [setting, settings] of Object.entries(settingsFor)) {
+    for (const value of candidates) {
+      let config: Config;
+      try {
+        config = validateConfig(configWith(settings(value)), "config.json");
+      } catch {
+        refused++;
+        continue;
+      }
+      const composed = createComposer(config).compose({ data: { id: 1 }, change: "added", stream: "orders", emittedAt: 0 });
+      assert.ok(
+        !isRejection(composed),
+        `${setting} ${JSON.stringify(value)}: the config took it, every row is rejected: ${isRejection(composed) ? composed.reason : ""}`,
+      );
+    }
+  }
+  assert.ok(refused > 0);
 });
 
 test("a static queue's .fifo suffix must agree with queue_type", () => {

@@ -33,8 +33,8 @@ import {
   type Emulator,
 } from "./helpers/emulators.js";
 import type { IamUser } from "./helpers/iam.js";
-import { consume, objectKeys } from "./helpers/extended-client-consumer.js";
-import { createBucket, testS3Client } from "./helpers/s3.js";
+import { consume, consumeQueue } from "./helpers/extended-client-consumer.js";
+import { createBucket, objectKeys, testS3Client } from "./helpers/s3.js";
 import { startFaultProxy } from "./helpers/fault-proxy.js";
 import { sdkServiceError } from "./helpers/delivery-fakes.js";
 
@@ -90,9 +90,18 @@ describe("large_messages configuration", () => {
     assert.deepEqual(configWith({}).large_messages, { policy: "reject" });
   });
 
-  test("s3 takes the S3 settings and defaults always to false", () => {
+  test("s3 takes the S3 settings and defaults always to false and the size attribute to SQSLargePayloadSize", () => {
     const config = configWith({ large_messages: { ...S3_POLICY, endpoint: "http://127.0.0.1:4566", force_path_style: true } });
-    assert.deepEqual(config.large_messages, { ...S3_POLICY, endpoint: "http://127.0.0.1:4566", force_path_style: true, always: false });
+    assert.deepEqual(config.large_messages, {
+      ...S3_POLICY,
+      endpoint: "http://127.0.0.1:4566",
+      force_path_style: true,
+      always: false,
+      size_attribute: "SQSLargePayloadSize",
+    });
+    const current = configWith({ large_messages: { ...S3_POLICY, size_attribute: "ExtendedPayloadSize" } }).large_messages;
+    assert.equal(current.policy === "s3" && current.size_attribute, "ExtendedPayloadSize");
+    assert.throws(() => configWith({ large_messages: { ...S3_POLICY, size_attribute: "PayloadSize" } }), /large_messages\.size_attribute/);
   });
 
   test("refuses a threshold over max_message_bytes, a reserved attribute name, and 10 attributes with always", () => {
@@ -146,7 +155,7 @@ describe("composing large messages", () => {
     accepted(composer.compose(row({ id: "small" })), "a small message that keeps its 10 attributes");
     const result = rejected(composer.compose(row(big)));
     assert.equal(result.setting, "large_messages");
-    assert.match(result.reason, /has 10 message attributes: the S3 pointer needs one of the 10 SQS allows \(ExtendedPayloadSize\)/);
+    assert.match(result.reason, /has 10 message attributes: the S3 pointer needs one of the 10 SQS allows \(SQSLargePayloadSize\)/);
   });
 
   test("the threshold and always decide what goes through S3", () => {
@@ -207,7 +216,7 @@ describe("the offloading sender", () => {
   const config = configWith({ large_messages: { ...S3_POLICY, threshold_bytes: 1000 } });
   const policy = LargeMessagePolicy.of(config);
 
-  test("stores large bodies first and sends pointers with ExtendedPayloadSize; small ones pass through", async () => {
+  test("stores large bodies first and sends pointers with SQSLargePayloadSize; small ones pass through", async () => {
     const s3 = fakeS3();
     const sqs = new RecordingSender();
     const sender = new OffloadingSender(sqs, s3.client, policy, { fifo: false, config });
@@ -222,11 +231,26 @@ describe("the offloading sender", () => {
     const [pointer, passed] = sqs.batches[0]!;
     assert.equal(pointer!.message.body, pointerBody("payloads", objectKey("dsqs/", "large", large.body)));
     assert.deepEqual(pointer!.message.attributes, {
-      ExtendedPayloadSize: { DataType: "Number", StringValue: String(Buffer.byteLength(large.body)) },
+      SQSLargePayloadSize: { DataType: "Number", StringValue: String(Buffer.byteLength(large.body)) },
     });
     assert.equal(passed!.message, small);
     // The pointer's MD5 is checked here; delivery, which knows only the original body, gets none to check.
     assert.deepEqual(result.successful, [{ id: "0" }, { id: "1", md5OfBody: bodyMd5(small.body) }]);
+  });
+
+  test("with size_attribute ExtendedPayloadSize, pointers carry that name instead", async () => {
+    const currentConfig = configWith({ large_messages: { ...S3_POLICY, threshold_bytes: 1000, size_attribute: "ExtendedPayloadSize" } });
+    const current = LargeMessagePolicy.of(currentConfig);
+    const sqs = new RecordingSender();
+    const large = message("large", 5000);
+    await new OffloadingSender(sqs, fakeS3().client, current, { fifo: false, config: currentConfig }).sendBatch(
+      "q",
+      entriesOf(large),
+      new Cancellation(),
+    );
+    assert.deepEqual(sqs.batches[0]![0]!.message.attributes, {
+      ExtendedPayloadSize: { DataType: "Number", StringValue: String(Buffer.byteLength(large.body)) },
+    });
   });
 
   test("a retry after SQS failed sends the same pointer without storing the body again", async () => {
@@ -411,15 +435,10 @@ function largeSettings(emulator: Emulator, setup: Setup, extra: Record<string, u
   };
 }
 
-/** Every message of the queue as the consumer reads it, in the order received. */
+/** Every message of the queue as the Extended Client consumer library hands it over, in the order received. */
 async function consumeAll(emulator: Emulator, queueUrl: string, expected: number) {
-  const s3 = testS3Client(emulator.endpoint);
-  try {
-    const received = await emulator.receiveAll(queueUrl, { expected });
-    return await Promise.all(received.map(async (message) => ({ ...(await consume(s3, message)), received: message })));
-  } finally {
-    s3.destroy();
-  }
+  const received = await emulator.receiveAll(queueUrl, { expected });
+  return await Promise.all(received.map(async (message) => ({ ...(await consume(emulator.endpoint, message)), received: message })));
 }
 
 forEachEmulator("large messages through S3", (context) => {
@@ -521,6 +540,44 @@ forEachEmulator("large messages through S3", (context) => {
       /probe object in the large-message store s3:\/\/payloads-.*-missing\/.* \(large_messages\.bucket\): s3:PutObject failed with NoSuchBucket; the bucket "payloads-.*-missing" does not exist: create it/,
     );
   });
+});
+
+describe("a Node service consuming with an Extended Client compatible library (sns-sqs-big-payload)", () => {
+  for (const [sizeAttribute, resolved] of [
+    [undefined, true],
+    ["ExtendedPayloadSize", false],
+  ] as const) {
+    test(`size_attribute ${sizeAttribute ?? "left out"}: the library ${resolved ? "gets the exact rows back" : "sees only pointers"}`, async () => {
+      const emulator = await startFauxqs();
+      try {
+        const setup = await setUp(emulator);
+        const settings = largeSettings(emulator, setup);
+        if (sizeAttribute) (settings.large_messages as Record<string, unknown>).size_attribute = sizeAttribute;
+        const rows = [sizedRow("small", 100), sizedRow("large", 1_500_000), sizedRow("medium", 200_000)];
+        const result = await runSync(emulator, settings, rowsThenState(rows));
+        assert.equal(result.code, 0, describeRun(result));
+        const consumed = await consumeQueue(emulator.endpoint, setup.queueUrl, rows.length);
+        const bodies = consumed.map((message) => message.body).sort();
+        const sent = rows.map((data) => JSON.stringify(data));
+        if (resolved) {
+          assert.deepEqual(bodies, [...sent].sort());
+          assert.deepEqual(consumed.filter((message) => message.fromS3).length, 2);
+        } else {
+          assert.deepEqual(
+            bodies.filter((body) => sent.includes(body)),
+            [sent[0]],
+          );
+          assert.ok(
+            bodies
+              .filter((body) => !sent.includes(body))
+              .every((body) => body.startsWith('["software.amazon.payloadoffloading.PayloadS3Pointer",')),
+          );
+        }
+      } finally {
+        await emulator.stop();
+      }
+    });
+  }
 });
 
 describe("large messages on fauxqs: preview, always, S3 faults", () => {

@@ -44,7 +44,7 @@ const AMOUNT_ATTRIBUTE = [{ name: "amount", data_type: "Number", value: { source
 describe("observability of a write (fauxqs)", () => {
   let sqs: Awaited<ReturnType<typeof startFauxqs>>;
   before(async () => {
-    sqs = await startFauxqs({ port: 0, logger: false, host: "127.0.0.1" });
+    sqs = await startFauxqs({ port: 0, logger: false });
   });
   after(async () => {
     await sqs.stop();
@@ -267,7 +267,7 @@ function assertFailure(messages: AirbyteMessage[], failureType: string, message:
 describe("TRACE failure types (fauxqs and closed ports)", () => {
   let sqs: Awaited<ReturnType<typeof startFauxqs>>;
   before(async () => {
-    sqs = await startFauxqs({ port: 0, logger: false, host: "127.0.0.1" });
+    sqs = await startFauxqs({ port: 0, logger: false });
   });
   after(async () => {
     await sqs.stop();
@@ -289,7 +289,7 @@ describe("TRACE failure types (fauxqs and closed ports)", () => {
   });
 
   test("a queue URL that does not exist is a config error", async () => {
-    const queueUrl = `${sqs.address.replace("127.0.0.1", "sqs.us-east-1.127.0.0.1")}/000000000000/${uniqueQueueName("gone")}`;
+    const queueUrl = `${sqs.address.replace("127.0.0.1", "sqs.us-east-1.localhost")}/000000000000/${uniqueQueueName("gone")}`;
     const result = await write(configFile(sqs.address, { queue: { source: "static", value: queueUrl } }));
     assertFailure(result.messages, "config_error", /does not exist/);
   });

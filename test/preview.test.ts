@@ -132,7 +132,7 @@ describe("preview", () => {
     });
   }
 
-  test("FIFO: shows group and deduplication ids, and warns when the queue is not a FIFO queue", async () => {
+  test("FIFO: shows group and deduplication ids, and rejects a row whose queue is not a FIFO queue", async () => {
     const config = configFile({
       queue: { source: "column", column: "queue" },
       queue_type: "fifo",
@@ -145,12 +145,13 @@ describe("preview", () => {
       recordLine("orders", { id: "3", queue: "orders.fifo" }),
     ]);
     assert.deepEqual(
-      entries.map((entry) =>
-        entry.outcome === "message" ? [entry.queue, entry.group_id, entry.dedup_id, "warning" in entry] : [entry.outcome],
-      ),
-      [["orders.fifo", "acme", "1-added", false], ["plain-queue", "acme", "2-added", true], ["rejected"]],
+      entries.map((entry) => (entry.outcome === "message" ? [entry.queue, entry.group_id, entry.dedup_id] : [entry.outcome])),
+      [["orders.fifo", "acme", "1-added"], ["rejected"], ["rejected"]],
     );
-    assert.match((entries[1] as { warning: string }).warning, /queue_type is "fifo" but queue "plain-queue" is a standard queue/);
+    assert.match(
+      (entries[1] as { reason: string }).reason,
+      /queue \(column "queue"\) is "plain-queue", which names a standard queue, but queue_type is "fifo"/,
+    );
     assert.match((entries[2] as { reason: string }).reason, /message_group_id/);
   });
 

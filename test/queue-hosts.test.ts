@@ -1,6 +1,9 @@
-// Row data cannot steer a request: the SQS client never sends to a queue URL's host, and a queue
-// URL naming a host other than the configured endpoint's or the region's SQS hosts is rejected
-// per row (and by `check`). Queue values of implausible length are rejected per row too.
+// Row data cannot steer a request: the SQS client never sends to a queue URL's host. With an
+// endpoint configured, every request goes there and a queue URL's host is only part of the
+// QueueUrl parameter, so emulators' URLs (fauxqs, LocalStack, ElasticMQ) are taken as they are
+// handed out; without one, a queue URL must name one of the region's SQS hosts, per row and for
+// the configured queues (check, and write at start). Queue values of implausible length, and
+// URLs that do not end in a queue name of the configured type, are rejected per row.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
@@ -10,21 +13,19 @@ import { runCheck } from "../src/check.js";
 import { createComposer } from "../src/compose/composer.js";
 import { accepted, rejected } from "./helpers/compose.js";
 import { validateConfig } from "../src/config/load.js";
-import { catalogOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
+import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
+import { testSettings } from "./helpers/config.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
 import { emulatorConfig, emulatorConfigFile, startFauxqs, uniqueQueueName, type Emulator } from "./helpers/emulators.js";
 import { startCaptures, type CapturingEndpoint } from "./helpers/fake-endpoints.js";
 
+/** A config without an endpoint, as in production: requests go to the region's SQS endpoint. */
+function productionConfig(settings: Record<string, unknown>) {
+  return validateConfig(testSettings(settings), "the test config");
+}
+
 function checkFor(region: string, endpoint?: string) {
-  const config = validateConfig(
-    {
-      region,
-      ...(endpoint ? { endpoint } : {}),
-      credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
-      queue: { source: "column", column: "queue" },
-    },
-    "the test config",
-  );
+  const config = productionConfig({ region, ...(endpoint ? { endpoint } : {}), queue: { source: "column", column: "queue" } });
   return queueUrlCheck(config, createAwsClients(config).sqs.config.endpointProvider);
 }
 
@@ -60,29 +61,58 @@ describe("which hosts a queue URL may name", () => {
     assert.notEqual(check("https://sqs.cn-north-1.amazonaws.com/123456789012/orders"), undefined);
   });
 
-  test("with an endpoint: its host, names under it, and the region's SQS hosts", () => {
-    const check = checkFor("us-east-1", "http://localhost.localstack.cloud:4566");
-    assert.equal(check("http://localhost.localstack.cloud:4566/000000000000/orders"), undefined);
-    assert.equal(check("http://sqs.us-east-1.localhost.localstack.cloud:4566/000000000000/orders"), undefined);
-    assert.equal(check("https://sqs.us-east-1.amazonaws.com/123456789012/orders"), undefined);
-    assert.match(check("http://localhost:4566/000000000000/orders") ?? "", /configured endpoint's host \(localhost\.localstack\.cloud\)/);
-    assert.notEqual(check("http://evillocalhost.localstack.cloud:4566/000000000000/orders"), undefined);
+  test("with an endpoint: any http(s) queue URL, as emulators hand them out whatever address the client used", () => {
+    const check = checkFor("us-east-1", "http://127.0.0.1:4566");
+    for (const url of [
+      "http://sqs.us-east-1.localhost:4566/000000000000/orders",
+      "http://sqs.eu-west-1.localhost.localstack.cloud:4566/000000000000/orders",
+      "http://localstack:4566/000000000000/orders",
+      "http://elasticmq:9324/000000000000/orders",
+      "https://sqs.us-east-1.amazonaws.com/123456789012/orders",
+    ]) {
+      assert.equal(check(url), undefined, url);
+    }
+    assert.match(check("http:///000000000000/orders") ?? "", /is not an http\(s\) URL with a host/);
   });
 });
 
 describe("queue values from rows", () => {
-  const config = emulatorConfig({ endpoint: "http://127.0.0.1:4566" }, { queue: { source: "column", column: "queue" } });
-  const composer = createComposer(config, {
-    checkQueueUrl: queueUrlCheck(config, createAwsClients(config).sqs.config.endpointProvider),
-  });
+  const composerFor = (settings: Record<string, unknown>) => {
+    const config = emulatorConfig({ endpoint: "http://127.0.0.1:4566" }, { queue: { source: "column", column: "queue" }, ...settings });
+    return createComposer(config, { checkQueueUrl: queueUrlCheck(config, createAwsClients(config).sqs.config.endpointProvider) });
+  };
+  const composer = composerFor({});
   const compose = (queue: string) => composer.compose({ data: { id: 1, queue }, change: "added", stream: "orders", emittedAt: 0 });
+  const fifo = composerFor({ queue_type: "fifo", message_group_id: { source: "static", value: "g" } });
+  const composeFifo = (queue: string) => fifo.compose({ data: { id: 1, queue }, change: "added", stream: "orders", emittedAt: 0 });
 
-  test("a queue URL naming a foreign host is rejected, saying which host and what to do", () => {
-    const result = rejected(compose("http://attacker.example:9000/000000000000/x"));
-    assert.match(
-      result.reason,
-      /queue \(column "queue"\) is "http:\/\/attacker\.example:9000\/000000000000\/x", which names the host attacker\.example, not the configured endpoint's host/,
+  test("with an endpoint, a queue URL naming any host is sent as it is", () => {
+    assert.equal(
+      accepted(compose("http://sqs.us-east-1.localhost:4566/000000000000/orders")).queue,
+      "http://sqs.us-east-1.localhost:4566/000000000000/orders",
     );
+    accepted(compose("http://attacker.example:9000/000000000000/x"));
+  });
+
+  test("a queue URL must end in a queue name of the configured queue type", () => {
+    assert.match(
+      rejected(compose("http://sqs.us-east-1.localhost:4566/")).reason,
+      /queue \(column "queue"\) is "http:\/\/sqs\.us-east-1\.localhost:4566\/", which does not end in a queue name: its last path segment "" is not a queue name/,
+    );
+    assert.match(
+      rejected(compose("http://127.0.0.1:4566/000000000000/orders%20and%20more")).reason,
+      /its last path segment "orders%20and%20more" is not a queue name/,
+    );
+    assert.match(
+      rejected(compose("http://127.0.0.1:4566/000000000000/orders.fifo")).reason,
+      /is "http:\/\/127\.0\.0\.1:4566\/000000000000\/orders\.fifo", which names a FIFO queue \(its name ends in \.fifo\), but queue_type is "standard"/,
+    );
+    assert.match(rejected(compose("orders.fifo")).reason, /is "orders\.fifo", which names a FIFO queue/);
+    assert.match(
+      rejected(composeFifo("http://127.0.0.1:4566/000000000000/orders")).reason,
+      /which names a standard queue, but queue_type is "fifo"/,
+    );
+    accepted(composeFifo("http://127.0.0.1:4566/000000000000/orders.fifo"));
   });
 
   test("names and URLs of implausible length are rejected with a short reason", () => {
@@ -96,7 +126,7 @@ describe("queue values from rows", () => {
       assert.match(reason, problem);
       assert.ok(reason.length < 500, `${reason.length} characters`);
     }
-    accepted(compose("x".repeat(75) + ".fifo"));
+    accepted(composeFifo("x".repeat(75) + ".fifo"));
     accepted(compose("orders_2-b"));
   });
 });
@@ -113,18 +143,8 @@ describe("the SDK sender never sends to a queue URL's host", () => {
     await fauxqs.stop();
   });
 
-  const attackerByName = () => attacker.endpoint.replace("127.0.0.1", "localhost");
-
   test("without an endpoint (the production case), a SendMessageBatch naming another host is addressed to the regional endpoint", async () => {
-    const config = validateConfig(
-      {
-        region: "us-east-1",
-        credentials: { auth_type: "access_key", access_key_id: "test", secret_access_key: "test" },
-        queue: { source: "column", column: "queue" },
-      },
-      "the test config",
-    );
-    const { sqs } = createAwsClients(config);
+    const { sqs } = createAwsClients(productionConfig({ queue: { source: "column", column: "queue" } }));
     let addressedTo: string | undefined;
     // Stops every request once it is signed, before it leaves: nothing reaches the network.
     sqs.middlewareStack.add(
@@ -141,7 +161,7 @@ describe("the SDK sender never sends to a queue URL's host", () => {
     assert.equal(addressedTo, "sqs.us-east-1.amazonaws.com");
   });
 
-  test("with log_api_calls on, a row naming another host is rejected and that host sees nothing", async () => {
+  test("with an endpoint and log_api_calls on, a row naming another host goes to the endpoint, and that host sees nothing", async () => {
     const queueUrl = await fauxqs.createQueue(uniqueQueueName("hosts"));
     const catalog = writeTempJson(catalogOf([{ name: "orders" }]));
     const config = emulatorConfigFile(fauxqs.endpoint, {
@@ -149,10 +169,8 @@ describe("the SDK sender never sends to a queue URL's host", () => {
       log_api_calls: true,
       rejected_rows: { policy: "skip" },
     });
-    // The capturing host by another name: the host check compares names, and no request may reach it.
-    const stolen = `${attackerByName()}/000000000000/x`;
     const input = [
-      recordLine("orders", { id: 1, queue: stolen }),
+      recordLine("orders", { id: 1, queue: `${attacker.endpoint}/000000000000/x` }),
       recordLine("orders", { id: 2, queue: queueUrl }),
       stateLine({ n: 1 }),
     ].join("\n");
@@ -167,18 +185,81 @@ describe("the SDK sender never sends to a queue URL's host", () => {
       message.type === "LOG" && message.log?.level === "WARN" ? [message.log.message] : [],
     );
     assert.ok(
-      warnings.some((text) => text.includes("names the host localhost")),
+      warnings.some((text) =>
+        /^Rejected row \S+ of stream "orders": SQS refused the message for queue http:\/\/127\.0\.0\.1:\d+\/000000000000\/x/.test(text),
+      ),
       warnings.join("\n"),
     );
     assert.equal((await fauxqs.receiveAll(queueUrl, { expected: 1 })).length, 1);
   });
 
-  test("check fails when a configured queue URL names another host", async () => {
-    const result = await runCheck(
-      emulatorConfig(fauxqs, { queue: { source: "static", value: `${attackerByName()}/000000000000/orders` } }),
-    );
-    assert.equal(result.status, "FAILED");
-    assert.match(result.message, /^queue "http:\/\/localhost:\d+\/000000000000\/orders" names the host localhost, not/);
+  test("without an endpoint, check fails when a configured queue URL names another host, and calls nobody", async () => {
+    const foreign = `${attacker.endpoint}/000000000000/orders`;
+    for (const settings of [
+      { queue: { source: "static", value: foreign } },
+      { queue: { source: "static", value: "orders" }, rejected_rows: { policy: "dead_letter", queue_url: foreign } },
+    ]) {
+      const result = await runCheck(productionConfig(settings));
+      assert.equal(result.status, "FAILED");
+      assert.match(
+        result.message,
+        /^(queue|rejected_rows\.queue_url) "http:\/\/127\.0\.0\.1:\d+\/000000000000\/orders" names the host 127\.0\.0\.1, not an SQS host of region us-east-1/,
+      );
+    }
     assert.equal(attacker.requests.length, 0);
+  });
+
+  test("without an endpoint, write fails at start with a config error when a configured queue URL names another host", async () => {
+    const foreign = `${attacker.endpoint}/000000000000/orders`;
+    const catalog = writeTempJson(catalogOf([{ name: "orders" }]));
+    for (const settings of [
+      { queue: { source: "static", value: foreign } },
+      { queue: { source: "static", value: "orders" }, rejected_rows: { policy: "dead_letter", queue_url: foreign } },
+    ]) {
+      const config = writeTempJson(testSettings(settings));
+      // The first line is not a message: a write that read it would fail naming line 1.
+      const result = await runCli(["write", "--config", config, "--catalog", catalog], { stdin: "not a message\n", timeoutMs: 60_000 });
+      assert.equal(result.code, 1, result.stdout);
+      const error = errorTraceOf(result.messages);
+      assert.equal(error?.failure_type, "config_error", result.stdout);
+      assert.match(
+        error?.message ?? "",
+        /^(queue|rejected_rows\.queue_url) "http:\/\/127\.0\.0\.1:\d+\/000000000000\/orders" names the host 127\.0\.0\.1, not an SQS host of region us-east-1/,
+      );
+    }
+    assert.equal(attacker.requests.length, 0);
+  });
+});
+
+describe("queue URLs as fauxqs hands them out, with its defaults", () => {
+  let fauxqs: Emulator;
+  before(async () => {
+    fauxqs = await startFauxqs();
+  });
+  after(() => fauxqs.stop());
+
+  test("a static queue URL on sqs.<region>.localhost passes check and receives the rows; so does one from a column", async () => {
+    const queueUrl = await fauxqs.createQueue(uniqueQueueName("orders"));
+    assert.match(queueUrl, /^http:\/\/sqs\.us-east-1\.localhost:\d+\/000000000000\/orders-/);
+    assert.match(fauxqs.endpoint, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const check = await runCheck(emulatorConfig(fauxqs, { queue: { source: "static", value: queueUrl } }));
+    assert.equal(check.status, "SUCCEEDED", check.message);
+
+    const catalog = writeTempJson(catalogOf([{ name: "orders" }]));
+    for (const [queue, rows] of [
+      [{ source: "static", value: queueUrl }, [{ id: 1 }, { id: 2 }]],
+      [{ source: "column", column: "queue" }, [{ id: 3, queue: queueUrl }]],
+    ] as const) {
+      const config = emulatorConfigFile(fauxqs.endpoint, { queue });
+      const input = [...rows.map((row) => recordLine("orders", row)), stateLine({ n: 1 })].join("\n");
+      const result = await runCli(["write", "--config", config, "--catalog", catalog], { stdin: `${input}\n`, timeoutMs: 60_000 });
+      assert.equal(result.code, 0, result.stdout);
+      assert.equal(statesOf(result.messages).length, 1, result.stdout);
+      const received = await fauxqs.receiveAll(queueUrl, { expected: rows.length });
+      assert.deepEqual(
+        received.map((message) => JSON.parse(message.body).id).sort(),
+        rows.map((row) => row.id),
+      );
+    }
   });
 });

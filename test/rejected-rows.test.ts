@@ -222,15 +222,12 @@ forEachEmulator("rejected rows", (context) => {
   });
 });
 
-/**
- * The dead-letter suites run against fauxqs with plain queue URLs, since rejected_rows.queue_url
- * must parse as a URL, and against moto.
- */
+/** The dead-letter suites run against fauxqs and against moto. */
 function deadLetterSuites(define: (context: EmulatorContext, emulatorName: Emulator["name"]) => void): void {
   describe("rejected rows, dead-letter queue (fauxqs)", () => {
     let started: Emulator | undefined;
     before(async () => {
-      started = await startFauxqs({ plainQueueUrls: true });
+      started = await startFauxqs();
     });
     after(() => started?.stop());
     define(

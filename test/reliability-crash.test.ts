@@ -15,7 +15,7 @@ const catalog = writeTempJson(catalogOf([{ name: "orders", primaryKey: [["id"]] 
 
 let server: Fauxqs;
 before(async () => {
-  server = await startFauxqs({ port: 0, logger: false, host: "127.0.0.1" });
+  server = await startFauxqs({ port: 0, logger: false });
 });
 after(async () => {
   await server.stop();

@@ -90,7 +90,7 @@ function report(t: TestContext, proxy: FaultProxy, duplicates: number): void {
 describe("reliability under injected SQS faults (fauxqs)", () => {
   let server: Fauxqs;
   before(async () => {
-    server = await startFauxqs({ port: 0, logger: false, host: "127.0.0.1" });
+    server = await startFauxqs({ port: 0, logger: false });
   });
   after(async () => {
     await server.stop();

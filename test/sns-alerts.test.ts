@@ -55,7 +55,7 @@ interface Fanout {
 describe("SNS alerts (fauxqs)", () => {
   let server: Awaited<ReturnType<typeof startFauxqs>>;
   before(async () => {
-    server = await startFauxqs({ port: 0, logger: false, host: "127.0.0.1" });
+    server = await startFauxqs({ port: 0, logger: false });
   });
   after(async () => {
     await server.stop();

@@ -11,6 +11,7 @@ import { isQueueUrl, queueNameFromUrl } from "../src/aws/queues.js";
 import { parseTopicArn } from "../src/aws/sns-topic.js";
 import { checkDelaySeconds, checkFifoId, checkQueueValue } from "../src/compose/sqs-rules.js";
 import { type SchemaNode, validateConfig } from "../src/config/load.js";
+import { isFifoQueueName } from "../src/queue-type.js";
 import { MAX_DELAY_SECONDS, MAX_FIFO_ID_CHARS } from "../src/sqs-limits.js";
 import { spec, specField } from "./helpers/spec.js";
 import { testSettings } from "./helpers/config.js";
@@ -306,7 +307,8 @@ test("queue names: the pattern and the composer's queue rule (checkQueueValue) a
   const node = specField("queue", "static", "value");
   for (const value of [...QUEUE_NAMES, ...QUEUE_NAME_MISTAKES, "orders-", "_x", "q.fifo", ".fifo"]) {
     if (isQueueUrl(value)) continue;
-    assert.equal(fieldAccepts(node, value), checkQueueValue(value, false) === undefined, JSON.stringify(value));
+    const queueType = isFifoQueueName(value) ? "fifo" : "standard";
+    assert.equal(fieldAccepts(node, value), checkQueueValue(value, queueType) === undefined, JSON.stringify(value));
   }
 });
 
@@ -315,8 +317,9 @@ test("queue URLs the pattern accepts are ones the connector takes: a bounded htt
     for (const value of [...QUEUE_URLS, ...QUEUE_URL_MISTAKES]) {
       if (!fieldAccepts(node, value)) continue;
       assert.ok(isQueueUrl(value), value);
-      assert.equal(checkQueueValue(value, true), undefined, value);
-      assert.equal(checkQueueValue(queueNameFromUrl(value), false), undefined, value);
+      const queueType = isFifoQueueName(queueNameFromUrl(value)) ? "fifo" : "standard";
+      assert.equal(checkQueueValue(value, queueType), undefined, value);
+      assert.equal(checkQueueValue(queueNameFromUrl(value), queueType), undefined, value);
     }
   }
 });

@@ -269,7 +269,7 @@ test("every key of the configuration contract is in the spec, with its documente
   assert.deepEqual(branchFields("rejected_rows", "policy"), { fail: [], skip: ["max_rejected_rows"], dead_letter: ["queue_url"] });
   assert.deepEqual(branchFields("large_messages", "policy"), {
     reject: [],
-    s3: ["bucket", "prefix", "threshold_bytes", "always", "region", "endpoint", "force_path_style"],
+    s3: ["bucket", "prefix", "threshold_bytes", "always", "region", "endpoint", "force_path_style", "size_attribute"],
   });
 
   const attribute = top.message_attributes?.items?.properties ?? {};

@@ -4,11 +4,12 @@ import { test } from "node:test";
 import { validateConfig } from "../src/config/load.js";
 import { loadCatalog } from "../src/protocol/catalog.js";
 import { MessageWriter } from "../src/protocol/output.js";
+import type { BatchEntry, BatchSender } from "../src/delivery/types.js";
 import { runWrite } from "../src/write/run.js";
 import type { WriteObserver } from "../src/write/types.js";
 import { catalogOf, recordLine, stateLine } from "./helpers/airbyte.js";
 import { writeTempJson } from "./helpers/cli.js";
-import { FakeSender } from "./helpers/delivery-fakes.js";
+import { FakeSender, succeedAll } from "./helpers/delivery-fakes.js";
 import { testSettings } from "./helpers/config.js";
 
 const QUEUE_URL = "http://127.0.0.1:1/123456789012/orders";
@@ -78,4 +79,53 @@ test("a stdout that takes nothing pauses the reader: STATE lines do not pile up 
   await run;
   assert.ok(readWhileBlocked < 2000, `the reader read all ${readWhileBlocked} records while stdout took nothing`);
   assert.equal(recordsRead, 2000);
+});
+
+test("dead letters wait for room like every message: a burst of rejected rows pauses the reader", async () => {
+  const config = validateConfig(
+    testSettings({
+      queue: { source: "static", value: QUEUE_URL },
+      delay_seconds: { source: "column", column: "delay" },
+      rejected_rows: { policy: "dead_letter", queue_url: `${QUEUE_URL}-rejected` },
+      max_in_flight: 1,
+    }),
+    "the test config",
+  );
+  // Every row is rejected (delay 901), so every row becomes a dead letter.
+  const rows = 8000;
+  const lines = [...Array.from({ length: rows }, (_, id) => recordLine("orders", { id, delay: 901 })), stateLine({ done: true })];
+  let recordsRead = 0;
+  const observer: WriteObserver = { recordRead: () => void recordsRead++, skipped() {}, published() {}, rejected() {} };
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => {
+    open = resolve;
+  });
+  const delivered: BatchEntry[] = [];
+  const sender: BatchSender = {
+    async sendBatch(_queueUrl, entries) {
+      await opened;
+      delivered.push(...entries);
+      return succeedAll(entries);
+    },
+  };
+  const run = runWrite({
+    config,
+    catalog: loadCatalog(writeTempJson(catalogOf([{ name: "orders" }]))),
+    input: Readable.from([Buffer.from(`${lines.join("\n")}\n`)]),
+    writer: new MessageWriter(new Writable({ write: (_chunk, _encoding, done) => done() })),
+    sender,
+    resolveQueue: async () => QUEUE_URL,
+    observer,
+  });
+  // Until the reader stops reading (or has read everything), at most 200 looks 20 ms apart.
+  let previous = -1;
+  for (let look = 0; look < 200 && recordsRead !== previous && recordsRead < rows; look++) {
+    previous = recordsRead;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  const readWhileBlocked = recordsRead;
+  open();
+  await run;
+  assert.ok(readWhileBlocked < rows, `the reader read all ${readWhileBlocked} records while no dead letter could be sent`);
+  assert.equal(delivered.length, rows);
 });

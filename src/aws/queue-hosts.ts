@@ -1,4 +1,5 @@
 import type { Config } from "../config/types.js";
+import { isQueueUrl } from "./queues.js";
 
 /** The SQS client's endpoint resolver, as far as this module uses it. */
 export type SqsEndpointResolver = (parameters: { Region: string; UseFIPS: boolean; UseDualStack: boolean }) => { url: URL };
@@ -41,26 +42,41 @@ function regionalHostnames(region: string, resolve: SqsEndpointResolver): Set<st
 }
 
 /**
- * Which hosts a queue URL may name: the configured endpoint's host (or a name under it, as
- * emulators and LocalStack hand out, e.g. sqs.us-east-1.localhost.localstack.cloud), and SQS's
- * own hosts in the configured region. Queue URLs can come from row data; this keeps a row from
- * naming some other host, even though requests only ever go to the configured or regional
- * endpoint. Ports are not compared: an endpoint may be a proxy in front of the queues' host.
+ * Which hosts a queue URL may name. Requests only ever go to the configured endpoint, or to the
+ * region's SQS endpoint when none is set, so a queue URL's host steers nothing: it is sent as the
+ * QueueUrl parameter. With an endpoint, any host is taken, as emulators hand out URLs on names of
+ * their own (fauxqs: sqs.<region>.localhost, LocalStack: sqs.<region>.localhost.localstack.cloud,
+ * ElasticMQ: its node address) whatever address the client used. Without one, a queue URL must
+ * name one of SQS's hosts in the configured region, so a row cannot name some other host.
  */
 export function queueUrlCheck(config: Pick<Config, "region" | "endpoint">, resolve: SqsEndpointResolver): QueueUrlCheck {
-  const regional = regionalHostnames(config.region, resolve);
-  const endpoint = config.endpoint === undefined ? undefined : hostnameOf(config.endpoint);
-  const allowed = (hostname: string): boolean =>
-    regional.has(hostname) || (endpoint !== undefined && (hostname === endpoint || hostname.endsWith(`.${endpoint}`)));
-  const expected = (endpoint ? `the configured endpoint's host (${endpoint}) or ` : "") + `an SQS host of region ${config.region}`;
+  const regional = config.endpoint === undefined ? regionalHostnames(config.region, resolve) : undefined;
   return (url) => {
     const hostname = hostnameOf(url);
     if (hostname === undefined) {
       return `is not an http(s) URL with a host: use a queue URL such as https://sqs.${config.region}.amazonaws.com/<account>/<queue>, or the queue's name`;
     }
-    if (allowed(hostname)) return undefined;
+    if (regional === undefined || regional.has(hostname)) return undefined;
     return (
-      `names the host ${hostname}, not ${expected}: ` + `queue URLs must point at this connector's SQS; use the queue's own URL or its name`
+      `names the host ${hostname}, not an SQS host of region ${config.region}: ` +
+      "use the queue's own URL or its name, or set endpoint when the queues live in an emulator or behind a proxy"
     );
   };
+}
+
+/** The settings that name a queue URL outright: a static `queue`, and the dead-letter queue. */
+function configuredQueueUrls(config: Pick<Config, "queue" | "rejected_rows">): { setting: string; url: string }[] {
+  const urls: { setting: string; url: string }[] = [];
+  if (config.queue.source === "static" && isQueueUrl(config.queue.value)) urls.push({ setting: "queue", url: config.queue.value });
+  if (config.rejected_rows.policy === "dead_letter") urls.push({ setting: "rejected_rows.queue_url", url: config.rejected_rows.queue_url });
+  return urls;
+}
+
+/** Why a queue URL the config names outright may not be used, as a sentence; undefined when all may. */
+export function configuredQueueUrlProblem(config: Pick<Config, "queue" | "rejected_rows">, check: QueueUrlCheck): string | undefined {
+  for (const { setting, url } of configuredQueueUrls(config)) {
+    const problem = check(url);
+    if (problem !== undefined) return `${setting} ${JSON.stringify(url)} ${problem}.`;
+  }
+  return undefined;
 }

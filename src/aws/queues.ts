@@ -32,7 +32,7 @@ export function isQueueUrl(nameOrUrl: string): boolean {
  * out URLs such as http://sqs.us-east-1.127.0.0.1:4566/… that WHATWG URL parsing rejects.
  */
 export function queueNameFromUrl(url: string): string {
-  const path = url.split(/[?#]/, 1)[0] ?? "";
+  const path = url.replace(/^https?:\/\/[^/?#]*/i, "").split(/[?#]/, 1)[0] ?? "";
   const segments = path.split("/").filter((segment) => segment !== "");
   return segments.at(-1) ?? "";
 }

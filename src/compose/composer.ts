@@ -143,8 +143,7 @@ export function createComposer(config: Config, options: ComposerOptions = {}): C
   let goodQueue: string | undefined;
   function checkQueue(value: string): string | undefined {
     if (value === goodQueue) return undefined;
-    const isUrl = isQueueUrl(value);
-    const problem = checkQueueValue(value, isUrl) ?? (isUrl ? options.checkQueueUrl?.(value) : undefined);
+    const problem = checkQueueValue(value, config.queue_type) ?? (isQueueUrl(value) ? options.checkQueueUrl?.(value) : undefined);
     if (problem === undefined) goodQueue = value;
     return problem;
   }

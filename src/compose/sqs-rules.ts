@@ -1,8 +1,15 @@
 import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
-import type { AttributeDataType } from "../config/types.js";
+import { isQueueUrl, queueNameFromUrl } from "../aws/queues.js";
+import type { AttributeDataType, QueueType } from "../config/types.js";
+import { queueNameTypeProblem } from "../queue-type.js";
 import { DISALLOWED_MESSAGE_CHARACTER, FIFO_ID, MAX_DELAY_SECONDS, MAX_FIFO_ID_CHARS, MAX_QUEUE_NAME_CHARS } from "../sqs-limits.js";
 
-// SQS field rules (see sqs-facts.md). Each check returns a problem description, or undefined when the value is fine.
+// SQS's rules for the fields of a message, as the Amazon SQS documentation states them:
+// SendMessageBatchRequestEntry and MessageAttributeValue in the API Reference
+// (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SendMessageBatchRequestEntry.html),
+// and "Amazon SQS message quotas" and "Amazon SQS message attributes" in the Developer Guide;
+// docs/configuration.md lists them for users under "Per-row validation". Each check returns a
+// problem description, or undefined when the value is fine.
 
 /**
  * JSON.stringify writes an unpaired surrogate as a lowercase `\udXXX` escape and a valid pair as
@@ -50,25 +57,34 @@ export function checkFifoId(value: string): string | undefined {
 export const MAX_QUEUE_URL_CHARS = 1024;
 const QUEUE_NAME = /^[A-Za-z0-9_-]+(?:\.fifo)?$/;
 
-/** A queue name (letters, digits, - and _, up to 80 characters with .fifo) or a bounded http(s) URL. */
-export function checkQueueValue(value: string, isUrl: boolean): string | undefined {
-  if (isUrl) {
-    return value.length > MAX_QUEUE_URL_CHARS
-      ? `is ${value.length} characters long, more than any queue URL (at most ${MAX_QUEUE_URL_CHARS})`
-      : undefined;
-  }
-  if (value.length > MAX_QUEUE_NAME_CHARS)
-    return `is ${value.length} characters long; SQS queue names have at most ${MAX_QUEUE_NAME_CHARS}`;
-  if (!QUEUE_NAME.test(value)) {
-    return "is not a queue name (letters, digits, hyphens and underscores, ending in .fifo for a FIFO queue) nor an http(s) queue URL";
-  }
+/** A queue name: letters, digits, - and _, up to 80 characters with .fifo. */
+function checkQueueName(name: string): string | undefined {
+  if (name.length > MAX_QUEUE_NAME_CHARS) return `is ${name.length} characters long; SQS queue names have at most ${MAX_QUEUE_NAME_CHARS}`;
+  if (!QUEUE_NAME.test(name)) return "is not a queue name (letters, digits, hyphens and underscores, ending in .fifo for a FIFO queue)";
   return undefined;
+}
+
+/**
+ * A queue name, or a bounded http(s) URL whose last path segment is one, of the configured queue
+ * type. A URL's host is the business of queueUrlCheck (src/aws/queue-hosts.ts).
+ */
+export function checkQueueValue(value: string, queueType: QueueType): string | undefined {
+  if (!isQueueUrl(value)) {
+    const problem = checkQueueName(value);
+    return problem === undefined ? queueNameTypeProblem(value, queueType) : `${problem} nor an http(s) queue URL`;
+  }
+  if (value.length > MAX_QUEUE_URL_CHARS)
+    return `is ${value.length} characters long, more than any queue URL (at most ${MAX_QUEUE_URL_CHARS})`;
+  const name = queueNameFromUrl(value);
+  const problem = checkQueueName(name);
+  if (problem !== undefined) return `does not end in a queue name: its last path segment ${JSON.stringify(name)} ${problem}`;
+  return queueNameTypeProblem(name, queueType);
 }
 
 /** DelaySeconds: a whole number from 0 to MAX_DELAY_SECONDS. */
 export function checkDelaySeconds(value: string): string | undefined {
   if (WHOLE_NUMBER.test(value) && Number(value) <= MAX_DELAY_SECONDS) return undefined;
-  return `is not a whole number of seconds from 0 to ${MAX_DELAY_SECONDS}`;
+  return `is not a whole number of seconds from 0 to ${MAX_DELAY_SECONDS} (digits only, no spaces)`;
 }
 
 /** SQS Number attributes: up to 38 significant digits, magnitude 10^-128 to 10^+126. */

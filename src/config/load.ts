@@ -4,9 +4,10 @@ import { UserFacingError } from "../errors.js";
 import { queueNameFromUrl } from "../aws/queues.js";
 import { readPackageJson } from "../package-files.js";
 import { queueTypeMismatch, queueTypeSettingIssues } from "../queue-type.js";
+import { checkAttribute, checkDelaySeconds, checkFifoId, checkQueueValue } from "../compose/sqs-rules.js";
 import { validate } from "./spec-validator.generated.js";
 import { MAX_USER_ATTRIBUTES, RESERVED_ATTRIBUTES } from "../large-messages/extended-client-format.js";
-import type { Alerts, ChangeDetection, Config, MessageAttributeSetting } from "./types.js";
+import type { Alerts, ChangeDetection, Config, MessageAttributeSetting, ValueSource } from "./types.js";
 
 /** A node of spec.json: the JSON Schema keywords this module reads, plus Airbyte's annotations. */
 export interface SchemaNode {
@@ -272,6 +273,7 @@ function joinPath(parent: string, child: string): string {
 function crossFieldIssues(config: Config): string[] {
   return [
     ...queueTypeIssues(config),
+    ...staticValueIssues(config),
     ...(config.external_id !== undefined && config.role_arn === undefined
       ? ["external_id is only used when assuming a role: set role_arn too, or remove external_id"]
       : []),
@@ -296,6 +298,35 @@ function queueTypeIssues(config: Config): string[] {
     if (mismatch !== undefined) issues.push(mismatch);
   }
   return issues;
+}
+
+/**
+ * A static value gets the rule every row's value gets (src/compose/sqs-rules.ts), so a value the
+ * config accepts is one each row can send. A queue whose type is wrong is queueTypeIssues' to report.
+ */
+function staticValueIssues(config: Config): string[] {
+  const queueType = config.queue_type;
+  const rules: [string, ValueSource | undefined, (value: string) => string | undefined][] = [
+    [
+      "queue",
+      config.queue,
+      (value) => (queueTypeMismatch(queueNameFromUrl(value), queueType) ? undefined : checkQueueValue(value, queueType)),
+    ],
+    ["message_group_id", config.message_group_id, checkFifoId],
+    ["message_deduplication_id", config.message_deduplication_id, checkFifoId],
+    ["delay_seconds", config.delay_seconds, checkDelaySeconds],
+    ...config.message_attributes.map((attribute, index): [string, ValueSource, (value: string) => string | undefined] => [
+      `message_attributes[${index}].value`,
+      attribute.value,
+      (value) => checkAttribute(attribute.data_type, value),
+    ]),
+  ];
+  return rules.flatMap(([setting, source, check]) => {
+    if (source?.source !== "static") return [];
+    const problem = check(source.value);
+    // Like every config error, this names the field, not the value (which may be a secret).
+    return problem === undefined ? [] : [`${setting}.value ${problem}`];
+  });
 }
 
 /** Names are checked one by one by spec.json's pattern; their uniqueness needs the whole list. */

@@ -75,7 +75,12 @@ export type LargeMessages =
       threshold_bytes?: number;
       /** Offload every message, whatever its size. */
       always?: boolean;
+      /** The Number attribute that marks a pointer; default SQSLargePayloadSize. */
+      size_attribute?: PayloadSizeAttribute;
     } & S3Settings);
+
+/** The names the SQS Extended Client libraries give the attribute that marks a pointer. */
+export type PayloadSizeAttribute = "SQSLargePayloadSize" | "ExtendedPayloadSize";
 
 export type RejectedRows =
   | { policy: "fail" }

@@ -1,14 +1,19 @@
 import { createHash } from "node:crypto";
+import type { PayloadSizeAttribute } from "../config/types.js";
 
 // The message format of the Amazon SQS Extended Client libraries (Java amazon-sqs-java-extended-client-lib 2.x,
 // Python amazon-sqs-extended-client): the body is stored as one S3 object, and SQS carries a pointer to it
 // plus a Number attribute with the body's size in bytes, which tells their receivers to fetch the body.
 
-/** The attribute current versions write (and read, along with the legacy "SQSLargePayloadSize"). */
-export const PAYLOAD_SIZE_ATTRIBUTE = "ExtendedPayloadSize";
-/** Written by older versions; still read by current ones, so it is reserved too. */
-export const LEGACY_PAYLOAD_SIZE_ATTRIBUTE = "SQSLargePayloadSize";
-export const RESERVED_ATTRIBUTES: readonly string[] = [PAYLOAD_SIZE_ATTRIBUTE, LEGACY_PAYLOAD_SIZE_ATTRIBUTE];
+/**
+ * The Number attribute that marks a pointer. Every consumer reads "SQSLargePayloadSize" (Java and
+ * Python read both names; Go ports and sns-sqs-big-payload only this one), and the Java library still
+ * writes it by default, so it is the default; "ExtendedPayloadSize" is for consumers that look only
+ * for the newer name (large_messages.size_attribute).
+ */
+export const DEFAULT_PAYLOAD_SIZE_ATTRIBUTE: PayloadSizeAttribute = "SQSLargePayloadSize";
+/** Consumers read both names, so a user attribute may take neither. */
+export const RESERVED_ATTRIBUTES: readonly string[] = ["SQSLargePayloadSize", "ExtendedPayloadSize"] satisfies PayloadSizeAttribute[];
 /** The class name Jackson writes ahead of the pointer object (payload-offloading-java-common-lib). */
 export const POINTER_CLASS = "software.amazon.payloadoffloading.PayloadS3Pointer";
 /** SQS allows 10 message attributes; the pointer takes one of them. */
@@ -45,11 +50,14 @@ export function maxObjectKeyBytes(prefix: string): number {
   return Buffer.byteLength(prefix) + MAX_ID_CHARS_IN_KEY + 1 + BODY_HASH_CHARS;
 }
 
-/** The size attribute's value and its share of the message size, as SQS counts it. */
-export function payloadSizeAttribute(bodyBytes: number): { value: { DataType: string; StringValue: string }; bytes: number } {
+/** The size attribute `name`'s value and its share of the message size, as SQS counts it. */
+export function payloadSizeAttribute(
+  name: PayloadSizeAttribute,
+  bodyBytes: number,
+): { value: { DataType: string; StringValue: string }; bytes: number } {
   const text = String(bodyBytes);
   return {
     value: { DataType: PAYLOAD_SIZE_DATA_TYPE, StringValue: text },
-    bytes: PAYLOAD_SIZE_ATTRIBUTE.length + PAYLOAD_SIZE_DATA_TYPE.length + text.length,
+    bytes: name.length + PAYLOAD_SIZE_DATA_TYPE.length + text.length,
   };
 }

@@ -6,7 +6,7 @@ import type { Cancellation } from "../delivery/cancellation.js";
 import { classifySendError } from "../delivery/errors.js";
 import { sendFailureOf } from "../delivery/send-failure.js";
 import type { BatchEntry, BatchResult, BatchSender, EntryFailure, OutgoingMessage } from "../delivery/types.js";
-import { objectKey, PAYLOAD_SIZE_ATTRIBUTE, payloadSizeAttribute, pointerBody } from "./extended-client-format.js";
+import { objectKey, payloadSizeAttribute, pointerBody } from "./extended-client-format.js";
 import { Limiter } from "./limiter.js";
 import type { LargeMessagePolicy } from "./policy.js";
 import { UPLOAD_FAILURE_CODE_PREFIX } from "./upload-failure.js";
@@ -100,12 +100,12 @@ export class OffloadingSender implements BatchSender {
     const key = objectKey(this.prefix, message.messageId, message.body);
     const body = pointerBody(this.bucket, key);
     const bodyBytes = Buffer.byteLength(message.body);
-    const size = payloadSizeAttribute(bodyBytes);
+    const size = payloadSizeAttribute(this.policy.sizeAttribute, bodyBytes);
     const pointer: OutgoingMessage = {
       ...message,
       body,
       bytes: message.bytes - bodyBytes + Buffer.byteLength(body) + size.bytes,
-      attributes: { ...message.attributes, [PAYLOAD_SIZE_ATTRIBUTE]: size.value },
+      attributes: { ...message.attributes, [this.policy.sizeAttribute]: size.value },
     };
     offload = { bucket: this.bucket, key, pointer, stored: false };
     this.offloads.set(message, offload);

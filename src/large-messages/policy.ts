@@ -1,5 +1,11 @@
-import type { Config, LargeMessages, S3Settings } from "../config/types.js";
-import { MAX_USER_ATTRIBUTES, maxObjectKeyBytes, payloadSizeAttribute, pointerBody } from "./extended-client-format.js";
+import type { Config, LargeMessages, PayloadSizeAttribute, S3Settings } from "../config/types.js";
+import {
+  DEFAULT_PAYLOAD_SIZE_ATTRIBUTE,
+  MAX_USER_ATTRIBUTES,
+  maxObjectKeyBytes,
+  payloadSizeAttribute,
+  pointerBody,
+} from "./extended-client-format.js";
 
 /** The composed message, as far as deciding and checking its offloading goes. */
 export interface MessageSize {
@@ -13,6 +19,8 @@ export interface MessageSize {
 export class LargeMessagePolicy {
   /** The bucket's settings, when bodies may go to S3. */
   readonly s3: (S3Settings & { prefix: string }) | undefined;
+  /** The attribute that marks a pointer. */
+  readonly sizeAttribute: PayloadSizeAttribute;
   private readonly threshold: number;
   private readonly always: boolean;
 
@@ -21,12 +29,14 @@ export class LargeMessagePolicy {
     private readonly maxMessageBytes: number,
   ) {
     if (settings.policy === "s3") {
-      const { policy: _policy, threshold_bytes, always, ...s3 } = settings;
+      const { policy: _policy, threshold_bytes, always, size_attribute, ...s3 } = settings;
       this.s3 = { ...s3, prefix: s3.prefix ?? "" };
       this.threshold = threshold_bytes ?? maxMessageBytes;
       this.always = always ?? false;
+      this.sizeAttribute = size_attribute ?? DEFAULT_PAYLOAD_SIZE_ATTRIBUTE;
     } else {
       this.s3 = undefined;
+      this.sizeAttribute = DEFAULT_PAYLOAD_SIZE_ATTRIBUTE;
       this.threshold = maxMessageBytes;
       this.always = false;
     }
@@ -49,12 +59,12 @@ export class LargeMessagePolicy {
     if (message.attributeCount > MAX_USER_ATTRIBUTES) {
       return (
         `The message is ${message.bytes} bytes and must go through S3 (${why}), but it has ${message.attributeCount} message attributes: ` +
-        `the S3 pointer needs one of the 10 SQS allows (ExtendedPayloadSize); use at most ${MAX_USER_ATTRIBUTES} message_attributes.`
+        `the S3 pointer needs one of the 10 SQS allows (${this.sizeAttribute}); use at most ${MAX_USER_ATTRIBUTES} message_attributes.`
       );
     }
     const attributeBytes = message.bytes - message.bodyBytes;
     const longestPointer = Buffer.byteLength(pointerBody(s3.bucket, "k".repeat(maxObjectKeyBytes(s3.prefix))));
-    const pointerBytes = longestPointer + attributeBytes + payloadSizeAttribute(message.bodyBytes).bytes;
+    const pointerBytes = longestPointer + attributeBytes + payloadSizeAttribute(this.sizeAttribute, message.bodyBytes).bytes;
     if (pointerBytes > this.maxMessageBytes) {
       return (
         `The message's attributes (${attributeBytes} bytes) leave no room for the S3 pointer within max_message_bytes (${this.maxMessageBytes}); ` +

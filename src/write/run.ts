@@ -271,8 +271,7 @@ class WriteRun {
       const row: RowRef = { stream, change: "added", data: record.data, meta: record.meta };
       const messageId = this.composer.messageIdOf(rowInput(row, record.emitted_at));
       const reason = `Row with message id ${JSON.stringify(messageId)} (input line ${lineNumber}) was rejected: ${detection.reason}`;
-      this.reject(messageId, row, reason, ticket, undefined);
-      return undefined;
+      return this.reject(messageId, row, reason, ticket, undefined);
     }
     if (detection.kind === "unchanged") {
       this.observer.skipped(record.stream, undefined, "unchanged");
@@ -319,17 +318,14 @@ class WriteRun {
   /** Returns a promise only when the caller has to wait: for room in delivery, or for a queue lookup. */
   private publish(row: RowRef, ticket: number, emittedAt: number, previous?: Record<string, unknown>): Promise<void> | undefined {
     const message = this.composer.compose(rowInput(row, emittedAt, previous));
-    if (isRejection(message)) {
-      this.reject(message.messageId, row, message.reason, ticket, row.change);
-      return undefined;
-    }
+    if (isRejection(message)) return this.reject(message.messageId, row, message.reason, ticket, row.change);
     const queueUrl = this.queueUrl(message.queue);
     if (typeof queueUrl === "string") return this.submit(message, queueUrl, ticket, row);
     return queueUrl.then(
       (url) => this.submit(message, url, ticket, row),
       (error: unknown) => {
         if (!(error instanceof QueueNotFoundError)) throw error;
-        this.reject(message.messageId, row, error.message, ticket, row.change);
+        return this.reject(message.messageId, row, error.message, ticket, row.change);
       },
     );
   }
@@ -388,14 +384,38 @@ class WriteRun {
       const refusal = isUploadFailureCode(code)
         ? `The message body could not be stored in S3 (large_messages): ${withoutFinalPeriod(reason)}.`
         : `SQS refused the message for queue ${message.queueUrl}: ${withoutFinalPeriod(reason)}.`;
-      this.reject(message.messageId, row, refusal, message.ticket, row.change);
+      const deadLetter = this.applyPolicy(message.messageId, row, refusal, message.ticket, row.change);
+      // Queued without waiting: this runs in delivery's callback. The reader waits for room before
+      // its next row, so a dead letter counts toward the same backpressure as every message.
+      if (deadLetter !== undefined) this.delivery.offer(deadLetter);
     } catch (error) {
       this.fail(error as Error);
     }
   }
 
-  /** Applies the rejected-rows policy; throws when it says the sync must stop. */
-  private reject(messageId: string, row: RowRef, reason: string, ticket: number, change: ChangeType | undefined): void {
+  /**
+   * Applies the rejected-rows policy and hands a dead letter to delivery like any message; a
+   * promise only when delivery is full and the reader must wait. Throws when the sync must stop.
+   */
+  private reject(
+    messageId: string,
+    row: RowRef,
+    reason: string,
+    ticket: number,
+    change: ChangeType | undefined,
+  ): Promise<void> | undefined {
+    const deadLetter = this.applyPolicy(messageId, row, reason, ticket, change);
+    return deadLetter === undefined ? undefined : this.offer(deadLetter);
+  }
+
+  /** Applies the rejected-rows policy: the dead letter to send, if any. Throws when the sync must stop. */
+  private applyPolicy(
+    messageId: string,
+    row: RowRef,
+    reason: string,
+    ticket: number,
+    change: ChangeType | undefined,
+  ): RowMessage | undefined {
     row.onRejected?.();
     const streamName = row.stream.stream.name;
     this.observer.rejected(streamName, change, messageId, reason);
@@ -410,10 +430,9 @@ class WriteRun {
     if (outcome.kind === "skipped") {
       void this.options.writer.log("WARN", `Rejected row ${messageId} of stream "${streamName}": ${reason}`);
       this.tracker.settle(ticket, countedStream(row));
-      return;
+      return undefined;
     }
-    const deadLetter: RowMessage = { ...outcome.message, row: { ...row, deadLetter: true } };
-    this.delivery.submit(deadLetter).catch(() => undefined);
+    return { ...outcome.message, row: { ...row, deadLetter: true } };
   }
 
   private emitCheckpoint({ state, recordCount, rejectedCount }: Checkpoint<string>): void {

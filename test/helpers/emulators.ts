@@ -84,12 +84,12 @@ export function emulatorConfigFile(endpoint: string, settings: Record<string, un
 }
 
 /**
- * fauxqs names queues http://sqs.<region>.127.0.0.1:<port>/…, which WHATWG URL parsing rejects;
- * `plainQueueUrls` makes them http://sqs.<region>.localhost:<port>/… instead, for settings the
- * config validates as URLs (rejected_rows.queue_url).
+ * fauxqs as users start it: its defaults, so CreateQueue hands out queue URLs on its own host
+ * name, http://sqs.<region>.localhost:<port>/000000000000/<name>, while requests go to the
+ * 127.0.0.1 endpoint.
  */
-export async function startFauxqs(options: { plainQueueUrls?: boolean } = {}): Promise<Emulator> {
-  const server = await startFauxqsServer({ port: 0, logger: false, ...(options.plainQueueUrls ? {} : { host: "127.0.0.1" }) });
+export async function startFauxqs(): Promise<Emulator> {
+  const server = await startFauxqsServer({ port: 0, logger: false });
   return sqsEmulator("fauxqs", server.address, () => server.stop());
 }
 

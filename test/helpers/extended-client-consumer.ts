@@ -1,43 +1,97 @@
-// A consumer of the SQS Extended Client format, written from its documented shape rather than from
-// the connector's code: a message with the ExtendedPayloadSize (or legacy SQSLargePayloadSize)
-// attribute carries ["software.amazon.payloadoffloading.PayloadS3Pointer", {s3BucketName, s3Key}],
-// and its real body is that S3 object.
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+// Consumers of offloaded messages as applications run them: the third-party sns-sqs-big-payload
+// library (the @5app build on AWS SDK v3), which resolves SQS Extended Client pointers marked with the
+// SQSLargePayloadSize attribute ("extendedLibraryCompatibility"), fetching their bodies from S3.
+import { S3 } from "@aws-sdk/client-s3";
+import { SQS, type Message } from "@aws-sdk/client-sqs";
+import { setTimeout as sleep } from "node:timers/promises";
+// The module itself: the package's index re-exports it without a file extension, which TypeScript's
+// NodeNext resolution does not follow.
+import { SqsConsumer, SqsConsumerEvents, type SqsConsumerOptions, type SqsMessage } from "@5app/sns-sqs-big-payload/dist/sqs-consumer.js";
+import { TEST_CREDENTIALS, TEST_REGION } from "./config.js";
 import type { ReceivedMessage } from "./emulators.js";
 
 export interface ConsumedMessage {
   body: string;
-  /** Whether the body came from S3. */
+  /** Whether the library fetched the body from S3. */
   fromS3: boolean;
   /** The S3 key, when the body came from S3. */
   key?: string;
 }
 
-export async function objectKeys(s3: S3Client, bucket: string): Promise<string[]> {
-  const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-  return (listed.Contents ?? []).map((object) => object.Key ?? "");
+/** The SQS and S3 clients a consumer of `endpoint` uses (path-style S3, as the emulators serve it). */
+function consumerClients(endpoint: string): Pick<SqsConsumerOptions, "sqs" | "s3"> & { destroy(): void } {
+  const sqs = new SQS({ region: TEST_REGION, endpoint, credentials: TEST_CREDENTIALS });
+  const s3 = new S3({ region: TEST_REGION, endpoint, forcePathStyle: true, credentials: TEST_CREDENTIALS });
+  const destroy = (): void => {
+    sqs.destroy();
+    s3.destroy();
+  };
+  return { sqs, s3, destroy };
 }
 
-/** The message's real body, fetched from S3 when the message is a pointer; checks the size attribute. */
-export async function consume(s3: S3Client, message: ReceivedMessage): Promise<ConsumedMessage> {
-  const size = message.messageAttributes.ExtendedPayloadSize ?? message.messageAttributes.SQSLargePayloadSize;
-  if (size === undefined) return { body: message.body, fromS3: false };
-  if (size.DataType !== "Number") throw new Error(`the size attribute is a ${size.DataType}, not a Number`);
-  const pointer: unknown = JSON.parse(message.body);
-  if (
-    !Array.isArray(pointer) ||
-    pointer.length !== 2 ||
-    pointer[0] !== "software.amazon.payloadoffloading.PayloadS3Pointer" ||
-    typeof pointer[1]?.s3BucketName !== "string" ||
-    typeof pointer[1]?.s3Key !== "string"
-  ) {
-    throw new Error(`not an S3 pointer: ${message.body}`);
+function consumed({ payload, s3PayloadMeta }: SqsMessage): ConsumedMessage {
+  return { body: String(payload), fromS3: s3PayloadMeta !== undefined, ...(s3PayloadMeta ? { key: s3PayloadMeta.Key } : {}) };
+}
+
+/**
+ * The message's body as the library hands it to the application, for messages a test received
+ * itself (with every attribute); checks the size attribute of a body that came from S3.
+ */
+export async function consume(endpoint: string, message: ReceivedMessage): Promise<ConsumedMessage> {
+  const clients = consumerClients(endpoint);
+  let result: ConsumedMessage | undefined;
+  let failure: unknown;
+  const consumer = SqsConsumer.create({
+    queueUrl: "unused: the message is handed over",
+    ...clients,
+    getPayloadFromS3: true,
+    extendedLibraryCompatibility: true,
+    handleMessage: async (handed) => {
+      result = consumed(handed);
+    },
+  });
+  consumer.on(SqsConsumerEvents.processingError, ({ err }: { err: unknown }) => (failure = err));
+  const sdkMessage: Message = { MessageId: message.sqsMessageId, Body: message.body, MessageAttributes: message.messageAttributes };
+  try {
+    await consumer.processMessage(sdkMessage, { deleteAfterProcessing: false });
+  } finally {
+    clients.destroy();
   }
-  const { s3BucketName, s3Key } = pointer[1] as { s3BucketName: string; s3Key: string };
-  const object = await s3.send(new GetObjectCommand({ Bucket: s3BucketName, Key: s3Key }));
-  const body = (await object.Body?.transformToString("utf8")) ?? "";
-  if (String(Buffer.byteLength(body)) !== size.StringValue) {
-    throw new Error(`the size attribute says ${size.StringValue} bytes, the object holds ${Buffer.byteLength(body)}`);
+  if (result === undefined) throw new Error(`the consumer library did not hand the message over: ${String(failure)}`);
+  if (result.fromS3) {
+    const size = message.messageAttributes.SQSLargePayloadSize;
+    if (size?.DataType !== "Number" || size.StringValue !== String(Buffer.byteLength(result.body))) {
+      throw new Error(`the size attribute ${JSON.stringify(size)} does not give the body's ${Buffer.byteLength(result.body)} bytes`);
+    }
   }
-  return { body, fromS3: true, key: s3Key };
+  return result;
+}
+
+/**
+ * Runs the library's own consumer on the queue, as an application would, until `expected`
+ * messages were handled (at most about 20 s); each is deleted once handled.
+ */
+export async function consumeQueue(endpoint: string, queueUrl: string, expected: number): Promise<ConsumedMessage[]> {
+  const clients = consumerClients(endpoint);
+  const handled: ConsumedMessage[] = [];
+  const failures: unknown[] = [];
+  const consumer = SqsConsumer.create({
+    queueUrl,
+    ...clients,
+    getPayloadFromS3: true,
+    extendedLibraryCompatibility: true,
+    waitTimeSeconds: 1,
+    handleMessage: async (handed) => {
+      handled.push(consumed(handed));
+    },
+  });
+  for (const event of [SqsConsumerEvents.error, SqsConsumerEvents.processingError]) consumer.on(event, (error) => failures.push(error));
+  const ended = new Promise<void>((resolve) => consumer.on(SqsConsumerEvents.pollEnded, () => resolve()));
+  consumer.start();
+  for (let look = 0; look < 400 && handled.length < expected && failures.length === 0; look++) await sleep(50);
+  consumer.stop();
+  await ended;
+  clients.destroy();
+  if (failures.length > 0) throw new Error(`the consumer library failed: ${failures.map(String).join("; ")}`);
+  return handled;
 }

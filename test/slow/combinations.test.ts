@@ -92,7 +92,7 @@ describe("features together (pairwise)", () => {
   let bucket: string;
   before(async () => {
     // As users start it: its own default queue URLs (http://sqs.<region>.localhost:<port>/…).
-    emulator = await startFauxqs({ plainQueueUrls: true });
+    emulator = await startFauxqs();
     bucket = await createBucket(emulator.endpoint);
   });
   after(async () => {
@@ -176,7 +176,7 @@ describe("features together (pairwise)", () => {
         const orderByGroup = new Map<string, number[]>();
         let offloaded = 0;
         for (const message of received) {
-          const consumed = await consume(s3, message);
+          const consumed = await consume(emulator.endpoint, message);
           const row = JSON.parse(consumed.body) as { id: number; group: string; attachment?: string };
           if (row.attachment !== undefined) {
             assert.equal(row.attachment.length, LARGE_BYTES, `record ${row.id}'s large field`);
