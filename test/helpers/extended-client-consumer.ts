@@ -10,6 +10,9 @@ import { SqsConsumer, SqsConsumerEvents, type SqsConsumerOptions, type SqsMessag
 import { TEST_CREDENTIALS, TEST_REGION } from "./config.js";
 import type { ReceivedMessage } from "./emulators.js";
 
+/** How long the library's consumer waits for messages in one receive. */
+const WAIT_TIME_SECONDS = 1;
+
 export interface ConsumedMessage {
   body: string;
   /** Whether the library fetched the body from S3. */
@@ -80,7 +83,7 @@ export async function consumeQueue(endpoint: string, queueUrl: string, expected:
     ...clients,
     getPayloadFromS3: true,
     extendedLibraryCompatibility: true,
-    waitTimeSeconds: 1,
+    waitTimeSeconds: WAIT_TIME_SECONDS,
     handleMessage: async (handed) => {
       handled.push(consumed(handed));
     },
@@ -90,7 +93,8 @@ export async function consumeQueue(endpoint: string, queueUrl: string, expected:
   consumer.start();
   for (let look = 0; look < 400 && handled.length < expected && failures.length === 0; look++) await sleep(50);
   consumer.stop();
-  await ended;
+  // The library returns without "poll-ended" when stopped during a receive: that receive ends within its wait time.
+  await Promise.race([ended, sleep(WAIT_TIME_SECONDS * 1000 + 500)]);
   clients.destroy();
   if (failures.length > 0) throw new Error(`the consumer library failed: ${failures.map(String).join("; ")}`);
   return handled;
