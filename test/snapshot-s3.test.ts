@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { ChildProcessWithoutNullStreams } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
@@ -19,8 +19,9 @@ import { S3Location } from "../src/changes/s3-location.js";
 import { snapshotStoreFailure } from "../src/changes/s3-errors.js";
 import { startFauxqs, uniqueQueueName, withMoto, emulatorConfig, emulatorConfigFile, type Emulator } from "./helpers/emulators.js";
 import { type FaultKind, type FaultProxy, startFaultProxy } from "./helpers/fault-proxy.js";
-import { exitCodeOf, outputOf, startWrite } from "./helpers/live-connector.js";
+import { exitCodeOf, outputOf, startConnector, startWrite } from "./helpers/live-connector.js";
 import { createBucket, freshPodEnv, listKeys, readObject } from "./helpers/snapshot-s3.js";
+import { tempDirectory } from "./helpers/temp-directory.js";
 
 type Row = Record<string, unknown> & { id: number };
 
@@ -475,6 +476,40 @@ describe("snapshot store in S3 (fauxqs)", () => {
     assert.match(errorTraceOf(second.messages)?.message ?? "", /Another sync holds the snapshot store s3:\/\//);
     first.stdin.end(stateLine({ done: true }) + "\n");
     assert.equal(await exitCodeOf(first), 0, await output);
+  });
+
+  test("a sync with the S3 store leaves nothing in TMPDIR: completed, failed, or stopped by SIGTERM while SQS does not answer", async () => {
+    const connection = await s3Connection(emulator);
+    const tmp = tempDirectory("tmpdir");
+    const completed = await connection.run(inputOf([order(1, "new")]), { env: { TMPDIR: tmp } });
+    assert.equal(completed.code, 0, completed.stdout + completed.stderr);
+    assert.deepEqual(readdirSync(tmp), [], "left by a completed sync");
+    const failed = await connection.run(`${recordLine(STREAM, order(2, "new"))}\nnot json\n`, { env: { TMPDIR: tmp } });
+    assert.equal(failed.code, 1, failed.stdout + failed.stderr);
+    assert.deepEqual(readdirSync(tmp), [], "left by a failed sync");
+
+    // Every SendMessageBatch is held far longer than the connector's grace period after a signal.
+    const proxy = await startFaultProxy({ target: emulator.endpoint, seed: 5, faultRate: 1, faults: ["delay"], delayMs: 60_000 });
+    try {
+      const queueName = uniqueQueueName("s3-stopped");
+      await emulator.createQueue(queueName);
+      const config = emulatorConfigFile(proxy.endpoint, {
+        queue: { source: "static", value: queueName },
+        change_detection: {
+          mode: "snapshot",
+          store: { type: "s3", bucket: connection.bucket, prefix: "stopped/", endpoint: emulator.endpoint, force_path_style: true },
+        },
+      });
+      const stopped = startConnector(["write", "--config", config, "--catalog", fullRefresh], { TMPDIR: tmp });
+      await stopped.write(inputOf([order(3, "new")]));
+      for (let poll = 0; poll < 500 && proxy.batchRequests === 0; poll++) await sleep(10);
+      assert.ok(proxy.batchRequests > 0, "a batch is in flight");
+      stopped.child.kill("SIGTERM");
+      assert.notEqual((await stopped.exit(10_000)).code, 0);
+      assert.deepEqual(readdirSync(tmp), [], "left by a sync stopped by SIGTERM");
+    } finally {
+      await proxy.stop();
+    }
   });
 
   test("a missing bucket: check fails and write fails with a config error, both naming the bucket", async () => {

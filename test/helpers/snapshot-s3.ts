@@ -1,9 +1,7 @@
 // S3 buckets on the emulators and connector processes left running while a test watches them.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { createBucket as createNamedBucket, testS3Client as s3Client } from "./s3.js";
+import { tempDirectory } from "./temp-directory.js";
 
 let bucketCounter = 0;
 
@@ -43,6 +41,6 @@ export async function readObject(endpoint: string, bucket: string, key: string):
 
 /** A fresh HOME and TMPDIR, as a new pod would have: nothing of an earlier sync is left on disk. */
 export function freshPodEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const root = mkdtempSync(join(tmpdir(), "destination-sqs-pod-"));
+  const root = tempDirectory("pod");
   return { HOME: root, TMPDIR: root, ...extra };
 }
