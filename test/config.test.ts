@@ -1,7 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createComposer } from "../src/compose/composer.js";
 import { isRejection } from "../src/compose/rejection.js";
@@ -10,6 +9,7 @@ import type { Config } from "../src/config/types.js";
 import { secretPaths, secretValues } from "../src/config/secrets.js";
 import { UserFacingError } from "../src/errors.js";
 import { DOCUMENTED_DEFAULTS } from "./helpers/documented-defaults.js";
+import { tempDirectory } from "./helpers/temp-directory.js";
 
 const SECRET = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY";
 const TOKEN = "FwoGZXIvYXdzEXAMPLE-session-token";
@@ -43,7 +43,7 @@ function assertRejected(raw: unknown, ...expected: string[]): string {
   return message;
 }
 
-const tempDir = mkdtempSync(join(tmpdir(), "destination-sqs-config-"));
+const tempDir = tempDirectory("config");
 function writeTemp(name: string, text: string): string {
   const path = join(tempDir, name);
   writeFileSync(path, text);

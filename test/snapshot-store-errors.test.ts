@@ -1,13 +1,15 @@
 // The local snapshot store's write failures say which store, what is wrong and what to do.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { after, test } from "node:test";
 import type Database from "better-sqlite3";
 import { SnapshotStore } from "../src/changes/snapshot-store.js";
 import { UserFacingError } from "../src/errors.js";
+import { readPackageJson } from "../src/package-files.js";
 import type { AirbyteMessage } from "../src/protocol/messages.js";
 import { catalogOf, recordLine } from "./helpers/airbyte.js";
 import { REPO_ROOT } from "./helpers/cli.js";
@@ -47,6 +49,28 @@ test("a full disk under the store is reported as such, naming the store and what
 const UNPRIVILEGED = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
 const canDropPrivileges = process.getuid?.() === 0 && spawnSync("setpriv", ["--version"]).status === 0;
 
+/**
+ * Copies the built connector as its package ships it (package.json and its `files`) and the packages
+ * it loads at run time (better-sqlite3, its addon and what finds it) into `directory`: the
+ * repository may sit where the unprivileged user cannot read it (a home of mode 0700, a clone inside
+ * a mkdtemp directory). Returns the copy's main.js.
+ */
+function copyConnectorFor(directory: string): string {
+  const requireFrom = (from: string) => createRequire(join(from, "noop.js"));
+  const sqlite = dirname(requireFrom(REPO_ROOT).resolve("better-sqlite3/package.json"));
+  const bindings = dirname(requireFrom(sqlite).resolve("bindings/package.json"));
+  const fileUriToPath = dirname(requireFrom(bindings).resolve("file-uri-to-path/package.json"));
+  const modules = join(directory, "node_modules");
+  for (const file of ["package.json", "lib", join("build", "Release", "better_sqlite3.node")]) {
+    cpSync(join(sqlite, file), join(modules, "better-sqlite3", file), { recursive: true });
+  }
+  cpSync(bindings, join(modules, "bindings"), { recursive: true });
+  cpSync(fileUriToPath, join(modules, "file-uri-to-path"), { recursive: true });
+  const { files } = readPackageJson<{ files: string[] }>("package.json");
+  for (const file of ["package.json", ...files]) cpSync(join(REPO_ROOT, file), join(directory, file), { recursive: true });
+  return join(directory, "dist", "main.js");
+}
+
 test("a state_directory under a directory the connector may not write names that directory", {
   skip: canDropPrivileges ? false : "needs root and setpriv to run the connector as another user",
 }, () => {
@@ -71,9 +95,10 @@ test("a state_directory under a directory the connector may not write names that
     writeFileSync(catalog, JSON.stringify(catalogOf([{ name: "orders", primaryKey: [["id"]] }])));
     chmodSync(config, 0o644);
     chmodSync(catalog, 0o644);
+    const main = copyConnectorFor(join(shared, "connector"));
     const run = spawnSync(
       UNPRIVILEGED[0]!,
-      [...UNPRIVILEGED.slice(1), process.execPath, join(REPO_ROOT, "dist", "main.js"), "write", "--config", config, "--catalog", catalog],
+      [...UNPRIVILEGED.slice(1), process.execPath, main, "write", "--config", config, "--catalog", catalog],
       {
         input: `${recordLine("orders", { id: 1 })}\n`,
         encoding: "utf8",

@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readdirSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, before, describe, test } from "node:test";
 import { catalogOf, errorTraceOf, recordLine, stateLine } from "./helpers/airbyte.js";
@@ -9,6 +7,7 @@ import { runCli, writeTempJson, type CliResult } from "./helpers/cli.js";
 import { clearCatalog as clearCatalogOf } from "./helpers/platform.js";
 import { exitCodeOf, outputOf, startWrite } from "./helpers/live-connector.js";
 import { startFauxqs, uniqueQueueName, type Emulator, emulatorConfigFile } from "./helpers/emulators.js";
+import { tempDirectory } from "./helpers/temp-directory.js";
 
 type Row = Record<string, unknown> & { id: number };
 
@@ -22,16 +21,7 @@ const BODY = '{"change":"{{ change }}","row":{{ row | json }},"previous":{{ prev
 const STREAM = "customers";
 const fullRefresh = writeTempJson(catalogOf([{ name: STREAM, primaryKey: [["id"]], syncMode: "full_refresh" }]));
 
-const stateDirectories: string[] = [];
-process.once("exit", () => {
-  for (const dir of stateDirectories) rmSync(dir, { recursive: true, force: true });
-});
-
-function newStateDirectory(): string {
-  const dir = mkdtempSync(join(tmpdir(), "destination-sqs-snapshot-"));
-  stateDirectories.push(dir);
-  return dir;
-}
+const newStateDirectory = (): string => tempDirectory("snapshot");
 
 function customer(id: number, name: string, extra: Record<string, unknown> = {}): Row {
   return { id, name, ...extra };

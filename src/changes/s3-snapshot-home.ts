@@ -53,14 +53,14 @@ export class S3SnapshotHome implements SnapshotHome {
   private constructor(
     private readonly options: S3SnapshotOptions,
     private readonly location: S3Location,
-    private readonly directory: string,
+    private readonly directory: ScratchDirectory,
     private readonly versions: SnapshotVersions,
     private readonly lock: SnapshotLock | undefined,
     private readonly syncId: string,
     private readonly holder: string,
     private readonly journalKeys: string[],
   ) {
-    this.path = join(directory, "snapshot.sqlite");
+    this.path = join(directory.path, "snapshot.sqlite");
     this.journal = lock && new SnapshotJournal(options.s3, location, options.config, syncId, journalKeys);
   }
 
@@ -79,7 +79,7 @@ export class S3SnapshotHome implements SnapshotHome {
           log: options.log,
           ...(options.signal ? { signal: options.signal } : {}),
         });
-    const directory = mkdtempSync(join(tmpdir(), "destination-sqs-snapshot-"));
+    const directory = scratchDirectory();
     try {
       if (lock && !lock.enforced) {
         await warn(
@@ -94,7 +94,7 @@ export class S3SnapshotHome implements SnapshotHome {
       if (lock) await versions.removeUnreferenced();
       return home;
     } catch (error) {
-      rmSync(directory, { recursive: true, force: true });
+      directory.remove();
       await lock?.release().catch(() => undefined);
       throw error;
     }
@@ -152,7 +152,7 @@ export class S3SnapshotHome implements SnapshotHome {
     } finally {
       // A lock lost to another sync is left to it; otherwise it is released even when the commit failed.
       if (!(this.failure instanceof SnapshotConflictError)) await this.lock?.release();
-      rmSync(this.directory, { recursive: true, force: true });
+      this.directory.remove();
     }
   }
 
@@ -189,7 +189,7 @@ export class S3SnapshotHome implements SnapshotHome {
   /** A compact copy of the store and the journal objects it covers, unless nothing was written since the last commit. */
   private copyOf(store: SnapshotStore): Copy | undefined {
     if (store.writes === this.committedWrites) return undefined;
-    const path = join(this.directory, `commit-${++this.copies}.sqlite`);
+    const path = join(this.directory.path, `commit-${++this.copies}.sqlite`);
     store.copyTo(path);
     return { path, writes: store.writes, journals: this.journal?.covered() ?? [] };
   }
@@ -222,6 +222,25 @@ export class S3SnapshotHome implements SnapshotHome {
       rmSync(`${path}.gz`, { force: true });
     }
   }
+}
+
+interface ScratchDirectory {
+  path: string;
+  remove(): void;
+}
+
+/**
+ * A new directory in TMPDIR, removed by remove() or else when the process exits: a sync stopped by
+ * a signal may exit before it finishes, and must not leave its copy of the snapshot behind.
+ */
+function scratchDirectory(): ScratchDirectory {
+  const path = mkdtempSync(join(tmpdir(), "destination-sqs-snapshot-"));
+  const remove = (): void => {
+    process.off("exit", remove);
+    rmSync(path, { recursive: true, force: true });
+  };
+  process.once("exit", remove);
+  return { path, remove };
 }
 
 interface Copy {

@@ -1,12 +1,12 @@
 // Runs the built connector (dist/main.js) as Airbyte runs it: a child process fed on stdin.
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Writable } from "node:stream";
 import type { AirbyteMessage } from "../../src/protocol/messages.js";
 import { assertProtocolOutput } from "./protocol-schema.js";
+import { tempDirectory } from "./temp-directory.js";
 
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const BUILT_CLI = join(REPO_ROOT, "dist", "main.js");
@@ -109,16 +109,9 @@ function parseLines(stdout: string): Pick<CliResult, "messages" | "nonJsonLines"
   return { messages, nonJsonLines };
 }
 
-const tempDirs: string[] = [];
-process.once("exit", () => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
-
 /** Writes `value` as JSON to a new file in a temporary directory (removed at exit); returns its path. */
 export function writeTempJson(value: unknown, fileName = "file.json"): string {
-  const dir = mkdtempSync(join(tmpdir(), "destination-sqs-test-"));
-  tempDirs.push(dir);
-  const path = join(dir, fileName);
+  const path = join(tempDirectory("test"), fileName);
   writeFileSync(path, JSON.stringify(value));
   return path;
 }

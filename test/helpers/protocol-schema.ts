@@ -1,44 +1,20 @@
 // Checks that every line the connector prints is an Airbyte message the platform would accept:
-// valid JSON, valid against the protocol's JSON schema (../shared/airbyte-protocol/), and carrying
-// the payload its type names. Used by the CLI helpers, so every CLI test checks its output.
-import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+// valid JSON, valid against the protocol's JSON schema, and carrying the payload its type names.
+// Used by the CLI helpers, so every CLI test checks its output. The schema is the repository's own
+// trimmed copy (see scripts/protocol-schema-source.ts).
 import Ajv, { type ValidateFunction } from "ajv";
+import { PAYLOAD_FIELD, readProtocolSchema, TRIMMED_PROTOCOL_SCHEMA } from "../../scripts/protocol-schema-source.js";
 
-export const PROTOCOL_SCHEMA = fileURLToPath(new URL("../../../shared/airbyte-protocol/airbyte_protocol.json", import.meta.url));
+let validator: ValidateFunction | undefined;
 
-/** The field holding each message type's payload. */
-const PAYLOAD_FIELD: Record<string, string> = {
-  RECORD: "record",
-  STATE: "state",
-  LOG: "log",
-  SPEC: "spec",
-  CONNECTION_STATUS: "connectionStatus",
-  CATALOG: "catalog",
-  TRACE: "trace",
-  CONTROL: "control",
-  DESTINATION_CATALOG: "destinationCatalog",
-};
-
-let validator: ValidateFunction | null | undefined;
-
-/**
- * The AirbyteMessage validator, or null when the schema is not there (a checkout without the
- * shared docs). Under CI a missing schema is an error: the check must not quietly stop happening.
- */
-export function protocolValidator(): ValidateFunction | null {
-  if (validator !== undefined) return validator;
-  if (!existsSync(PROTOCOL_SCHEMA)) {
-    if (process.env.CI)
-      throw new Error(`The Airbyte protocol schema is missing at ${PROTOCOL_SCHEMA}; CI is set, so output cannot go unchecked.`);
-    process.emitWarning(`Airbyte protocol schema not found at ${PROTOCOL_SCHEMA}: CLI output is not checked against it.`);
-    validator = null;
-    return validator;
-  }
+/** The AirbyteMessage validator of the repository's trimmed schema. */
+export function protocolValidator(): ValidateFunction {
+  if (validator) return validator;
   const ajv = new Ajv.default({ strict: false, allErrors: true });
-  ajv.addSchema(JSON.parse(readFileSync(PROTOCOL_SCHEMA, "utf8")) as object, "airbyte");
-  validator = ajv.getSchema("airbyte#/definitions/AirbyteMessage") ?? null;
-  if (!validator) throw new Error(`${PROTOCOL_SCHEMA} has no definitions/AirbyteMessage`);
+  ajv.addSchema(readProtocolSchema(TRIMMED_PROTOCOL_SCHEMA), "airbyte");
+  const compiled = ajv.getSchema("airbyte#/definitions/AirbyteMessage");
+  if (!compiled) throw new Error(`${TRIMMED_PROTOCOL_SCHEMA} has no definitions/AirbyteMessage`);
+  validator = compiled;
   return validator;
 }
 
@@ -51,7 +27,7 @@ export function protocolViolation(line: string): string | undefined {
     return "not JSON";
   }
   const validate = protocolValidator();
-  if (validate && !validate(withoutNullStreamState(message))) return `not an AirbyteMessage: ${JSON.stringify(validate.errors)}`;
+  if (!validate(withoutNullStreamState(message))) return `not an AirbyteMessage: ${JSON.stringify(validate.errors)}`;
   const type = (message as { type?: unknown }).type;
   const field = typeof type === "string" ? PAYLOAD_FIELD[type] : undefined;
   if (field === undefined || typeof (message as Record<string, unknown>)[field] !== "object") {

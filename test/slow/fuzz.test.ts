@@ -3,18 +3,18 @@
 import assert from "node:assert/strict";
 import { Readable, Writable } from "node:stream";
 import { after, before, describe, test } from "node:test";
-import { validateConfig } from "../src/config/load.js";
-import { UserFacingError } from "../src/errors.js";
-import { loadCatalog } from "../src/protocol/catalog.js";
-import { MessageWriter } from "../src/protocol/output.js";
-import { runWrite } from "../src/write/run.js";
-import { catalogOf, errorTraceOf, recordLine, stateLine } from "./helpers/airbyte.js";
-import { writeTempJson } from "./helpers/cli.js";
-import { FakeSender } from "./helpers/delivery-fakes.js";
-import { testSettings } from "./helpers/config.js";
-import { startFauxqs, uniqueQueueName, type Emulator, emulatorConfigFile } from "./helpers/emulators.js";
-import { startConnector } from "./helpers/live-connector.js";
-import { seededRandom } from "./helpers/seeded-random.js";
+import { validateConfig } from "../../src/config/load.js";
+import { UserFacingError } from "../../src/errors.js";
+import { loadCatalog } from "../../src/protocol/catalog.js";
+import { MessageWriter } from "../../src/protocol/output.js";
+import { runWrite } from "../../src/write/run.js";
+import { catalogOf, errorTraceOf, recordLine, stateLine } from "../helpers/airbyte.js";
+import { writeTempJson } from "../helpers/cli.js";
+import { FakeSender } from "../helpers/delivery-fakes.js";
+import { testSettings } from "../helpers/config.js";
+import { startFauxqs, uniqueQueueName, type Emulator, emulatorConfigFile } from "../helpers/emulators.js";
+import { startConnector } from "../helpers/live-connector.js";
+import { seededRandom } from "../helpers/seeded-random.js";
 
 /** FUZZ_SEED=n reruns with another seed; a failure names the seed and the input that caused it. */
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed);

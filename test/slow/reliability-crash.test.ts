@@ -2,10 +2,10 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { startFauxqs } from "fauxqs";
-import { catalogOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
-import { runCli, writeTempJson } from "./helpers/cli.js";
-import { uniqueQueueName, emulatorConfigFile } from "./helpers/emulators.js";
-import { startConnector } from "./helpers/live-connector.js";
+import { catalogOf, recordLine, stateLine, statesOf } from "../helpers/airbyte.js";
+import { runCli, writeTempJson } from "../helpers/cli.js";
+import { uniqueQueueName, emulatorConfigFile } from "../helpers/emulators.js";
+import { startConnector } from "../helpers/live-connector.js";
 
 type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
 

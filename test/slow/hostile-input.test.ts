@@ -4,12 +4,12 @@ import assert from "node:assert/strict";
 import { Readable } from "node:stream";
 import { after, before, describe, test } from "node:test";
 import { startFauxqs } from "fauxqs";
-import { UserFacingError } from "../src/errors.js";
-import { parseMessage, readLineBatches, type InputLine } from "../src/protocol/input.js";
-import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
-import { writeTempJson } from "./helpers/cli.js";
-import { uniqueQueueName, emulatorConfigFile } from "./helpers/emulators.js";
-import { startConnector, type LiveConnector } from "./helpers/live-connector.js";
+import { UserFacingError } from "../../src/errors.js";
+import { parseMessage, readLineBatches, type InputLine } from "../../src/protocol/input.js";
+import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "../helpers/airbyte.js";
+import { writeTempJson } from "../helpers/cli.js";
+import { uniqueQueueName, emulatorConfigFile } from "../helpers/emulators.js";
+import { startConnector, type LiveConnector } from "../helpers/live-connector.js";
 
 type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
 

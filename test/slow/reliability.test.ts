@@ -3,12 +3,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test, type TestContext } from "node:test";
 import { startFauxqs } from "fauxqs";
-import type { AirbyteMessage } from "../src/protocol/messages.js";
-import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
-import { runCli, writeTempJson } from "./helpers/cli.js";
-import { uniqueQueueName, emulatorConfigFile } from "./helpers/emulators.js";
-import { ALL_FAULTS, startFaultProxy, type FaultProxy } from "./helpers/fault-proxy.js";
-import { startConnector } from "./helpers/live-connector.js";
+import type { AirbyteMessage } from "../../src/protocol/messages.js";
+import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "../helpers/airbyte.js";
+import { runCli, writeTempJson } from "../helpers/cli.js";
+import { uniqueQueueName, emulatorConfigFile } from "../helpers/emulators.js";
+import { ALL_FAULTS, startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.js";
+import { startConnector } from "../helpers/live-connector.js";
 
 type Fauxqs = Awaited<ReturnType<typeof startFauxqs>>;
 

@@ -5,10 +5,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { test } from "node:test";
-import { describeRun, PEOPLE_CATALOG, STREAM } from "./helpers/compose-e2e.js";
-import { stateLine, statesOf } from "./helpers/airbyte.js";
-import { REPO_ROOT, runCli } from "./helpers/cli.js";
-import { emulatorConfigFile, startFauxqs, uniqueQueueName } from "./helpers/emulators.js";
+import { describeRun, PEOPLE_CATALOG, STREAM } from "../helpers/compose-e2e.js";
+import { stateLine, statesOf } from "../helpers/airbyte.js";
+import { REPO_ROOT, runCli } from "../helpers/cli.js";
+import { emulatorConfigFile, startFauxqs, uniqueQueueName } from "../helpers/emulators.js";
 
 const ROWS = 200;
 const BODY_TEXT_BYTES = 5 * 1024 * 1024;

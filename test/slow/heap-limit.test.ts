@@ -2,11 +2,11 @@
 // answering, make the reader wait instead of running out of memory.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { maxBufferedBytes } from "../src/delivery/buffer-limit.js";
-import { catalogOf, errorTraceOf, recordLine } from "./helpers/airbyte.js";
-import { runCli, writeTempJson } from "./helpers/cli.js";
-import { emulatorConfigFile, startFauxqs, uniqueQueueName, type Emulator } from "./helpers/emulators.js";
-import { startFaultProxy, type FaultProxy } from "./helpers/fault-proxy.js";
+import { maxBufferedBytes } from "../../src/delivery/buffer-limit.js";
+import { catalogOf, errorTraceOf, recordLine } from "../helpers/airbyte.js";
+import { runCli, writeTempJson } from "../helpers/cli.js";
+import { emulatorConfigFile, startFauxqs, uniqueQueueName, type Emulator } from "../helpers/emulators.js";
+import { startFaultProxy, type FaultProxy } from "../helpers/fault-proxy.js";
 
 test("the buffer cap is a share of the heap limit, at most 128 MiB", () => {
   const MiB = 1024 * 1024;

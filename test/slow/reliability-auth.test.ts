@@ -2,10 +2,10 @@
 // config_error the user can act on, not as a retry loop or a system_error.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
-import { runCli, writeTempJson } from "./helpers/cli.js";
-import { emulatorConfigFile, uniqueQueueName, withMoto } from "./helpers/emulators.js";
-import { accessKeyCredentials } from "./helpers/iam.js";
+import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "../helpers/airbyte.js";
+import { runCli, writeTempJson } from "../helpers/cli.js";
+import { emulatorConfigFile, uniqueQueueName, withMoto } from "../helpers/emulators.js";
+import { accessKeyCredentials } from "../helpers/iam.js";
 
 const catalog = writeTempJson(catalogOf([{ name: "orders" }]));
 const input = [recordLine("orders", { id: 1 }), recordLine("orders", { id: 2 }), stateLine({ after: "two" })].join("\n") + "\n";
