@@ -172,8 +172,10 @@ async function preview(command: Extract<Command, { name: "preview" }>): Promise<
   const config = loadConfig(command.config);
   writer.redactWith(new Redactor(secretValues(config)));
   const catalog = loadCatalog(command.catalog);
-  await withChangeDetector(config, catalog, createAwsClients(config), true, (detector) =>
-    runPreview({ config, catalog, input: process.stdin, writer, limit: command.limit, detector }),
+  const clients = createAwsClients(config);
+  const checkQueueUrl = queueUrlCheck(config, clients.sqs.config.endpointProvider);
+  await withChangeDetector(config, catalog, clients, true, (detector) =>
+    runPreview({ config, catalog, input: process.stdin, writer, limit: command.limit, detector, checkQueueUrl }),
   );
   return 0;
 }

@@ -11,6 +11,7 @@ import { runWrite } from "../src/write/run.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine } from "./helpers/airbyte.js";
 import { writeTempJson } from "./helpers/cli.js";
 import { FakeSender } from "./helpers/delivery-fakes.js";
+import { ANY_QUEUE_HOST, openDetector } from "./helpers/in-process.js";
 import { testSettings } from "./helpers/config.js";
 import { startFauxqs, uniqueQueueName, type Emulator, emulatorConfigFile } from "./helpers/emulators.js";
 import { startConnector } from "./helpers/live-connector.js";
@@ -159,6 +160,8 @@ describe("fuzzed input, in process", () => {
           writer: new MessageWriter(out),
           sender: new FakeSender(),
           resolveQueue: async (name) => `http://127.0.0.1:1/123456789012/${name}`,
+          checkQueueUrl: ANY_QUEUE_HOST,
+          detector: await openDetector(config, catalog),
         });
       } catch (error) {
         failed++;

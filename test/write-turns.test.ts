@@ -9,6 +9,7 @@ import type { WriteObserver } from "../src/write/types.js";
 import { catalogOf, recordLine, stateLine } from "./helpers/airbyte.js";
 import { writeTempJson } from "./helpers/cli.js";
 import { FakeSender } from "./helpers/delivery-fakes.js";
+import { ANY_QUEUE_HOST, openDetector } from "./helpers/in-process.js";
 import { testSettings } from "./helpers/config.js";
 
 const QUEUE_URL = "http://127.0.0.1:1/123456789012/orders";
@@ -27,13 +28,16 @@ test("the reader lets the event loop turn every 64 records, so answers from SQS 
   };
   setImmediate(watch);
   try {
+    const catalog = loadCatalog(writeTempJson(catalogOf([{ name: "orders" }])));
     await runWrite({
       config,
-      catalog: loadCatalog(writeTempJson(catalogOf([{ name: "orders" }]))),
+      catalog,
       input: Readable.from([input]),
       writer: new MessageWriter(new Writable({ write: (_chunk, _encoding, done) => done() })),
       sender: new FakeSender(),
       resolveQueue: async () => QUEUE_URL,
+      checkQueueUrl: ANY_QUEUE_HOST,
+      detector: await openDetector(config, catalog),
       observer,
     });
   } finally {
@@ -63,13 +67,16 @@ test("a stdout that takes nothing pauses the reader: STATE lines do not pile up 
       else void blocked.then(() => done());
     },
   });
+  const catalog = loadCatalog(writeTempJson(catalogOf([{ name: "orders" }])));
   const run = runWrite({
     config,
-    catalog: loadCatalog(writeTempJson(catalogOf([{ name: "orders" }]))),
+    catalog,
     input: Readable.from([Buffer.from(`${lines.join("\n")}\n`)]),
     writer: new MessageWriter(stdout),
     sender: new FakeSender(),
     resolveQueue: async () => QUEUE_URL,
+    checkQueueUrl: ANY_QUEUE_HOST,
+    detector: await openDetector(config, catalog),
     observer,
   });
   await new Promise((resolve) => setTimeout(resolve, 300));

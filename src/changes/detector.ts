@@ -27,8 +27,9 @@ export interface OpenDetectorOptions {
 }
 
 /**
- * Builds the detector for `change_detection`, including snapshot stores in S3, whose lock is
- * taken and committed snapshot downloaded before this returns.
+ * Builds the detector for `change_detection`; snapshot mode opens (and locks) its store for the
+ * catalog's streams, a store in S3 downloaded before this returns. A dry run (the preview command)
+ * decides as a sync would but records nothing.
  */
 export async function openChangeDetector(
   config: Config,
@@ -40,21 +41,7 @@ export async function openChangeDetector(
   const store = snapshotStoreSetting(detection);
   if (store.type === "local") return SnapshotDetector.open(config, detection, catalog, options.dryRun === true);
   const dryRun = options.dryRun === true;
-  return SnapshotDetector.openIn(config, detection, catalog, dryRun, () =>
+  return SnapshotDetector.openIn(detection, catalog, dryRun, () =>
     S3SnapshotHome.open({ s3: options.s3(store), config, settings: store, dryRun, timing: options.timing, log: options.log }),
   );
-}
-
-/**
- * Builds the detector for `change_detection` with a local snapshot store; snapshot mode opens (and locks) its store for the
- * catalog's streams. A dry run (the preview command) decides as a sync would but records nothing.
- */
-export function createChangeDetector(
-  config: Config,
-  catalog: Iterable<ConfiguredStream>,
-  options: { dryRun?: boolean } = {},
-): ChangeDetector {
-  const detection = config.change_detection;
-  if (detection.mode === "snapshot") return SnapshotDetector.open(config, detection, catalog, options.dryRun === true);
-  return statelessDetector(config);
 }

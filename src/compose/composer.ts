@@ -120,10 +120,10 @@ function toScope(row: RowInput): TemplateScope {
 
 export interface ComposerOptions {
   /** Refuses queue URLs that name a host other than this connector's SQS (rows must not steer requests). */
-  checkQueueUrl?: QueueUrlCheck;
+  checkQueueUrl: QueueUrlCheck;
 }
 
-export function createComposer(config: Config, options: ComposerOptions = {}): Composer {
+export function createComposer(config: Config, options: ComposerOptions): Composer {
   assertQueueTypeSettings(config);
   const templates = createTemplateCompiler(config.max_message_bytes);
   const compile = (setting: string, source: ValueSource | undefined) => source && compileValueSource(setting, source, templates);
@@ -144,7 +144,7 @@ export function createComposer(config: Config, options: ComposerOptions = {}): C
   function checkQueue(value: string): string | undefined {
     if (value === goodQueue) return undefined;
     const isUrl = isQueueUrl(value);
-    const problem = checkQueueValue(value, isUrl) ?? (isUrl ? options.checkQueueUrl?.(value) : undefined);
+    const problem = checkQueueValue(value, isUrl) ?? (isUrl ? options.checkQueueUrl(value) : undefined);
     if (problem === undefined) goodQueue = value;
     return problem;
   }

@@ -3,11 +3,9 @@ import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { QueueUrlCheck } from "../aws/queue-hosts.js";
 import { isQueueUrl, QueueNotFoundError } from "../aws/queues.js";
 import { ClearJobDetection } from "../changes/clear-job.js";
-import { createChangeDetector } from "../changes/detector.js";
 import type { ChangeDetector, PublishHooks } from "../changes/types.js";
 import { CheckpointTracker, type Checkpoint } from "./checkpoint.js";
-import { createComposer, type ComposedMessage, type Composer, type RowInput } from "../compose/composer.js";
-import { isRejection } from "../compose/rejection.js";
+import type { ComposedMessage } from "../compose/composer.js";
 import type { ChangeType, Config } from "../config/types.js";
 import { type ConcurrencyLimit, concurrencyLimitFor } from "../delivery/concurrency-limit.js";
 import { Delivery } from "../delivery/delivery.js";
@@ -27,6 +25,7 @@ import {
 import type { MessageWriter } from "../protocol/output.js";
 import { echoedStateLine } from "../protocol/state-echo.js";
 import { RejectionPolicy } from "./rejections.js";
+import { RowPipeline, type RowOutcome } from "./row-pipeline.js";
 import { SendGate } from "./send-gate.js";
 import type { WriteObserver } from "./types.js";
 import { MAX_BATCH_REQUEST_BYTES } from "../sqs-limits.js";
@@ -38,7 +37,7 @@ export interface WriteOptions {
   writer: MessageWriter;
   sender: BatchSender;
   /** Refuses queue URLs naming a host other than this connector's SQS; see queueUrlCheck. */
-  checkQueueUrl?: QueueUrlCheck;
+  checkQueueUrl: QueueUrlCheck;
   /** Turns a bare queue name into its URL; throws QueueNotFoundError when there is none. */
   resolveQueue(name: string): Promise<string>;
   /**
@@ -48,7 +47,7 @@ export interface WriteOptions {
    */
   signal?: AbortSignal;
   observer?: WriteObserver;
-  detector?: ChangeDetector;
+  detector: ChangeDetector;
   /** The limit on requests in flight; default one made from `concurrency` and `max_in_flight`. */
   concurrency?: ConcurrencyLimit;
 }
@@ -72,8 +71,6 @@ interface RowRef extends PublishHooks {
   stream: ConfiguredStream;
   change: ChangeType;
   data: Record<string, unknown>;
-  /** The record's `meta`, which templates can read. */
-  meta?: unknown;
   /** Set on rows the connector makes itself (found removed), which STATE counts leave out. */
   generated?: true;
   /** Set on the dead-letter envelope of a rejected row, which settles that row when stored. */
@@ -82,21 +79,6 @@ interface RowRef extends PublishHooks {
 
 interface RowMessage extends OutgoingMessage {
   row: RowRef;
-}
-
-function rowInput(row: RowRef, emittedAt: number, previous?: Record<string, unknown>): RowInput {
-  return {
-    data: row.data,
-    change: row.change,
-    previous,
-    stream: row.stream.stream.name,
-    namespace: row.stream.stream.namespace,
-    emittedAt,
-    primaryKey: row.stream.primary_key,
-    syncId: row.stream.sync_id,
-    generationId: row.stream.generation_id,
-    meta: row.meta,
-  };
 }
 
 /** The stream a STATE covers: one stream for a STREAM state, all of them (undefined) for GLOBAL and LEGACY. */
@@ -141,7 +123,7 @@ export async function runWrite(options: WriteOptions): Promise<WriteResult> {
 class WriteRun {
   private readonly config: Config;
   private readonly detector: ChangeDetector;
-  private readonly composer: Composer;
+  private readonly pipeline: RowPipeline;
   private readonly observer: WriteObserver;
   /** Tracks STATE input lines, echoed as they came in. */
   private readonly tracker: CheckpointTracker<string>;
@@ -151,7 +133,6 @@ class WriteRun {
   /** Messages waiting for their rows to be journaled. */
   private readonly gate = new SendGate();
   private readonly queueUrls = new Map<string, string>();
-  private readonly events: ReadonlySet<ChangeType>;
   /** Streams whose end the source announced, complete or not. */
   private readonly endedStreams = new Set<ConfiguredStream>();
   /** Whether the source reports stream statuses; if it does, only a COMPLETE status ends a stream complete. */
@@ -168,10 +149,9 @@ class WriteRun {
     });
     this.failed.catch(() => undefined);
     this.config = options.config;
-    this.detector = options.detector ?? createChangeDetector(this.config, options.catalog.values());
-    this.composer = createComposer(this.config, options.checkQueueUrl ? { checkQueueUrl: options.checkQueueUrl } : {});
+    this.detector = options.detector;
+    this.pipeline = new RowPipeline(this.config, { detector: options.detector, checkQueueUrl: options.checkQueueUrl });
     this.observer = options.observer ?? NO_OBSERVER;
-    this.events = new Set(this.config.events);
     this.tracker = new CheckpointTracker((checkpoint) => this.emitCheckpoint(checkpoint));
     this.rejections = new RejectionPolicy(this.config.rejected_rows, this.config.max_message_bytes);
     this.largeMessages = LargeMessagePolicy.of(this.config);
@@ -266,27 +246,7 @@ class WriteRun {
     this.observer.recordRead(record.stream);
     this.clearJob.recordReceived(stream);
     const ticket = this.tracker.recordReceived(key);
-    const detection = this.detector.detect(record, stream);
-    if (detection.kind === "reject") {
-      const row: RowRef = { stream, change: "added", data: record.data, meta: record.meta };
-      const messageId = this.composer.messageIdOf(rowInput(row, record.emitted_at));
-      const reason = `Row with message id ${JSON.stringify(messageId)} (input line ${lineNumber}) was rejected: ${detection.reason}`;
-      this.reject(messageId, row, reason, ticket, undefined);
-      return undefined;
-    }
-    if (detection.kind === "unchanged") {
-      this.observer.skipped(record.stream, undefined, "unchanged");
-      this.tracker.settle(ticket);
-      return undefined;
-    }
-    if (!this.events.has(detection.change)) {
-      this.observer.skipped(record.stream, detection.change, "event_filter");
-      this.tracker.settle(ticket);
-      return undefined;
-    }
-    const { journaled, onPublished, onRejected } = detection;
-    const row: RowRef = { stream, change: detection.change, data: record.data, meta: record.meta, journaled, onPublished, onRejected };
-    return this.publish(row, ticket, record.emitted_at, detection.previous);
+    return this.handleOutcome(this.pipeline.record(record, stream, lineNumber), stream, record.data, ticket, undefined);
   }
 
   private async handleTrace(trace: TraceMessage): Promise<void> {
@@ -306,23 +266,38 @@ class WriteRun {
     const removedRows = this.clearJob.isCleared(stream) ? this.detector.cleared(stream) : this.detector.completed(stream);
     for (const removed of removedRows) {
       this.throwIfFailed();
-      if (!this.events.has("removed")) {
-        this.observer.skipped(stream.stream.name, "removed", "event_filter");
-        continue;
-      }
-      const { data, journaled, onPublished, onRejected } = removed;
-      const row: RowRef = { stream, change: "removed", data, generated: true, journaled, onPublished, onRejected };
-      await this.publish(row, this.tracker.recordReceived(), Date.now(), removed.data);
+      const outcome = this.pipeline.removed(stream, removed);
+      // A row the connector makes itself holds no STATE back: it gets a ticket only when it is sent.
+      if (outcome.kind === "skipped") this.observer.skipped(stream.stream.name, outcome.change, outcome.reason);
+      else await this.handleOutcome(outcome, stream, removed.data, this.tracker.recordReceived(), true);
     }
   }
 
-  /** Returns a promise only when the caller has to wait: for room in delivery, or for a queue lookup. */
-  private publish(row: RowRef, ticket: number, emittedAt: number, previous?: Record<string, unknown>): Promise<void> | undefined {
-    const message = this.composer.compose(rowInput(row, emittedAt, previous));
-    if (isRejection(message)) {
-      this.reject(message.messageId, row, message.reason, ticket, row.change);
+  /** Acts on what the row pipeline made of a row; a promise only when the caller has to wait (room in delivery, a queue lookup). */
+  private handleOutcome(
+    outcome: RowOutcome,
+    stream: ConfiguredStream,
+    data: Record<string, unknown>,
+    ticket: number,
+    generated: true | undefined,
+  ): Promise<void> | undefined {
+    if (outcome.kind === "skipped") {
+      this.observer.skipped(stream.stream.name, outcome.change, outcome.reason);
+      this.tracker.settle(ticket);
       return undefined;
     }
+    const { journaled, onPublished, onRejected } = outcome.hooks;
+    const row: RowRef = { stream, change: outcome.change ?? "added", data, journaled, onPublished, onRejected };
+    if (generated) row.generated = true;
+    if (outcome.kind === "rejected") {
+      this.reject(outcome.messageId, row, outcome.reason, ticket, outcome.change);
+      return undefined;
+    }
+    return this.publish(outcome.message, row, ticket);
+  }
+
+  /** Resolves the message's queue and hands it on; a promise only when the caller has to wait. */
+  private publish(message: ComposedMessage, row: RowRef, ticket: number): Promise<void> | undefined {
     const queueUrl = this.queueUrl(message.queue);
     if (typeof queueUrl === "string") return this.submit(message, queueUrl, ticket, row);
     return queueUrl.then(
