@@ -1,4 +1,5 @@
-import type { FailureType } from "./protocol/messages.js";
+/** How the Airbyte platform files a failure (a TRACE error's failure_type). */
+export type FailureType = "config_error" | "system_error" | "transient_error";
 
 /**
  * An error the user can act on. `message` is one plain sentence saying what was wrong, where,

@@ -17,7 +17,7 @@ import { UserFacingError } from "./errors.js";
 import { OffloadingSender } from "./large-messages/offloading-sender.js";
 import { LargeMessagePolicy } from "./large-messages/policy.js";
 import { loadCatalog } from "./protocol/catalog.js";
-import { Redactor } from "./observe/redact.js";
+import { Redactor } from "./redact.js";
 import type { ConfiguredStream } from "./protocol/messages.js";
 import { SyncObservation, type ObservationOptions } from "./observe/sync-observation.js";
 import { runPreview } from "./preview.js";

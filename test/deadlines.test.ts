@@ -11,7 +11,7 @@ import { ListQueuesCommand } from "@aws-sdk/client-sqs";
 import { createAwsClients } from "../src/aws/clients.js";
 import { Cancellation, requestCancelled } from "../src/delivery/cancellation.js";
 import { HttpBatchSender } from "../src/delivery/http-sender.js";
-import { SendFailure } from "../src/delivery/send-failure.js";
+import { SendFailure } from "../src/aws/send-failure.js";
 import { catalogOf, errorTraceOf, recordLine, statesOf, stateLine } from "./helpers/airbyte.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
 import { emulatorConfig, emulatorConfigFile } from "./helpers/emulators.js";

@@ -3,9 +3,9 @@ import { after, before, describe, it } from "node:test";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { type FauxqsServer, startFauxqs } from "fauxqs";
 import { Delivery } from "../src/delivery/delivery.js";
-import { classifySendError, fatalSendError } from "../src/delivery/errors.js";
+import { fatalSendError } from "../src/delivery/errors.js";
 import { SdkBatchSender } from "../src/delivery/sdk-sender.js";
-import { sendFailureOf } from "../src/delivery/send-failure.js";
+import { classifySendError, sendFailureOf } from "../src/aws/send-failure.js";
 import type { BatchEntry, BatchResult, BatchSender, DeliveryOptions, OutgoingMessage } from "../src/delivery/types.js";
 import { UserFacingError } from "../src/errors.js";
 import {

@@ -3,8 +3,7 @@
 // names the bucket and prefix, the setting to fix and, when S3 denied the call, the permission.
 
 import type { Config } from "../config/types.js";
-import { UserFacingError } from "../errors.js";
-import type { FailureType } from "../protocol/messages.js";
+import { type FailureType, UserFacingError } from "../errors.js";
 import { AssumeRoleError } from "./credentials.js";
 import { awsErrorCode } from "./error-code.js";
 import { awsErrorMeaning, isCredentialsAwsError, isRetriableAwsError } from "./error-codes.js";

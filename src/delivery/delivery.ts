@@ -1,23 +1,22 @@
 import { UserFacingError } from "../errors.js";
 import { MAX_BATCH_ENTRIES } from "../sqs-limits.js";
-import { backoffDelayMs } from "./backoff.js";
+import { backoffDelayMs } from "../aws/backoff.js";
 import { maxBufferedBytes } from "./buffer-limit.js";
 import { Cancellation, requestCancelled } from "./cancellation.js";
 import { ConcurrencyLimit, type RequestOutcome } from "./concurrency-limit.js";
 import { sortOutcome } from "./batch-outcome.js";
 import { type Batch, retryBatchOf } from "./batch.js";
+import { fatalSendError, missingQueueReason, retriesExhaustedError } from "./errors.js";
+import { FifoList } from "./fifo-list.js";
+import { Lane } from "./lane.js";
 import {
   type ClassifiedError,
   classifySendError,
-  fatalSendError,
   isThrottlingCode,
   isThrottlingError,
-  missingQueueReason,
-  retriesExhaustedError,
-} from "./errors.js";
-import { FifoList } from "./fifo-list.js";
-import { Lane } from "./lane.js";
-import { type SendFailure, sendFailureOf } from "./send-failure.js";
+  type SendFailure,
+  sendFailureOf,
+} from "../aws/send-failure.js";
 import type { BatchResult, BatchSender, DeliveryCallbacks, DeliveryOptions, DeliveryStats, OutgoingMessage } from "./types.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();

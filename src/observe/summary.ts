@@ -1,6 +1,6 @@
 import type { ChangeType } from "../config/types.js";
 import type { ConcurrencyStats } from "../delivery/concurrency-limit.js";
-import type { FailureType } from "../protocol/messages.js";
+import type { FailureType } from "../errors.js";
 import type { WriteObserver } from "../write/types.js";
 import type { SendCounts } from "./observed-sender.js";
 

@@ -10,7 +10,7 @@ import { alertDeliveries, alertEventFor, sendAlerts } from "./alerts.js";
 import { ApiCallLog } from "./api-call-log.js";
 import { noSends, ObservedSender, type SendCounts } from "./observed-sender.js";
 import { ProgressReporter } from "./progress.js";
-import { Redactor } from "./redact.js";
+import { Redactor } from "../redact.js";
 import { snsDelivery } from "./sns-alert.js";
 import { describeSummary, RunSummary, SUMMARY_PREFIX, type SyncSummary } from "./summary.js";
 
