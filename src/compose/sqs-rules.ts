@@ -65,6 +65,15 @@ export function checkQueueValue(value: string, isUrl: boolean): string | undefin
   return undefined;
 }
 
+/** SQS's rules for message attribute names (see the SQS message attribute docs). */
+export function checkAttributeName(name: string): string | undefined {
+  if (!/^[A-Za-z0-9_.-]+$/.test(name)) return "may only contain letters, digits, _, - and .";
+  if (name.startsWith(".") || name.endsWith(".")) return "must not start or end with a period";
+  if (name.includes("..")) return "must not contain two periods in a row";
+  if (/^(aws|amazon)\./i.test(name)) return "must not start with AWS. or Amazon. (reserved by AWS)";
+  return undefined;
+}
+
 /** DelaySeconds: a whole number from 0 to MAX_DELAY_SECONDS. */
 export function checkDelaySeconds(value: string): string | undefined {
   if (WHOLE_NUMBER.test(value) && Number(value) <= MAX_DELAY_SECONDS) return undefined;

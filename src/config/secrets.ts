@@ -1,4 +1,4 @@
-import { connectionSpecification, type SchemaNode } from "./load.js";
+import { connectionSpecification, type SchemaNode } from "./schema.js";
 import type { Config } from "./types.js";
 
 /**

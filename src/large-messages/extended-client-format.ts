@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { MAX_MESSAGE_ATTRIBUTES } from "../sqs-limits.js";
 
 // The message format of the Amazon SQS Extended Client libraries (Java amazon-sqs-java-extended-client-lib 2.x,
 // Python amazon-sqs-extended-client): the body is stored as one S3 object, and SQS carries a pointer to it
@@ -11,8 +12,17 @@ export const LEGACY_PAYLOAD_SIZE_ATTRIBUTE = "SQSLargePayloadSize";
 export const RESERVED_ATTRIBUTES: readonly string[] = [PAYLOAD_SIZE_ATTRIBUTE, LEGACY_PAYLOAD_SIZE_ATTRIBUTE];
 /** The class name Jackson writes ahead of the pointer object (payload-offloading-java-common-lib). */
 export const POINTER_CLASS = "software.amazon.payloadoffloading.PayloadS3Pointer";
-/** SQS allows 10 message attributes; the pointer takes one of them. */
-export const MAX_USER_ATTRIBUTES = 9;
+/** The pointer's size attribute takes one of the message attributes SQS allows. */
+const MAX_USER_ATTRIBUTES = MAX_MESSAGE_ATTRIBUTES - 1;
+
+/** Why a message with `attributeCount` attributes of its own leaves no room for the pointer's, or undefined. */
+export function pointerAttributeProblem(attributeCount: number): string | undefined {
+  if (attributeCount <= MAX_USER_ATTRIBUTES) return undefined;
+  return (
+    `the S3 pointer needs one of the ${MAX_MESSAGE_ATTRIBUTES} SQS allows (${PAYLOAD_SIZE_ATTRIBUTE}); ` +
+    `use at most ${MAX_USER_ATTRIBUTES} message_attributes`
+  );
+}
 
 const PAYLOAD_SIZE_DATA_TYPE = "Number";
 const MAX_ID_CHARS_IN_KEY = 160;

@@ -1,5 +1,5 @@
 import type { Config, LargeMessages, S3Settings } from "../config/types.js";
-import { MAX_USER_ATTRIBUTES, maxObjectKeyBytes, payloadSizeAttribute, pointerBody } from "./extended-client-format.js";
+import { maxObjectKeyBytes, pointerAttributeProblem, payloadSizeAttribute, pointerBody } from "./extended-client-format.js";
 
 /** The composed message, as far as deciding and checking its offloading goes. */
 export interface MessageSize {
@@ -46,11 +46,9 @@ export class LargeMessagePolicy {
     const s3 = this.s3;
     if (s3 === undefined) return undefined;
     const why = this.always ? "large_messages.always is set" : `it is over large_messages.threshold_bytes (${this.threshold})`;
-    if (message.attributeCount > MAX_USER_ATTRIBUTES) {
-      return (
-        `The message is ${message.bytes} bytes and must go through S3 (${why}), but it has ${message.attributeCount} message attributes: ` +
-        `the S3 pointer needs one of the 10 SQS allows (ExtendedPayloadSize); use at most ${MAX_USER_ATTRIBUTES} message_attributes.`
-      );
+    const pointerProblem = pointerAttributeProblem(message.attributeCount);
+    if (pointerProblem !== undefined) {
+      return `The message is ${message.bytes} bytes and must go through S3 (${why}), but it has ${message.attributeCount} message attributes: ${pointerProblem}.`;
     }
     const attributeBytes = message.bytes - message.bodyBytes;
     const longestPointer = Buffer.byteLength(pointerBody(s3.bucket, "k".repeat(maxObjectKeyBytes(s3.prefix))));

@@ -1,7 +1,9 @@
 import { createHash } from "node:crypto";
+import { queueNameFromUrl } from "../aws/queues.js";
 import type { RejectedRows } from "../config/types.js";
 import type { OutgoingMessage } from "../delivery/types.js";
 import { UserFacingError } from "../errors.js";
+import { isFifoQueueName } from "../queue-type.js";
 
 export interface RejectedRow {
   messageId: string;
@@ -64,7 +66,7 @@ export class RejectionPolicy {
       bytes: Buffer.byteLength(body),
       ticket: row.ticket,
     };
-    if (queueUrl.endsWith(".fifo")) {
+    if (isFifoQueueName(queueNameFromUrl(queueUrl))) {
       message.groupId = "destination-sqs-rejected";
       message.dedupId = createHash("sha256").update(`${row.messageId}\n${row.reason}`).digest("hex").slice(0, 64);
     }
