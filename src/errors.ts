@@ -15,3 +15,8 @@ export class UserFacingError extends Error {
     this.name = "UserFacingError";
   }
 }
+
+/** What a caught value says: an Error's message, or the value as text. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

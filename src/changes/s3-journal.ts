@@ -1,3 +1,4 @@
+import { deferred } from "../deferred.js";
 import { promisify } from "node:util";
 import { constants, gunzip, gzip } from "node:zlib";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
@@ -116,14 +117,8 @@ export class SnapshotJournal implements ChangeJournal {
   }
 
   private startChunk(): Chunk {
-    let resolve!: () => void;
-    let reject!: (error: Error) => void;
-    const durable = new Promise<void>((onResolve, onReject) => {
-      resolve = onResolve;
-      reject = onReject;
-    });
     // Its failure reaches every row's sender; nothing else may report it as unhandled.
-    durable.catch(() => undefined);
+    const { promise: durable, resolve, reject } = deferred();
     const name = `${String(Date.now()).padStart(13, "0")}-${this.syncId}-${String(++this.sequence).padStart(6, "0")}.jsonl.gz`;
     const chunk: Chunk = { key: this.location.key(JOURNAL_FOLDER + name), lines: [], pending: 0, written: false, durable, resolve, reject };
     this.open = chunk;

@@ -1,7 +1,7 @@
 import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { UserFacingError } from "../errors.js";
+import { UserFacingError, errorMessage } from "../errors.js";
 import { KeyFilter } from "./key-filter.js";
 
 /** Written changes are committed after this many writes, or after COMMIT_EVERY_MS, whichever comes first. */
@@ -432,7 +432,7 @@ function explainWriteError(error: unknown, path: string): Error {
   if (code === "SQLITE_FULL") {
     return new UserFacingError(
       `The local snapshot store ${path} cannot be written: the disk holding it is full. Free space on that volume or ` +
-        "give change_detection.state_directory a larger one, then run the sync again (rows after its last STATE are sent again).",
+        "point change_detection.store at a larger one, then run the sync again (rows after its last STATE are sent again).",
       "system_error",
       error.message,
     );
@@ -440,7 +440,7 @@ function explainWriteError(error: unknown, path: string): Error {
   if (typeof code === "string" && (code.startsWith("SQLITE_IOERR") || code.startsWith("SQLITE_READONLY"))) {
     return new UserFacingError(
       `The local snapshot store ${path} cannot be written (${code}: ${error.message}). ` +
-        "Check that change_detection.state_directory is on a writable local disk with free space.",
+        "Check that change_detection.store names a directory on a writable local disk with free space.",
       "system_error",
       error.message,
     );
@@ -451,7 +451,7 @@ function explainWriteError(error: unknown, path: string): Error {
 function explainOpenError(error: unknown, path: string): Error {
   if (error instanceof UserFacingError) return error;
   const code = (error as { code?: unknown }).code;
-  const detail = error instanceof Error ? error.message : String(error);
+  const detail = errorMessage(error);
   if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {
     return new UserFacingError(
       `Another sync is using the snapshot store ${path} right now (its lock is held). ` +

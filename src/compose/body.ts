@@ -1,6 +1,7 @@
 import type { MessageBody } from "../config/types.js";
 import { compileColumnPath } from "./paths.js";
-import { describeEmpty, errorMessage, isEmptyValue, type Result, RowRejection } from "./rejection.js";
+import { errorMessage } from "../errors.js";
+import { describeEmpty, isEmptyValue, type Result, RowRejection } from "./rejection.js";
 import type { TemplateCompiler } from "./template/compile.js";
 import type { TemplateScope } from "./template/scope.js";
 

@@ -4,7 +4,7 @@ import { secretValues } from "../config/secrets.js";
 import type { Config } from "../config/types.js";
 import { type ConcurrencyLimit, concurrencyLimitFor, type LimitChange } from "../delivery/concurrency-limit.js";
 import type { BatchSender } from "../delivery/types.js";
-import { UserFacingError } from "../errors.js";
+import { UserFacingError, errorMessage } from "../errors.js";
 import type { MessageWriter } from "../protocol/output.js";
 import { alertDeliveries, alertEventFor, sendAlerts } from "./alerts.js";
 import { ApiCallLog } from "./api-call-log.js";
@@ -135,6 +135,6 @@ function failureOf(error: unknown): NonNullable<SyncSummary["failure"]> {
   if (error instanceof UserFacingError) return { failure_type: error.failureType, message: error.message };
   return {
     failure_type: "system_error",
-    message: `The connector failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`,
+    message: `The connector failed unexpectedly: ${errorMessage(error)}`,
   };
 }

@@ -9,7 +9,8 @@ import type { ComposedMessage } from "../compose/composer.js";
 import type { ChangeType, Config } from "../config/types.js";
 import { type ConcurrencyLimit, concurrencyLimitFor } from "../delivery/concurrency-limit.js";
 import { Delivery } from "../delivery/delivery.js";
-import type { BatchSender, DeliveryStats, OutgoingMessage } from "../delivery/types.js";
+import type { BatchSender, OutgoingMessage } from "../delivery/types.js";
+import { deferred } from "../deferred.js";
 import { UserFacingError } from "../errors.js";
 import { UPLOAD_FAILURE_CODE_PREFIX } from "../large-messages/offloading-sender.js";
 import { LargeMessagePolicy } from "../large-messages/policy.js";
@@ -50,10 +51,6 @@ export interface WriteOptions {
   detector: ChangeDetector;
   /** The limit on requests in flight; default one made from `concurrency` and `max_in_flight`. */
   concurrency?: ConcurrencyLimit;
-}
-
-export interface WriteResult {
-  delivery: DeliveryStats;
 }
 
 /** How long a partly filled batch waits for more rows before it goes out. */
@@ -116,7 +113,7 @@ const NO_OBSERVER: WriteObserver = {
  * The write command: reads Airbyte messages, turns each record into an SQS message and echoes
  * each STATE once every record before it has been acknowledged, rejected or skipped.
  */
-export async function runWrite(options: WriteOptions): Promise<WriteResult> {
+export async function runWrite(options: WriteOptions): Promise<void> {
   return new WriteRun(options).run();
 }
 
@@ -140,14 +137,9 @@ class WriteRun {
   private readonly clearJob = new ClearJobDetection();
   private failure: Error | undefined;
   /** Rejects with the first failure: whatever the run awaits is raced against it. */
-  private readonly failed: Promise<never>;
-  private rejectFailed!: (error: Error) => void;
+  private readonly failed = deferred<never>();
 
   constructor(private readonly options: WriteOptions) {
-    this.failed = new Promise<never>((_, reject) => {
-      this.rejectFailed = reject;
-    });
-    this.failed.catch(() => undefined);
     this.config = options.config;
     this.detector = options.detector;
     this.pipeline = new RowPipeline(this.config, { detector: options.detector, checkQueueUrl: options.checkQueueUrl });
@@ -174,7 +166,7 @@ class WriteRun {
     this.delivery.failed.catch((error: Error) => this.fail(error));
   }
 
-  async run(): Promise<WriteResult> {
+  async run(): Promise<void> {
     const { signal } = this.options;
     const onAbort = (): void => {
       this.fail(signal?.reason instanceof UserFacingError ? signal.reason : stoppedBySignal());
@@ -218,7 +210,6 @@ class WriteRun {
       await this.delivery.flush();
       this.throwIfFailed();
       await this.detector.close(true);
-      return { delivery: this.delivery.stats };
     } catch (error) {
       // Bad input stops reading, but what was accepted before it is still delivered and checkpointed.
       if (this.failure === undefined) await this.unlessFailed(this.gate.drained().then(() => this.delivery.flush())).catch(() => undefined);
@@ -400,13 +391,13 @@ class WriteRun {
   /** Records the first failure and stops delivery, so that nothing waits on it any longer. */
   private fail(error: Error): void {
     this.failure ??= error;
-    this.rejectFailed(this.failure);
+    this.failed.reject(this.failure);
     this.delivery.abort();
   }
 
   /** `promise`, or the run's failure if that comes first (a queue lookup may hang until its deadline). */
   private unlessFailed<T>(promise: Promise<T>): Promise<T> {
-    return Promise.race([promise, this.failed]);
+    return Promise.race([promise, this.failed.promise]);
   }
 
   private throwIfFailed(): void {

@@ -1,5 +1,5 @@
 import { Context, Liquid, toValueSync, type Emitter, type FilterImplOptions, type Template } from "liquidjs";
-import { UserFacingError } from "../../errors.js";
+import { UserFacingError, errorMessage } from "../../errors.js";
 import { PRINTERS, printable, type TemplateKind, type TemplateScope } from "./scope.js";
 
 /** A render may not run longer than this, so one hostile row cannot stall the sync. */
@@ -93,7 +93,7 @@ export function parseTemplate(engine: Liquid, setting: string, source: string): 
   try {
     return engine.parse(source);
   } catch (error) {
-    const cause = error instanceof Error ? error.message : String(error);
+    const cause = errorMessage(error);
     throw new UserFacingError(
       `The Liquid template in ${setting} does not parse: ${cause}. Fix the template at that position ` +
         `(available filters: Liquid's standard filters plus json and raw; include, render and layout are not supported).`,
