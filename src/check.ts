@@ -11,7 +11,7 @@ import { LargeMessagePolicy } from "./large-messages/policy.js";
 import { describeSnsFailure, parseTopicArn } from "./aws/sns-topic.js";
 import { queueTypeMismatch } from "./queue-type.js";
 
-export interface CheckResult {
+interface CheckResult {
   status: "SUCCEEDED" | "FAILED";
   message: string;
 }

@@ -16,7 +16,7 @@ import { RowPipeline, type SkipReason } from "./write/row-pipeline.js";
 /** The prefix of each previewed record's LOG line; the rest of the line is one JSON object. */
 export const PREVIEW_PREFIX = "PREVIEW ";
 
-export interface PreviewOptions {
+interface PreviewOptions {
   config: Config;
   catalog: Map<string, ConfiguredStream>;
   input: Readable;
@@ -30,7 +30,7 @@ export interface PreviewOptions {
 }
 
 /** The SQS message a record would become. */
-export interface PreviewedMessage {
+interface PreviewedMessage {
   /** As the queue setting yielded it: bare names are not looked up. */
   queue: string;
   message_id: string;
@@ -55,7 +55,7 @@ export type PreviewEntry = { record: number; line: number; stream: string; chang
   | { outcome: "error"; reason: string }
 );
 
-export interface PreviewCounts {
+interface PreviewCounts {
   records: number;
   messages: number;
   rejected: number;

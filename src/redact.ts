@@ -3,6 +3,7 @@
 /** What a redacted value is replaced by, everywhere the connector redacts. */
 export const REDACTED = "**********";
 
+// Exported only for test/observe.test.ts.
 /**
  * Secret values shorter than this are not searched for in free text: a value of a few characters
  * ("test", "e", "2024") cannot be told apart from ordinary words, so replacing it wherever it

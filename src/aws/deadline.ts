@@ -10,7 +10,7 @@ import { backoffDelayMs } from "./backoff.js";
 import { classifySendError, sendFailureOf } from "./send-failure.js";
 
 /** What a call that outran its deadline fails with: named like the SDK's timeouts, which are retried. */
-export function deadlineExceeded(timeoutMs: number): Error {
+function deadlineExceeded(timeoutMs: number): Error {
   return Object.assign(new Error(`no complete answer within ${timeoutMs} ms`), { name: "TimeoutError", code: "TimeoutError" });
 }
 

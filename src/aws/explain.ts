@@ -5,7 +5,7 @@ import { awsErrorCode } from "./error-code.js";
 import { awsErrorMeaning, isCredentialsAwsError, isRetriableAwsError } from "./error-codes.js";
 
 /** What a failed call was for, so its explanation can name the permission and the place. */
-export interface FailedCallContext {
+interface FailedCallContext {
   /** The IAM permission the call needs, e.g. "sqs:ListQueues". */
   permission: string;
   config: Pick<Config, "region" | "endpoint" | "credentials">;

@@ -3,7 +3,7 @@ import { DeleteObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/c
 import type { S3Permission, S3Place } from "./s3-explain.js";
 
 /** Which call failed, with what; `key` names the probe object, left behind when only its delete failed. */
-export type S3WriteProbe =
+type S3WriteProbe =
   | { ok: true }
   | { ok: false; permission: Extract<S3Permission, "s3:PutObject" | "s3:DeleteObject">; error: unknown; key: string };
 

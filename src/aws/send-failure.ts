@@ -37,7 +37,7 @@ export function sendFailureOf(error: unknown): SendFailure {
   return new SendFailure(awsErrorCodes(error), awsHttpStatus(error), message, { cause: error });
 }
 
-export type ErrorKind = "retry" | "reject" | "fatal";
+type ErrorKind = "retry" | "reject" | "fatal";
 
 export interface ClassifiedError {
   kind: ErrorKind;
@@ -50,7 +50,7 @@ export interface ClassifiedError {
 const MAX_MESSAGE_CHARS = 300;
 
 /** Removes AWS credential shapes and, since an SQS error never needs one, any long base64 run (signatures). */
-export function redactSecrets(text: string): string {
+function redactSecrets(text: string): string {
   return redactCredentialShapes(text).replace(/[A-Za-z0-9+/=]{40,}/g, REDACTED);
 }
 

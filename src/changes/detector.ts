@@ -18,7 +18,7 @@ function statelessDetector(config: Config): ChangeDetector {
   };
 }
 
-export interface OpenDetectorOptions {
+interface OpenDetectorOptions {
   dryRun?: boolean;
   /** Makes the S3 client of a snapshot store in S3. */
   s3(settings: S3Settings): S3Client;

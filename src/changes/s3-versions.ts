@@ -53,11 +53,6 @@ export class SnapshotVersions {
     }
   }
 
-  /** Whether a version was ever committed under the prefix. */
-  get exists(): boolean {
-    return this.manifest !== undefined;
-  }
-
   /** Writes the committed version, uncompressed, to `path`. */
   async download(path: string): Promise<void> {
     if (!this.manifest) return;

@@ -5,7 +5,7 @@ import { UserFacingError } from "../errors.js";
 import { streamLabel, type ConfiguredStream } from "../protocol/messages.js";
 
 /** A row's key in the snapshot, or why the row has none. */
-export type RowKey = { ok: true; key: string } | { ok: false; reason: string };
+type RowKey = { ok: true; key: string } | { ok: false; reason: string };
 
 export type KeyReader = (data: Record<string, unknown>) => RowKey;
 
@@ -66,7 +66,7 @@ export function uncertainChange(fingerprint: string): ChangeType | undefined {
 }
 
 /** A row's stored version: its fingerprint and its JSON text. */
-export interface StoredVersion {
+interface StoredVersion {
   hash: string;
   data: string;
 }

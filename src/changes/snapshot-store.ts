@@ -36,7 +36,7 @@ const SCHEMA = `
 
 const RESET = "DELETE FROM snapshot_keys; DELETE FROM snapshot_rows; DELETE FROM snapshot_streams;";
 
-export interface StoredKey {
+interface StoredKey {
   rowId: number;
   /** The row's fingerprint: empty when rows are compared by their whole JSON text. */
   hash: string;
@@ -51,7 +51,7 @@ interface NewRow {
   data: string;
 }
 
-export interface StoredStream {
+interface StoredStream {
   id: number;
   /** Whether a sync has completed this stream before (until then `changes_only` only records). */
   initialized: boolean;

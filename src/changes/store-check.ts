@@ -11,7 +11,7 @@ import { S3Location } from "./s3-location.js";
 import { MANIFEST_NAME } from "./s3-versions.js";
 import { snapshotStoreSetting } from "./snapshot-location.js";
 
-export type StoreCheck = { ok: true; description: string } | { ok: false; message: string } | undefined;
+type StoreCheck = { ok: true; description: string } | { ok: false; message: string } | undefined;
 
 /**
  * Proves the snapshot store works as a sync will use it: in S3, lists the prefix, reads the

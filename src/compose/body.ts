@@ -6,7 +6,7 @@ import type { TemplateCompiler } from "./template/compile.js";
 import type { TemplateScope } from "./template/scope.js";
 
 /** Builds the row's message body as compact JSON, or a rejection when it cannot. */
-export type ComposeBody = (scope: TemplateScope) => Result<string>;
+type ComposeBody = (scope: TemplateScope) => Result<string>;
 
 const SETTING = "message_body";
 

@@ -118,7 +118,7 @@ function toScope(row: RowInput): TemplateScope {
   };
 }
 
-export interface ComposerOptions {
+interface ComposerOptions {
   /** Refuses queue URLs that name a host other than this connector's SQS (rows must not steer requests). */
   checkQueueUrl: QueueUrlCheck;
 }

@@ -13,7 +13,7 @@ import { batchResultOf, requestEntry, type BatchAnswer } from "./send-message-ba
 import type { BatchEntry, BatchResult, BatchSender } from "./types.js";
 
 /** Where SendMessageBatch requests go. */
-export interface HttpSenderOptions {
+interface HttpSenderOptions {
   region: string;
   /** The configured endpoint (LocalStack, a VPC endpoint, an emulator); else the SDK's regional endpoint. */
   endpoint?: string | undefined;

@@ -8,10 +8,10 @@ import { MAX_MESSAGE_ATTRIBUTES } from "../sqs-limits.js";
 /** The attribute current versions write (and read, along with the legacy "SQSLargePayloadSize"). */
 export const PAYLOAD_SIZE_ATTRIBUTE = "ExtendedPayloadSize";
 /** Written by older versions; still read by current ones, so it is reserved too. */
-export const LEGACY_PAYLOAD_SIZE_ATTRIBUTE = "SQSLargePayloadSize";
+const LEGACY_PAYLOAD_SIZE_ATTRIBUTE = "SQSLargePayloadSize";
 export const RESERVED_ATTRIBUTES: readonly string[] = [PAYLOAD_SIZE_ATTRIBUTE, LEGACY_PAYLOAD_SIZE_ATTRIBUTE];
 /** The class name Jackson writes ahead of the pointer object (payload-offloading-java-common-lib). */
-export const POINTER_CLASS = "software.amazon.payloadoffloading.PayloadS3Pointer";
+const POINTER_CLASS = "software.amazon.payloadoffloading.PayloadS3Pointer";
 /** The pointer's size attribute takes one of the message attributes SQS allows. */
 const MAX_USER_ATTRIBUTES = MAX_MESSAGE_ATTRIBUTES - 1;
 

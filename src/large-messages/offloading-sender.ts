@@ -22,7 +22,7 @@ interface Offload {
   stored: boolean;
 }
 
-export interface OffloadingOptions {
+interface OffloadingOptions {
   fifo: boolean;
   maxConcurrentUploads?: number;
 }

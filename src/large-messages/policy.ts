@@ -2,7 +2,7 @@ import type { Config, LargeMessages, S3Settings } from "../config/types.js";
 import { maxObjectKeyBytes, pointerAttributeProblem, payloadSizeAttribute, pointerBody } from "./extended-client-format.js";
 
 /** The composed message, as far as deciding and checking its offloading goes. */
-export interface MessageSize {
+interface MessageSize {
   /** Body plus attributes, as SQS counts them. */
   bytes: number;
   bodyBytes: number;

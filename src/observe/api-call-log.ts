@@ -10,7 +10,7 @@ export const API_CALL_PREFIX = "API_CALL ";
 const MAX_BODY_CHARS = 500;
 const MAX_ERROR_CHARS = 300;
 
-export interface ApiCallLogOptions {
+interface ApiCallLogOptions {
   /** Include each entry's (truncated) body in SendMessageBatch lines. */
   bodies: boolean;
   redactor: Redactor;

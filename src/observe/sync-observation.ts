@@ -126,6 +126,7 @@ const CHANGE_CAUSES: Record<LimitChange["reason"], string> = {
   latency: "round trips climbed above their floor",
 };
 
+// Exported only for test/observe.test.ts.
 export function describeLimitChange({ from, to, reason, floorRttMs, rttMs }: LimitChange): string {
   const rtt = rttMs > 0 ? ` (round trip ${rttMs.toFixed(1)} ms, floor ${floorRttMs.toFixed(1)} ms)` : "";
   return `Concurrency limit ${from} → ${to} requests in flight: ${CHANGE_CAUSES[reason]}${rtt}.`;

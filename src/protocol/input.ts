@@ -11,7 +11,7 @@ export interface InputLine {
 }
 
 /** The longest input line accepted; a record this large could never become an SQS message anyway. */
-export const MAX_LINE_BYTES = 64 * 1024 * 1024;
+const MAX_LINE_BYTES = 64 * 1024 * 1024;
 
 const CARRIAGE_RETURN = 13;
 

@@ -2,7 +2,7 @@
 
 import type { FailureType } from "../errors.js";
 
-export interface StreamDescriptor {
+interface StreamDescriptor {
   name: string;
   namespace?: string | null;
 }

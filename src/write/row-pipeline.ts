@@ -19,7 +19,7 @@ export type RowOutcome =
 const NO_HOOKS: PublishHooks = Object.freeze({});
 const UNCHANGED: RowOutcome = Object.freeze({ kind: "skipped", change: undefined, reason: "unchanged" });
 
-export interface RowPipelineOptions {
+interface RowPipelineOptions {
   detector: ChangeDetector;
   /** Refuses queue URLs naming a host other than this connector's SQS (rows must not steer requests). */
   checkQueueUrl: QueueUrlCheck;

@@ -31,7 +31,7 @@ import { SendGate } from "./send-gate.js";
 import type { WriteObserver } from "./types.js";
 import { MAX_BATCH_REQUEST_BYTES } from "../sqs-limits.js";
 
-export interface WriteOptions {
+interface WriteOptions {
   config: Config;
   catalog: Map<string, ConfiguredStream>;
   input: Readable;

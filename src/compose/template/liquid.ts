@@ -7,6 +7,7 @@ const RENDER_LIMIT_MS = 1000;
 /** Liquid-counted allocations (loop ranges, filter results, printed values) per render, as a multiple of the largest message. */
 const MEMORY_LIMIT_PER_MESSAGE_BYTE = 16;
 const PARSE_LIMIT_CHARS = 1_000_000;
+// Exported only for test/template-limits.test.ts.
 /**
  * The most items a filter takes: the slowest (sort_natural) sorts this many strings in about
  * 0.2 s, so a hostile row cannot make one filter outrun the render limit by much.
