@@ -6,6 +6,7 @@ import type { ChangeType, Config } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
 import { isPreconditionFailed, snapshotStoreCall, snapshotStoreFailure } from "./s3-errors.js";
 import type { S3Location } from "./s3-location.js";
+import type { ChangeJournal, JournalEntry, NotedEntry } from "./snapshot-home.js";
 
 const JOURNAL_FOLDER = "journal/";
 /** A chunk is written once it holds this many entries, or JOURNAL_LINGER_MS after its first one. */
@@ -17,26 +18,6 @@ const CHANGES: ReadonlySet<string> = new Set<ChangeType>(["added", "changed", "r
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
-
-/** A row about to be published: its stream, primary key, change and row (JSON text). */
-export interface JournalEntry {
-  namespace: string;
-  stream: string;
-  key: string;
-  change: ChangeType;
-  data: string;
-}
-
-/** A noted entry: its message may leave once `durable` resolves; `settled` once SQS has answered for it or it was given up. */
-export interface NotedEntry {
-  durable: Promise<void>;
-  settled(): void;
-}
-
-/** Notes rows before their messages leave, so that a sync that dies before committing loses none of them. */
-export interface ChangeJournal {
-  note(entry: JournalEntry): NotedEntry;
-}
 
 interface Chunk {
   key: string;
