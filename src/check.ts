@@ -4,7 +4,7 @@ import type { Config } from "./config/types.js";
 import { createAwsClients, type AwsClients } from "./aws/clients.js";
 import { queueUrlCheck } from "./aws/queue-hosts.js";
 import { explainAwsError } from "./aws/explain.js";
-import { checkSnapshotStore } from "./changes/store-check.js";
+import { checkSnapshotStore } from "./changes/snapshot/store-check.js";
 import { findQueueUrl, isQueueUrl, QueueNotFoundError, queueNameFromUrl } from "./aws/queues.js";
 import { probeBucket, type ProbeResult } from "./large-messages/bucket-probe.js";
 import { LargeMessagePolicy } from "./large-messages/policy.js";

@@ -5,7 +5,7 @@ import { queueUrlCheck } from "./aws/queue-hosts.js";
 import { QueueResolver } from "./aws/queues.js";
 import { openChangeDetector } from "./changes/detector.js";
 import type { ChangeDetector } from "./changes/types.js";
-import { DEFAULT_S3_SNAPSHOT_TIMING, type S3SnapshotTiming } from "./changes/s3-snapshot-home.js";
+import { DEFAULT_S3_SNAPSHOT_TIMING, type S3SnapshotTiming } from "./changes/snapshot/s3/home.js";
 import { runCheck } from "./check.js";
 import { parseArgs, USAGE, UsageError, type Command } from "./cli-args.js";
 import { loadConfig } from "./config/load.js";

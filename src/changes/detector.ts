@@ -2,10 +2,10 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { Config, S3Settings } from "../config/types.js";
 import type { ConfiguredStream, LogLevel } from "../protocol/messages.js";
 import { createClassifier } from "./classify.js";
-import { S3SnapshotHome, type S3SnapshotTiming } from "./s3-snapshot-home.js";
-import { SnapshotDetector } from "./snapshot-detector.js";
+import { S3SnapshotHome, type S3SnapshotTiming } from "./snapshot/s3/home.js";
+import { SnapshotDetector } from "./snapshot/detector.js";
 import type { ChangeDetector } from "./types.js";
-import { snapshotStoreSetting } from "./snapshot-location.js";
+import { snapshotStoreSetting } from "./snapshot/location.js";
 
 /** Change detection that looks at each record alone (modes none, field and cdc). */
 function statelessDetector(config: Config): ChangeDetector {

@@ -2,7 +2,7 @@ import type { Readable } from "node:stream";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { QueueUrlCheck } from "../aws/queue-hosts.js";
 import { isQueueUrl, QueueNotFoundError } from "../aws/queues.js";
-import { ClearJobDetection } from "../changes/clear-job.js";
+import { ClearJobDetection } from "./clear-job.js";
 import type { ChangeDetector, PublishHooks } from "../changes/types.js";
 import { CheckpointTracker, type Checkpoint } from "./checkpoint.js";
 import type { ComposedMessage } from "../compose/composer.js";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { createAwsClients } from "../../src/aws/clients.js";
 import { queueUrlCheck, type QueueUrlCheck } from "../../src/aws/queue-hosts.js";
 import { openChangeDetector } from "../../src/changes/detector.js";
-import { DEFAULT_S3_SNAPSHOT_TIMING } from "../../src/changes/s3-snapshot-home.js";
+import { DEFAULT_S3_SNAPSHOT_TIMING } from "../../src/changes/snapshot/s3/home.js";
 import type { ChangeDetector } from "../../src/changes/types.js";
 import type { Config } from "../../src/config/types.js";
 import type { ConfiguredStream } from "../../src/protocol/messages.js";

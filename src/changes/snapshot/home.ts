@@ -1,5 +1,5 @@
-import type { ChangeType } from "../config/types.js";
-import type { SnapshotStore } from "./snapshot-store.js";
+import type { ChangeType } from "../../config/types.js";
+import type { SnapshotStore } from "./store.js";
 
 /** A row about to be published: its stream, primary key, change and row (JSON text). */
 export interface JournalEntry {

@@ -2,14 +2,14 @@ import { randomUUID } from "node:crypto";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import type { S3Permission } from "../aws/s3-explain.js";
-import { probeS3Write } from "../aws/s3-probe.js";
-import type { Config, S3Settings } from "../config/types.js";
+import type { S3Permission } from "../../aws/s3-explain.js";
+import { probeS3Write } from "../../aws/s3-probe.js";
+import type { Config, S3Settings } from "../../config/types.js";
 import { ephemeralDirectoryProblem, readHostFacts } from "./container-filesystem.js";
-import { isMissingObject, snapshotStoreFailure } from "./s3-errors.js";
-import { S3Location } from "./s3-location.js";
-import { MANIFEST_NAME } from "./s3-versions.js";
-import { snapshotStoreSetting } from "./snapshot-location.js";
+import { isMissingObject, snapshotStoreFailure } from "./s3/errors.js";
+import { S3Location } from "./s3/location.js";
+import { MANIFEST_NAME } from "./s3/versions.js";
+import { snapshotStoreSetting } from "./location.js";
 
 type StoreCheck = { ok: true; description: string } | { ok: false; message: string } | undefined;
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { canonicalJson } from "../compose/ids.js";
-import type { ChangeDetection, SnapshotStoreSetting, ValueSource } from "../config/types.js";
+import { canonicalJson } from "../../compose/ids.js";
+import type { ChangeDetection, SnapshotStoreSetting, ValueSource } from "../../config/types.js";
 
 const DEFAULT_STATE_DIRECTORY = "/local/destination-sqs";
 

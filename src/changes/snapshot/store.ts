@@ -1,9 +1,9 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { UserFacingError } from "../errors.js";
+import { UserFacingError } from "../../errors.js";
 import { KeyFilter } from "./key-filter.js";
-import { directoryNotCreated, explainOpenError, explainWriteError } from "./snapshot-store-errors.js";
+import { directoryNotCreated, explainOpenError, explainWriteError } from "./store-errors.js";
 
 /** Written changes are committed after this many writes, or after COMMIT_EVERY_MS, whichever comes first. */
 const COMMIT_EVERY_WRITES = 10000;

@@ -1,12 +1,12 @@
-import { deferred } from "../deferred.js";
+import { deferred } from "../../../deferred.js";
 import { promisify } from "node:util";
 import { constants, gunzip, gzip } from "node:zlib";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import type { ChangeType, Config } from "../config/types.js";
-import { UserFacingError } from "../errors.js";
-import { isPreconditionFailed, snapshotStoreCall, snapshotStoreFailure } from "./s3-errors.js";
-import type { S3Location } from "./s3-location.js";
-import type { ChangeJournal, JournalEntry, NotedEntry } from "./snapshot-home.js";
+import type { ChangeType, Config } from "../../../config/types.js";
+import { UserFacingError } from "../../../errors.js";
+import { isPreconditionFailed, snapshotStoreCall, snapshotStoreFailure } from "./errors.js";
+import type { S3Location } from "./location.js";
+import type { ChangeJournal, JournalEntry, NotedEntry } from "../home.js";
 
 const JOURNAL_FOLDER = "journal/";
 /** A chunk is written once it holds this many entries, or JOURNAL_LINGER_MS after its first one. */

@@ -2,7 +2,7 @@
 
 import { accessSync, constants, existsSync } from "node:fs";
 import { dirname } from "node:path";
-import { errorMessage, UserFacingError } from "../errors.js";
+import { errorMessage, UserFacingError } from "../../errors.js";
 
 /** Why the store's directory could not be made, and what to do. */
 export function directoryNotCreated(directory: string, error: unknown): UserFacingError {

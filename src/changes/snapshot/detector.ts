@@ -1,13 +1,13 @@
-import type { ChangeDetection, ChangeType, Config } from "../config/types.js";
-import { UserFacingError } from "../errors.js";
-import type { ConfiguredStream, RecordMessage } from "../protocol/messages.js";
-import type { ChangeDetector, ChangeFollowUp, Detection, PublishHooks, RemovedRow } from "./types.js";
-import { keyReaderFor, rowComparison, uncertainChange, uncertainFingerprint, type KeyReader, type RowComparison } from "./snapshot-keys.js";
+import type { ChangeDetection, ChangeType, Config } from "../../config/types.js";
+import { UserFacingError } from "../../errors.js";
+import type { ConfiguredStream, RecordMessage } from "../../protocol/messages.js";
+import type { ChangeDetector, ChangeFollowUp, Detection, PublishHooks, RemovedRow } from "../types.js";
+import { keyReaderFor, rowComparison, uncertainChange, uncertainFingerprint, type KeyReader, type RowComparison } from "./keys.js";
 import { ephemeralDirectoryProblem, readHostFacts } from "./container-filesystem.js";
-import { type ChangeJournal, localHome, type SnapshotHome } from "./snapshot-home.js";
-import { snapshotStorePath, snapshotStoreSetting } from "./snapshot-location.js";
-import { SeenRows } from "./snapshot-seen.js";
-import { SnapshotStore } from "./snapshot-store.js";
+import { type ChangeJournal, localHome, type SnapshotHome } from "./home.js";
+import { snapshotStorePath, snapshotStoreSetting } from "./location.js";
+import { SeenRows } from "./seen.js";
+import { SnapshotStore } from "./store.js";
 
 export type SnapshotSettings = Extract<ChangeDetection, { mode: "snapshot" }>;
 
