@@ -6,7 +6,7 @@ import { QueueResolver } from "./aws/queues.js";
 import { openChangeDetector } from "./changes/detector.js";
 import type { ChangeDetector } from "./changes/types.js";
 import { DEFAULT_S3_SNAPSHOT_TIMING, type S3SnapshotTiming } from "./changes/snapshot/s3/home.js";
-import { runCheck } from "./check.js";
+import { runCheck } from "./commands/check.js";
 import { parseArgs, USAGE, UsageError, type Command } from "./cli-args.js";
 import { loadConfig } from "./config/load.js";
 import type { Config } from "./config/types.js";
@@ -20,10 +20,10 @@ import { loadCatalog } from "./protocol/catalog.js";
 import { Redactor } from "./redact.js";
 import type { ConfiguredStream } from "./protocol/messages.js";
 import { SyncObservation, type ObservationOptions } from "./observe/sync-observation.js";
-import { runPreview } from "./preview.js";
+import { runPreview } from "./commands/preview.js";
 import { MessageWriter } from "./protocol/output.js";
 import { specMessage } from "./spec.js";
-import { runWrite, stoppedBySignal } from "./write/run.js";
+import { runWrite, stoppedBySignal } from "./commands/write.js";
 
 const writer = new MessageWriter(process.stdout);
 // A reader that closed stdout (`write … | head`) takes no more output, errors included: exit quietly.

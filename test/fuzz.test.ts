@@ -7,7 +7,7 @@ import { validateConfig } from "../src/config/load.js";
 import { UserFacingError } from "../src/errors.js";
 import { loadCatalog } from "../src/protocol/catalog.js";
 import { MessageWriter } from "../src/protocol/output.js";
-import { runWrite } from "../src/write/run.js";
+import { runWrite } from "../src/commands/write.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine } from "./helpers/airbyte.js";
 import { writeTempJson } from "./helpers/cli.js";
 import { FakeSender } from "./helpers/delivery-fakes.js";

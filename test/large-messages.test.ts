@@ -15,12 +15,12 @@ import { OffloadingSender } from "../src/large-messages/offloading-sender.js";
 import { LargeMessagePolicy } from "../src/large-messages/policy.js";
 import { SUMMARY_PREFIX, type SyncSummary } from "../src/observe/summary.js";
 import { API_CALL_PREFIX, type ApiCallLine } from "../src/observe/api-call-log.js";
-import { PREVIEW_PREFIX, type PreviewEntry } from "../src/preview.js";
+import { PREVIEW_PREFIX, type PreviewEntry } from "../src/commands/preview.js";
 import type { AirbyteMessage } from "../src/protocol/messages.js";
 import { describeRun, PEOPLE_CATALOG, rejectionWarnings, rowsThenState, runSync, STREAM, type SyncResult } from "./helpers/compose-e2e.js";
 import { recordLine } from "./helpers/airbyte.js";
 import { runCli } from "./helpers/cli.js";
-import { runCheck } from "../src/check.js";
+import { runCheck } from "../src/commands/check.js";
 import {
   emulatorConfig,
   emulatorConfigFile,

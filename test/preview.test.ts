@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseArgs, UsageError } from "../src/cli-args.js";
 import type { AirbyteMessage } from "../src/protocol/messages.js";
-import { PREVIEW_PREFIX, type PreviewEntry } from "../src/preview.js";
+import { PREVIEW_PREFIX, type PreviewEntry } from "../src/commands/preview.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine } from "./helpers/airbyte.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
 import { testSettings } from "./helpers/config.js";

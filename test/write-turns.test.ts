@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { validateConfig } from "../src/config/load.js";
 import { loadCatalog } from "../src/protocol/catalog.js";
 import { MessageWriter } from "../src/protocol/output.js";
-import { runWrite } from "../src/write/run.js";
+import { runWrite } from "../src/commands/write.js";
 import type { WriteObserver } from "../src/write/types.js";
 import { catalogOf, recordLine, stateLine } from "./helpers/airbyte.js";
 import { writeTempJson } from "./helpers/cli.js";

@@ -1,15 +1,15 @@
 import { GetTopicAttributesCommand } from "@aws-sdk/client-sns";
 import { ListQueuesCommand } from "@aws-sdk/client-sqs";
-import type { Config } from "./config/types.js";
-import { createAwsClients, type AwsClients } from "./aws/clients.js";
-import { queueUrlCheck } from "./aws/queue-hosts.js";
-import { explainAwsError } from "./aws/explain.js";
-import { checkSnapshotStore } from "./changes/snapshot/store-check.js";
-import { findQueueUrl, isQueueUrl, QueueNotFoundError, queueNameFromUrl } from "./aws/queues.js";
-import { probeBucket, type ProbeResult } from "./large-messages/bucket-probe.js";
-import { LargeMessagePolicy } from "./large-messages/policy.js";
-import { describeSnsFailure, parseTopicArn } from "./aws/sns-topic.js";
-import { queueTypeMismatch } from "./queue-type.js";
+import type { Config } from "../config/types.js";
+import { createAwsClients, type AwsClients } from "../aws/clients.js";
+import { queueUrlCheck } from "../aws/queue-hosts.js";
+import { explainAwsError } from "../aws/explain.js";
+import { checkSnapshotStore } from "../changes/snapshot/store-check.js";
+import { findQueueUrl, isQueueUrl, QueueNotFoundError, queueNameFromUrl } from "../aws/queues.js";
+import { probeBucket, type ProbeResult } from "../large-messages/bucket-probe.js";
+import { LargeMessagePolicy } from "../large-messages/policy.js";
+import { describeSnsFailure, parseTopicArn } from "../aws/sns-topic.js";
+import { queueTypeMismatch } from "../queue-type.js";
 
 interface CheckResult {
   status: "SUCCEEDED" | "FAILED";

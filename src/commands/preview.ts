@@ -1,17 +1,17 @@
 import type { Readable } from "node:stream";
 import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
-import type { QueueUrlCheck } from "./aws/queue-hosts.js";
-import { isQueueUrl, queueNameFromUrl } from "./aws/queues.js";
-import type { ChangeDetector } from "./changes/types.js";
-import type { ComposedMessage } from "./compose/composer.js";
-import type { ChangeType, Config } from "./config/types.js";
-import { objectKey } from "./large-messages/extended-client-format.js";
-import { LargeMessagePolicy } from "./large-messages/policy.js";
-import { parseMessage, readLines } from "./protocol/input.js";
-import { streamKey, streamLabel, type ConfiguredStream, type RecordMessage } from "./protocol/messages.js";
-import type { MessageWriter } from "./protocol/output.js";
-import { queueTypeMismatch } from "./queue-type.js";
-import { RowPipeline, type SkipReason } from "./write/row-pipeline.js";
+import type { QueueUrlCheck } from "../aws/queue-hosts.js";
+import { isQueueUrl, queueNameFromUrl } from "../aws/queues.js";
+import type { ChangeDetector } from "../changes/types.js";
+import type { ComposedMessage } from "../compose/composer.js";
+import type { ChangeType, Config } from "../config/types.js";
+import { objectKey } from "../large-messages/extended-client-format.js";
+import { LargeMessagePolicy } from "../large-messages/policy.js";
+import { parseMessage, readLines } from "../protocol/input.js";
+import { streamKey, streamLabel, type ConfiguredStream, type RecordMessage } from "../protocol/messages.js";
+import type { MessageWriter } from "../protocol/output.js";
+import { queueTypeMismatch } from "../queue-type.js";
+import { RowPipeline, type SkipReason } from "../write/row-pipeline.js";
 
 /** The prefix of each previewed record's LOG line; the rest of the line is one JSON object. */
 export const PREVIEW_PREFIX = "PREVIEW ";

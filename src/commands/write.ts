@@ -2,9 +2,9 @@ import type { Readable } from "node:stream";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { QueueUrlCheck } from "../aws/queue-hosts.js";
 import { isQueueUrl, QueueNotFoundError } from "../aws/queues.js";
-import { ClearJobDetection } from "./clear-job.js";
+import { ClearJobDetection } from "../write/clear-job.js";
 import type { ChangeDetector, PublishHooks } from "../changes/types.js";
-import { CheckpointTracker, type Checkpoint } from "./checkpoint.js";
+import { CheckpointTracker, type Checkpoint } from "../write/checkpoint.js";
 import type { ComposedMessage } from "../compose/composer.js";
 import type { ChangeType, Config } from "../config/types.js";
 import { type ConcurrencyLimit, concurrencyLimitFor } from "../delivery/concurrency-limit.js";
@@ -25,10 +25,10 @@ import {
 } from "../protocol/messages.js";
 import type { MessageWriter } from "../protocol/output.js";
 import { echoedStateLine } from "../protocol/state-echo.js";
-import { RejectionPolicy } from "./rejections.js";
-import { RowPipeline, type RowOutcome } from "./row-pipeline.js";
-import { SendGate } from "./send-gate.js";
-import type { WriteObserver } from "./types.js";
+import { RejectionPolicy } from "../write/rejections.js";
+import { RowPipeline, type RowOutcome } from "../write/row-pipeline.js";
+import { SendGate } from "../write/send-gate.js";
+import type { WriteObserver } from "../write/types.js";
 import { MAX_BATCH_REQUEST_BYTES } from "../sqs-limits.js";
 
 interface WriteOptions {
