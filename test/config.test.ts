@@ -218,6 +218,8 @@ test("delay_seconds only on standard queues, deduplication ID only on FIFO queue
 test("a static delay must be a whole number of seconds from 0 to 900", () => {
   assertRejected(configWith({ delay_seconds: staticValue("901") }), "delay_seconds.value must be a whole number from 0 to 900");
   assertRejected(configWith({ delay_seconds: staticValue("1.5") }), "delay_seconds.value must be a whole number from 0 to 900");
+  // Rows get the same rule (compose/sqs-rules.ts), so the config accepts nothing a row would be rejected for.
+  assertRejected(configWith({ delay_seconds: staticValue(" 5 ") }), "delay_seconds.value must be a whole number from 0 to 900");
   assert.equal(validateConfig(configWith({ delay_seconds: staticValue("900") }), "config.json").delay_seconds?.source, "static");
 });
 
