@@ -13,9 +13,9 @@ import { pathToFileURL } from "node:url";
 import { CreateBucketCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { startFauxqs } from "fauxqs";
 import { createAwsClients } from "../src/aws/clients.js";
-import type { NotedEntry } from "../src/changes/s3-journal.js";
-import { S3SnapshotHome, type S3SnapshotOptions } from "../src/changes/s3-snapshot-home.js";
-import { SnapshotStore } from "../src/changes/snapshot-store.js";
+import type { NotedEntry } from "../src/changes/snapshot/home.js";
+import { S3SnapshotHome, type S3SnapshotOptions } from "../src/changes/snapshot/s3/home.js";
+import { SnapshotStore } from "../src/changes/snapshot/store.js";
 import { validateConfig } from "../src/config/load.js";
 import { recordData } from "./input.js";
 

@@ -5,9 +5,9 @@ import { configuredQueueUrlProblem, queueUrlCheck } from "./aws/queue-hosts.js";
 import { QueueResolver } from "./aws/queues.js";
 import { openChangeDetector } from "./changes/detector.js";
 import type { ChangeDetector } from "./changes/types.js";
-import { DEFAULT_S3_SNAPSHOT_TIMING, type S3SnapshotTiming } from "./changes/s3-snapshot-home.js";
-import { MAX_LEASE_MS } from "./changes/s3-lock.js";
-import { checkConfigFile } from "./check.js";
+import { DEFAULT_S3_SNAPSHOT_TIMING, type S3SnapshotTiming } from "./changes/snapshot/s3/home.js";
+import { MAX_LEASE_MS } from "./changes/snapshot/s3/lock.js";
+import { checkConfigFile } from "./commands/check.js";
 import { parseArgs, USAGE, UsageError, type Command } from "./cli-args.js";
 import { loadConfig } from "./config/load.js";
 import { assertSyncCanStart } from "./config/sync-start.js";
@@ -19,13 +19,13 @@ import { UserFacingError } from "./errors.js";
 import { OffloadingSender } from "./large-messages/offloading-sender.js";
 import { LargeMessagePolicy } from "./large-messages/policy.js";
 import { loadCatalog } from "./protocol/catalog.js";
-import { Redactor } from "./observe/redact.js";
+import { Redactor } from "./redact.js";
 import type { ConfiguredStream } from "./protocol/messages.js";
 import { SyncObservation, type ObservationOptions } from "./observe/sync-observation.js";
-import { runPreview } from "./preview.js";
+import { runPreview } from "./commands/preview.js";
 import { MessageWriter } from "./protocol/output.js";
 import { specMessage } from "./spec.js";
-import { runWrite, stoppedBySignal } from "./write/run.js";
+import { runWrite, stoppedBySignal } from "./commands/write.js";
 
 const writer = new MessageWriter(process.stdout);
 // A reader that closed stdout (`write … | head`) takes no more output, errors included: exit quietly.
@@ -179,8 +179,10 @@ async function preview(command: Extract<Command, { name: "preview" }>): Promise<
   const config = loadConfig(command.config);
   writer.redactWith(new Redactor(secretValues(config)));
   const catalog = loadCatalog(command.catalog);
-  await withChangeDetector(config, catalog, createAwsClients(config), true, (detector) =>
-    runPreview({ config, catalog, input: process.stdin, writer, limit: command.limit, detector }),
+  const clients = createAwsClients(config);
+  const checkQueueUrl = queueUrlCheck(config, clients.sqs.config.endpointProvider);
+  await withChangeDetector(config, catalog, clients, true, (detector) =>
+    runPreview({ config, catalog, input: process.stdin, writer, limit: command.limit, detector, checkQueueUrl }),
   );
   return 0;
 }

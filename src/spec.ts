@@ -7,7 +7,7 @@ import { readPackageJson } from "./package-files.js";
  * full_refresh + overwrite on the streams it clears); the connector treats every
  * destination_sync_mode as append.
  */
-export const SUPPORTED_DESTINATION_SYNC_MODES = ["append"] as const;
+const SUPPORTED_DESTINATION_SYNC_MODES = ["append"] as const;
 
 /** The ConnectorSpecification the `spec` command answers. */
 export function connectorSpecification(): Record<string, unknown> {

@@ -5,8 +5,8 @@ import { describe, it } from "node:test";
 import { awsErrorCode, awsErrorCodes } from "../src/aws/error-code.js";
 import { AWS_ERROR_CODES, type AwsErrorMeaning } from "../src/aws/error-codes.js";
 import { awsCallFailure } from "../src/aws/explain.js";
-import { classifySendError, fatalSendError } from "../src/delivery/errors.js";
-import { sendFailureOf } from "../src/delivery/send-failure.js";
+import { fatalSendError } from "../src/delivery/errors.js";
+import { classifySendError, sendFailureOf } from "../src/aws/send-failure.js";
 import { sdkServiceError } from "./helpers/delivery-fakes.js";
 
 const QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/orders";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
-import { runCheck } from "../src/check.js";
+import { runCheck } from "../src/commands/check.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
 import { emulatorConfig, forEachEmulator, freePort, uniqueQueueName, withMoto } from "./helpers/emulators.js";
 import { TEST_REGION, testConfig, testSettings } from "./helpers/config.js";

@@ -9,12 +9,13 @@ import { openChangeDetector } from "../src/changes/detector.js";
 import { validateConfig } from "../src/config/load.js";
 import { loadCatalog } from "../src/protocol/catalog.js";
 import { MessageWriter } from "../src/protocol/output.js";
-import { runWrite } from "../src/write/run.js";
+import { runWrite } from "../src/commands/write.js";
 import { catalogOf, recordLine, stateLine } from "./helpers/airbyte.js";
 import { writeTempJson } from "./helpers/cli.js";
 import { testSettings } from "./helpers/config.js";
 import { eventually, FakeSender } from "./helpers/delivery-fakes.js";
 import { type Emulator, startFauxqs } from "./helpers/emulators.js";
+import { ANY_QUEUE_HOST } from "./helpers/in-process.js";
 import { testS3Client } from "./helpers/s3.js";
 import { createBucket, listKeys } from "./helpers/snapshot-s3.js";
 
@@ -72,6 +73,7 @@ describe("a STATE is echoed at least every 15 minutes whatever the snapshot comm
         writer: new MessageWriter(stdout),
         sender: new FakeSender(),
         resolveQueue: async () => QUEUE_URL,
+        checkQueueUrl: ANY_QUEUE_HOST,
         detector,
       });
 

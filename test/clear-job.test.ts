@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ClearJobDetection } from "../src/changes/clear-job.js";
+import { ClearJobDetection } from "../src/write/clear-job.js";
 import type { ConfiguredStream, StateMessage } from "../src/protocol/messages.js";
 
 function stream(overrides: Partial<ConfiguredStream> = {}): ConfiguredStream {

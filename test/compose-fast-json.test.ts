@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { createComposer, type ComposeResult } from "../src/compose/composer.js";
-import { accepted, rejected } from "./helpers/compose.js";
+import type { ComposeResult } from "../src/compose/composer.js";
+import { accepted, rejected, composerFor } from "./helpers/compose.js";
 import { compileCompactJsonTemplate } from "../src/compose/template/compact-json.js";
 import { createTemplateCompiler } from "../src/compose/template/compile.js";
 import type { TemplateScope } from "../src/compose/template/scope.js";
@@ -191,7 +191,7 @@ describe("message bodies composed through the fast path", () => {
     message_id: { source: "column", column: "id" },
     message_body: { format: "template", template: '{ "id": "{{row.id}}", "n": {{row.n}}, "s": "{{row.s}}" }' },
   });
-  const composer = createComposer(config);
+  const composer = composerFor(config);
   const compose = (n: unknown, s: unknown): ComposeResult =>
     composer.compose({ data: { id: "r1", n, s }, change: "added", stream: "users", emittedAt: 0 });
 
@@ -203,7 +203,7 @@ describe("message bodies composed through the fast path", () => {
   });
 
   it("accepts a surrogate pair split across a literal escape and a value, as before", () => {
-    const split = createComposer({ ...config, message_body: { format: "template", template: '{"s": "\\ud83d{{row.s}}"}' } });
+    const split = composerFor({ ...config, message_body: { format: "template", template: '{"s": "\\ud83d{{row.s}}"}' } });
     const result = accepted(split.compose({ data: { id: "r1", s: "\ude00!" }, change: "added", stream: "users", emittedAt: 0 }));
     assert.equal(result.body, '{"s":"😀!"}');
   });

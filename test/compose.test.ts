@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { createComposer, type RowInput } from "../src/compose/composer.js";
-import { accepted, rejected } from "./helpers/compose.js";
+import type { RowInput } from "../src/compose/composer.js";
+import { accepted, rejected, composerFor } from "./helpers/compose.js";
 import type { Config } from "../src/config/types.js";
 import { UserFacingError } from "../src/errors.js";
 import { type ConfigOverrides, testConfig } from "./helpers/config.js";
@@ -18,21 +18,21 @@ function row(data: Record<string, unknown>, extra: Partial<RowInput> = {}): RowI
 
 describe("message body formats", () => {
   it("record: the record's data as compact JSON", () => {
-    const message = accepted(createComposer(config()).compose(row({ id: 1, name: "Ann", tags: ["a", "b"], nested: { x: null } })));
+    const message = accepted(composerFor(config()).compose(row({ id: 1, name: "Ann", tags: ["a", "b"], nested: { x: null } })));
     assert.equal(message.body, '{"id":1,"name":"Ann","tags":["a","b"],"nested":{"x":null}}');
     assert.equal(message.queue, QUEUE_URL);
     assert.equal(message.bytes, Buffer.byteLength(message.body));
   });
 
   it("column: an object, an array or a string holding JSON, re-serialised compactly", () => {
-    const composer = createComposer(config({ message_body: { format: "column", column: "payload" } }));
+    const composer = composerFor(config({ message_body: { format: "column", column: "payload" } }));
     assert.equal(accepted(composer.compose(row({ payload: { a: 1, b: [2] } }))).body, '{"a":1,"b":[2]}');
     assert.equal(accepted(composer.compose(row({ payload: [1, "two"] }))).body, '[1,"two"]');
     assert.equal(accepted(composer.compose(row({ payload: '{ "a" : 1,\n "b": "x" }' }))).body, '{"a":1,"b":"x"}');
   });
 
   it("column: a string that is not JSON, or no value, rejects the row", () => {
-    const composer = createComposer(
+    const composer = composerFor(
       config({ message_body: { format: "column", column: "payload" }, message_id: { source: "column", column: "id" } }),
     );
     const notJson = rejected(composer.compose(row({ id: "r1", payload: "hello" })));
@@ -46,7 +46,7 @@ describe("message body formats", () => {
   });
 
   it("columns: listed columns renamed to their field, field defaulting to the column, nested paths", () => {
-    const composer = createComposer(
+    const composer = composerFor(
       config({
         message_body: {
           format: "columns",
@@ -76,7 +76,7 @@ describe("message body formats", () => {
   it("template: the Hightouch example renders exactly", () => {
     const template =
       '{"name": "{{row.full_name}}", "age": {{row.age}}, "contact_info": [{"type": "email", "value": "{{row.email_address}}"}, {"type": "phone", "value": "{{row.phone_number}}"}]}';
-    const composer = createComposer(config({ message_body: { format: "template", template } }));
+    const composer = composerFor(config({ message_body: { format: "template", template } }));
     const message = accepted(
       composer.compose(row({ full_name: "John Doe", age: 30, email_address: "j@x.io", phone_number: "+14158675309" })),
     );
@@ -89,7 +89,7 @@ describe("message body formats", () => {
 
 describe("value sources", () => {
   it("static, nested column and trimmed template values", () => {
-    const composer = createComposer(
+    const composer = composerFor(
       config({
         queue: { source: "column", column: "route.queue" },
         message_id: { source: "template", template: "  {{ row.region }}-{{ row.id }}\n" },
@@ -103,7 +103,7 @@ describe("value sources", () => {
   });
 
   it("numbers print as JSON numbers and objects as JSON", () => {
-    const composer = createComposer(
+    const composer = composerFor(
       config({
         message_id: { source: "column", column: "id" },
         message_attributes: [{ name: "meta", data_type: "String", value: { source: "column", column: "meta" } }],
@@ -120,7 +120,7 @@ describe("value sources", () => {
     ["empty", { id: "r1", tenant: "" }, "an empty string"],
   ] as const) {
     it(`a required value that is ${label} rejects the row naming the id, the setting and the column`, () => {
-      const composer = createComposer(
+      const composer = composerFor(
         config({ message_id: { source: "column", column: "id" }, message_group_id: { source: "column", column: "tenant" } }),
       );
       const rejection = rejected(composer.compose(row(data)));
@@ -134,32 +134,32 @@ describe("value sources", () => {
   }
 
   it("a template that renders only whitespace is an empty value", () => {
-    const composer = createComposer(config({ queue: { source: "template", template: " {{ row.q }} " } }));
+    const composer = composerFor(config({ queue: { source: "template", template: " {{ row.q }} " } }));
     const rejection = rejected(composer.compose(row({})));
     assert.equal(rejection.setting, "queue");
     assert.match(rejection.reason, /queue \(template\) is an empty string/);
   });
 
   it("a column named with a dot is read before the nested path", () => {
-    const composer = createComposer(config({ message_id: { source: "column", column: "a.b" } }));
+    const composer = composerFor(config({ message_id: { source: "column", column: "a.b" } }));
     assert.equal(accepted(composer.compose(row({ "a.b": "flat", a: { b: "nested" } }))).messageId, "flat");
     assert.equal(accepted(composer.compose(row({ a: { b: "nested" } }))).messageId, "nested");
   });
 
   it("a column cannot read inherited properties", () => {
-    const composer = createComposer(config({ message_id: { source: "column", column: "constructor" } }));
+    const composer = composerFor(config({ message_id: { source: "column", column: "constructor" } }));
     assert.match(rejected(composer.compose(row({}))).reason, /column "constructor"\) is missing/);
   });
 });
 
 describe("message ids", () => {
-  const composer = createComposer(config());
+  const composer = composerFor(config());
 
   it("default: a stable 32-character hash of stream, namespace and primary key", () => {
     const primaryKey = [["id"], ["site", "code"]];
     const first = accepted(composer.compose(row({ id: 1, site: { code: "x" }, name: "a" }, { primaryKey }))).messageId;
     const updated = accepted(composer.compose(row({ name: "b", site: { code: "x" }, id: 1 }, { primaryKey, change: "changed" }))).messageId;
-    const again = accepted(createComposer(config()).compose(row({ id: 1, site: { code: "x" }, name: "a" }, { primaryKey }))).messageId;
+    const again = accepted(composerFor(config()).compose(row({ id: 1, site: { code: "x" }, name: "a" }, { primaryKey }))).messageId;
     assert.match(first, /^[0-9a-f]{32}$/);
     assert.equal(updated, first);
     assert.equal(again, first);
@@ -175,7 +175,7 @@ describe("message ids", () => {
   });
 
   it("a row whose message_id is empty is named by its default id", () => {
-    const withSource = createComposer(config({ message_id: { source: "column", column: "id" } }));
+    const withSource = composerFor(config({ message_id: { source: "column", column: "id" } }));
     const rejection = rejected(withSource.compose(row({ name: "x" })));
     assert.equal(rejection.messageId, accepted(composer.compose(row({ name: "x" }))).messageId);
     assert.equal(rejection.setting, "message_id");
@@ -184,7 +184,7 @@ describe("message ids", () => {
 
 describe("FIFO ids", () => {
   const fifo = (overrides: ConfigOverrides = {}) =>
-    createComposer(
+    composerFor(
       config({
         queue: { source: "static", value: `${QUEUE_URL}.fifo` },
         queue_type: "fifo",
@@ -207,7 +207,7 @@ describe("FIFO ids", () => {
   it("a configured dedup id is used; dedup ids are not sent to standard queues", () => {
     const dedup = { source: "template", template: "{{ row.id }}:{{ row.v }}" } as const;
     assert.equal(accepted(fifo({ message_deduplication_id: dedup }).compose(row({ id: "1", tenant: "t", v: 3 }))).dedupId, "1:3");
-    const standard = createComposer(config({ message_deduplication_id: dedup, message_group_id: { source: "static", value: "g" } }));
+    const standard = composerFor(config({ message_deduplication_id: dedup, message_group_id: { source: "static", value: "g" } }));
     const message = accepted(standard.compose(row({ id: "1", v: 3 })));
     assert.equal(message.dedupId, undefined);
     assert.equal(message.groupId, "g", "a group id is sent to standard queues too (fair queues)");
@@ -230,7 +230,7 @@ describe("FIFO ids", () => {
 
   it("FIFO without a group id, or with a delay, is a config error", () => {
     assert.throws(
-      () => createComposer(config({ queue_type: "fifo" })),
+      () => composerFor(config({ queue_type: "fifo" })),
       (error) => error instanceof UserFacingError && /message_group_id/.test(error.message),
     );
     assert.throws(
@@ -241,7 +241,7 @@ describe("FIFO ids", () => {
 });
 
 describe("delay_seconds", () => {
-  const composer = createComposer(
+  const composer = composerFor(
     config({ message_id: { source: "column", column: "id" }, delay_seconds: { source: "column", column: "delay" } }),
   );
 
@@ -264,7 +264,7 @@ describe("delay_seconds", () => {
 
 describe("message attributes", () => {
   const attributes = (data_type: "String" | "Number" | "Binary") =>
-    createComposer(
+    composerFor(
       config({
         message_id: { source: "column", column: "id" },
         message_body: { format: "columns", columns: [{ column: "id" }] },
@@ -311,7 +311,7 @@ describe("message attributes", () => {
 
 describe("message-level checks", () => {
   it("an attribute named __proto__ is an ordinary attribute", () => {
-    const composer = createComposer(
+    const composer = composerFor(
       config({ message_attributes: [{ name: "__proto__", data_type: "String", value: { source: "static", value: "x" } }] }),
     );
     const attributes = accepted(composer.compose(row({ id: 1 }))).attributes ?? {};
@@ -319,7 +319,7 @@ describe("message-level checks", () => {
   });
 
   it("a message over max_message_bytes (body plus attributes) is rejected", () => {
-    const composer = createComposer(
+    const composer = composerFor(
       config({
         max_message_bytes: 1024,
         message_id: { source: "column", column: "id" },
@@ -335,12 +335,12 @@ describe("message-level checks", () => {
   });
 
   it("multi-byte characters count as UTF-8 bytes", () => {
-    const message = accepted(createComposer(config()).compose(row({ t: "é😀" })));
+    const message = accepted(composerFor(config()).compose(row({ t: "é😀" })));
     assert.equal(message.bytes, Buffer.byteLength('{"t":"é😀"}'));
   });
 
   it("a body with a character SQS refuses, or an unpaired surrogate, is rejected", () => {
-    const composer = createComposer(config({ message_id: { source: "column", column: "id" } }));
+    const composer = composerFor(config({ message_id: { source: "column", column: "id" } }));
     const refused = rejected(composer.compose(row({ id: "r1", t: "a\uFFFE" })));
     assert.equal(refused.setting, "message_body");
     assert.match(refused.reason, /"r1".*U\+FFFE/);

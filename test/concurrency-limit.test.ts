@@ -14,8 +14,7 @@ import {
 } from "../src/delivery/concurrency-limit.js";
 import { Delivery } from "../src/delivery/delivery.js";
 import { EventLoopLag } from "../src/delivery/event-loop-lag.js";
-import { classifySendError, isThrottlingCode, isThrottlingError } from "../src/delivery/errors.js";
-import { type SendFailure, sendFailureOf } from "../src/delivery/send-failure.js";
+import { classifySendError, isThrottlingCode, isThrottlingError, type SendFailure, sendFailureOf } from "../src/aws/send-failure.js";
 import type { BatchSender, DeliveryOptions, OutgoingMessage } from "../src/delivery/types.js";
 import { FakeClock, fakeLag, limitAt, simulate, tokenBucket } from "./helpers/concurrency-sim.js";
 import { seededRandom } from "./helpers/seeded-random.js";

@@ -9,6 +9,7 @@ import type { Config } from "../src/config/types.js";
 import { secretPaths, secretValues } from "../src/config/secrets.js";
 import { UserFacingError } from "../src/errors.js";
 import { DOCUMENTED_DEFAULTS } from "./helpers/documented-defaults.js";
+import { ANY_QUEUE_HOST } from "./helpers/in-process.js";
 import { tempDirectory } from "./helpers/temp-directory.js";
 
 const SECRET = "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY";
@@ -275,7 +276,12 @@ test("a static value the config accepts is one every row can send: the config an
         refused++;
         continue;
       }
-      const composed = createComposer(config).compose({ data: { id: 1 }, change: "added", stream: "orders", emittedAt: 0 });
+      const composed = createComposer(config, { checkQueueUrl: ANY_QUEUE_HOST }).compose({
+        data: { id: 1 },
+        change: "added",
+        stream: "orders",
+        emittedAt: 0,
+      });
       assert.ok(
         !isRejection(composed),
         `${setting} ${JSON.stringify(value)}: the config took it, every row is rejected: ${isRejection(composed) ? composed.reason : ""}`,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ephemeralDirectoryProblem } from "../src/changes/container-filesystem.js";
+import { ephemeralDirectoryProblem } from "../src/changes/snapshot/container-filesystem.js";
 
 // /proc/self/mountinfo of a Docker container with a volume at /local and a tmpfs at /run/scratch.
 const DOCKER_MOUNTINFO = [

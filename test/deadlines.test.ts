@@ -11,7 +11,7 @@ import { ListQueuesCommand } from "@aws-sdk/client-sqs";
 import { createAwsClients } from "../src/aws/clients.js";
 import { Cancellation, requestCancelled } from "../src/delivery/cancellation.js";
 import { HttpBatchSender } from "../src/delivery/http-sender.js";
-import { SendFailure } from "../src/delivery/send-failure.js";
+import { SendFailure } from "../src/aws/send-failure.js";
 import { emulatorConfig } from "./helpers/emulators.js";
 import { startNeverAnswers, startTrickles, type FakeEndpoint } from "./helpers/fake-endpoints.js";
 

@@ -3,11 +3,12 @@ import { after, before, describe, it } from "node:test";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { type FauxqsServer, startFauxqs } from "fauxqs";
 import { Delivery } from "../src/delivery/delivery.js";
-import { classifySendError, fatalSendError } from "../src/delivery/errors.js";
+import { fatalSendError } from "../src/delivery/errors.js";
 import { SdkBatchSender } from "../src/delivery/sdk-sender.js";
-import { sendFailureOf } from "../src/delivery/send-failure.js";
+import { classifySendError, sendFailureOf } from "../src/aws/send-failure.js";
 import type { BatchEntry, BatchResult, BatchSender, DeliveryOptions, OutgoingMessage } from "../src/delivery/types.js";
 import { UserFacingError } from "../src/errors.js";
+import { ObservedSender } from "../src/observe/observed-sender.js";
 import {
   FakeSender,
   eventually,
@@ -137,7 +138,8 @@ describe("Delivery against fauxqs", () => {
   it("lands 5,000 messages on a standard queue exactly once", async () => {
     const { queueUrl } = server.createQueue("exactly-once");
     const seen = recorder();
-    const delivery = new Delivery(new SdkBatchSender(client), options({ maxInFlight: 16 }), seen.callbacks);
+    const sent = new ObservedSender(new SdkBatchSender(client));
+    const delivery = new Delivery(sent, options({ maxInFlight: 16 }), seen.callbacks);
     await submitAll(
       delivery,
       range(5000).map((n) => outgoing(queueUrl, n)),
@@ -153,7 +155,7 @@ describe("Delivery against fauxqs", () => {
     );
     assert.equal(seen.acknowledged.length, 5000);
     assert.equal(seen.rejected.length, 0);
-    const stats = delivery.stats;
+    const stats = { ...delivery.stats, ...sent.stats };
     assert.equal(stats.messagesSent, 5000);
     assert.equal(stats.entriesRetried, 0);
     assert.equal(stats.inFlight, 0);
@@ -178,7 +180,8 @@ describe("Delivery against fauxqs", () => {
       },
     };
     const seen = recorder();
-    const delivery = new Delivery(flaky, options({ fifo: true, maxInFlight: 16 }), seen.callbacks);
+    const sent = new ObservedSender(flaky);
+    const delivery = new Delivery(sent, options({ fifo: true, maxInFlight: 16 }), seen.callbacks);
     const perGroup = 15;
     const messages = range(200 * perGroup).map((n) => {
       const group = `g${n % 200}`;
@@ -199,7 +202,7 @@ describe("Delivery against fauxqs", () => {
     }
     assert.equal(sequences.size, 200);
     for (const [group, seqs] of sequences) assert.deepEqual(seqs, range(perGroup), `order of group ${group}`);
-    assert.ok(delivery.stats.entriesRetried > 0);
+    assert.ok(sent.stats.entriesRetried > 0);
   });
 
   it("rejects every row routed to a queue that does not exist, and delivers the rest", async () => {
@@ -361,7 +364,8 @@ describe("Delivery results and retries", () => {
       return undefined;
     });
     const seen = recorder();
-    const delivery = new Delivery(sender, options({ fifo: true }), seen.callbacks);
+    const sent = new ObservedSender(sender);
+    const delivery = new Delivery(sent, options({ fifo: true }), seen.callbacks);
     await submitAll(
       delivery,
       range(10).map((n) => outgoing(QUEUE, n, { groupId: `g${n}`, dedupId: `dedup-${n}` })),
@@ -376,7 +380,7 @@ describe("Delivery results and retries", () => {
     assert.deepEqual(summary(2), failed);
     assert.equal(seen.acknowledged.length, 10);
     assert.equal(new Set(seen.acknowledged).size, 10);
-    assert.equal(delivery.stats.entriesRetried, 4);
+    assert.equal(sent.stats.entriesRetried, 4);
   });
 
   it("retries an entry whose MD5 does not match its body, and one missing from the answer", async () => {

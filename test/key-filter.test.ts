@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { KeyFilter } from "../src/changes/key-filter.js";
+import { KeyFilter } from "../src/changes/snapshot/key-filter.js";
 
 test("a key filter never misses a key it was given, and rarely claims one it was not", () => {
   const filter = new KeyFilter();

@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { createComposer, type RowInput } from "../src/compose/composer.js";
-import { accepted, rejected } from "./helpers/compose.js";
+import type { RowInput } from "../src/compose/composer.js";
+import { accepted, rejected, composerFor } from "./helpers/compose.js";
 import { validateConfig } from "../src/config/load.js";
 import { UserFacingError } from "../src/errors.js";
 import { bodyMd5 } from "../src/delivery/batch-outcome.js";
@@ -17,12 +17,12 @@ import { OffloadingSender } from "../src/large-messages/offloading-sender.js";
 import { LargeMessagePolicy } from "../src/large-messages/policy.js";
 import { SUMMARY_PREFIX, type SyncSummary } from "../src/observe/summary.js";
 import { API_CALL_PREFIX, type ApiCallLine } from "../src/observe/api-call-log.js";
-import { PREVIEW_PREFIX, type PreviewEntry } from "../src/preview.js";
+import { PREVIEW_PREFIX, type PreviewEntry } from "../src/commands/preview.js";
 import type { AirbyteMessage } from "../src/protocol/messages.js";
 import { describeRun, PEOPLE_CATALOG, rejectionWarnings, rowsThenState, runSync, STREAM, type SyncResult } from "./helpers/compose-e2e.js";
 import { recordLine } from "./helpers/airbyte.js";
 import { runCli } from "./helpers/cli.js";
-import { runCheck } from "../src/check.js";
+import { runCheck } from "../src/commands/check.js";
 import {
   emulatorConfig,
   emulatorConfigFile,
@@ -135,12 +135,12 @@ describe("composing large messages", () => {
   const big = { id: "big", text: "x".repeat(2000) };
 
   test("with reject, a message over max_message_bytes is rejected with a hint at large_messages", () => {
-    const result = rejected(createComposer(configWith({ max_message_bytes: 1024 })).compose(row(big)));
+    const result = rejected(composerFor(configWith({ max_message_bytes: 1024 })).compose(row(big)));
     assert.match(result.reason, /over max_message_bytes \(1024\).*large_messages\.policy to "s3"/);
   });
 
   test("with s3, a message over the threshold is composed whole", () => {
-    const result = accepted(createComposer(configWith({ max_message_bytes: 1024, large_messages: S3_POLICY })).compose(row(big)));
+    const result = accepted(composerFor(configWith({ max_message_bytes: 1024, large_messages: S3_POLICY })).compose(row(big)));
     assert.equal(result.body, JSON.stringify(big));
   });
 
@@ -151,7 +151,7 @@ describe("composing large messages", () => {
       value: { source: "static", value: "v" },
     }));
     const config = configWith({ max_message_bytes: 1024, message_attributes: attributes, large_messages: S3_POLICY });
-    const composer = createComposer(config);
+    const composer = composerFor(config);
     accepted(composer.compose(row({ id: "small" })), "a small message that keeps its 10 attributes");
     const result = rejected(composer.compose(row(big)));
     assert.equal(result.setting, "large_messages");

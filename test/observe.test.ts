@@ -9,11 +9,11 @@ import type { BatchResult } from "../src/delivery/types.js";
 import { UserFacingError } from "../src/errors.js";
 import { API_CALL_PREFIX, ApiCallLog, type ApiCallLine } from "../src/observe/api-call-log.js";
 import { ObservedSender } from "../src/observe/observed-sender.js";
-import { MIN_SEARCHED_SECRET_CHARS, REDACTED, Redactor } from "../src/observe/redact.js";
+import { MIN_SEARCHED_SECRET_CHARS, REDACTED, Redactor } from "../src/redact.js";
 import { describeSummary, RunSummary, SUMMARY_PREFIX, type SyncSummary } from "../src/observe/summary.js";
 import { describeLimitChange, SyncObservation } from "../src/observe/sync-observation.js";
 import type { AirbyteMessage, LogLevel } from "../src/protocol/messages.js";
-import { MessageWriter } from "../src/protocol/output.js";
+import { MessageWriter, redactedMessage } from "../src/protocol/output.js";
 import { testConfig } from "./helpers/config.js";
 import { FakeSender, md5, outgoing, serviceError, type succeedAll } from "./helpers/delivery-fakes.js";
 
@@ -39,18 +39,18 @@ describe("Redactor", () => {
       type: "TRACE",
       trace: { type: "ERROR", emitted_at: 5, error: { message: "failure_type leaked", failure_type: "system_error" } },
     };
-    assert.deepEqual(keyNamed.message(trace), {
+    assert.deepEqual(redactedMessage(keyNamed, trace), {
       type: "TRACE",
       trace: { type: "ERROR", emitted_at: 5, error: { message: `${REDACTED} leaked`, failure_type: "system_error" } },
     });
-    assert.deepEqual(keyNamed.message({ type: "LOG", log: { level: "INFO", message: "destinationStats" } }), {
+    assert.deepEqual(redactedMessage(keyNamed, { type: "LOG", log: { level: "INFO", message: "destinationStats" } }), {
       type: "LOG",
       log: { level: "INFO", message: REDACTED },
     });
     const state: AirbyteMessage = { type: "STATE", state: { type: "LEGACY", data: { cursor: "destinationStats" } } };
-    assert.equal(keyNamed.message(state), state);
+    assert.equal(redactedMessage(keyNamed, state), state);
     const status: AirbyteMessage = { type: "CONNECTION_STATUS", connectionStatus: { status: "FAILED", message: "failure_type" } };
-    assert.equal(keyNamed.message(status), status);
+    assert.equal(redactedMessage(keyNamed, status), status);
   });
 
   test("removes config secrets, as they are and URL-encoded", () => {

@@ -4,9 +4,10 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseArgs, UsageError } from "../src/cli-args.js";
 import type { AirbyteMessage } from "../src/protocol/messages.js";
-import { PREVIEW_PREFIX, type PreviewEntry } from "../src/preview.js";
+import { PREVIEW_PREFIX, type PreviewEntry } from "../src/commands/preview.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine } from "./helpers/airbyte.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
+import { testSettings } from "./helpers/config.js";
 import { freePort, emulatorConfigFile } from "./helpers/emulators.js";
 
 const catalog = writeTempJson(catalogOf([{ name: "orders" }]));
@@ -178,6 +179,28 @@ describe("preview", () => {
     assert.equal((entries[1] as { reason: string }).reason, 'the events setting does not include "removed"');
     assert.match((entries[2] as { reason: string }).reason, /"explode"/);
     assert.match((entries[3] as { reason: string }).reason, /Stream "customers" is not in the configured catalog/);
+  });
+
+  test("a row whose queue URL write rejects (a host other than SQS's) is shown rejected, as write would reject it", async () => {
+    // No endpoint: only the region's SQS hosts may be named, whichever host rule applies.
+    const config = writeTempJson(
+      testSettings({ queue: { source: "column", column: "queue" }, message_id: { source: "column", column: "id" } }),
+    );
+    const { entries } = await preview(config, [
+      recordLine("orders", { id: "1", queue: "https://sqs.us-east-1.amazonaws.com/123456789012/orders" }),
+      recordLine("orders", { id: "2", queue: "https://attacker.example/123456789012/orders" }),
+    ]);
+    assert.deepEqual(
+      entries.map((entry) => [entry.record, entry.outcome]),
+      [
+        [1, "message"],
+        [2, "rejected"],
+      ],
+    );
+    assert.match(
+      (entries[1] as { reason: string }).reason,
+      /^Row with message id "2" was rejected: queue \(column "queue"\) is .*attacker\.example/,
+    );
   });
 
   test("stops after --limit records (10 by default), counting records only", async () => {

@@ -9,7 +9,7 @@ import { after, before, describe, test } from "node:test";
 import { SendMessageBatchCommand } from "@aws-sdk/client-sqs";
 import { createAwsClients } from "../src/aws/clients.js";
 import { queueUrlCheck } from "../src/aws/queue-hosts.js";
-import { runCheck } from "../src/check.js";
+import { runCheck } from "../src/commands/check.js";
 import { createComposer } from "../src/compose/composer.js";
 import { accepted, rejected } from "./helpers/compose.js";
 import { validateConfig } from "../src/config/load.js";

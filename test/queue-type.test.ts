@@ -2,11 +2,11 @@
 // apply the same rules in the same words.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createComposer } from "../src/compose/composer.js";
 import { validateConfig } from "../src/config/load.js";
 import { UserFacingError } from "../src/errors.js";
 import { isFifoQueueName, queueTypeMismatch, queueTypeSettingIssues } from "../src/queue-type.js";
 import { testConfig, testSettings } from "./helpers/config.js";
+import { composerFor } from "./helpers/compose.js";
 
 const staticValue = (value: string) => ({ source: "static" as const, value });
 
@@ -35,7 +35,7 @@ test("the loader and the composer refuse a FIFO config without message_group_id 
     (error: unknown) => error instanceof UserFacingError && error.message.includes(issue),
   );
   assert.throws(
-    () => createComposer(testConfig({ queue_type: "fifo" })),
+    () => composerFor(testConfig({ queue_type: "fifo" })),
     (error: unknown) => error instanceof UserFacingError && error.message === `${issue}.`,
   );
 });

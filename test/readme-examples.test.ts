@@ -3,8 +3,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { validateConfig } from "../src/config/load.js";
-import { createComposer } from "../src/compose/composer.js";
 import { REPO_ROOT } from "./helpers/cli.js";
+import { composerFor } from "./helpers/compose.js";
 
 /** The documentation files: README.md and every page under docs/. */
 function documentationFiles(): string[] {
@@ -35,6 +35,6 @@ test("every example config in the README and docs/ is valid JSON, passes spec.js
   for (const { where, text } of examples) {
     let raw: unknown;
     assert.doesNotThrow(() => (raw = JSON.parse(text)), `${where}: the example is not valid JSON`);
-    assert.doesNotThrow(() => createComposer(validateConfig(raw, where)), where);
+    assert.doesNotThrow(() => composerFor(validateConfig(raw, where)), where);
   }
 });

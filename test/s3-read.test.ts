@@ -4,9 +4,9 @@ import { Readable, Writable } from "node:stream";
 import { test } from "node:test";
 import { gzipSync } from "node:zlib";
 import type { GetObjectCommandOutput } from "@aws-sdk/client-s3";
-import { JOURNAL_BOUNDS } from "../src/changes/s3-journal.js";
-import { S3Location } from "../src/changes/s3-location.js";
-import { gunzipBounded, gzipLines, type LineBounds, readBoundedText, UntrustedObjectError } from "../src/changes/s3-read.js";
+import { JOURNAL_BOUNDS } from "../src/changes/snapshot/s3/journal.js";
+import { S3Location } from "../src/changes/snapshot/s3/location.js";
+import { gunzipBounded, gzipLines, type LineBounds, readBoundedText, UntrustedObjectError } from "../src/changes/snapshot/s3/read.js";
 import { MAX_LINE_BYTES } from "../src/protocol/input.js";
 
 /** A GetObject answer whose body arrives in chunks of `chunkBytes`. */

@@ -5,16 +5,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import Database from "better-sqlite3";
-import { createChangeDetector } from "../src/changes/detector.js";
+import { SnapshotDetector, type SnapshotSettings } from "../src/changes/snapshot/detector.js";
 import type { ChangeDetector, Detection } from "../src/changes/types.js";
-import { snapshotStorePath } from "../src/changes/snapshot-location.js";
+import { snapshotStorePath } from "../src/changes/snapshot/location.js";
 import { validateConfig } from "../src/config/load.js";
 import type { ConfiguredStream } from "../src/protocol/messages.js";
+import { RowPipeline } from "../src/write/row-pipeline.js";
 
 const stateDirectory = mkdtempSync(join(tmpdir(), "destination-sqs-snapshot-unit-"));
 after(() => rmSync(stateDirectory, { recursive: true, force: true }));
 
 let queueCounter = 0;
+
+/** The row pipeline of each opened detector: it applies `events` as write does. */
+const pipelines = new WeakMap<ChangeDetector, RowPipeline>();
 
 const stream: ConfiguredStream = {
   stream: { name: "customers", json_schema: { type: "object" } },
@@ -42,8 +46,12 @@ function newStore(settings: Record<string, unknown> = {}) {
     );
   const config = configWith(settings);
   return {
-    open: (options: { dryRun?: boolean; settings?: Record<string, unknown> } = {}) =>
-      createChangeDetector(options.settings ? configWith(options.settings) : config, [stream], options),
+    open: (options: { dryRun?: boolean; settings?: Record<string, unknown> } = {}): ChangeDetector => {
+      const opened = options.settings ? configWith(options.settings) : config;
+      const detector = SnapshotDetector.open(opened, opened.change_detection as SnapshotSettings, [stream], options.dryRun === true);
+      pipelines.set(detector, new RowPipeline(opened, { detector, checkQueueUrl: () => undefined }));
+      return detector;
+    },
     path: snapshotStorePath(stateDirectory, queue),
   };
 }
@@ -54,14 +62,17 @@ function detect(detector: ChangeDetector, data: Record<string, unknown>): Detect
 
 /** One sync where SQS acknowledges every published row; returns each row's change (or "unchanged") and the removed ids. */
 async function syncAll(detector: ChangeDetector, rows: Record<string, unknown>[]): Promise<{ changes: string[]; removed: unknown[] }> {
-  const changes = rows.map((row) => {
-    const detection = detect(detector, row);
-    if (detection.kind === "change") detection.onPublished?.();
-    return detection.kind === "change" ? detection.change : detection.kind;
+  const pipeline = pipelines.get(detector)!;
+  const changes = rows.map((row, index) => {
+    const outcome = pipeline.record({ stream: "customers", data: row, emitted_at: 1 }, stream, index + 1);
+    if (outcome.kind === "message") outcome.hooks.onPublished?.();
+    if (outcome.kind === "rejected" && outcome.change === undefined) return "reject";
+    return outcome.change ?? "unchanged";
   });
   const removed: unknown[] = [];
   for (const row of detector.completed(stream)) {
-    row.onPublished?.();
+    const outcome = pipeline.removed(stream, row);
+    if (outcome.kind === "message") outcome.hooks.onPublished?.();
     removed.push(row.data.id);
   }
   await detector.close(true);
@@ -139,7 +150,8 @@ test("removals are found page by page across more rows than one page holds", asy
 test("a key that comes again in the same sync keeps the last acknowledged row, however many new rows are saved around it", async () => {
   const store = newStore();
   const detector = store.open();
-  const acknowledge = (detection: Detection): void => (detection.kind === "change" ? detection.onPublished?.() : undefined);
+  const acknowledge = (detection: Detection): void =>
+    detection.kind === "change" ? detection.followUp?.publish().onPublished?.() : undefined;
   // Both copies of each repeated key are published before either is acknowledged, then both are.
   const firsts = Array.from({ length: 150 }, (_, id) => detect(detector, { id, v: "first" }));
   const seconds = Array.from({ length: 150 }, (_, id) => detect(detector, { id, v: id % 2 === 0 ? "second" : "first" }));

@@ -5,8 +5,8 @@ import { createHash } from "node:crypto";
 import { Readable } from "node:stream";
 import { test } from "node:test";
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { type LockClock, SnapshotConflictError, SnapshotLock, WAIT_PROGRESS_EVERY_MS } from "../src/changes/s3-lock.js";
-import { S3Location } from "../src/changes/s3-location.js";
+import { type LockClock, SnapshotConflictError, SnapshotLock, WAIT_PROGRESS_EVERY_MS } from "../src/changes/snapshot/s3/lock.js";
+import { S3Location } from "../src/changes/snapshot/s3/location.js";
 import { emulatorConfig } from "./helpers/emulators.js";
 
 const LEASE_MS = 5 * 60_000;

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, test } from "node:test";
 import type Database from "better-sqlite3";
-import { SnapshotStore } from "../src/changes/snapshot-store.js";
+import { SnapshotStore } from "../src/changes/snapshot/store.js";
 import { UserFacingError } from "../src/errors.js";
 import { readPackageJson } from "../src/package-files.js";
 import type { AirbyteMessage } from "../src/protocol/messages.js";

@@ -9,7 +9,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { CreateTopicCommand, SNSClient } from "@aws-sdk/client-sns";
 import { startFauxqs } from "fauxqs";
-import { runCheck } from "../src/check.js";
+import { runCheck } from "../src/commands/check.js";
 import type { AlertEvent } from "../src/observe/alerts.js";
 import { HEADLINE_MAX, MESSAGE_MAX, SUBJECT_MAX, snsPublishInput } from "../src/observe/sns-alert.js";
 import { AssumeRoleError } from "../src/aws/credentials.js";

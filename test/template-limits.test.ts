@@ -2,8 +2,8 @@
 // text in a loop too), and filters refuse inputs too large to finish within the render limit.
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { createComposer, type ComposeResult } from "../src/compose/composer.js";
-import { accepted, rejected } from "./helpers/compose.js";
+import type { ComposeResult } from "../src/compose/composer.js";
+import { accepted, rejected, composerFor } from "./helpers/compose.js";
 import { MAX_FILTER_INPUT_ITEMS } from "../src/compose/template/liquid.js";
 import type { Config } from "../src/config/types.js";
 import { testConfig } from "./helpers/config.js";
@@ -15,7 +15,7 @@ const BASE: Config = testConfig({
 });
 
 function compose(template: string, data: Record<string, unknown>): ComposeResult {
-  return createComposer({ ...BASE, message_body: { format: "template", template } }).compose({
+  return composerFor({ ...BASE, message_body: { format: "template", template } }).compose({
     data: { id: "r1", ...data },
     change: "added",
     stream: "users",

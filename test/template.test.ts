@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { describe, it } from "node:test";
-import { createComposer, type ComposeResult, type RowInput } from "../src/compose/composer.js";
-import { accepted, rejected } from "./helpers/compose.js";
+import type { ComposeResult, RowInput } from "../src/compose/composer.js";
+import { accepted, rejected, composerFor } from "./helpers/compose.js";
 import type { Config } from "../src/config/types.js";
 import { UserFacingError } from "../src/errors.js";
 import { type ConfigOverrides, testConfig } from "./helpers/config.js";
@@ -13,7 +13,7 @@ const BASE: Config = testConfig({
 });
 
 function bodyTemplate(template: string, overrides: ConfigOverrides = {}) {
-  return createComposer(testConfig({ ...BASE, message_body: { format: "template", template }, ...overrides }));
+  return composerFor(testConfig({ ...BASE, message_body: { format: "template", template }, ...overrides }));
 }
 
 function row(data: Record<string, unknown>, extra: Partial<RowInput> = {}): RowInput {
@@ -164,11 +164,11 @@ describe("templates that do not parse", () => {
   it("attribute, queue and id templates name their own setting", () => {
     const attribute = { name: "x", data_type: "String", value: { source: "template", template: "{{ row.a | nope }}" } } as const;
     assert.throws(
-      () => createComposer({ ...BASE, message_attributes: [{ ...attribute, value: { source: "static", value: "ok" } }, attribute] }),
+      () => composerFor({ ...BASE, message_attributes: [{ ...attribute, value: { source: "static", value: "ok" } }, attribute] }),
       configError("message_attributes[1].value.template", /undefined filter: nope/),
     );
     assert.throws(
-      () => createComposer({ ...BASE, queue: { source: "template", template: "{{ row.a" } }),
+      () => composerFor({ ...BASE, queue: { source: "template", template: "{{ row.a" } }),
       configError("queue.template", /line:1/),
     );
   });
@@ -182,7 +182,7 @@ describe("templates that do not parse", () => {
 
 describe("text templates (ids, queue, attributes)", () => {
   it("print strings verbatim, without JSON escaping, trimmed", () => {
-    const composer = createComposer({
+    const composer = composerFor({
       ...BASE,
       message_id: { source: "template", template: "\n {{ row.region }}-{{ row.key }} \n" },
       message_attributes: [
@@ -195,7 +195,7 @@ describe("text templates (ids, queue, attributes)", () => {
   });
 
   it("a render error rejects naming the setting", () => {
-    const composer = createComposer({ ...BASE, queue: { source: "template", template: "{% for i in (1..1000000000) %}x{% endfor %}" } });
+    const composer = composerFor({ ...BASE, queue: { source: "template", template: "{% for i in (1..1000000000) %}x{% endfor %}" } });
     const result = rejected(composer.compose(row({})));
     assert.equal(result.setting, "queue");
     assert.match(result.reason, /queue\.template failed to render: memory alloc limit exceeded/);
@@ -231,9 +231,9 @@ describe("plain templates (fast path)", () => {
 
   it("text templates render exactly as Liquid does", () => {
     const template = "{{ row.name }}|{{ row.n }}|{{ row.a }}|{{ row.name.length }}|{{ namespace }}";
-    const composerFor = (source: string) => createComposer({ ...BASE, message_id: { source: "template", template: source } });
+    const idComposer = (source: string) => composerFor({ ...BASE, message_id: { source: "template", template: source } });
     for (const data of rows) {
-      assert.deepEqual(composerFor(template).compose(row(data)), composerFor(throughLiquid(template)).compose(row(data)));
+      assert.deepEqual(idComposer(template).compose(row(data)), idComposer(throughLiquid(template)).compose(row(data)));
     }
   });
 });

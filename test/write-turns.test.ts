@@ -5,11 +5,12 @@ import { validateConfig } from "../src/config/load.js";
 import { loadCatalog } from "../src/protocol/catalog.js";
 import { MessageWriter } from "../src/protocol/output.js";
 import type { BatchEntry, BatchSender } from "../src/delivery/types.js";
-import { runWrite } from "../src/write/run.js";
+import { runWrite } from "../src/commands/write.js";
 import type { WriteObserver } from "../src/write/types.js";
 import { catalogOf, recordLine, stateLine } from "./helpers/airbyte.js";
 import { writeTempJson } from "./helpers/cli.js";
 import { FakeSender, succeedAll } from "./helpers/delivery-fakes.js";
+import { ANY_QUEUE_HOST, openDetector } from "./helpers/in-process.js";
 import { testSettings } from "./helpers/config.js";
 
 const QUEUE_URL = "http://127.0.0.1:1/123456789012/orders";
@@ -28,13 +29,16 @@ test("the reader lets the event loop turn every 64 records, so answers from SQS 
   };
   setImmediate(watch);
   try {
+    const catalog = loadCatalog(writeTempJson(catalogOf([{ name: "orders" }])));
     await runWrite({
       config,
-      catalog: loadCatalog(writeTempJson(catalogOf([{ name: "orders" }]))),
+      catalog,
       input: Readable.from([input]),
       writer: new MessageWriter(new Writable({ write: (_chunk, _encoding, done) => done() })),
       sender: new FakeSender(),
       resolveQueue: async () => QUEUE_URL,
+      checkQueueUrl: ANY_QUEUE_HOST,
+      detector: await openDetector(config, catalog),
       observer,
     });
   } finally {
@@ -64,13 +68,16 @@ test("a stdout that takes nothing pauses the reader: STATE lines do not pile up 
       else void blocked.then(() => done());
     },
   });
+  const catalog = loadCatalog(writeTempJson(catalogOf([{ name: "orders" }])));
   const run = runWrite({
     config,
-    catalog: loadCatalog(writeTempJson(catalogOf([{ name: "orders" }]))),
+    catalog,
     input: Readable.from([Buffer.from(`${lines.join("\n")}\n`)]),
     writer: new MessageWriter(stdout),
     sender: new FakeSender(),
     resolveQueue: async () => QUEUE_URL,
+    checkQueueUrl: ANY_QUEUE_HOST,
+    detector: await openDetector(config, catalog),
     observer,
   });
   await new Promise((resolve) => setTimeout(resolve, 300));
@@ -108,13 +115,16 @@ test("dead letters wait for room like every message: a burst of rejected rows pa
       return succeedAll(entries);
     },
   };
+  const catalog = loadCatalog(writeTempJson(catalogOf([{ name: "orders" }])));
   const run = runWrite({
     config,
-    catalog: loadCatalog(writeTempJson(catalogOf([{ name: "orders" }]))),
+    catalog,
     input: Readable.from([Buffer.from(`${lines.join("\n")}\n`)]),
     writer: new MessageWriter(new Writable({ write: (_chunk, _encoding, done) => done() })),
     sender,
     resolveQueue: async () => QUEUE_URL,
+    checkQueueUrl: ANY_QUEUE_HOST,
+    detector: await openDetector(config, catalog),
     observer,
   });
   // Until the reader stops reading (or has read everything), at most 200 looks 20 ms apart.

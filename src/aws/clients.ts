@@ -22,7 +22,7 @@ export interface AwsClients {
   sns(region: string, endpoint?: string): SNSClient;
 }
 
-export interface AwsClientOptions {
+interface AwsClientOptions {
   /** Overrides `request_timeout_seconds`, for short calls such as `check`'s. */
   requestTimeoutMs?: number;
   /** Overrides `retry_max_seconds`; 0 tries each call once. */

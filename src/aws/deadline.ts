@@ -6,12 +6,11 @@ import { pipeline, Readable, Transform } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { NodeHttpHandler, type NodeHttpHandlerOptions } from "@smithy/node-http-handler";
 import type { FinalizeRequestMiddleware, HttpHandlerOptions, Pluggable } from "@smithy/types";
-import { backoffDelayMs } from "../delivery/backoff.js";
-import { classifySendError } from "../delivery/errors.js";
-import { sendFailureOf } from "../delivery/send-failure.js";
+import { backoffDelayMs } from "./backoff.js";
+import { classifySendError, sendFailureOf } from "./send-failure.js";
 
 /** What a call that outran its deadline fails with: named like the SDK's timeouts, which are retried. */
-export function deadlineExceeded(timeoutMs: number): Error {
+function deadlineExceeded(timeoutMs: number): Error {
   return Object.assign(new Error(`no complete answer within ${timeoutMs} ms`), { name: "TimeoutError", code: "TimeoutError" });
 }
 

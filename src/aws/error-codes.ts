@@ -11,6 +11,7 @@ export type AwsErrorMeaning =
   | "no_credentials"
   | "access_denied";
 
+// Exported only for test/aws-error-codes.test.ts.
 export const AWS_ERROR_CODES: Readonly<Record<AwsErrorMeaning, readonly string[]>> = {
   /** Too many requests: a later request may pass. */
   throttled: [

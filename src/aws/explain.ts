@@ -1,12 +1,11 @@
 import type { Config } from "../config/types.js";
-import { UserFacingError } from "../errors.js";
-import type { FailureType } from "../protocol/messages.js";
+import { type FailureType, UserFacingError, errorMessage } from "../errors.js";
 import { AssumeRoleError } from "./credentials.js";
 import { awsErrorCode } from "./error-code.js";
 import { awsErrorMeaning, isCredentialsAwsError, isRetriableAwsError } from "./error-codes.js";
 
 /** What a failed call was for, so its explanation can name the permission and the place. */
-export interface FailedCallContext {
+interface FailedCallContext {
   /** The IAM permission the call needs, e.g. "sqs:ListQueues". */
   permission: string;
   config: Pick<Config, "region" | "endpoint" | "credentials">;
@@ -54,14 +53,14 @@ export function awsCallFailure(error: unknown, context: FailedCallContext): User
     : isRetriableAwsError(code)
       ? "transient_error"
       : "system_error";
-  const message = cause instanceof Error ? cause.message : String(cause);
+  const message = errorMessage(cause);
   return new UserFacingError(explainAwsError(error, context), failureType, `${code}: ${message}`);
 }
 
 function describe(error: unknown, service: "sqs" | "sns" | "sts", context: FailedCallContext): string {
   const code = awsErrorCode(error);
   const meaning = awsErrorMeaning(code);
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (meaning === "credentials_rejected" || /security token included in the request is invalid/i.test(message)) {
     return `AWS rejected the credentials (${code}): ${credentialsHint(context)}`;
   }

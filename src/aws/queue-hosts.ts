@@ -2,7 +2,7 @@ import type { Config } from "../config/types.js";
 import { isQueueUrl } from "./queues.js";
 
 /** The SQS client's endpoint resolver, as far as this module uses it. */
-export type SqsEndpointResolver = (parameters: { Region: string; UseFIPS: boolean; UseDualStack: boolean }) => { url: URL };
+type SqsEndpointResolver = (parameters: { Region: string; UseFIPS: boolean; UseDualStack: boolean }) => { url: URL };
 
 /** Says why a queue URL may not be used, or undefined when it may. */
 export type QueueUrlCheck = (url: string) => string | undefined;

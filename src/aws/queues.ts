@@ -2,7 +2,7 @@ import { ListQueuesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { UserFacingError } from "../errors.js";
 
 /** Where SQS calls go, for messages that tell the user where a queue was looked for. */
-export interface SqsLocation {
+interface SqsLocation {
   region: string;
   endpoint?: string;
 }

@@ -3,8 +3,7 @@
 // names the bucket and prefix, the setting to fix and, when S3 denied the call, the permission.
 
 import type { Config } from "../config/types.js";
-import { UserFacingError } from "../errors.js";
-import type { FailureType } from "../protocol/messages.js";
+import { type FailureType, UserFacingError, errorMessage } from "../errors.js";
 import { AssumeRoleError } from "./credentials.js";
 import { awsErrorCode } from "./error-code.js";
 import { awsErrorMeaning, isCredentialsAwsError, isRetriableAwsError } from "./error-codes.js";
@@ -80,7 +79,7 @@ export function describeS3Failure(error: unknown, place: S3Place, permission: S3
   if (error instanceof AssumeRoleError || isCredentialsAwsError(code)) {
     return `${where}: ${permission} failed: ${describeAwsError(error, { permission, config })}`;
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return `${where}: ${permission} failed with ${code} (${message}); check ${place.setting} (bucket, region, endpoint) and that this host can reach it`;
 }
 
@@ -89,6 +88,6 @@ export function s3Failure(error: unknown, place: S3Place, permission: S3Permissi
   if (error instanceof UserFacingError) return error;
   const code = awsErrorCode(error instanceof AssumeRoleError ? error.cause : error);
   const description = describeS3Failure(error, place, permission, config);
-  const detail = `${code}: ${error instanceof Error ? error.message : String(error)}`;
+  const detail = `${code}: ${errorMessage(error)}`;
   return new UserFacingError(`${description.charAt(0).toUpperCase()}${description.slice(1)}.`, failureTypeOf(code), detail);
 }

@@ -1,4 +1,5 @@
 import type { Config } from "../config/types.js";
+import { isFifoQueueName } from "../queue-type.js";
 import { AssumeRoleError } from "./credentials.js";
 import { awsErrorCode } from "./error-code.js";
 import { describeAwsError } from "./explain.js";
@@ -15,7 +16,7 @@ export interface SnsTopic {
 /** The topic an ARN names; spec.json's pattern has already checked its shape. */
 export function parseTopicArn(arn: string): SnsTopic {
   const [, , , region = "", , name = ""] = arn.split(":");
-  return { arn, region, name, fifo: name.endsWith(".fifo") };
+  return { arn, region, name, fifo: isFifoQueueName(name) };
 }
 
 /** Why an SNS call on `topic` failed, as a phrase naming the permission it needs and what to do. */

@@ -5,10 +5,10 @@ import { describeEmpty, isEmptyValue, quoteValue } from "../compose/rejection.js
 
 export type Classification = { kind: "change"; change: ChangeType } | { kind: "reject"; setting: string; reason: string };
 
-export type Classifier = (data: Record<string, unknown>) => Classification;
+type Classifier = (data: Record<string, unknown>) => Classification;
 
 /** The spellings `field` mode accepts when the config lists none for a change type. */
-export const DEFAULT_CHANGE_VALUES: Readonly<Record<ChangeType, readonly string[]>> = {
+const DEFAULT_CHANGE_VALUES: Readonly<Record<ChangeType, readonly string[]>> = {
   added: ["added", "insert", "create", "c", "i"],
   changed: ["changed", "update", "u"],
   removed: ["removed", "delete", "d"],

@@ -2,10 +2,10 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import type { Config, S3Settings } from "../config/types.js";
 import type { ConfiguredStream, LogLevel } from "../protocol/messages.js";
 import { createClassifier } from "./classify.js";
-import { S3SnapshotHome, type S3SnapshotTiming } from "./s3-snapshot-home.js";
-import { SnapshotDetector } from "./snapshot-detector.js";
+import { S3SnapshotHome, type S3SnapshotTiming } from "./snapshot/s3/home.js";
+import { SnapshotDetector } from "./snapshot/detector.js";
 import type { ChangeDetector } from "./types.js";
-import { snapshotStoreSetting } from "./snapshot-location.js";
+import { snapshotStoreSetting } from "./snapshot/location.js";
 
 /** Change detection that looks at each record alone (modes none, field and cdc). */
 function statelessDetector(config: Config): ChangeDetector {
@@ -18,7 +18,7 @@ function statelessDetector(config: Config): ChangeDetector {
   };
 }
 
-export interface OpenDetectorOptions {
+interface OpenDetectorOptions {
   dryRun?: boolean;
   /** Makes the S3 client of a snapshot store in S3. */
   s3(settings: S3Settings): S3Client;
@@ -29,8 +29,9 @@ export interface OpenDetectorOptions {
 }
 
 /**
- * Builds the detector for `change_detection`, including snapshot stores in S3, whose lock is
- * taken and committed snapshot downloaded before this returns.
+ * Builds the detector for `change_detection`; snapshot mode opens (and locks) its store for the
+ * catalog's streams, a store in S3 downloaded before this returns. A dry run (the preview command)
+ * decides as a sync would but records nothing.
  */
 export async function openChangeDetector(
   config: Config,
@@ -42,7 +43,7 @@ export async function openChangeDetector(
   const store = snapshotStoreSetting(detection);
   if (store.type === "local") return SnapshotDetector.open(config, detection, catalog, options.dryRun === true);
   const dryRun = options.dryRun === true;
-  return SnapshotDetector.openIn(config, detection, catalog, dryRun, () =>
+  return SnapshotDetector.openIn(detection, catalog, dryRun, () =>
     S3SnapshotHome.open({
       s3: options.s3(store),
       config,
@@ -53,18 +54,4 @@ export async function openChangeDetector(
       signal: options.signal,
     }),
   );
-}
-
-/**
- * Builds the detector for `change_detection` with a local snapshot store; snapshot mode opens (and locks) its store for the
- * catalog's streams. A dry run (the preview command) decides as a sync would but records nothing.
- */
-export function createChangeDetector(
-  config: Config,
-  catalog: Iterable<ConfiguredStream>,
-  options: { dryRun?: boolean } = {},
-): ChangeDetector {
-  const detection = config.change_detection;
-  if (detection.mode === "snapshot") return SnapshotDetector.open(config, detection, catalog, options.dryRun === true);
-  return statelessDetector(config);
 }

@@ -14,15 +14,27 @@ export interface PublishHooks {
   onRejected?: (() => void) | undefined;
 }
 
+/**
+ * What a stateful detector does once the row pipeline has decided a changed row's fate: `publish`
+ * when its message is about to be delivered (answering what must happen around that message), or
+ * `skip` when it is not published (its change type is left out of `events`), so nobody waits for
+ * it. A row rejected instead gets neither: the detector finds it again next sync.
+ */
+export interface ChangeFollowUp {
+  publish(): PublishHooks;
+  skip(): void;
+}
+
 /** What a record means for the queue. */
 export type Detection =
-  | ({ kind: "change"; change: ChangeType; previous?: Record<string, unknown> | undefined } & PublishHooks)
+  | { kind: "change"; change: ChangeType; previous?: Record<string, unknown> | undefined; followUp?: ChangeFollowUp | undefined }
   | { kind: "unchanged" }
   | { kind: "reject"; setting: string; reason: string };
 
 /** A row that disappeared from a stream that ended complete, to publish as `removed`. */
-export interface RemovedRow extends PublishHooks {
+export interface RemovedRow {
   data: Record<string, unknown>;
+  followUp?: ChangeFollowUp | undefined;
 }
 
 /** Decides each record's change type; stateful detectors also find removed rows. */

@@ -1,11 +1,12 @@
 import type { MessageBody } from "../config/types.js";
 import { compileColumnPath } from "./paths.js";
-import { describeEmpty, errorMessage, isEmptyValue, type Result, RowRejection } from "./rejection.js";
+import { errorMessage } from "../errors.js";
+import { describeEmpty, isEmptyValue, type Result, RowRejection } from "./rejection.js";
 import type { TemplateCompiler } from "./template/compile.js";
 import type { TemplateScope } from "./template/scope.js";
 
 /** Builds the row's message body as compact JSON, or a rejection when it cannot. */
-export type ComposeBody = (scope: TemplateScope) => Result<string>;
+type ComposeBody = (scope: TemplateScope) => Result<string>;
 
 const SETTING = "message_body";
 

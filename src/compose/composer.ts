@@ -118,12 +118,12 @@ function toScope(row: RowInput): TemplateScope {
   };
 }
 
-export interface ComposerOptions {
+interface ComposerOptions {
   /** Refuses queue URLs that name a host other than this connector's SQS (rows must not steer requests). */
-  checkQueueUrl?: QueueUrlCheck;
+  checkQueueUrl: QueueUrlCheck;
 }
 
-export function createComposer(config: Config, options: ComposerOptions = {}): Composer {
+export function createComposer(config: Config, options: ComposerOptions): Composer {
   assertQueueTypeSettings(config);
   const templates = createTemplateCompiler(config.max_message_bytes);
   const compile = (setting: string, source: ValueSource | undefined) => source && compileValueSource(setting, source, templates);
@@ -143,7 +143,7 @@ export function createComposer(config: Config, options: ComposerOptions = {}): C
   let goodQueue: string | undefined;
   function checkQueue(value: string): string | undefined {
     if (value === goodQueue) return undefined;
-    const problem = checkQueueValue(value, config.queue_type) ?? (isQueueUrl(value) ? options.checkQueueUrl?.(value) : undefined);
+    const problem = checkQueueValue(value, config.queue_type) ?? (isQueueUrl(value) ? options.checkQueueUrl(value) : undefined);
     if (problem === undefined) goodQueue = value;
     return problem;
   }

@@ -1,5 +1,5 @@
 /** Reads one value out of a record. */
-export type PathGetter = (data: Record<string, unknown>) => unknown;
+type PathGetter = (data: Record<string, unknown>) => unknown;
 
 /** Reads `object[key]` only when it is the object's own property, so "constructor" or "__proto__" never leak. */
 function ownValue(object: unknown, key: string): unknown {

@@ -28,10 +28,6 @@ export function quoteValue(text: string): string {
   return JSON.stringify(shown);
 }
 
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** Whether a value counts as "no value" for a required setting: null, missing or an empty string. */
 export function isEmptyValue(value: unknown): value is null | undefined | "" {
   return value === null || value === undefined || value === "";

@@ -28,7 +28,7 @@ function describeCharacter(text: string, index: number): string {
 }
 
 /** Characters SQS refuses with InvalidMessageContents. */
-export function checkCharacters(text: string): string | undefined {
+function checkCharacters(text: string): string | undefined {
   const match = DISALLOWED_MESSAGE_CHARACTER.exec(text);
   if (match) return `contains ${describeCharacter(text, match.index)}, a character SQS does not accept`;
   return undefined;
@@ -54,7 +54,7 @@ export function checkFifoId(value: string): string | undefined {
 }
 
 /** Far longer than any real queue URL (an 80-character name under the longest VPC endpoint host). */
-export const MAX_QUEUE_URL_CHARS = 1024;
+const MAX_QUEUE_URL_CHARS = 1024;
 const QUEUE_NAME = /^[A-Za-z0-9_-]+(?:\.fifo)?$/;
 
 /** A queue name: letters, digits, - and _, up to 80 characters with .fifo. */
@@ -101,7 +101,7 @@ function checkNumber(value: string): string | undefined {
   return undefined;
 }
 
-export interface EncodedAttribute {
+interface EncodedAttribute {
   value: MessageAttributeValue;
   /** The value's share of the message size, as SQS counts it. */
   bytes: number;

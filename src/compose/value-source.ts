@@ -1,6 +1,7 @@
 import type { ValueSource } from "../config/types.js";
 import { compileColumnPath } from "./paths.js";
-import { describeEmpty, isEmptyValue, errorMessage, type Result, RowRejection } from "./rejection.js";
+import { errorMessage } from "../errors.js";
+import { describeEmpty, isEmptyValue, type Result, RowRejection } from "./rejection.js";
 import type { TemplateCompiler } from "./template/compile.js";
 import { printable, type TemplateScope } from "./template/scope.js";
 

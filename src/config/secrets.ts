@@ -1,6 +1,7 @@
-import { connectionSpecification, type SchemaNode } from "./load.js";
+import { connectionSpecification, type SchemaNode } from "./schema.js";
 import type { Config } from "./types.js";
 
+// Exported only for test/config.test.ts.
 /**
  * Dot paths of every field spec.json marks `airbyte_secret`, e.g. `credentials.secret_access_key`.
  * A path segment ending in `[]` stands for every item of a list.

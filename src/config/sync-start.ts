@@ -10,6 +10,7 @@ import type { Config } from "./types.js";
  * start-up checks both share.
  */
 export function assertSyncCanStart(config: Config): void {
-  createComposer(config);
+  // Only compiling is wanted here: the queue-host rule is applied to values, row by row and in check.
+  createComposer(config, { checkQueueUrl: () => undefined });
   if (config.change_detection.mode !== "snapshot") createClassifier(config.change_detection);
 }

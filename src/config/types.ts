@@ -100,7 +100,7 @@ export interface Alerts {
 }
 
 /** The settings only one queue type takes, as the loader's cross-field rules (queue-type.ts) allow them. */
-export type QueueTypeSettings =
+type QueueTypeSettings =
   | {
       queue_type: "standard";
       /** Standard queues take a group id too (fair queues), but no deduplication id. */

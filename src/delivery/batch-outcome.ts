@@ -2,7 +2,7 @@ import * as crypto from "node:crypto";
 import type { BatchEntry, BatchResult } from "./types.js";
 
 /** What became of each entry of a request that SQS answered, by position in the request. */
-export interface BatchOutcome {
+interface BatchOutcome {
   acknowledged: number[];
   rejected: { position: number; reason: string; code: string }[];
   /** Entries to send again: retriable failures, MD5 mismatches and entries missing from the answer. */

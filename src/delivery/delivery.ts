@@ -1,23 +1,23 @@
-import { UserFacingError } from "../errors.js";
+import { type Deferred, deferred } from "../deferred.js";
+import { UserFacingError, errorMessage } from "../errors.js";
 import { MAX_BATCH_ENTRIES } from "../sqs-limits.js";
-import { backoffDelayMs } from "./backoff.js";
+import { backoffDelayMs } from "../aws/backoff.js";
 import { maxBufferedBytes } from "./buffer-limit.js";
 import { Cancellation, requestCancelled } from "./cancellation.js";
 import { ConcurrencyLimit, type RequestOutcome } from "./concurrency-limit.js";
 import { sortOutcome } from "./batch-outcome.js";
 import { type Batch, retryBatchOf } from "./batch.js";
+import { fatalSendError, missingQueueReason, retriesExhaustedError } from "./errors.js";
+import { FifoList } from "./fifo-list.js";
+import { Lane } from "./lane.js";
 import {
   type ClassifiedError,
   classifySendError,
-  fatalSendError,
   isThrottlingCode,
   isThrottlingError,
-  missingQueueReason,
-  retriesExhaustedError,
-} from "./errors.js";
-import { FifoList } from "./fifo-list.js";
-import { Lane } from "./lane.js";
-import { type SendFailure, sendFailureOf } from "./send-failure.js";
+  type SendFailure,
+  sendFailureOf,
+} from "../aws/send-failure.js";
 import type { BatchResult, BatchSender, DeliveryCallbacks, DeliveryOptions, DeliveryStats, OutgoingMessage } from "./types.js";
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -31,24 +31,6 @@ const BUFFERED_BATCHES_PER_REQUEST_SLOT = 2;
 const MIN_BUFFERED_MESSAGES = 64 * MAX_BATCH_ENTRIES * 4;
 
 function ignore(): void {}
-
-interface Waiter {
-  promise: Promise<void>;
-  resolve(): void;
-  reject(error: Error): void;
-}
-
-/** A promise to hand out, already marked as handled so that a rejection nobody awaits cannot crash the process. */
-function newWaiter(): Waiter {
-  let resolve!: () => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<void>((onResolve, onReject) => {
-    resolve = onResolve;
-    reject = onReject;
-  });
-  promise.catch(ignore);
-  return { promise, resolve, reject };
-}
 
 interface Request {
   batch: Batch<ScheduledLane>;
@@ -83,16 +65,16 @@ interface LingerMark {
  * at most the concurrency limit's requests in flight, FIFO groups kept in order with one batch in
  * flight per group, failed entries retried with backoff.
  *
- * Usage: `await submit(message)` for each message (it waits while too much is unsettled, which
- * is how the reader is paused), then `await flush()`. Each message ends in exactly one callback,
- * `acknowledged` or `rejected`, unless delivery stops first.
+ * Usage: `offer(message)` for each message; when it answers "full", `await whenRoom()` before the
+ * next (that wait is how the reader is paused; `submit(message)` does both). Then `await flush()`.
+ * Each message ends in exactly one callback, `acknowledged` or `rejected`, unless delivery stops first.
  *
  * Fatal failure: `failed` rejects with a UserFacingError (request refused for good, or a message
- * failing longer than retryMaxMs); from then on every pending or later `submit()`/`flush()` rejects
- * with the same error and no callback fires. Leaving `failed` unobserved is safe.
+ * failing longer than retryMaxMs); from then on every pending or later `whenRoom()`/`submit()`/`flush()`
+ * rejects with the same error and no callback fires. Leaving `failed` unobserved is safe.
  *
  * `abort()` stops at once: in-flight requests are abandoned, nothing is retried, no callback fires,
- * and pending or later `submit()`/`flush()` reject with "delivery was aborted".
+ * and pending or later `whenRoom()`/`submit()`/`flush()` reject with "delivery was aborted".
  */
 export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
   readonly failed: Promise<never>;
@@ -114,29 +96,20 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
   private readonly maxBufferedMessages: number | undefined;
   private readonly maxBufferedBytes: number;
   private readonly limit: ConcurrencyLimit;
-  private roomWaiter: Waiter | undefined;
-  private flushWaiter: Waiter | undefined;
+  private roomWaiter: Deferred<void> | undefined;
+  private flushWaiter: Deferred<void> | undefined;
 
-  private readonly counts: Omit<DeliveryStats, "inFlight" | "unsettled"> = {
-    requestsSent: 0,
-    messagesSent: 0,
-    entriesRetried: 0,
-    bytesSent: 0,
-    acknowledged: 0,
-    rejected: 0,
-  };
+  /** What requests carried is counted once, by the ObservedSender; these are outcomes. */
+  private readonly counts: Omit<DeliveryStats, "inFlight" | "unsettled"> = { acknowledged: 0, rejected: 0 };
 
   constructor(
     private readonly sender: BatchSender,
     private readonly options: DeliveryOptions,
     private readonly callbacks: DeliveryCallbacks<M>,
   ) {
-    let rejectFailed!: (error: UserFacingError) => void;
-    this.failed = new Promise<never>((_, reject) => {
-      rejectFailed = reject;
-    });
-    this.failed.catch(ignore);
-    this.rejectFailed = rejectFailed;
+    const failed = deferred<never>();
+    this.failed = failed.promise;
+    this.rejectFailed = failed.reject;
     this.limit = options.concurrency ?? new ConcurrencyLimit({ mode: "fixed", ceiling: options.maxInFlight });
     this.maxBufferedMessages = options.maxBufferedMessages;
     this.maxBufferedBytes = options.maxBufferedBytes ?? maxBufferedBytes();
@@ -162,7 +135,7 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
   whenRoom(): Promise<void> {
     if (this.closed !== undefined) return this.closed;
     if (this.hasRoom()) return RESOLVED;
-    this.roomWaiter ??= newWaiter();
+    this.roomWaiter ??= deferred();
     return this.roomWaiter.promise;
   }
 
@@ -180,7 +153,7 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
       if (!lane.scheduled && this.isDue(lane)) this.schedule(lane);
     }
     this.pump();
-    this.flushWaiter ??= newWaiter();
+    this.flushWaiter ??= deferred();
     return this.flushWaiter.promise;
   }
 
@@ -291,9 +264,6 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
       startedAt: this.limit.started(),
     };
     this.requests.add(request);
-    this.counts.requestsSent++;
-    this.counts.messagesSent += batch.entries.length;
-    for (const entry of batch.entries) this.counts.bytesSent += entry.message.bytes;
     this.armTimer(request, 0);
     let answer: Promise<BatchResult>;
     try {
@@ -420,7 +390,6 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
       this.fail(retriesExhaustedError(batch.lane.queueUrl, last, failingMs, this.options.retryMaxMs));
       return;
     }
-    this.counts.entriesRetried += batch.entries.length;
     // The last attempt happens at the deadline, so a message that never succeeds fails on time.
     const delay = Math.min(backoffDelayMs(batch.failures), this.options.retryMaxMs - failingMs);
     const timer = setTimeout(() => {
@@ -474,7 +443,7 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
 /** A callback's own UserFacingError stops delivery as it is; anything else thrown is a bug. */
 function unexpectedError(error: unknown): UserFacingError {
   if (error instanceof UserFacingError) return error;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   const detail = error instanceof Error ? (error.stack ?? message) : message;
   return new UserFacingError(`Delivery to SQS failed unexpectedly: ${message}. Please report this.`, "system_error", detail);
 }

@@ -1,58 +1,11 @@
-// Turns a failed SendMessageBatch request (a SendFailure) into what delivery should do about it:
-// retry the request, reject its rows, or stop the sync.
+// What delivery tells the user when SendMessageBatch fails for good: the advice for each fatal
+// code, the reason given to rows sent to a missing queue, and the error when retries run out.
+// Which failures are fatal is decided in aws/send-failure.ts.
 
-import { type AwsErrorMeaning, awsErrorMeaning, isRetriableAwsError } from "../aws/error-codes.js";
-import { UserFacingError } from "../errors.js";
+import { type AwsErrorMeaning, awsErrorMeaning } from "../aws/error-codes.js";
+import type { ClassifiedError } from "../aws/send-failure.js";
+import { type FailureType, UserFacingError } from "../errors.js";
 import { isUploadFailureCode } from "../large-messages/upload-failure.js";
-import { REDACTED, redactCredentialShapes } from "../observe/redact.js";
-import type { FailureType } from "../protocol/messages.js";
-import type { SendFailure } from "./send-failure.js";
-
-export type ErrorKind = "retry" | "reject" | "fatal";
-
-export interface ClassifiedError {
-  kind: ErrorKind;
-  /** The most specific code found: the SDK error name, the query-compatible code, or the socket error code. */
-  code: string;
-  /** The error's own text, with anything that looks like a credential removed. */
-  message: string;
-}
-
-const MAX_MESSAGE_CHARS = 300;
-
-/** Removes AWS credential shapes and, since an SQS error never needs one, any long base64 run (signatures). */
-export function redactSecrets(text: string): string {
-  return redactCredentialShapes(text).replace(/[A-Za-z0-9+/=]{40,}/g, REDACTED);
-}
-
-function messageOf(failure: SendFailure): string {
-  const redacted = redactSecrets(failure.message.replace(/\s+/g, " ").trim());
-  return redacted.length > MAX_MESSAGE_CHARS ? `${redacted.slice(0, MAX_MESSAGE_CHARS)}…` : redacted;
-}
-
-/** Whether an entry failure's code, or a request's HTTP status, asks the connector to slow down. */
-export function isThrottlingCode(code: string): boolean {
-  return awsErrorMeaning(code) === "throttled";
-}
-
-/**
- * Whether a failed request is throttling: a throttling code or HTTP 429. A 503 without a throttling
- * code is a failure on AWS's side (or a load balancer's), retried but not taken for back-pressure.
- */
-export function isThrottlingError({ codes, httpStatus }: SendFailure): boolean {
-  return httpStatus === 429 || codes.some(isThrottlingCode);
-}
-
-export function classifySendError(failure: SendFailure): ClassifiedError {
-  const { codes, httpStatus, code } = failure;
-  const message = messageOf(failure);
-  const missingQueue = codes.find((each) => awsErrorMeaning(each) === "missing_queue");
-  if (missingQueue !== undefined) return { kind: "reject", code: missingQueue, message };
-  const retriable = codes.find(isRetriableAwsError);
-  if (retriable !== undefined) return { kind: "retry", code: retriable, message };
-  if (httpStatus !== undefined && (httpStatus === 429 || httpStatus >= 500)) return { kind: "retry", code, message };
-  return { kind: "fatal", code, message };
-}
 
 interface FatalAdvice {
   failureType: FailureType;

@@ -8,12 +8,12 @@ import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { MessageAttributeValue, SendMessageBatchRequestEntry, SQSClient } from "@aws-sdk/client-sqs";
 import aws4 from "aws4";
 import type { Cancellation } from "./cancellation.js";
-import { SendFailure, sendFailureOf } from "./send-failure.js";
+import { SendFailure, sendFailureOf } from "../aws/send-failure.js";
 import { batchResultOf, requestEntry, type BatchAnswer } from "./send-message-batch.js";
 import type { BatchEntry, BatchResult, BatchSender } from "./types.js";
 
 /** Where SendMessageBatch requests go. */
-export interface HttpSenderOptions {
+interface HttpSenderOptions {
   region: string;
   /** The configured endpoint (LocalStack, a VPC endpoint, an emulator); else the SDK's regional endpoint. */
   endpoint?: string | undefined;

@@ -1,6 +1,6 @@
 import { SendMessageBatchCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import type { Cancellation } from "./cancellation.js";
-import { sendFailureOf } from "./send-failure.js";
+import { sendFailureOf } from "../aws/send-failure.js";
 import { batchResultOf, requestEntry } from "./send-message-batch.js";
 import type { BatchEntry, BatchResult, BatchSender } from "./types.js";
 

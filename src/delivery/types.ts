@@ -70,15 +70,8 @@ export interface DeliveryOptions {
   maxBufferedBytes?: number;
 }
 
+/** Delivery's outcomes; what requests carried is counted by the observed sender (SendCounts). */
 export interface DeliveryStats {
-  /** SendMessageBatch requests sent, retries included. */
-  requestsSent: number;
-  /** Entries put in requests, retries included. */
-  messagesSent: number;
-  /** Entries sent again after a retriable failure. */
-  entriesRetried: number;
-  /** Message bytes put in requests, retries included. */
-  bytesSent: number;
   acknowledged: number;
   rejected: number;
   /** Requests in flight now. */

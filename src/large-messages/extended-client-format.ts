@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { PayloadSizeAttribute } from "../config/types.js";
+import { MAX_MESSAGE_ATTRIBUTES } from "../sqs-limits.js";
 
 // The message format of the Amazon SQS Extended Client libraries (Java amazon-sqs-java-extended-client-lib 2.x,
 // Python amazon-sqs-extended-client): the body is stored as one S3 object, and SQS carries a pointer to it
@@ -15,9 +16,18 @@ export const DEFAULT_PAYLOAD_SIZE_ATTRIBUTE: PayloadSizeAttribute = "SQSLargePay
 /** Consumers read both names, so a user attribute may take neither. */
 export const RESERVED_ATTRIBUTES: readonly string[] = ["SQSLargePayloadSize", "ExtendedPayloadSize"] satisfies PayloadSizeAttribute[];
 /** The class name Jackson writes ahead of the pointer object (payload-offloading-java-common-lib). */
-export const POINTER_CLASS = "software.amazon.payloadoffloading.PayloadS3Pointer";
-/** SQS allows 10 message attributes; the pointer takes one of them. */
-export const MAX_USER_ATTRIBUTES = 9;
+const POINTER_CLASS = "software.amazon.payloadoffloading.PayloadS3Pointer";
+/** The pointer's size attribute takes one of the message attributes SQS allows. */
+const MAX_USER_ATTRIBUTES = MAX_MESSAGE_ATTRIBUTES - 1;
+
+/** Why a message with `attributeCount` attributes of its own leaves no room for the pointer's, or undefined. */
+export function pointerAttributeProblem(attributeCount: number, sizeAttribute: PayloadSizeAttribute): string | undefined {
+  if (attributeCount <= MAX_USER_ATTRIBUTES) return undefined;
+  return (
+    `the S3 pointer needs one of the ${MAX_MESSAGE_ATTRIBUTES} SQS allows (${sizeAttribute}); ` +
+    `use at most ${MAX_USER_ATTRIBUTES} message_attributes`
+  );
+}
 
 const PAYLOAD_SIZE_DATA_TYPE = "Number";
 const MAX_ID_CHARS_IN_KEY = 160;

@@ -3,8 +3,7 @@ import { isS3ConfigFailure, s3Advice, s3Failure } from "../aws/s3-explain.js";
 import type { Config } from "../config/types.js";
 import { bodyMd5 } from "../delivery/batch-outcome.js";
 import type { Cancellation } from "../delivery/cancellation.js";
-import { classifySendError } from "../delivery/errors.js";
-import { sendFailureOf } from "../delivery/send-failure.js";
+import { classifySendError, sendFailureOf } from "../aws/send-failure.js";
 import type { BatchEntry, BatchResult, BatchSender, EntryFailure, OutgoingMessage } from "../delivery/types.js";
 import { objectKey, payloadSizeAttribute, pointerBody } from "./extended-client-format.js";
 import { Limiter } from "./limiter.js";
@@ -22,7 +21,7 @@ interface Offload {
   stored: boolean;
 }
 
-export interface OffloadingOptions {
+interface OffloadingOptions {
   fifo: boolean;
   /** For the error that stops the sync when the bucket refuses the connector (its credentials are named). */
   config: Config;

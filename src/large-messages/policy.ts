@@ -1,14 +1,14 @@
 import type { Config, LargeMessages, PayloadSizeAttribute, S3Settings } from "../config/types.js";
 import {
   DEFAULT_PAYLOAD_SIZE_ATTRIBUTE,
-  MAX_USER_ATTRIBUTES,
   maxObjectKeyBytes,
   payloadSizeAttribute,
+  pointerAttributeProblem,
   pointerBody,
 } from "./extended-client-format.js";
 
 /** The composed message, as far as deciding and checking its offloading goes. */
-export interface MessageSize {
+interface MessageSize {
   /** Body plus attributes, as SQS counts them. */
   bytes: number;
   bodyBytes: number;
@@ -56,11 +56,9 @@ export class LargeMessagePolicy {
     const s3 = this.s3;
     if (s3 === undefined) return undefined;
     const why = this.always ? "large_messages.always is set" : `it is over large_messages.threshold_bytes (${this.threshold})`;
-    if (message.attributeCount > MAX_USER_ATTRIBUTES) {
-      return (
-        `The message is ${message.bytes} bytes and must go through S3 (${why}), but it has ${message.attributeCount} message attributes: ` +
-        `the S3 pointer needs one of the 10 SQS allows (${this.sizeAttribute}); use at most ${MAX_USER_ATTRIBUTES} message_attributes.`
-      );
+    const pointerProblem = pointerAttributeProblem(message.attributeCount, this.sizeAttribute);
+    if (pointerProblem !== undefined) {
+      return `The message is ${message.bytes} bytes and must go through S3 (${why}), but it has ${message.attributeCount} message attributes: ${pointerProblem}.`;
     }
     const attributeBytes = message.bytes - message.bodyBytes;
     const longestPointer = Buffer.byteLength(pointerBody(s3.bucket, "k".repeat(maxObjectKeyBytes(s3.prefix))));

@@ -2,9 +2,10 @@ import type { Alerts, ValueSource } from "../config/types.js";
 import type { LogLevel } from "../protocol/messages.js";
 import type { SyncSummary } from "./summary.js";
 
+/** Used by the metadata test too: the registry must allow this host. */
 export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
 /** An alert endpoint that has not answered by then is given up on: alerts never hold up a sync. */
-export const ALERT_TIMEOUT_MS = 5000;
+const ALERT_TIMEOUT_MS = 5000;
 export const CONNECTOR = "destination-sqs";
 
 /** What an alert is about: one per sync at most, a failure taking precedence over rejected rows. */
@@ -151,7 +152,7 @@ function webhookEvent(event: AlertEvent): unknown {
   };
 }
 
-export interface SendAlertOptions {
+interface SendAlertOptions {
   timeoutMs?: number | undefined;
   log(level: LogLevel, text: string): Promise<void>;
 }
@@ -193,6 +194,7 @@ function noAnswerWithin(timeoutMs: number): string {
   return `no answer within ${timeoutMs / 1000} s`;
 }
 
+// Exported only for test/alerts.test.ts.
 /** A delivery that POSTs `body` as JSON to `url`. */
 export function jsonPost(service: AlertDelivery["service"], setting: string, url: string, body: unknown): AlertDelivery {
   return {

@@ -1,8 +1,8 @@
 import type { ApiCall } from "../aws/api-calls.js";
-import type { SendFailure } from "../delivery/send-failure.js";
+import type { SendFailure } from "../aws/send-failure.js";
 import type { LogLevel } from "../protocol/messages.js";
 import type { BatchCall } from "./observed-sender.js";
-import type { Redactor } from "./redact.js";
+import type { Redactor } from "../redact.js";
 
 /** The prefix of every API call log line; the rest of the line is one JSON object. */
 export const API_CALL_PREFIX = "API_CALL ";
@@ -10,7 +10,7 @@ export const API_CALL_PREFIX = "API_CALL ";
 const MAX_BODY_CHARS = 500;
 const MAX_ERROR_CHARS = 300;
 
-export interface ApiCallLogOptions {
+interface ApiCallLogOptions {
   /** Include each entry's (truncated) body in SendMessageBatch lines. */
   bodies: boolean;
   redactor: Redactor;

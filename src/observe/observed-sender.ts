@@ -1,5 +1,5 @@
 import type { Cancellation } from "../delivery/cancellation.js";
-import { type SendFailure, sendFailureOf } from "../delivery/send-failure.js";
+import { type SendFailure, sendFailureOf } from "../aws/send-failure.js";
 import type { BatchEntry, BatchResult, BatchSender, OutgoingMessage } from "../delivery/types.js";
 
 /** One SendMessageBatch call as the delivery layer made it: which rows, which attempt, what came back. */

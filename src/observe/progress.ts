@@ -3,9 +3,9 @@ import type { SendCounts } from "./observed-sender.js";
 import type { RowCounts } from "./summary.js";
 
 /** How often a long write reports progress, unless told otherwise. */
-export const DEFAULT_PROGRESS_INTERVAL_MS = 10_000;
+const DEFAULT_PROGRESS_INTERVAL_MS = 10_000;
 
-export interface ProgressSources {
+interface ProgressSources {
   rows(): Readonly<RowCounts>;
   sent(): SendCounts;
   /** The in-flight limit, once the write has one. */

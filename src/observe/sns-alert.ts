@@ -5,10 +5,13 @@ import { describeSnsFailure, parseTopicArn, type SnsTopic } from "../aws/sns-top
 import type { Config } from "../config/types.js";
 import { alertTitle, CONNECTOR, truncate, type AlertDelivery, type AlertEvent } from "./alerts.js";
 
+// Exported only for test/sns-alerts.test.ts.
 /** SNS takes email subjects of fewer than 100 characters, ASCII without control characters. */
 export const SUBJECT_MAX = 99;
+// Exported only for test/sns-alerts.test.ts.
 /** One SMS holds 140 ASCII characters: the first line of the message says what happened on its own. */
 export const HEADLINE_MAX = 140;
+// Exported only for test/sns-alerts.test.ts.
 /** The longest message SNS sends as SMS (in several parts); emails get the same text. */
 export const MESSAGE_MAX = 1600;
 const REJECTIONS_SHOWN = 5;
@@ -16,6 +19,7 @@ const REASON_MAX = 240;
 const FAILURE_MAX = 600;
 const CUT = "...";
 
+// Exported only for test/sns-alerts.test.ts.
 /** The Publish request for `event`: a subject for email, a plain-text message, and attributes to filter on. */
 export function snsPublishInput(topic: SnsTopic, event: AlertEvent): PublishCommandInput {
   return {

@@ -1,6 +1,6 @@
 import type { ChangeType } from "../config/types.js";
 import type { ConcurrencyStats } from "../delivery/concurrency-limit.js";
-import type { FailureType } from "../protocol/messages.js";
+import type { FailureType } from "../errors.js";
 import type { WriteObserver } from "../write/types.js";
 import type { SendCounts } from "./observed-sender.js";
 
@@ -10,7 +10,7 @@ export const SUMMARY_PREFIX = "SYNC_SUMMARY ";
 /** Rejection reasons kept per stream, so the summary stays small whatever the number of rejections. */
 const REASONS_KEPT = 5;
 
-export interface ChangeCounts {
+interface ChangeCounts {
   published: number;
   rejected: number;
   skipped_by_events_filter: number;
@@ -22,7 +22,7 @@ export interface RowCounts extends ChangeCounts {
   unchanged: number;
 }
 
-export interface StreamSummary extends RowCounts {
+interface StreamSummary extends RowCounts {
   stream: string;
   /** Counts per change type, for the change types that occurred. */
   by_change: Partial<Record<ChangeType, ChangeCounts>>;

@@ -4,13 +4,13 @@ import { secretValues } from "../config/secrets.js";
 import type { Config } from "../config/types.js";
 import { type ConcurrencyLimit, concurrencyLimitFor, type LimitChange } from "../delivery/concurrency-limit.js";
 import type { BatchSender } from "../delivery/types.js";
-import { UserFacingError } from "../errors.js";
+import { UserFacingError, errorMessage } from "../errors.js";
 import type { MessageWriter } from "../protocol/output.js";
 import { alertDeliveries, alertEventFor, sendAlerts } from "./alerts.js";
 import { ApiCallLog } from "./api-call-log.js";
 import { noSends, ObservedSender, type SendCounts } from "./observed-sender.js";
 import { ProgressReporter } from "./progress.js";
-import { Redactor } from "./redact.js";
+import { Redactor } from "../redact.js";
 import { snsDelivery } from "./sns-alert.js";
 import { describeSummary, RunSummary, SUMMARY_PREFIX, type SyncSummary } from "./summary.js";
 
@@ -126,6 +126,7 @@ const CHANGE_CAUSES: Record<LimitChange["reason"], string> = {
   latency: "round trips climbed above their floor",
 };
 
+// Exported only for test/observe.test.ts.
 export function describeLimitChange({ from, to, reason, floorRttMs, rttMs }: LimitChange): string {
   const rtt = rttMs > 0 ? ` (round trip ${rttMs.toFixed(1)} ms, floor ${floorRttMs.toFixed(1)} ms)` : "";
   return `Concurrency limit ${from} → ${to} requests in flight: ${CHANGE_CAUSES[reason]}${rtt}.`;
@@ -135,6 +136,6 @@ function failureOf(error: unknown): NonNullable<SyncSummary["failure"]> {
   if (error instanceof UserFacingError) return { failure_type: error.failureType, message: error.message };
   return {
     failure_type: "system_error",
-    message: `The connector failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`,
+    message: `The connector failed unexpectedly: ${errorMessage(error)}`,
   };
 }

@@ -1,6 +1,6 @@
 import { isUtf8 } from "node:buffer";
 import type { Readable } from "node:stream";
-import { UserFacingError } from "../errors.js";
+import { UserFacingError, errorMessage } from "../errors.js";
 import type { AirbyteMessage } from "./messages.js";
 
 export interface InputLine {
@@ -121,7 +121,7 @@ export async function* readLineBatches(input: Readable): AsyncGenerator<InputLin
     }
   } catch (error) {
     if (error instanceof UserFacingError) throw error;
-    throw lineTooLong(lineNumber + 1, error instanceof Error ? error.message : String(error));
+    throw lineTooLong(lineNumber + 1, errorMessage(error));
   }
   let rest: string;
   try {

@@ -1,6 +1,8 @@
 // Airbyte protocol message shapes this connector reads and writes (protocol 0.18).
 
-export interface StreamDescriptor {
+import type { FailureType } from "../errors.js";
+
+interface StreamDescriptor {
   name: string;
   namespace?: string | null;
 }
@@ -27,8 +29,6 @@ export interface StateMessage {
   destinationStats?: StateStats;
   [key: string]: unknown;
 }
-
-export type FailureType = "config_error" | "system_error" | "transient_error";
 
 export interface TraceMessage {
   type: "ERROR" | "ESTIMATE" | "STREAM_STATUS" | "ANALYTICS" | string;

@@ -1,6 +1,7 @@
 import type { Writable } from "node:stream";
-import { NO_CONFIG_SECRETS, type Redactor } from "../observe/redact.js";
-import type { AirbyteMessage, FailureType, LogLevel } from "./messages.js";
+import type { FailureType } from "../errors.js";
+import { NO_CONFIG_SECRETS, type Redactor } from "../redact.js";
+import type { AirbyteMessage, LogLevel } from "./messages.js";
 
 /**
  * Writes Airbyte messages as JSON lines. `emit` resolves once the line is accepted by the
@@ -17,7 +18,7 @@ export class MessageWriter {
   }
 
   emit(message: AirbyteMessage): Promise<void> {
-    return this.writeLine(JSON.stringify(this.redactor.message(message)));
+    return this.writeLine(JSON.stringify(redactedMessage(this.redactor, message)));
   }
 
   /** Writes a line the connector echoes (a STATE as it came in): never redacted or re-serialised. */
@@ -69,5 +70,17 @@ export class MessageWriter {
       if (this.out.writableLength === 0) resolve();
       else this.out.write("", () => resolve());
     });
+  }
+}
+
+/** The message as it may be printed: LOG and TRACE text redacted, every other message unchanged. */
+export function redactedMessage(redactor: Redactor, message: AirbyteMessage): AirbyteMessage {
+  switch (message.type) {
+    case "LOG":
+      return { type: "LOG", log: { ...message.log, message: redactor.text(message.log.message) } };
+    case "TRACE":
+      return { type: "TRACE", trace: redactor.value(message.trace) };
+    default:
+      return message;
   }
 }

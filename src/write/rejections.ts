@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
+import { queueNameFromUrl } from "../aws/queues.js";
 import type { RejectedRows } from "../config/types.js";
 import type { OutgoingMessage } from "../delivery/types.js";
 import { UserFacingError } from "../errors.js";
+import { isFifoQueueName } from "../queue-type.js";
 
-export interface RejectedRow {
+interface RejectedRow {
   messageId: string;
   stream: string;
   namespace?: string | null | undefined;
@@ -14,7 +16,7 @@ export interface RejectedRow {
 }
 
 /** What the write pipeline does with a rejected row: count it as handled, or send it on. */
-export type RejectionOutcome = { kind: "skipped" } | { kind: "dead_letter"; message: OutgoingMessage };
+type RejectionOutcome = { kind: "skipped" } | { kind: "dead_letter"; message: OutgoingMessage };
 
 /** Applies the `rejected_rows` policy. Throws a UserFacingError when the sync must stop. */
 export class RejectionPolicy {
@@ -24,10 +26,6 @@ export class RejectionPolicy {
     private readonly policy: RejectedRows,
     private readonly maxMessageBytes: number,
   ) {}
-
-  get count(): number {
-    return this.rejected;
-  }
 
   handle(row: RejectedRow): RejectionOutcome {
     this.rejected++;
@@ -64,7 +62,7 @@ export class RejectionPolicy {
       bytes: Buffer.byteLength(body),
       ticket: row.ticket,
     };
-    if (queueUrl.endsWith(".fifo")) {
+    if (isFifoQueueName(queueNameFromUrl(queueUrl))) {
       message.groupId = "destination-sqs-rejected";
       message.dedupId = createHash("sha256").update(`${row.messageId}\n${row.reason}`).digest("hex").slice(0, 64);
     }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Cancellation } from "../../src/delivery/cancellation.js";
-import { SendFailure } from "../../src/delivery/send-failure.js";
+import { SendFailure } from "../../src/aws/send-failure.js";
 import type { BatchEntry, BatchResult, BatchSender, OutgoingMessage } from "../../src/delivery/types.js";
 
 export function outgoing(queueUrl: string, n: number, fields: Partial<OutgoingMessage> = {}): OutgoingMessage {

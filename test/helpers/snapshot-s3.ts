@@ -1,7 +1,7 @@
 // S3 buckets on the emulators, pods for the connector, and syncs with a snapshot store in S3.
 import assert from "node:assert/strict";
 import { GetObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
-import type { JournalEntry } from "../../src/changes/s3-journal.js";
+import type { JournalEntry } from "../../src/changes/snapshot/home.js";
 import { catalogOf, recordLine, stateLine } from "./airbyte.js";
 import { runCli, writeTempJson, type CliResult } from "./cli.js";
 import { emulatorConfigFile, uniqueQueueName, type Emulator } from "./emulators.js";

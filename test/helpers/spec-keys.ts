@@ -1,5 +1,5 @@
 // The keys of spec.json as a reader of the docs sees them, for tests that hold a docs page to the spec.
-import { connectionSpecification, type SchemaNode } from "../../src/config/load.js";
+import { connectionSpecification, type SchemaNode } from "../../src/config/schema.js";
 
 export interface SpecKey {
   /** Dotted, with `[]` for the items of a list: `change_detection.store.prefix`, `message_attributes[].name`. */

@@ -1,5 +1,5 @@
 // spec.json as tests read it: the schema, one field by its path, and every setting's dotted name.
-import { connectionSpecification, type SchemaNode } from "../../src/config/load.js";
+import { connectionSpecification, type SchemaNode } from "../../src/config/schema.js";
 
 export const spec: SchemaNode = connectionSpecification;
 

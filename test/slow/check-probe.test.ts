@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { setTimeout as sleep } from "node:timers/promises";
 import { test } from "node:test";
-import { runCheck } from "../../src/check.js";
+import { runCheck } from "../../src/commands/check.js";
 import { emulatorConfig, startFauxqs, uniqueQueueName } from "../helpers/emulators.js";
 import { startFaultProxy } from "../helpers/fault-proxy.js";
 import { createBucket, listKeys } from "../helpers/snapshot-s3.js";

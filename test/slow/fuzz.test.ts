@@ -7,10 +7,11 @@ import { validateConfig } from "../../src/config/load.js";
 import { UserFacingError } from "../../src/errors.js";
 import { loadCatalog } from "../../src/protocol/catalog.js";
 import { MessageWriter } from "../../src/protocol/output.js";
-import { runWrite } from "../../src/write/run.js";
+import { runWrite } from "../../src/commands/write.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine } from "../helpers/airbyte.js";
 import { writeTempJson } from "../helpers/cli.js";
 import { FakeSender } from "../helpers/delivery-fakes.js";
+import { ANY_QUEUE_HOST, openDetector } from "../helpers/in-process.js";
 import { testSettings } from "../helpers/config.js";
 import { startFauxqs, uniqueQueueName, type Emulator, emulatorConfigFile } from "../helpers/emulators.js";
 import { startConnector } from "../helpers/live-connector.js";
@@ -159,6 +160,8 @@ describe("fuzzed input, in process", () => {
           writer: new MessageWriter(out),
           sender: new FakeSender(),
           resolveQueue: async (name) => `http://127.0.0.1:1/123456789012/${name}`,
+          checkQueueUrl: ANY_QUEUE_HOST,
+          detector: await openDetector(config, catalog),
         });
       } catch (error) {
         failed++;

@@ -7,7 +7,7 @@ import { compilePlainTemplate } from "./plain.js";
 import { PRINTERS, type RenderTemplate, type TemplateKind, type TemplateScope } from "./scope.js";
 
 /** Renders a JSON template straight to compact JSON, or undefined for a row the fast path cannot vouch for. */
-export type RenderCompactJson = (scope: TemplateScope) => string | undefined;
+type RenderCompactJson = (scope: TemplateScope) => string | undefined;
 
 export interface TemplateCompiler {
   /** Parses `source` once; `setting` names it in the config error when it does not parse. */

@@ -1,5 +1,5 @@
 import { Context, Liquid, toValueSync, type Emitter, type FilterImplOptions, type Template } from "liquidjs";
-import { UserFacingError } from "../../errors.js";
+import { UserFacingError, errorMessage } from "../../errors.js";
 import { PRINTERS, printable, type TemplateKind, type TemplateScope } from "./scope.js";
 
 /** A render may not run longer than this, so one hostile row cannot stall the sync. */
@@ -7,6 +7,7 @@ const RENDER_LIMIT_MS = 1000;
 /** Liquid-counted allocations (loop ranges, filter results, printed values) per render, as a multiple of the largest message. */
 const MEMORY_LIMIT_PER_MESSAGE_BYTE = 16;
 const PARSE_LIMIT_CHARS = 1_000_000;
+// Exported only for test/template-limits.test.ts.
 /**
  * The most items a filter takes: the slowest (sort_natural) sorts this many strings in about
  * 0.2 s, so a hostile row cannot make one filter outrun the render limit by much.
@@ -93,7 +94,7 @@ export function parseTemplate(engine: Liquid, setting: string, source: string): 
   try {
     return engine.parse(source);
   } catch (error) {
-    const cause = error instanceof Error ? error.message : String(error);
+    const cause = errorMessage(error);
     throw new UserFacingError(
       `The Liquid template in ${setting} does not parse: ${cause}. Fix the template at that position ` +
         `(available filters: Liquid's standard filters plus json and raw; include, render and layout are not supported).`,

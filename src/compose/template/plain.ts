@@ -29,7 +29,7 @@ export const NEEDS_LIQUID = Symbol("needs Liquid");
 export type OutputReader = (scope: TemplateScope) => unknown;
 
 /** Literal text and outputs, alternating: starts and ends with literal text (possibly empty). */
-export type PlainTemplateParts = (string | OutputReader)[];
+type PlainTemplateParts = (string | OutputReader)[];
 
 function compilePath(path: string[]): OutputReader {
   return (scope) => {

@@ -2,16 +2,15 @@ import type { Readable } from "node:stream";
 import { setImmediate as yieldToEventLoop } from "node:timers/promises";
 import type { QueueUrlCheck } from "../aws/queue-hosts.js";
 import { isQueueUrl, QueueNotFoundError } from "../aws/queues.js";
-import { ClearJobDetection } from "../changes/clear-job.js";
-import { createChangeDetector } from "../changes/detector.js";
+import { ClearJobDetection } from "../write/clear-job.js";
 import type { ChangeDetector, PublishHooks } from "../changes/types.js";
-import { CheckpointTracker, type Checkpoint } from "./checkpoint.js";
-import { createComposer, type ComposedMessage, type Composer, type RowInput } from "../compose/composer.js";
-import { isRejection } from "../compose/rejection.js";
+import { CheckpointTracker, type Checkpoint } from "../write/checkpoint.js";
+import type { ComposedMessage } from "../compose/composer.js";
 import type { ChangeType, Config } from "../config/types.js";
 import { type ConcurrencyLimit, concurrencyLimitFor } from "../delivery/concurrency-limit.js";
 import { Delivery } from "../delivery/delivery.js";
-import type { BatchSender, DeliveryStats, OutgoingMessage } from "../delivery/types.js";
+import type { BatchSender, OutgoingMessage } from "../delivery/types.js";
+import { deferred } from "../deferred.js";
 import { UserFacingError } from "../errors.js";
 import { isUploadFailureCode } from "../large-messages/upload-failure.js";
 import { LargeMessagePolicy } from "../large-messages/policy.js";
@@ -26,19 +25,20 @@ import {
 } from "../protocol/messages.js";
 import type { MessageWriter } from "../protocol/output.js";
 import { echoedStateLine } from "../protocol/state-echo.js";
-import { RejectionPolicy } from "./rejections.js";
-import { SendGate } from "./send-gate.js";
-import type { WriteObserver } from "./types.js";
+import { RejectionPolicy } from "../write/rejections.js";
+import { RowPipeline, type RowOutcome } from "../write/row-pipeline.js";
+import { SendGate } from "../write/send-gate.js";
+import type { WriteObserver } from "../write/types.js";
 import { MAX_BATCH_REQUEST_BYTES } from "../sqs-limits.js";
 
-export interface WriteOptions {
+interface WriteOptions {
   config: Config;
   catalog: Map<string, ConfiguredStream>;
   input: Readable;
   writer: MessageWriter;
   sender: BatchSender;
   /** Refuses queue URLs naming a host other than this connector's SQS; see queueUrlCheck. */
-  checkQueueUrl?: QueueUrlCheck;
+  checkQueueUrl: QueueUrlCheck;
   /** Turns a bare queue name into its URL; throws QueueNotFoundError when there is none. */
   resolveQueue(name: string): Promise<string>;
   /**
@@ -48,13 +48,9 @@ export interface WriteOptions {
    */
   signal?: AbortSignal;
   observer?: WriteObserver;
-  detector?: ChangeDetector;
+  detector: ChangeDetector;
   /** The limit on requests in flight; default one made from `concurrency` and `max_in_flight`. */
   concurrency?: ConcurrencyLimit;
-}
-
-export interface WriteResult {
-  delivery: DeliveryStats;
 }
 
 /** How long a partly filled batch waits for more rows before it goes out. */
@@ -72,8 +68,6 @@ interface RowRef extends PublishHooks {
   stream: ConfiguredStream;
   change: ChangeType;
   data: Record<string, unknown>;
-  /** The record's `meta`, which templates can read. */
-  meta?: unknown;
   /** Set on rows the connector makes itself (found removed), which STATE counts leave out. */
   generated?: true;
   /** Set on the dead-letter envelope of a rejected row, which settles that row when stored. */
@@ -82,21 +76,6 @@ interface RowRef extends PublishHooks {
 
 interface RowMessage extends OutgoingMessage {
   row: RowRef;
-}
-
-function rowInput(row: RowRef, emittedAt: number, previous?: Record<string, unknown>): RowInput {
-  return {
-    data: row.data,
-    change: row.change,
-    previous,
-    stream: row.stream.stream.name,
-    namespace: row.stream.stream.namespace,
-    emittedAt,
-    primaryKey: row.stream.primary_key,
-    syncId: row.stream.sync_id,
-    generationId: row.stream.generation_id,
-    meta: row.meta,
-  };
 }
 
 /** The stream a STATE covers: one stream for a STREAM state, all of them (undefined) for GLOBAL and LEGACY. */
@@ -134,14 +113,14 @@ const NO_OBSERVER: WriteObserver = {
  * The write command: reads Airbyte messages, turns each record into an SQS message and echoes
  * each STATE once every record before it has been acknowledged, rejected or skipped.
  */
-export async function runWrite(options: WriteOptions): Promise<WriteResult> {
+export async function runWrite(options: WriteOptions): Promise<void> {
   return new WriteRun(options).run();
 }
 
 class WriteRun {
   private readonly config: Config;
   private readonly detector: ChangeDetector;
-  private readonly composer: Composer;
+  private readonly pipeline: RowPipeline;
   private readonly observer: WriteObserver;
   /** Tracks STATE input lines, echoed as they came in. */
   private readonly tracker: CheckpointTracker<string>;
@@ -151,7 +130,6 @@ class WriteRun {
   /** Messages waiting for their rows to be journaled. */
   private readonly gate = new SendGate();
   private readonly queueUrls = new Map<string, string>();
-  private readonly events: ReadonlySet<ChangeType>;
   /** Streams whose end the source announced, complete or not. */
   private readonly endedStreams = new Set<ConfiguredStream>();
   /** Whether the source reports stream statuses; if it does, only a COMPLETE status ends a stream complete. */
@@ -159,19 +137,13 @@ class WriteRun {
   private readonly clearJob = new ClearJobDetection();
   private failure: Error | undefined;
   /** Rejects with the first failure: whatever the run awaits is raced against it. */
-  private readonly failed: Promise<never>;
-  private rejectFailed!: (error: Error) => void;
+  private readonly failed = deferred<never>();
 
   constructor(private readonly options: WriteOptions) {
-    this.failed = new Promise<never>((_, reject) => {
-      this.rejectFailed = reject;
-    });
-    this.failed.catch(() => undefined);
     this.config = options.config;
-    this.detector = options.detector ?? createChangeDetector(this.config, options.catalog.values());
-    this.composer = createComposer(this.config, options.checkQueueUrl ? { checkQueueUrl: options.checkQueueUrl } : {});
+    this.detector = options.detector;
+    this.pipeline = new RowPipeline(this.config, { detector: options.detector, checkQueueUrl: options.checkQueueUrl });
     this.observer = options.observer ?? NO_OBSERVER;
-    this.events = new Set(this.config.events);
     this.tracker = new CheckpointTracker((checkpoint) => this.emitCheckpoint(checkpoint));
     this.rejections = new RejectionPolicy(this.config.rejected_rows, this.config.max_message_bytes);
     this.largeMessages = LargeMessagePolicy.of(this.config);
@@ -194,7 +166,7 @@ class WriteRun {
     this.delivery.failed.catch((error: Error) => this.fail(error));
   }
 
-  async run(): Promise<WriteResult> {
+  async run(): Promise<void> {
     const { signal } = this.options;
     const onAbort = (): void => {
       this.fail(signal?.reason instanceof UserFacingError ? signal.reason : stoppedBySignal());
@@ -238,7 +210,6 @@ class WriteRun {
       await this.delivery.flush();
       this.throwIfFailed();
       await this.detector.close(true);
-      return { delivery: this.delivery.stats };
     } catch (error) {
       // Bad input stops reading, but what was accepted before it is still delivered and checkpointed.
       if (this.failure === undefined) await this.unlessFailed(this.gate.drained().then(() => this.delivery.flush())).catch(() => undefined);
@@ -266,26 +237,7 @@ class WriteRun {
     this.observer.recordRead(record.stream);
     this.clearJob.recordReceived(stream);
     const ticket = this.tracker.recordReceived(key);
-    const detection = this.detector.detect(record, stream);
-    if (detection.kind === "reject") {
-      const row: RowRef = { stream, change: "added", data: record.data, meta: record.meta };
-      const messageId = this.composer.messageIdOf(rowInput(row, record.emitted_at));
-      const reason = `Row with message id ${JSON.stringify(messageId)} (input line ${lineNumber}) was rejected: ${detection.reason}`;
-      return this.reject(messageId, row, reason, ticket, undefined);
-    }
-    if (detection.kind === "unchanged") {
-      this.observer.skipped(record.stream, undefined, "unchanged");
-      this.tracker.settle(ticket);
-      return undefined;
-    }
-    if (!this.events.has(detection.change)) {
-      this.observer.skipped(record.stream, detection.change, "event_filter");
-      this.tracker.settle(ticket);
-      return undefined;
-    }
-    const { journaled, onPublished, onRejected } = detection;
-    const row: RowRef = { stream, change: detection.change, data: record.data, meta: record.meta, journaled, onPublished, onRejected };
-    return this.publish(row, ticket, record.emitted_at, detection.previous);
+    return this.handleOutcome(this.pipeline.record(record, stream, lineNumber), stream, record.data, ticket, undefined);
   }
 
   private async handleTrace(trace: TraceMessage): Promise<void> {
@@ -305,20 +257,35 @@ class WriteRun {
     const removedRows = this.clearJob.isCleared(stream) ? this.detector.cleared(stream) : this.detector.completed(stream);
     for (const removed of removedRows) {
       this.throwIfFailed();
-      if (!this.events.has("removed")) {
-        this.observer.skipped(stream.stream.name, "removed", "event_filter");
-        continue;
-      }
-      const { data, journaled, onPublished, onRejected } = removed;
-      const row: RowRef = { stream, change: "removed", data, generated: true, journaled, onPublished, onRejected };
-      await this.publish(row, this.tracker.recordReceived(), Date.now(), removed.data);
+      const outcome = this.pipeline.removed(stream, removed);
+      // A row the connector makes itself holds no STATE back: it gets a ticket only when it is sent.
+      if (outcome.kind === "skipped") this.observer.skipped(stream.stream.name, outcome.change, outcome.reason);
+      else await this.handleOutcome(outcome, stream, removed.data, this.tracker.recordReceived(), true);
     }
   }
 
-  /** Returns a promise only when the caller has to wait: for room in delivery, or for a queue lookup. */
-  private publish(row: RowRef, ticket: number, emittedAt: number, previous?: Record<string, unknown>): Promise<void> | undefined {
-    const message = this.composer.compose(rowInput(row, emittedAt, previous));
-    if (isRejection(message)) return this.reject(message.messageId, row, message.reason, ticket, row.change);
+  /** Acts on what the row pipeline made of a row; a promise only when the caller has to wait (room in delivery, a queue lookup). */
+  private handleOutcome(
+    outcome: RowOutcome,
+    stream: ConfiguredStream,
+    data: Record<string, unknown>,
+    ticket: number,
+    generated: true | undefined,
+  ): Promise<void> | undefined {
+    if (outcome.kind === "skipped") {
+      this.observer.skipped(stream.stream.name, outcome.change, outcome.reason);
+      this.tracker.settle(ticket);
+      return undefined;
+    }
+    const { journaled, onPublished, onRejected } = outcome.hooks;
+    const row: RowRef = { stream, change: outcome.change ?? "added", data, journaled, onPublished, onRejected };
+    if (generated) row.generated = true;
+    if (outcome.kind === "rejected") return this.reject(outcome.messageId, row, outcome.reason, ticket, outcome.change);
+    return this.publish(outcome.message, row, ticket);
+  }
+
+  /** Resolves the message's queue and hands it on; a promise only when the caller has to wait. */
+  private publish(message: ComposedMessage, row: RowRef, ticket: number): Promise<void> | undefined {
     const queueUrl = this.queueUrl(message.queue);
     if (typeof queueUrl === "string") return this.submit(message, queueUrl, ticket, row);
     return queueUrl.then(
@@ -444,13 +411,13 @@ class WriteRun {
   /** Records the first failure and stops delivery, so that nothing waits on it any longer. */
   private fail(error: Error): void {
     this.failure ??= error;
-    this.rejectFailed(this.failure);
+    this.failed.reject(this.failure);
     this.delivery.abort();
   }
 
   /** `promise`, or the run's failure if that comes first (a queue lookup may hang until its deadline). */
   private unlessFailed<T>(promise: Promise<T>): Promise<T> {
-    return Promise.race([promise, this.failed]);
+    return Promise.race([promise, this.failed.promise]);
   }
 
   private throwIfFailed(): void {

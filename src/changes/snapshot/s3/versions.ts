@@ -3,14 +3,14 @@ import { open, stat } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
 import { constants, createGzip } from "node:zlib";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import type { Config } from "../config/types.js";
-import { UserFacingError } from "../errors.js";
-import { isMissingObject, isPreconditionFailed, snapshotStoreCall, snapshotStoreFailure } from "./s3-errors.js";
-import type { S3Location } from "./s3-location.js";
-import { SnapshotConflictError } from "./s3-lock.js";
-import { etagOfOwnWrite } from "./s3-own-write.js";
-import { gunzipBounded, readBoundedText, UntrustedObjectError } from "./s3-read.js";
-import { uploadFile } from "./s3-upload.js";
+import type { Config } from "../../../config/types.js";
+import { UserFacingError } from "../../../errors.js";
+import { isMissingObject, isPreconditionFailed, snapshotStoreCall, snapshotStoreFailure } from "./errors.js";
+import type { S3Location } from "./location.js";
+import { SnapshotConflictError } from "./lock.js";
+import { etagOfOwnWrite } from "./own-write.js";
+import { gunzipBounded, readBoundedText, UntrustedObjectError } from "./read.js";
+import { uploadFile } from "./upload.js";
 
 export const MANIFEST_NAME = "manifest.json";
 const VERSIONS_FOLDER = "snapshots/";
@@ -70,11 +70,6 @@ export class SnapshotVersions {
       if (isMissingObject(error)) return new SnapshotVersions(s3, location, config, undefined, undefined);
       throw snapshotStoreFailure(error, location, "s3:GetObject", config);
     }
-  }
-
-  /** Whether a version was ever committed under the prefix. */
-  get exists(): boolean {
-    return this.manifest !== undefined;
   }
 
   /**

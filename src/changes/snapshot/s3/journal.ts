@@ -1,13 +1,15 @@
+import { deferred } from "../../../deferred.js";
 import { promisify } from "node:util";
 import { constants, gzip } from "node:zlib";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import type { ChangeType, Config } from "../config/types.js";
-import { UserFacingError } from "../errors.js";
-import { MAX_LINE_BYTES } from "../protocol/input.js";
-import { MAX_BUFFERED_BYTES } from "../delivery/buffer-limit.js";
-import { isPreconditionFailed, snapshotStoreCall, snapshotStoreFailure } from "./s3-errors.js";
-import type { S3Location } from "./s3-location.js";
-import { gzipLines, type LineBounds, UntrustedObjectError } from "./s3-read.js";
+import type { ChangeType, Config } from "../../../config/types.js";
+import { UserFacingError } from "../../../errors.js";
+import { MAX_LINE_BYTES } from "../../../protocol/input.js";
+import { MAX_BUFFERED_BYTES } from "../../../delivery/buffer-limit.js";
+import { isPreconditionFailed, snapshotStoreCall, snapshotStoreFailure } from "./errors.js";
+import type { S3Location } from "./location.js";
+import { gzipLines, type LineBounds, UntrustedObjectError } from "./read.js";
+import type { ChangeJournal, JournalEntry, NotedEntry } from "../home.js";
 
 const JOURNAL_FOLDER = "journal/";
 /** A chunk is written once it holds this many entries, or JOURNAL_LINGER_MS after its first one. */
@@ -32,26 +34,6 @@ export const JOURNAL_BOUNDS: LineBounds = {
 };
 
 const gzipAsync = promisify(gzip);
-
-/** A row about to be published: its stream, primary key, change and row (JSON text). */
-export interface JournalEntry {
-  namespace: string;
-  stream: string;
-  key: string;
-  change: ChangeType;
-  data: string;
-}
-
-/** A noted entry: its message may leave once `durable` resolves; `settled` once SQS has answered for it or it was given up. */
-export interface NotedEntry {
-  durable: Promise<void>;
-  settled(): void;
-}
-
-/** Notes rows before their messages leave, so that a sync that dies before committing loses none of them. */
-export interface ChangeJournal {
-  note(entry: JournalEntry): NotedEntry;
-}
 
 interface Chunk {
   key: string;
@@ -132,14 +114,8 @@ export class SnapshotJournal implements ChangeJournal {
   }
 
   private startChunk(): Chunk {
-    let resolve!: () => void;
-    let reject!: (error: Error) => void;
-    const durable = new Promise<void>((onResolve, onReject) => {
-      resolve = onResolve;
-      reject = onReject;
-    });
     // Its failure reaches every row's sender; nothing else may report it as unhandled.
-    durable.catch(() => undefined);
+    const { promise: durable, resolve, reject } = deferred();
     const name = `${String(Date.now()).padStart(13, "0")}-${this.syncId}-${String(++this.sequence).padStart(6, "0")}.jsonl.gz`;
     const chunk: Chunk = { key: this.location.key(JOURNAL_FOLDER + name), lines: [], pending: 0, written: false, durable, resolve, reject };
     this.open = chunk;

@@ -1,14 +1,13 @@
-import type { ChangeDetection, ChangeType, Config } from "../config/types.js";
-import { UserFacingError } from "../errors.js";
-import type { ConfiguredStream, RecordMessage } from "../protocol/messages.js";
-import type { ChangeDetector, Detection, PublishHooks, RemovedRow } from "./types.js";
-import { keyReaderFor, rowComparison, uncertainChange, uncertainFingerprint, type KeyReader, type RowComparison } from "./snapshot-keys.js";
+import type { ChangeDetection, ChangeType, Config } from "../../config/types.js";
+import { UserFacingError } from "../../errors.js";
+import type { ConfiguredStream, RecordMessage } from "../../protocol/messages.js";
+import type { ChangeDetector, ChangeFollowUp, Detection, PublishHooks, RemovedRow } from "../types.js";
+import { keyReaderFor, rowComparison, uncertainChange, uncertainFingerprint, type KeyReader, type RowComparison } from "./keys.js";
 import { ephemeralDirectoryProblem, readHostFacts } from "./container-filesystem.js";
-import type { ChangeJournal, JournalEntry } from "./s3-journal.js";
-import { localHome, type SnapshotHome } from "./snapshot-home.js";
-import { snapshotStorePath, snapshotStoreSetting } from "./snapshot-location.js";
-import { SeenRows } from "./snapshot-seen.js";
-import { SnapshotStore } from "./snapshot-store.js";
+import { type ChangeJournal, type JournalEntry, localHome, type SnapshotHome } from "./home.js";
+import { snapshotStorePath, snapshotStoreSetting } from "./location.js";
+import { SeenRows } from "./seen.js";
+import { SnapshotStore } from "./store.js";
 
 export type SnapshotSettings = Extract<ChangeDetection, { mode: "snapshot" }>;
 
@@ -28,12 +27,11 @@ interface StreamState {
  * Snapshot change detection: diffs each record against the store and, when a full-refresh stream
  * ends complete, reports the keys it did not see as removed. The store advances only when SQS
  * acknowledges a row's message (`onPublished`), so anything rejected or unsent is found again
- * next sync. Rows of a change type `events` filters out advance at once: nobody waits for them.
+ * next sync; a row the pipeline skips advances at once, since nobody waits for it.
  */
 export class SnapshotDetector implements ChangeDetector {
   private readonly streams = new Map<ConfiguredStream, StreamState>();
   private readonly comparison: RowComparison;
-  private readonly events: ReadonlySet<ChangeType>;
   private closing: void | Promise<void> | undefined;
 
   private constructor(
@@ -41,10 +39,8 @@ export class SnapshotDetector implements ChangeDetector {
     private readonly seen: SeenRows,
     private readonly home: SnapshotHome,
     private readonly settings: SnapshotSettings,
-    events: ChangeType[],
   ) {
     this.comparison = rowComparison(settings.compare_columns);
-    this.events = new Set(events);
   }
 
   /**
@@ -57,7 +53,7 @@ export class SnapshotDetector implements ChangeDetector {
     if (store.type !== "local") throw new Error("a snapshot store in S3 is opened with openChangeDetector");
     const problem = ephemeralDirectoryProblem(store.directory, readHostFacts());
     if (problem) throw new UserFacingError(problem, "config_error");
-    const detector = SnapshotDetector.start(config, settings, readers, dryRun, localHome(snapshotStorePath(store.directory, config.queue)));
+    const detector = SnapshotDetector.start(settings, readers, dryRun, localHome(snapshotStorePath(store.directory, config.queue)));
     detector.home.attach(detector.store);
     return detector;
   }
@@ -67,7 +63,6 @@ export class SnapshotDetector implements ChangeDetector {
    * known to be readable, and marks the keys the home's journals name uncertain.
    */
   static async openIn(
-    config: Config,
     settings: SnapshotSettings,
     catalog: Iterable<ConfiguredStream>,
     dryRun: boolean,
@@ -77,7 +72,7 @@ export class SnapshotDetector implements ChangeDetector {
     const home = await openHome();
     let detector: SnapshotDetector | undefined;
     try {
-      detector = SnapshotDetector.start(config, settings, readers, dryRun, home);
+      detector = SnapshotDetector.start(settings, readers, dryRun, home);
       const { store } = detector;
       // A reset starts over: what an earlier sync left uncertain is forgotten with the rest.
       if (settings.reset !== true) {
@@ -102,7 +97,6 @@ export class SnapshotDetector implements ChangeDetector {
   }
 
   private static start(
-    config: Config,
     settings: SnapshotSettings,
     readers: { stream: ConfiguredStream; readKey: KeyReader }[],
     dryRun: boolean,
@@ -114,7 +108,7 @@ export class SnapshotDetector implements ChangeDetector {
       dryRun,
       rowSaved: (rowId) => seen.add(rowId),
     });
-    const detector = new SnapshotDetector(store, seen, home, settings, config.events);
+    const detector = new SnapshotDetector(store, seen, home, settings);
     const changesOnly = settings.initial_sync === "changes_only";
     for (const { stream, readKey } of readers) {
       const stored = store.stream(stream.stream.name, stream.stream.namespace);
@@ -142,14 +136,13 @@ export class SnapshotDetector implements ChangeDetector {
     if (stored && !uncertain && rowJson !== undefined && this.comparison.unchanged(stored, rowJson, fingerprint)) return UNCHANGED;
     const change: ChangeType = uncertain || (stored ? "changed" : "added");
     const previous = stored && change === "changed" ? (JSON.parse(stored.data) as Record<string, unknown>) : undefined;
-    if (!this.events.has(change)) {
-      advance();
-      return { kind: "change", change, previous };
-    }
-    const { journal } = this.home;
-    if (!journal) return { kind: "change", change, previous, onPublished: advance };
-    rowJson ??= JSON.stringify(record.data);
-    return { kind: "change", change, previous, ...journaled(journal, stream, key.key, change, rowJson, advance) };
+    const publish = (): PublishHooks => {
+      const { journal } = this.home;
+      if (!journal) return { onPublished: advance };
+      rowJson ??= JSON.stringify(record.data);
+      return journaled(journal, stream, key.key, change, rowJson, advance);
+    };
+    return { kind: "change", change, previous, followUp: { publish, skip: advance } };
   }
 
   completed(stream: ConfiguredStream): Iterable<RemovedRow> {
@@ -175,7 +168,6 @@ export class SnapshotDetector implements ChangeDetector {
   }
 
   private *unseenRows(stream: ConfiguredStream, streamId: number, forgetSilently: boolean): Generator<RemovedRow> {
-    const publish = !forgetSilently && this.events.has("removed");
     let afterKey = "";
     for (;;) {
       const page = this.store.keysAfter(streamId, afterKey, REMOVAL_PAGE_SIZE);
@@ -188,16 +180,20 @@ export class SnapshotDetector implements ChangeDetector {
           continue;
         }
         const rowJson = this.store.readRow(rowId);
-        const data = JSON.parse(rowJson) as Record<string, unknown>;
         const forget = (): void => this.forget(streamId, key);
-        const { journal } = this.home;
-        if (!publish) {
-          forget();
-          yield { data };
-        } else if (journal) yield { data, ...journaled(journal, stream, key, "removed", rowJson, forget) };
-        else yield { data, onPublished: forget };
+        yield { data: JSON.parse(rowJson) as Record<string, unknown>, followUp: this.removal(stream, key, rowJson, forget) };
       }
     }
+  }
+
+  private removal(stream: ConfiguredStream, key: string, rowJson: string, forget: () => void): ChangeFollowUp {
+    return {
+      publish: () => {
+        const { journal } = this.home;
+        return journal ? journaled(journal, stream, key, "removed", rowJson, forget) : { onPublished: forget };
+      },
+      skip: forget,
+    };
   }
 
   /** Acknowledgements can still arrive while a failed sync shuts down; the next sync redoes those rows. */

@@ -1,5 +1,25 @@
-import type { ChangeJournal, JournalEntry } from "./s3-journal.js";
-import type { SnapshotStore } from "./snapshot-store.js";
+import type { ChangeType } from "../../config/types.js";
+import type { SnapshotStore } from "./store.js";
+
+/** A row about to be published: its stream, primary key, change and row (JSON text). */
+export interface JournalEntry {
+  namespace: string;
+  stream: string;
+  key: string;
+  change: ChangeType;
+  data: string;
+}
+
+/** A noted entry: its message may leave once `durable` resolves; `settled` once SQS has answered for it or it was given up. */
+export interface NotedEntry {
+  durable: Promise<void>;
+  settled(): void;
+}
+
+/** Notes rows before their messages leave, so that a sync that dies before committing loses none of them. */
+export interface ChangeJournal {
+  note(entry: JournalEntry): NotedEntry;
+}
 
 /** Where a sync's snapshot store file lives and what happens to it around the sync. */
 export interface SnapshotHome {

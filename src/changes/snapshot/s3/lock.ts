@@ -1,13 +1,13 @@
 import { hostname } from "node:os";
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Config } from "../config/types.js";
-import { UserFacingError } from "../errors.js";
-import type { LogLevel } from "../protocol/messages.js";
-import { isMissingObject, isPreconditionFailed, snapshotStoreFailure } from "./s3-errors.js";
-import type { S3Location } from "./s3-location.js";
-import { etagOfOwnWrite } from "./s3-own-write.js";
-import { readBoundedText, UntrustedObjectError } from "./s3-read.js";
+import type { Config } from "../../../config/types.js";
+import { UserFacingError } from "../../../errors.js";
+import type { LogLevel } from "../../../protocol/messages.js";
+import { isMissingObject, isPreconditionFailed, snapshotStoreFailure } from "./errors.js";
+import type { S3Location } from "./location.js";
+import { etagOfOwnWrite } from "./own-write.js";
+import { readBoundedText, UntrustedObjectError } from "./read.js";
 
 const LOCK_NAME = "lock.json";
 /** Attempts to create or take over the lock when it changes hands between reading and writing it. */

@@ -1,11 +1,11 @@
 import * as crypto from "node:crypto";
-import { compileColumnPath, readFieldPath } from "../compose/paths.js";
-import type { ChangeType } from "../config/types.js";
-import { UserFacingError } from "../errors.js";
-import { streamLabel, type ConfiguredStream } from "../protocol/messages.js";
+import { compileColumnPath, readFieldPath } from "../../compose/paths.js";
+import type { ChangeType } from "../../config/types.js";
+import { UserFacingError } from "../../errors.js";
+import { streamLabel, type ConfiguredStream } from "../../protocol/messages.js";
 
 /** A row's key in the snapshot, or why the row has none. */
-export type RowKey = { ok: true; key: string } | { ok: false; reason: string };
+type RowKey = { ok: true; key: string } | { ok: false; reason: string };
 
 export type KeyReader = (data: Record<string, unknown>) => RowKey;
 
@@ -46,7 +46,7 @@ const WHOLE_ROW = "";
 
 /**
  * Stored in place of a fingerprint for a key whose last published version is not known: a sync
- * published a change of it (see the journal in s3-journal.ts) and stopped before committing the
+ * published a change of it (see the journal in s3/journal.ts) and stopped before committing the
  * outcome. No record matches it, so the key is published again: a record as `changed` (or, after a
  * journaled addition or removal, as `added`), its absence as `removed`.
  */
@@ -66,7 +66,7 @@ export function uncertainChange(fingerprint: string): ChangeType | undefined {
 }
 
 /** A row's stored version: its fingerprint and its JSON text. */
-export interface StoredVersion {
+interface StoredVersion {
   hash: string;
   data: string;
 }

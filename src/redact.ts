@@ -1,8 +1,9 @@
-import type { AirbyteMessage } from "../protocol/messages.js";
+// Redaction: a leaf that every layer may use, so it knows nothing of the messages it is applied to.
 
 /** What a redacted value is replaced by, everywhere the connector redacts. */
 export const REDACTED = "**********";
 
+// Exported only for test/observe.test.ts.
 /**
  * Secret values shorter than this are not searched for in free text: a value of a few characters
  * ("test", "e", "2024") cannot be told apart from ordinary words, so replacing it wherever it
@@ -62,18 +63,6 @@ export class Redactor {
   /** A copy of a JSON-like value with every string value redacted; keys and other values are kept. */
   value<T>(value: T): T {
     return this.walk(value) as T;
-  }
-
-  /** The message as it may be printed: LOG and TRACE text redacted, every other message unchanged. */
-  message(message: AirbyteMessage): AirbyteMessage {
-    switch (message.type) {
-      case "LOG":
-        return { type: "LOG", log: { ...message.log, message: this.text(message.log.message) } };
-      case "TRACE":
-        return { type: "TRACE", trace: this.value(message.trace) };
-      default:
-        return message;
-    }
   }
 
   private walk(value: unknown): unknown {

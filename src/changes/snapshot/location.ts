@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { canonicalJson } from "../compose/ids.js";
-import type { ChangeDetection, SnapshotStoreSetting, ValueSource } from "../config/types.js";
+import { canonicalJson } from "../../compose/ids.js";
+import type { ChangeDetection, SnapshotStoreSetting, ValueSource } from "../../config/types.js";
 
-export const DEFAULT_STATE_DIRECTORY = "/local/destination-sqs";
+const DEFAULT_STATE_DIRECTORY = "/local/destination-sqs";
 
 /** `store` as set, else the deprecated `state_directory`, else the default local directory. */
 export function snapshotStoreSetting(settings: Extract<ChangeDetection, { mode: "snapshot" }>): SnapshotStoreSetting {

@@ -1,31 +1,34 @@
 import type { Readable } from "node:stream";
 import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
-import { createChangeDetector } from "./changes/detector.js";
-import type { ChangeDetector } from "./changes/types.js";
-import { createComposer, type ComposedMessage, type Composer } from "./compose/composer.js";
-import { isRejection } from "./compose/rejection.js";
-import type { ChangeType, Config } from "./config/types.js";
-import { objectKey } from "./large-messages/extended-client-format.js";
-import { LargeMessagePolicy } from "./large-messages/policy.js";
-import { parseMessage, readLines } from "./protocol/input.js";
-import { streamKey, streamLabel, type ConfiguredStream, type RecordMessage } from "./protocol/messages.js";
-import type { MessageWriter } from "./protocol/output.js";
+import type { QueueUrlCheck } from "../aws/queue-hosts.js";
+import type { ChangeDetector } from "../changes/types.js";
+import type { ComposedMessage } from "../compose/composer.js";
+import type { ChangeType, Config } from "../config/types.js";
+import { objectKey } from "../large-messages/extended-client-format.js";
+import { LargeMessagePolicy } from "../large-messages/policy.js";
+import { parseMessage, readLines } from "../protocol/input.js";
+import { streamKey, streamLabel, type ConfiguredStream, type RecordMessage } from "../protocol/messages.js";
+import type { MessageWriter } from "../protocol/output.js";
+import { RowPipeline, type SkipReason } from "../write/row-pipeline.js";
 
 /** The prefix of each previewed record's LOG line; the rest of the line is one JSON object. */
 export const PREVIEW_PREFIX = "PREVIEW ";
 
-export interface PreviewOptions {
+interface PreviewOptions {
   config: Config;
   catalog: Map<string, ConfiguredStream>;
   input: Readable;
   writer: MessageWriter;
   /** How many records to preview before stopping. */
   limit: number;
-  detector?: ChangeDetector;
+  /** Opened as a dry run: it decides as a sync would but records nothing. */
+  detector: ChangeDetector;
+  /** The queue-host rule write applies. */
+  checkQueueUrl: QueueUrlCheck;
 }
 
 /** The SQS message a record would become. */
-export interface PreviewedMessage {
+interface PreviewedMessage {
   /** As the queue setting yielded it: bare names are not looked up. */
   queue: string;
   message_id: string;
@@ -48,7 +51,7 @@ export type PreviewEntry = { record: number; line: number; stream: string; chang
   | { outcome: "error"; reason: string }
 );
 
-export interface PreviewCounts {
+interface PreviewCounts {
   records: number;
   messages: number;
   rejected: number;
@@ -62,9 +65,8 @@ export interface PreviewCounts {
  * makes no AWS call; the change detector is closed as after a failed sync, so it records nothing.
  */
 export async function runPreview(options: PreviewOptions): Promise<PreviewCounts> {
-  const { config, writer, limit } = options;
-  const composer = createComposer(config);
-  const detector = options.detector ?? createChangeDetector(config, options.catalog.values(), { dryRun: true });
+  const { config, writer, limit, detector } = options;
+  const pipeline = new RowPipeline(config, { detector, checkQueueUrl: options.checkQueueUrl });
   const counts: PreviewCounts = { records: 0, messages: 0, rejected: 0, skipped: 0, errors: 0 };
   try {
     for await (const line of readLines(options.input)) {
@@ -72,7 +74,7 @@ export async function runPreview(options: PreviewOptions): Promise<PreviewCounts
       const message = parseMessage(line);
       if (message.type !== "RECORD") continue;
       counts.records++;
-      const entry = previewRecord(options, composer, detector, message.record, { record: counts.records, line: line.lineNumber });
+      const entry = previewRecord(options, pipeline, message.record, { record: counts.records, line: line.lineNumber });
       counts[COUNTED_AS[entry.outcome]]++;
       await writer.log(entry.outcome === "message" ? "INFO" : "WARN", PREVIEW_PREFIX + JSON.stringify(entry));
     }
@@ -89,10 +91,14 @@ export async function runPreview(options: PreviewOptions): Promise<PreviewCounts
 
 const COUNTED_AS = { message: "messages", rejected: "rejected", skipped: "skipped", error: "errors" } as const;
 
+const SKIPPED_BECAUSE: Record<SkipReason, (change: ChangeType | undefined) => string> = {
+  unchanged: () => "unchanged since the last published version",
+  event_filter: (change) => `the events setting does not include "${change}"`,
+};
+
 function previewRecord(
   options: PreviewOptions,
-  composer: Composer,
-  detector: ChangeDetector,
+  pipeline: RowPipeline,
   record: RecordMessage,
   position: { record: number; line: number },
 ): PreviewEntry {
@@ -101,27 +107,16 @@ function previewRecord(
   if (!stream) {
     return { ...base, outcome: "error", reason: `Stream "${base.stream}" is not in the configured catalog: write would stop here.` };
   }
-  const detection = detector.detect(record, stream);
-  if (detection.kind === "reject") return { ...base, outcome: "rejected", reason: detection.reason };
-  if (detection.kind === "unchanged") return { ...base, outcome: "skipped", reason: "unchanged since the last published version" };
-  const { change } = detection;
-  if (!options.config.events.includes(change)) {
-    return { ...base, change, outcome: "skipped", reason: `the events setting does not include "${change}"` };
+  const outcome = pipeline.record(record, stream, position.line);
+  const change = outcome.change === undefined ? {} : { change: outcome.change };
+  switch (outcome.kind) {
+    case "skipped":
+      return { ...base, ...change, outcome: "skipped", reason: SKIPPED_BECAUSE[outcome.reason](outcome.change) };
+    case "rejected":
+      return { ...base, ...change, outcome: "rejected", message_id: outcome.messageId, reason: outcome.reason };
+    case "message":
+      return { ...base, change: outcome.change, outcome: "message", ...describeMessage(outcome.message, options.config) };
   }
-  const composed = composer.compose({
-    data: record.data,
-    change,
-    previous: detection.previous,
-    stream: stream.stream.name,
-    namespace: stream.stream.namespace,
-    emittedAt: record.emitted_at,
-    primaryKey: stream.primary_key,
-    syncId: stream.sync_id,
-    generationId: stream.generation_id,
-    meta: record.meta,
-  });
-  if (isRejection(composed)) return { ...base, change, outcome: "rejected", message_id: composed.messageId, reason: composed.reason };
-  return { ...base, change, outcome: "message", ...describeMessage(composed, options.config) };
 }
 
 function describeMessage(message: ComposedMessage, config: Config): PreviewedMessage {

@@ -1,22 +1,22 @@
 import { GetTopicAttributesCommand } from "@aws-sdk/client-sns";
 import { GetQueueAttributesCommand, ListQueuesCommand, type SQSClient } from "@aws-sdk/client-sqs";
-import { loadConfig } from "./config/load.js";
-import { assertSyncCanStart } from "./config/sync-start.js";
-import type { Config } from "./config/types.js";
-import { UserFacingError } from "./errors.js";
-import { createAwsClients, type AwsClients } from "./aws/clients.js";
-import { configuredQueueUrlProblem, queueUrlCheck } from "./aws/queue-hosts.js";
-import { awsErrorCode } from "./aws/error-code.js";
-import { awsErrorMeaning } from "./aws/error-codes.js";
-import { awsCallFailure, explainAwsError } from "./aws/explain.js";
-import { checkSnapshotStore } from "./changes/store-check.js";
-import { findQueueUrl, isQueueUrl, QueueNotFoundError, queueNameFromUrl } from "./aws/queues.js";
-import { probeBucket, type ProbeResult } from "./large-messages/bucket-probe.js";
-import { LargeMessagePolicy } from "./large-messages/policy.js";
-import { describeSnsFailure, parseTopicArn } from "./aws/sns-topic.js";
-import { queueTypeMismatch } from "./queue-type.js";
+import { loadConfig } from "../config/load.js";
+import { assertSyncCanStart } from "../config/sync-start.js";
+import type { Config } from "../config/types.js";
+import { UserFacingError } from "../errors.js";
+import { createAwsClients, type AwsClients } from "../aws/clients.js";
+import { configuredQueueUrlProblem, queueUrlCheck } from "../aws/queue-hosts.js";
+import { awsErrorCode } from "../aws/error-code.js";
+import { awsErrorMeaning } from "../aws/error-codes.js";
+import { awsCallFailure, explainAwsError } from "../aws/explain.js";
+import { checkSnapshotStore } from "../changes/snapshot/store-check.js";
+import { findQueueUrl, isQueueUrl, QueueNotFoundError, queueNameFromUrl } from "../aws/queues.js";
+import { probeBucket, type ProbeResult } from "../large-messages/bucket-probe.js";
+import { LargeMessagePolicy } from "../large-messages/policy.js";
+import { describeSnsFailure, parseTopicArn } from "../aws/sns-topic.js";
+import { queueTypeMismatch } from "../queue-type.js";
 
-export interface CheckResult {
+interface CheckResult {
   status: "SUCCEEDED" | "FAILED";
   message: string;
 }

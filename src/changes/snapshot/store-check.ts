@@ -2,16 +2,16 @@ import { randomUUID } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import { probeS3Write, unansweredProbeNote } from "../aws/s3-probe.js";
-import type { Config, S3Settings } from "../config/types.js";
+import { probeS3Write, unansweredProbeNote } from "../../aws/s3-probe.js";
+import type { Config, S3Settings } from "../../config/types.js";
 import { ephemeralDirectoryProblem, readHostFacts } from "./container-filesystem.js";
-import { snapshotStoreCall, snapshotStoreFailure } from "./s3-errors.js";
-import { S3Location } from "./s3-location.js";
-import { SnapshotVersions } from "./s3-versions.js";
-import { snapshotStoreSetting } from "./snapshot-location.js";
-import { createSnapshotDirectory } from "./snapshot-store.js";
+import { snapshotStoreCall, snapshotStoreFailure } from "./s3/errors.js";
+import { S3Location } from "./s3/location.js";
+import { SnapshotVersions } from "./s3/versions.js";
+import { snapshotStoreSetting } from "./location.js";
+import { createSnapshotDirectory } from "./store.js";
 
-export type StoreCheck = { ok: true; description: string } | { ok: false; message: string } | undefined;
+type StoreCheck = { ok: true; description: string } | { ok: false; message: string } | undefined;
 
 /**
  * Proves the snapshot store works as a sync will use it: in S3, lists the prefix, reads the

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 
 /** What the process can see of where it runs. */
-export interface HostFacts {
+interface HostFacts {
   /** /proc/self/mountinfo, if readable. */
   mountinfo: string | undefined;
   /** Whether a container runtime left its marks (/.dockerenv, /run/.containerenv, Kubernetes' environment). */

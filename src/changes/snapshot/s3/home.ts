@@ -3,14 +3,15 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { Config, S3Settings } from "../config/types.js";
-import type { LogLevel } from "../protocol/messages.js";
-import { S3Location } from "./s3-location.js";
-import { type JournalEntry, listJournals, readJournal, SnapshotJournal } from "./s3-journal.js";
-import { lockHolder, SnapshotConflictError, SnapshotLock } from "./s3-lock.js";
-import { SnapshotVersions } from "./s3-versions.js";
-import type { SnapshotHome } from "./snapshot-home.js";
-import type { SnapshotStore } from "./snapshot-store.js";
+import type { Config, S3Settings } from "../../../config/types.js";
+import type { LogLevel } from "../../../protocol/messages.js";
+import { S3Location } from "./location.js";
+import { listJournals, readJournal, SnapshotJournal } from "./journal.js";
+import type { JournalEntry } from "../home.js";
+import { lockHolder, SnapshotConflictError, SnapshotLock } from "./lock.js";
+import { SnapshotVersions } from "./versions.js";
+import type { SnapshotHome } from "../home.js";
+import type { SnapshotStore } from "../store.js";
 
 /** How often the lock is renewed and a commit considered; how long a lock outlives its last renewal. */
 export interface S3SnapshotTiming {

@@ -1,8 +1,9 @@
-import { accessSync, constants, existsSync, mkdirSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { UserFacingError } from "../errors.js";
+import { UserFacingError } from "../../errors.js";
 import { KeyFilter } from "./key-filter.js";
+import { directoryNotCreated, explainOpenError, explainWriteError } from "./store-errors.js";
 
 /** Written changes are committed after this many writes, or after COMMIT_EVERY_MS, whichever comes first. */
 const COMMIT_EVERY_WRITES = 10000;
@@ -36,7 +37,7 @@ const SCHEMA = `
 
 const RESET = "DELETE FROM snapshot_keys; DELETE FROM snapshot_rows; DELETE FROM snapshot_streams;";
 
-export interface StoredKey {
+interface StoredKey {
   rowId: number;
   /** The row's fingerprint: empty when rows are compared by their whole JSON text. */
   hash: string;
@@ -51,7 +52,7 @@ interface NewRow {
   data: string;
 }
 
-export interface StoredStream {
+interface StoredStream {
   id: number;
   /** Whether a sync has completed this stream before (until then `changes_only` only records). */
   initialized: boolean;
@@ -382,29 +383,8 @@ export function createSnapshotDirectory(directory: string): void {
   try {
     mkdirSync(directory, { recursive: true });
   } catch (error) {
-    throw new UserFacingError(
-      `The snapshot directory "${directory}" (change_detection.store) cannot be created (${whyNotCreated(directory, error)}). ` +
-        'Mount a writable volume there, or keep the snapshot in S3 with change_detection.store {"type": "s3", "bucket": …}.',
-      "config_error",
-      String(error),
-    );
+    throw directoryNotCreated(directory, error);
   }
-}
-
-/**
- * Why `directory` could not be created, naming the nearest existing ancestor when that is what
- * refuses: a recursive mkdir names the deepest directory in its error, and can report ENOENT.
- */
-function whyNotCreated(directory: string, error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code ?? String(error);
-  let ancestor = dirname(directory);
-  while (!existsSync(ancestor) && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
-  try {
-    accessSync(ancestor, constants.W_OK);
-  } catch (accessError) {
-    return `${ancestor} is not writable: ${(accessError as NodeJS.ErrnoException).code ?? code}`;
-  }
-  return code;
 }
 
 function prepareSchema(db: Database.Database, path: string): void {
@@ -424,54 +404,4 @@ function prepareSchema(db: Database.Database, path: string): void {
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }
   db.exec("COMMIT");
-}
-
-/** A write the store could not make, as the error that stops the sync: a full disk says so. */
-function explainWriteError(error: unknown, path: string): Error {
-  if (error instanceof UserFacingError || !(error instanceof Error)) return error as Error;
-  const code = (error as { code?: unknown }).code;
-  if (code === "SQLITE_FULL") {
-    return new UserFacingError(
-      `The local snapshot store ${path} cannot be written: the disk holding it is full. Free space on that volume or ` +
-        "give change_detection.store.directory a larger one, then run the sync again (rows after its last STATE are sent again).",
-      "system_error",
-      error.message,
-    );
-  }
-  if (typeof code === "string" && (code.startsWith("SQLITE_IOERR") || code.startsWith("SQLITE_READONLY"))) {
-    return new UserFacingError(
-      `The local snapshot store ${path} cannot be written (${code}: ${error.message}). ` +
-        "Check that change_detection.store.directory is on a writable local disk with free space.",
-      "system_error",
-      error.message,
-    );
-  }
-  return error;
-}
-
-function explainOpenError(error: unknown, path: string): Error {
-  if (error instanceof UserFacingError) return error;
-  const code = (error as { code?: unknown }).code;
-  const detail = error instanceof Error ? error.message : String(error);
-  if (code === "SQLITE_BUSY" || code === "SQLITE_LOCKED") {
-    return new UserFacingError(
-      `Another sync is using the snapshot store ${path} right now (its lock is held). ` +
-        "Wait for that sync to finish; two syncs sharing one store would publish wrong changes. " +
-        "If two connections share this store, give each its own change_detection.store.",
-      "transient_error",
-      detail,
-    );
-  }
-  if (code === "SQLITE_NOTADB" || code === "SQLITE_CORRUPT") {
-    return new UserFacingError(
-      `${path} is not a readable snapshot store (${detail}). Delete it to start over (the next sync then counts as the first) or set change_detection.store elsewhere.`,
-      "config_error",
-      detail,
-    );
-  }
-  return new UserFacingError(
-    `The snapshot store ${path} cannot be opened: ${detail}. Check that the change_detection.store directory is on a writable local disk.`,
-    "system_error",
-    detail,
-  );
 }

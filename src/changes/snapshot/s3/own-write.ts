@@ -1,8 +1,8 @@
 import { GetObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import type { Config } from "../config/types.js";
-import { isMissingObject, snapshotStoreFailure } from "./s3-errors.js";
-import type { S3Location } from "./s3-location.js";
-import { readBoundedText, UntrustedObjectError } from "./s3-read.js";
+import type { Config } from "../../../config/types.js";
+import { isMissingObject, snapshotStoreFailure } from "./errors.js";
+import type { S3Location } from "./location.js";
+import { readBoundedText, UntrustedObjectError } from "./read.js";
 
 /**
  * After a conditional PUT of `body` to `key` failed with 412: the object's ETag when it holds

@@ -1,8 +1,8 @@
-import { awsErrorCode, awsHttpStatus } from "../aws/error-code.js";
-import { type S3Permission, s3Failure } from "../aws/s3-explain.js";
-import type { Config } from "../config/types.js";
-import type { UserFacingError } from "../errors.js";
-import type { S3Location } from "./s3-location.js";
+import { awsErrorCode, awsHttpStatus } from "../../../aws/error-code.js";
+import { type S3Permission, s3Failure } from "../../../aws/s3-explain.js";
+import type { Config } from "../../../config/types.js";
+import type { UserFacingError } from "../../../errors.js";
+import type { S3Location } from "./location.js";
 
 /** HTTP 412: a conditional write (If-None-Match / If-Match) found the object not as expected. */
 export function isPreconditionFailed(error: unknown): boolean {
