@@ -10,7 +10,7 @@ import { MAX_LEASE_MS } from "./changes/snapshot/s3/lock.js";
 import { checkConfigFile } from "./commands/check.js";
 import { parseArgs, USAGE, UsageError, type Command } from "./cli-args.js";
 import { loadConfig } from "./config/load.js";
-import { assertSyncCanStart } from "./config/sync-start.js";
+import { assertSyncCanStart } from "./commands/sync-start.js";
 import type { Config } from "./config/types.js";
 import { secretValues } from "./config/secrets.js";
 import { createBatchSender } from "./delivery/senders.js";

@@ -1,7 +1,7 @@
 import { GetTopicAttributesCommand } from "@aws-sdk/client-sns";
 import { GetQueueAttributesCommand, ListQueuesCommand, type SQSClient } from "@aws-sdk/client-sqs";
 import { loadConfig } from "../config/load.js";
-import { assertSyncCanStart } from "../config/sync-start.js";
+import { assertSyncCanStart } from "./sync-start.js";
 import type { Config } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
 import { createAwsClients, type AwsClients } from "../aws/clients.js";

@@ -12,7 +12,7 @@ import { Delivery } from "../delivery/delivery.js";
 import type { BatchSender, OutgoingMessage } from "../delivery/types.js";
 import { deferred } from "../deferred.js";
 import { UserFacingError } from "../errors.js";
-import { isUploadFailureCode } from "../large-messages/upload-failure.js";
+import { isUploadFailureCode } from "../delivery/upload-failure.js";
 import { LargeMessagePolicy } from "../large-messages/policy.js";
 import { lineHandlingError, parseMessage, readLineBatches } from "../protocol/input.js";
 import {

@@ -5,7 +5,7 @@
 import { type AwsErrorMeaning, awsErrorMeaning } from "../aws/error-codes.js";
 import type { ClassifiedError } from "../aws/send-failure.js";
 import { type FailureType, UserFacingError } from "../errors.js";
-import { isUploadFailureCode } from "../large-messages/upload-failure.js";
+import { isUploadFailureCode } from "./upload-failure.js";
 
 interface FatalAdvice {
   failureType: FailureType;

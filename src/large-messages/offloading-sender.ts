@@ -8,7 +8,7 @@ import type { BatchEntry, BatchResult, BatchSender, EntryFailure, OutgoingMessag
 import { objectKey, payloadSizeAttribute, pointerBody } from "./extended-client-format.js";
 import { Limiter } from "./limiter.js";
 import type { LargeMessagePolicy } from "./policy.js";
-import { UPLOAD_FAILURE_CODE_PREFIX } from "./upload-failure.js";
+import { UPLOAD_FAILURE_CODE_PREFIX } from "../delivery/upload-failure.js";
 
 /** Bodies uploaded at once: enough to keep batches flowing, few enough to bound the memory uploads take. */
 const DEFAULT_MAX_CONCURRENT_UPLOADS = 16;

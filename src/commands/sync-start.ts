@@ -1,6 +1,6 @@
 import { createClassifier } from "../changes/classify.js";
 import { createComposer } from "../compose/composer.js";
-import type { Config } from "./types.js";
+import type { Config } from "../config/types.js";
 
 /**
  * Builds what a sync builds from a loaded config before it reads a row (every template of every
