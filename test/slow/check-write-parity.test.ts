@@ -5,11 +5,11 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { checkConfigFile } from "../src/commands/check.js";
-import { catalogOf, errorTraceOf, recordLine } from "./helpers/airbyte.js";
-import { runCli, writeTempJson } from "./helpers/cli.js";
-import { type Emulator, startFauxqs, uniqueQueueName } from "./helpers/emulators.js";
-import { testSettings } from "./helpers/config.js";
+import { checkConfigFile } from "../../src/commands/check.js";
+import { catalogOf, errorTraceOf, recordLine } from "../helpers/airbyte.js";
+import { runCli, writeTempJson } from "../helpers/cli.js";
+import { type Emulator, startFauxqs, uniqueQueueName } from "../helpers/emulators.js";
+import { testSettings } from "../helpers/config.js";
 
 const BROKEN_TEMPLATE = { source: "template", template: "{{ row.id | nosuch }}" };
 
