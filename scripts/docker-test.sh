@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end test of the container image: builds it, then runs spec, check and write the way the
+# End-to-end test of the container image: builds it, then runs spec, check, discover and write the way the
 # Airbyte platform runs them (sh -c 'eval "$AIRBYTE_ENTRYPOINT …"', uid 1000, all capabilities
 # dropped, working directory /dest with stdin, stdout and stderr as named pipes, check reading
 # /config/connectionConfiguration.json), a write under a 300 MB memory limit, a SIGTERM
@@ -136,6 +136,7 @@ write_config "$secrets/missing-queue.json" "${users_url%/*}/no-such-queue"
 write_config "$secrets/platform.json" "$(queue_url platform)"
 write_config "$secrets/clear.json" "$(queue_url clear)"
 write_config "$secrets/skip-rejected.json" "$users_url" '{"rejected_rows":{"policy":"skip"}}'
+write_config "$secrets/per-row-queue.json" "$users_url" '{"queue":{"source":"column","column":"queue"}}'
 cat >"$secrets/catalog.json" <<'EOF'
 {"streams": [{
   "stream": {"name": "users", "json_schema": {"type": "object", "properties": {"id": {"type": "integer"}, "name": {"type": "string"}}},
@@ -152,18 +153,33 @@ step_spec() {
   verify spec "$work/spec.out"
 }
 
+# Runs `$AIRBYTE_ENTRYPOINT $2 --config /config/connectionConfiguration.json` as the platform runs
+# check and discover: config file $1 in /config, output to /config/jobOutput.json, exit status 0
+# (a failed check is still a successful run of the command). Prints the output file's path.
+run_config_command() {
+  local dir=$work/$2 container status
+  mkdir -p "$dir" && chmod 777 "$dir"
+  cp "$1" "$dir/connectionConfiguration.json"
+  container=$(platform_container "$dir" \
+    "eval \"\$AIRBYTE_ENTRYPOINT $2 --config /config/connectionConfiguration.json\" > /config/jobOutput.json" /config)
+  status=$(wait_container "$container")
+  [ "$status" -eq 0 ] || die "$2 exited with status $status: $(docker logs "$container" 2>&1 | tail -5)"
+  [ "$(cat "$dir/exitCode.txt")" = 0 ] || die "$2: exitCode.txt says $(cat "$dir/exitCode.txt")"
+  echo "$dir/jobOutput.json"
+}
+
 step_check_platform() {
   step "check as the platform runs it: /config/connectionConfiguration.json, output to /config/jobOutput.json"
-  local dir=$work/config container status
-  mkdir -p "$dir" && chmod 777 "$dir"
-  cp "$secrets/config.json" "$dir/connectionConfiguration.json"
-  container=$(platform_container "$dir" \
-    'eval "$AIRBYTE_ENTRYPOINT check --config /config/connectionConfiguration.json" > /config/jobOutput.json' /config)
-  status=$(wait_container "$container")
-  # A failed check is still a successful run of the command: Airbyte expects status 0 either way.
-  [ "$status" -eq 0 ] || die "check exited with status $status: $(docker logs "$container" 2>&1 | tail -5)"
-  [ "$(cat "$dir/exitCode.txt")" = 0 ] || die "exitCode.txt says $(cat "$dir/exitCode.txt")"
-  verify status "$dir/jobOutput.json" SUCCEEDED
+  local output
+  output=$(run_config_command "$secrets/config.json" check)
+  verify status "$output" SUCCEEDED
+}
+
+step_discover_platform() {
+  step "discover as the platform runs it (data activation), with per-row queues"
+  local output
+  output=$(run_config_command "$secrets/per-row-queue.json" discover)
+  verify catalog "$output" users platform
 }
 
 step_check_missing_queue() {
@@ -320,6 +336,7 @@ step_size() {
 STEPS=(
   step_spec
   step_check_platform
+  step_discover_platform
   step_check_missing_queue
   step_write_platform
   step_clear_platform

@@ -18,6 +18,7 @@ export const PAYLOAD_FIELD: Readonly<Record<string, string>> = {
   CONNECTION_STATUS: "connectionStatus",
   TRACE: "trace",
   CONTROL: "control",
+  DESTINATION_CATALOG: "destination_catalog",
 };
 
 export interface ProtocolSchema {

@@ -1,6 +1,7 @@
 export type Command =
   | { name: "spec" }
   | { name: "check"; config: string }
+  | { name: "discover"; config: string }
   | { name: "write"; config: string; catalog: string }
   | { name: "preview"; config: string; catalog: string; limit: number }
   | { name: "help" };
@@ -10,6 +11,8 @@ export const USAGE = `Usage: destination-sqs <command> [options]
 Commands:
   spec                                     print the connector specification (Airbyte SPEC message)
   check --config CONFIG                    test the credentials and the queue; prints CONNECTION_STATUS
+  discover --config CONFIG                 list the queues this configuration can write to and the row
+                                           fields it reads (Airbyte data activation: DESTINATION_CATALOG)
   write --config CONFIG --catalog CATALOG  publish the Airbyte messages read on stdin to SQS
   preview --config CONFIG --catalog CATALOG [--limit N]
                                            show the SQS messages the first N records read on stdin
@@ -48,6 +51,8 @@ export function parseArgs(argv: string[]): Command {
       return { name: "spec" };
     case "check":
       return { name: "check", config: required("config") };
+    case "discover":
+      return { name: "discover", config: required("config") };
     case "write":
       return { name: "write", config: required("config"), catalog: required("catalog") };
     case "preview":

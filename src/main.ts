@@ -14,6 +14,7 @@ import { assertSyncCanStart } from "./commands/sync-start.js";
 import type { Config } from "./config/types.js";
 import { secretValues } from "./config/secrets.js";
 import { createBatchSender } from "./delivery/senders.js";
+import { discoverCatalog } from "./commands/discover.js";
 import type { BatchSender } from "./delivery/types.js";
 import { UserFacingError } from "./errors.js";
 import { OffloadingSender } from "./large-messages/offloading-sender.js";
@@ -58,6 +59,21 @@ function warnAboutOldNode(): Promise<void> {
 async function check(configPath: string): Promise<number> {
   const connectionStatus = await checkConfigFile(configPath, (config) => writer.redactWith(new Redactor(secretValues(config))));
   await writer.emit({ type: "CONNECTION_STATUS", connectionStatus });
+  return 0;
+}
+
+async function discover(configPath: string): Promise<number> {
+  const config = loadConfig(configPath);
+  writer.redactWith(new Redactor(secretValues(config)));
+  const { sqs } = createAwsClients(config);
+  try {
+    const catalog = await discoverCatalog(config, sqs).catch((error: unknown) => {
+      throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
+    });
+    await writer.emit({ type: "DESTINATION_CATALOG", destination_catalog: catalog });
+  } finally {
+    sqs.destroy();
+  }
   return 0;
 }
 
@@ -197,6 +213,8 @@ async function execute(command: Command): Promise<number> {
       return 0;
     case "check":
       return check(command.config);
+    case "discover":
+      return discover(command.config);
     case "write":
       return write(command.config, command.catalog);
     case "preview":

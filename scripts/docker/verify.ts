@@ -9,6 +9,7 @@
 //   echo     STDOUT_FILE INPUT_FILE                      every input STATE echoed in order, byte for byte plus
 //                                                        destinationStats, whose counts add up to its sourceStats
 //   rejected STDOUT_FILE RECORDS                         the STATEs count RECORDS rejected rows and none published
+//   catalog  STDOUT_FILE QUEUE...                         one DESTINATION_CATALOG that offers to append to each QUEUE
 import { readFileSync } from "node:fs";
 
 interface Message {
@@ -19,6 +20,7 @@ interface Message {
   connectionStatus?: { status: string; message?: string };
   state?: { destinationStats?: { recordCount?: unknown; rejectedRecordCount?: unknown }; sourceStats?: { recordCount?: unknown } };
   trace?: { type: string; error?: { message: string } };
+  destination_catalog?: { operations?: { object_name?: string; sync_mode?: string }[] };
 }
 
 class CheckFailed extends Error {}
@@ -80,7 +82,7 @@ function total(ids: Map<unknown, number>): number {
 }
 
 async function run([command, file, ...rest]: string[]): Promise<string> {
-  if (!command || !file) fail("usage: verify.ts spec|status|complete|partial|echo|rejected STDOUT_FILE ...");
+  if (!command || !file) fail("usage: verify.ts spec|status|complete|partial|echo|rejected|catalog STDOUT_FILE ...");
   const messages = readMessages(file);
   switch (command) {
     case "spec": {
@@ -143,6 +145,13 @@ async function run([command, file, ...rest]: string[]): Promise<string> {
       if (rejected !== Number(rest[0]) || published !== 0)
         fail(`${file}: STATEs count ${rejected} rejected and ${published} published rows, expected ${rest[0]} and 0`);
       return `${states.length} STATE(s) echoed, ${rejected} rows rejected`;
+    }
+    case "catalog": {
+      const operations = only(messages, "DESTINATION_CATALOG", file).destination_catalog?.operations ?? [];
+      const appendable = operations.filter((operation) => operation.sync_mode === "append").map((operation) => operation.object_name);
+      const missing = rest.filter((queue) => !appendable.includes(queue));
+      if (missing.length > 0) fail(`${file}: DESTINATION_CATALOG offers no append operation for ${missing.join(", ")}`);
+      return `one DESTINATION_CATALOG with ${operations.length} operations, appending to ${rest.join(", ")} among them`;
     }
     default:
       return fail(`unknown command ${command}`);

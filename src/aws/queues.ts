@@ -40,19 +40,37 @@ export function queueNameFromUrl(url: string): string {
 /** Enough pages for any prefix: an account holds at most a few hundred thousand queues. */
 const MAX_LIST_PAGES = 1000;
 
-/** The URL of the queue named exactly `name`, or undefined when the credentials see none. */
-export async function findQueueUrl(sqs: SQSClient, name: string): Promise<string | undefined> {
+/** The URLs of the queues the credentials see whose names start with `prefix`, a page at a time. */
+async function* queueUrlPages(sqs: SQSClient, prefix?: string): AsyncGenerator<string[]> {
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_LIST_PAGES; page++) {
     const response = await sqs.send(
-      new ListQueuesCommand({ QueueNamePrefix: name, MaxResults: 1000, ...(nextToken ? { NextToken: nextToken } : {}) }),
+      new ListQueuesCommand({
+        MaxResults: 1000,
+        ...(prefix ? { QueueNamePrefix: prefix } : {}),
+        ...(nextToken ? { NextToken: nextToken } : {}),
+      }),
     );
-    const match = response.QueueUrls?.find((url) => queueNameFromUrl(url) === name);
-    if (match) return match;
+    yield response.QueueUrls ?? [];
     nextToken = response.NextToken;
-    if (!nextToken) return undefined;
+    if (!nextToken) return;
+  }
+}
+
+/** The URL of the queue named exactly `name`, or undefined when the credentials see none. */
+export async function findQueueUrl(sqs: SQSClient, name: string): Promise<string | undefined> {
+  for await (const urls of queueUrlPages(sqs, name)) {
+    const match = urls.find((url) => queueNameFromUrl(url) === name);
+    if (match) return match;
   }
   return undefined;
+}
+
+/** The URLs of every queue the credentials see. */
+export async function listQueueUrls(sqs: SQSClient): Promise<string[]> {
+  const all: string[] = [];
+  for await (const urls of queueUrlPages(sqs)) all.push(...urls);
+  return all;
 }
 
 /**

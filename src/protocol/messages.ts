@@ -53,7 +53,19 @@ export type AirbyteMessage =
   | { type: "LOG"; log: { level: LogLevel; message: string } }
   | { type: "SPEC"; spec: Record<string, unknown> }
   | { type: "CONNECTION_STATUS"; connectionStatus: { status: "SUCCEEDED" | "FAILED"; message?: string } }
-  | { type: "CONTROL"; control: unknown };
+  | { type: "CONTROL"; control: unknown }
+  | { type: "DESTINATION_CATALOG"; destination_catalog: DestinationCatalog };
+
+/** What Airbyte's data activation may do with one destination object (`discover`'s answer lists them). */
+export interface DestinationOperation {
+  object_name: string;
+  sync_mode: DestinationSyncMode;
+  json_schema: Record<string, unknown>;
+}
+
+export interface DestinationCatalog {
+  operations: DestinationOperation[];
+}
 
 export type SyncMode = "full_refresh" | "incremental";
 export type DestinationSyncMode = "append" | "overwrite" | "append_dedup" | "update" | "soft_delete";
