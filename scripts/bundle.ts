@@ -1,16 +1,20 @@
 // Bundles the connector into one ES module, dist/main.js, the file every command runs. Node then
 // starts it from one parsed file instead of resolving and loading hundreds of modules (most of
 // them the AWS SDK's), which took a third of a short sync's time.
-import { rmSync } from "node:fs";
+import { mkdirSync, renameSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const root = fileURLToPath(new URL("../", import.meta.url));
 
-rmSync(`${root}dist`, { recursive: true, force: true });
+// Written beside the old bundle, then renamed over it: a CLI started meanwhile (a test running while
+// `npm run demo` rebuilds) finds one whole bundle or the other, never none.
+const outfile = `${root}dist/main.js`;
+const partial = `${root}dist/main.${process.pid}.partial.js`;
+mkdirSync(`${root}dist`, { recursive: true });
 await build({
   entryPoints: [`${root}src/main.ts`],
-  outfile: `${root}dist/main.js`,
+  outfile: partial,
   bundle: true,
   platform: "node",
   format: "esm",
@@ -24,3 +28,4 @@ await build({
   mainFields: ["module", "main"],
   logLevel: "warning",
 });
+renameSync(partial, outfile);

@@ -4,7 +4,7 @@
 // `npm run typecheck`. The output is committed, so a fresh clone (`npm ci`, an editor, a single test
 // file, the production install in the image) needs no build step; regenerate and commit it whenever
 // spec.json changes (test/spec-validator.test.ts and .ci/run catch a stale one).
-import { writeFileSync } from "node:fs";
+import { writeIfChanged } from "./write-if-changed.js";
 import { SPEC_VALIDATOR_PATH, specValidatorSource } from "./spec-validator-source.js";
 
-writeFileSync(SPEC_VALIDATOR_PATH, specValidatorSource());
+writeIfChanged(SPEC_VALIDATOR_PATH, specValidatorSource());
