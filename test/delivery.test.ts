@@ -6,7 +6,7 @@ import { Delivery } from "../src/delivery/delivery.js";
 import { fatalSendError } from "../src/delivery/errors.js";
 import { SdkBatchSender } from "../src/delivery/sdk-sender.js";
 import { classifySendError, sendFailureOf } from "../src/aws/send-failure.js";
-import type { BatchEntry, BatchResult, BatchSender, DeliveryOptions, OutgoingMessage } from "../src/delivery/types.js";
+import type { BatchEntry, BatchResult, BatchSender, DeliveryOptions, OutgoingMessage, Receipt } from "../src/delivery/types.js";
 import { UserFacingError } from "../src/errors.js";
 import { ObservedSender } from "../src/observe/observed-sender.js";
 import {
@@ -30,12 +30,17 @@ function options(overrides: Partial<DeliveryOptions> = {}): DeliveryOptions {
 /** Callbacks that record what delivery reported. */
 function recorder() {
   const acknowledged: OutgoingMessage[] = [];
+  const receipts: Receipt[] = [];
   const rejected: { message: OutgoingMessage; reason: string; code: string }[] = [];
   return {
     acknowledged,
+    receipts,
     rejected,
     callbacks: {
-      acknowledged: (message: OutgoingMessage) => acknowledged.push(message),
+      acknowledged: (message: OutgoingMessage, receipt: Receipt) => {
+        acknowledged.push(message);
+        receipts.push(receipt);
+      },
       rejected: (message: OutgoingMessage, reason: string, code: string) => rejected.push({ message, reason, code }),
     },
   };
@@ -160,6 +165,29 @@ describe("Delivery against fauxqs", () => {
     assert.equal(stats.entriesRetried, 0);
     assert.equal(stats.inFlight, 0);
     assert.equal(stats.unsettled, 0);
+  });
+
+  it("hands each acknowledged message SQS's receipt: its MessageId, the FIFO SequenceNumber and the MD5s", async () => {
+    const { queueUrl } = server.createQueue("receipts.fifo", { attributes: { FifoQueue: "true" } });
+    const seen = recorder();
+    const delivery = new Delivery(new SdkBatchSender(client), options({ fifo: true }), seen.callbacks);
+    const attributes = { source: { DataType: "String", StringValue: "orders" } };
+    await submitAll(
+      delivery,
+      range(3).map((n) => outgoing(queueUrl, n, { groupId: "g", dedupId: `d-${n}`, attributes })),
+    );
+    await delivery.flush();
+
+    const stored = server.inspectQueue("receipts.fifo")!.messages.ready;
+    assert.deepEqual(
+      seen.receipts.map((receipt) => receipt.sqsMessageId),
+      stored.map((message) => message.messageId),
+    );
+    for (const [index, receipt] of seen.receipts.entries()) {
+      assert.match(receipt.sequenceNumber ?? "", /^\d+$/);
+      assert.equal(receipt.md5OfBody, md5(seen.acknowledged[index]!.body));
+      assert.match(receipt.md5OfAttributes ?? "", /^[0-9a-f]{32}$/);
+    }
   });
 
   it("keeps each FIFO group's order across 200 groups, through throttling and partial failures", async () => {

@@ -220,8 +220,12 @@ describe("the offloading sender", () => {
       SQSLargePayloadSize: { DataType: "Number", StringValue: String(Buffer.byteLength(large.body)) },
     });
     assert.equal(passed!.message, small);
-    // The pointer's MD5 is checked here; delivery, which knows only the original body, gets none to check.
-    assert.deepEqual(result.successful, [{ id: "0" }, { id: "1", md5OfBody: bodyMd5(small.body) }]);
+    // The pointer's MD5 is checked here; delivery, which knows only the original body, gets none to
+    // check, and the receipt names where the body went.
+    assert.deepEqual(result.successful, [
+      { id: "0", md5OfBody: undefined, offloadedTo: `s3://payloads/${objectKey("dsqs/", "large", large.body)}` },
+      { id: "1", md5OfBody: bodyMd5(small.body) },
+    ]);
   });
 
   test("with size_attribute ExtendedPayloadSize, pointers carry that name instead", async () => {

@@ -1,9 +1,11 @@
 import * as crypto from "node:crypto";
-import type { BatchEntry, BatchResult } from "./types.js";
+import type { BatchEntry, BatchResult, Receipt } from "./types.js";
 
 /** What became of each entry of a request that SQS answered, by position in the request. */
 interface BatchOutcome {
   acknowledged: number[];
+  /** SQS's answer for each acknowledged entry, in the same order. */
+  receipts: Receipt[];
   rejected: { position: number; reason: string; code: string }[];
   /** Entries to send again: retriable failures, MD5 mismatches and entries missing from the answer. */
   retry: number[];
@@ -28,7 +30,7 @@ function positionOf(entries: BatchEntry[], id: string): number {
 }
 
 export function sortOutcome(entries: BatchEntry[], result: BatchResult): BatchOutcome {
-  const outcome: BatchOutcome = { acknowledged: [], rejected: [], retry: [], retryCode: "", retryMessage: "" };
+  const outcome: BatchOutcome = { acknowledged: [], receipts: [], rejected: [], retry: [], retryCode: "", retryMessage: "" };
   const answered = new Array<boolean>(entries.length).fill(false);
   const retry = (position: number, code: string, message: string): void => {
     outcome.retry.push(position);
@@ -45,6 +47,7 @@ export function sortOutcome(entries: BatchEntry[], result: BatchResult): BatchOu
       retry(position, "MD5Mismatch", `SQS stored a body with MD5 ${expected}, not the one sent: altered in transit`);
     } else {
       outcome.acknowledged.push(position);
+      outcome.receipts.push(success);
     }
   }
   for (const failure of result.failed) {

@@ -319,11 +319,11 @@ export class Delivery<M extends OutgoingMessage = OutgoingMessage> {
     if (!this.finish(request, throttled ? "throttled" : "answered")) return;
     const { batch } = request;
     const outcome = sortOutcome(batch.entries, result);
-    for (const position of outcome.acknowledged) {
+    for (let index = 0; index < outcome.acknowledged.length; index++) {
       if (this.closed !== undefined) return;
-      const message = this.settle(batch, position);
+      const message = this.settle(batch, outcome.acknowledged[index]!);
       this.counts.acknowledged++;
-      this.callbacks.acknowledged(message);
+      this.callbacks.acknowledged(message, outcome.receipts[index]!);
     }
     for (const { position, reason, code } of outcome.rejected) {
       if (this.closed !== undefined) return;

@@ -15,7 +15,15 @@ export function requestEntry({ id, message }: BatchEntry): SendMessageBatchReque
 
 /** What SendMessageBatch answers, as the SDK returns it and as AWS JSON carries it. */
 export interface BatchAnswer {
-  Successful?: { Id?: string | undefined; MD5OfMessageBody?: string | undefined }[] | undefined;
+  Successful?:
+    | {
+        Id?: string | undefined;
+        MessageId?: string | undefined;
+        SequenceNumber?: string | undefined;
+        MD5OfMessageBody?: string | undefined;
+        MD5OfMessageAttributes?: string | undefined;
+      }[]
+    | undefined;
   Failed?:
     | { Id?: string | undefined; SenderFault?: boolean | undefined; Code?: string | undefined; Message?: string | undefined }[]
     | undefined;
@@ -23,7 +31,13 @@ export interface BatchAnswer {
 
 export function batchResultOf(answer: BatchAnswer): BatchResult {
   return {
-    successful: (answer.Successful ?? []).map((entry) => ({ id: entry.Id ?? "", md5OfBody: entry.MD5OfMessageBody })),
+    successful: (answer.Successful ?? []).map((entry) => ({
+      id: entry.Id ?? "",
+      sqsMessageId: entry.MessageId,
+      sequenceNumber: entry.SequenceNumber,
+      md5OfBody: entry.MD5OfMessageBody,
+      md5OfAttributes: entry.MD5OfMessageAttributes,
+    })),
     failed: (answer.Failed ?? []).map((entry) => ({
       id: entry.Id ?? "",
       senderFault: entry.SenderFault ?? false,

@@ -31,9 +31,26 @@ export interface EntryFailure {
   message?: string | undefined;
 }
 
+/** What SQS answered for one message it stored. */
+export interface Receipt {
+  /** SQS's own id for the stored message. */
+  sqsMessageId?: string | undefined;
+  /** FIFO queues only: the message's place in its group. */
+  sequenceNumber?: string | undefined;
+  /** The MD5 of the body SQS stored; delivery has checked it against what was sent. */
+  md5OfBody?: string | undefined;
+  md5OfAttributes?: string | undefined;
+  /** Where the body went when it was offloaded to S3 (`s3://bucket/key`). */
+  offloadedTo?: string | undefined;
+}
+
+/** An entry SQS accepted, by the request's `id`. */
+export interface SuccessfulEntry extends Receipt {
+  id: string;
+}
+
 export interface BatchResult {
-  /** Ids SQS accepted, with the MD5 of the body it stored. */
-  successful: { id: string; md5OfBody?: string | undefined }[];
+  successful: SuccessfulEntry[];
   failed: EntryFailure[];
 }
 
@@ -44,8 +61,8 @@ export interface BatchSender {
 
 /** What delivery reports of each message `M` it was given. */
 export interface DeliveryCallbacks<M extends OutgoingMessage = OutgoingMessage> {
-  /** SQS stored the message. */
-  acknowledged(message: M): void;
+  /** SQS stored the message, and answered with the receipt. */
+  acknowledged(message: M, receipt: Receipt): void;
   /** SQS refused the message for a reason retrying cannot fix (SenderFault, unknown queue). */
   rejected(message: M, reason: string, code: string): void;
 }

@@ -4,7 +4,7 @@ import type { Config } from "../config/types.js";
 import { bodyMd5 } from "../delivery/batch-outcome.js";
 import type { Cancellation } from "../delivery/cancellation.js";
 import { classifySendError, sendFailureOf } from "../aws/send-failure.js";
-import type { BatchEntry, BatchResult, BatchSender, EntryFailure, OutgoingMessage } from "../delivery/types.js";
+import type { BatchEntry, BatchResult, BatchSender, EntryFailure, OutgoingMessage, SuccessfulEntry } from "../delivery/types.js";
 import { objectKey, payloadSizeAttribute, pointerBody } from "./extended-client-format.js";
 import { Limiter } from "./limiter.js";
 import type { LargeMessagePolicy } from "./policy.js";
@@ -68,7 +68,7 @@ export class OffloadingSender implements BatchSender {
     cancellation.throwIfCancelled();
 
     const sent: BatchEntry[] = [];
-    const pointers = new Map<string, OutgoingMessage>();
+    const pointers = new Map<string, Offload>();
     const failed: EntryFailure[] = [];
     // On a FIFO queue, a message held back holds back the rest of its group, which must stay in order.
     const heldGroups = new Set<string | undefined>();
@@ -80,9 +80,9 @@ export class OffloadingSender implements BatchSender {
         if (this.options.fifo) heldGroups.add(message.groupId);
         continue;
       }
-      const pointer = this.offloads.get(message)?.pointer;
-      if (pointer !== undefined) pointers.set(id, pointer);
-      sent.push(pointer === undefined ? entry : { id, message: pointer });
+      const offload = this.offloads.get(message);
+      if (offload !== undefined) pointers.set(id, offload);
+      sent.push(offload === undefined ? entry : { id, message: offload.pointer });
     }
     if (sent.length === 0) return { successful: [], failed };
     const result = await this.inner.sendBatch(queueUrl, sent, cancellation);
@@ -142,14 +142,12 @@ export class OffloadingSender implements BatchSender {
 
 /**
  * SQS answers with the MD5 of the pointer it stored, which is checked here: delivery checks answers
- * against the original body.
+ * against the original body. A pointer that matches comes back naming where the body went.
  */
-function checkedPointer(
-  success: BatchResult["successful"][number],
-  pointer: OutgoingMessage | undefined,
-): BatchResult["successful"][number] {
-  if (pointer === undefined || success.md5OfBody === undefined) return success;
-  return success.md5OfBody === bodyMd5(pointer.body) ? { id: success.id } : success;
+function checkedPointer(success: SuccessfulEntry, offload: Offload | undefined): SuccessfulEntry {
+  if (offload === undefined) return success;
+  if (success.md5OfBody !== undefined && success.md5OfBody !== bodyMd5(offload.pointer.body)) return success;
+  return { ...success, md5OfBody: undefined, offloadedTo: `s3://${offload.bucket}/${offload.key}` };
 }
 
 function heldBack(id: string): EntryFailure {
