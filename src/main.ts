@@ -8,7 +8,7 @@ import type { ChangeDetector } from "./changes/types.js";
 import { DEFAULT_S3_SNAPSHOT_TIMING, type S3SnapshotTiming } from "./changes/snapshot/s3/home.js";
 import { MAX_LEASE_MS } from "./changes/snapshot/s3/lock.js";
 import { checkConfigFile } from "./commands/check.js";
-import { parseArgs, USAGE, UsageError, type Command } from "./cli-args.js";
+import { parseArgs, USAGE, UsageError, type Command, type SendOptions } from "./cli-args.js";
 import { loadConfig } from "./config/load.js";
 import { assertSyncCanStart } from "./commands/sync-start.js";
 import type { Config } from "./config/types.js";
@@ -24,6 +24,8 @@ import { Redactor } from "./redact.js";
 import type { ConfiguredStream } from "./protocol/messages.js";
 import { SyncObservation, type ObservationOptions } from "./observe/sync-observation.js";
 import { runPreview } from "./commands/preview.js";
+import { runSendPreview } from "./commands/preview-send.js";
+import { formatReport, reportSucceeded } from "./commands/send-report.js";
 import { MessageWriter } from "./protocol/output.js";
 import { specMessage } from "./spec.js";
 import { runWrite, stoppedBySignal } from "./commands/write.js";
@@ -192,6 +194,7 @@ async function exitStopped(stopped: UserFacingError): Promise<never> {
 }
 
 async function preview(command: Extract<Command, { name: "preview" }>): Promise<number> {
+  if (command.send) return sendPreview(command, command.send);
   const config = loadConfig(command.config);
   writer.redactWith(new Redactor(secretValues(config)));
   const catalog = loadCatalog(command.catalog);
@@ -201,6 +204,40 @@ async function preview(command: Extract<Command, { name: "preview" }>): Promise<
     runPreview({ config, catalog, input: process.stdin, writer, limit: command.limit, detector, checkQueueUrl }),
   );
   return 0;
+}
+
+/** preview --send: sends the first rows that compose through write's sender chain and reports what SQS did. */
+async function sendPreview(command: Extract<Command, { name: "preview" }>, send: SendOptions): Promise<number> {
+  const config = loadConfig(command.config);
+  writer.redactWith(new Redactor(secretValues(config)));
+  const catalog = loadCatalog(command.catalog);
+  assertSyncCanStart(config);
+  const clients = createAwsClients(config);
+  const { sqs } = clients;
+  const checkQueueUrl = queueUrlCheck(config, sqs.config.endpointProvider);
+  const urlProblem = configuredQueueUrlProblem(config, checkQueueUrl);
+  if (urlProblem !== undefined) throw new UserFacingError(urlProblem);
+  const resolver = new QueueResolver(sqs, config);
+  try {
+    const report = await runSendPreview({
+      config,
+      catalog,
+      input: process.stdin,
+      rows: send.rows,
+      sqs,
+      resolveQueue: (name) =>
+        resolver.resolve(name).catch((error: unknown) => {
+          throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
+        }),
+      checkQueueUrl,
+      sender: createBatchSender(config, sqs, process.env),
+      chain: (sender) => offloadLargeMessages(config, clients, sender),
+    });
+    await writer.text(send.json ? JSON.stringify(report, null, 2) : formatReport(report));
+    return reportSucceeded(report) ? 0 : 1;
+  } finally {
+    sqs.destroy();
+  }
 }
 
 async function execute(command: Command): Promise<number> {

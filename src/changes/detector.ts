@@ -18,6 +18,21 @@ function statelessDetector(config: Config): ChangeDetector {
   };
 }
 
+/**
+ * Change detection that opens no snapshot store (preview --send, which must neither read nor write
+ * it): snapshot mode takes every record for a row seen for the first time, `added`, as a first sync
+ * sends it; the other modes classify each record as a sync does.
+ */
+export function storelessDetector(config: Config): ChangeDetector {
+  if (config.change_detection.mode !== "snapshot") return statelessDetector(config);
+  return {
+    detect: () => ({ kind: "change", change: "added" }),
+    completed: () => [],
+    cleared: () => [],
+    close: () => undefined,
+  };
+}
+
 interface OpenDetectorOptions {
   dryRun?: boolean;
   /** Makes the S3 client of a snapshot store in S3. */
