@@ -102,6 +102,10 @@ const CHECKS: CommandCheck[] = [
   { pattern: /^node dist\/main\.js spec$/, after: (stdout) => assert.match(stdout, /"type":"SPEC"/) },
   { pattern: /^node dist\/main\.js check /, after: (stdout) => assert.match(stdout, /"status":"SUCCEEDED"/) },
   { pattern: /^node dist\/main\.js write /, after: (stdout) => assert.match(stdout, /"type":"STATE"/) },
+  {
+    pattern: /^node dist\/main\.js preview .*--send 1\b/,
+    after: (stdout) => assert.match(stdout, /Sent 1 row: 1 stored as sent, 0 not\./),
+  },
   { pattern: /^node dist\/main\.js preview /, after: (stdout) => assert.match(stdout, /would be sent/) },
   {
     pattern: /^cat > secrets\/config\.json /,
