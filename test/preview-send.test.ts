@@ -5,7 +5,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { parseArgs, UsageError } from "../src/cli-args.js";
-import { queueFindings, type QueueSample } from "../src/commands/queue-inspection.js";
+import { queueFindings, refusalInContext, type QueueSample } from "../src/commands/queue-inspection.js";
 import { recordLine, stateLine } from "./helpers/airbyte.js";
 import { testConfig } from "./helpers/config.js";
 import { forEachEmulator, uniqueQueueName } from "./helpers/emulators.js";
@@ -151,11 +151,16 @@ forEachEmulator("preview --send", (context) => {
     const { code, report } = await sendJson(
       emulator.endpoint,
       { queue: { source: "static", value: name }, change_detection: { mode: "snapshot", store: { type: "local", directory } } },
-      [orderLine({ id: "1" })],
+      [orderLine({ name: "no key" }), orderLine({ id: "1" })],
       1,
     );
     assert.equal(code, 0, JSON.stringify(report));
     assert.equal(report.rows[0]?.change, "added");
+    assert.match(
+      report.not_sent[0]?.reason ?? "",
+      /The primary key column "id" is missing/,
+      "a row without its key is rejected as a sync rejects it",
+    );
     assert.deepEqual(readdirSync(join(directory)), []);
   });
 });
@@ -206,6 +211,20 @@ describe("queue findings", () => {
       undefined,
       "standard queues have no throughput mode",
     );
+  });
+
+  test("a refusal by the queue's KMS key names the key; one over MaximumMessageSize names both sizes", () => {
+    const inspection = { queue_url: "q", attributes: { KmsMasterKeyId: "alias/orders-key", MaximumMessageSize: "1024" }, findings: [] };
+    const kms = refusalInContext(
+      { code: "KMS.AccessDeniedException", explanation: "Grant kms:GenerateDataKey and kms:Decrypt." },
+      10,
+      inspection,
+      testConfig(),
+    );
+    assert.equal(kms, "Grant kms:GenerateDataKey and kms:Decrypt. The queue's KMS key is alias/orders-key.");
+    const oversize = refusalInContext({ code: "InvalidParameterValue", explanation: "generic" }, 2000, inspection, testConfig());
+    assert.match(oversize, /^The message is 2000 bytes \(body and attributes\), over the queue's MaximumMessageSize of 1024 bytes\./);
+    assert.equal(refusalInContext({ code: "AccessDenied", explanation: "generic" }, 10, inspection, testConfig()), "generic");
   });
 
   test("FIFO per-queue throughput with several groups suggests high throughput; a static deduplication id is a warning", () => {

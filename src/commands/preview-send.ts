@@ -12,7 +12,7 @@ import { UserFacingError } from "../errors.js";
 import { LargeMessagePolicy } from "../large-messages/policy.js";
 import type { ConfiguredStream } from "../protocol/messages.js";
 import { describeAttributes } from "./preview.js";
-import { inspectQueue, oversizeExplanation, queueDelaySeconds, type QueueInspection, type QueueSample } from "./queue-inspection.js";
+import { inspectQueue, queueDelaySeconds, refusalInContext, type QueueInspection, type QueueSample } from "./queue-inspection.js";
 import { RecordingSender } from "./recording-sender.js";
 import { type RowSendResult, sendRow } from "./row-send.js";
 import { readSample, type SampledRow } from "./sample-rows.js";
@@ -40,7 +40,7 @@ type RoutedRow = SampledRow & ({ queueUrl: string } | { unrouted: RowSendResult 
 
 export async function runSendPreview(options: SendPreviewOptions): Promise<SendReport> {
   const { config } = options;
-  const sample = await readSample({ ...options, detector: storelessDetector(config) });
+  const sample = await readSample({ ...options, detector: storelessDetector(config, options.catalog.values()) });
   const routed: RoutedRow[] = [];
   for (const row of sample.rows) routed.push(await route(row, options));
 
@@ -127,7 +127,7 @@ function rowReport(
     ...(message.attributes ? { attributes: describeAttributes(message.attributes) } : {}),
   };
   if (result.kind === "refused") {
-    const explanation = oversizeExplanation(message.bytes, inspection, config) ?? result.explanation;
+    const explanation = refusalInContext(result, message.bytes, inspection, config);
     return { ...base, outcome: "refused", error: { code: result.code, message: result.message, explanation } };
   }
   return {

@@ -210,11 +210,23 @@ function oversizeFix(maximum: number, policy: LargeMessagePolicy): string {
   return `To fix it, ${fix}, or raise the queue's MaximumMessageSize`;
 }
 
-/** Why SQS refused a message of `bytes`, when it is over its queue's MaximumMessageSize. */
-export function oversizeExplanation(bytes: number, inspection: QueueInspection | undefined, config: Config): string | undefined {
+/**
+ * SQS's refusal (`code`, and the connector's `explanation` of it) of a message of `bytes`, with what
+ * the queue's settings add: the MaximumMessageSize it is over, or the KMS key it was refused by.
+ */
+export function refusalInContext(
+  refusal: { code: string; explanation: string },
+  bytes: number,
+  inspection: QueueInspection | undefined,
+  config: Config,
+): string {
   const maximum = maximumMessageSize(inspection);
-  if (maximum === undefined || bytes <= maximum) return undefined;
-  return `The message is ${bytes} bytes (body and attributes), over the queue's MaximumMessageSize of ${maximum} bytes. ${oversizeFix(maximum, LargeMessagePolicy.of(config))}.`;
+  if (maximum !== undefined && bytes > maximum) {
+    return `The message is ${bytes} bytes (body and attributes), over the queue's MaximumMessageSize of ${maximum} bytes. ${oversizeFix(maximum, LargeMessagePolicy.of(config))}.`;
+  }
+  const key = inspection?.attributes?.KmsMasterKeyId;
+  if (key && /^kms/i.test(refusal.code)) return `${refusal.explanation} The queue's KMS key is ${key}.`;
+  return refusal.explanation;
 }
 
 function encryptionFinding(attributes: Record<string, string>): Finding {
