@@ -12,7 +12,8 @@ import { UserFacingError } from "../errors.js";
 import { LargeMessagePolicy } from "../large-messages/policy.js";
 import type { ConfiguredStream } from "../protocol/messages.js";
 import { describeAttributes } from "./preview.js";
-import { inspectQueue, queueDelaySeconds, refusalInContext, type QueueInspection, type QueueSample } from "./queue-inspection.js";
+import type { QueueSample } from "./queue-findings.js";
+import { inspectQueue, queueDelaySeconds, refusalInContext, type QueueInspection } from "./queue-inspection.js";
 import { RecordingSender } from "./recording-sender.js";
 import { type RowSendResult, sendRow } from "./row-send.js";
 import { readSample, type SampledRow } from "./sample-rows.js";
@@ -62,8 +63,7 @@ export async function runSendPreview(options: SendPreviewOptions): Promise<SendR
     rows.push(rowReport(config, row, row.queueUrl, await sendRow(rowSender, message, String(index)), inspection));
   }
   const queues = [...inspections.values()];
-  const notSent = sample.unsent.map(({ record, line, stream, outcome, reason }) => ({ record, line, stream, outcome, reason }));
-  return { queues, rows, not_sent: notSent, summary: reportSummary(rows, notSent.length) };
+  return { queues, rows, not_sent: sample.unsent, summary: reportSummary(rows, sample.unsent.length) };
 }
 
 async function route(row: SampledRow, options: SendPreviewOptions): Promise<RoutedRow> {
