@@ -212,7 +212,8 @@ async function sendPreview(command: Extract<Command, { name: "preview" }>, send:
   writer.redactWith(new Redactor(secretValues(config)));
   const catalog = loadCatalog(command.catalog);
   assertSyncCanStart(config);
-  const clients = createAwsClients(config);
+  // Each call is tried once, as each row is sent once: the report says what happened, at once.
+  const clients = createAwsClients(config, { retryMaxMs: 0 });
   const { sqs } = clients;
   const checkQueueUrl = queueUrlCheck(config, sqs.config.endpointProvider);
   const urlProblem = configuredQueueUrlProblem(config, checkQueueUrl);

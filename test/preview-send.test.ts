@@ -9,7 +9,7 @@ import { queueFindings, type QueueSample } from "../src/commands/queue-findings.
 import { refusalInContext } from "../src/commands/queue-inspection.js";
 import { recordLine, stateLine } from "./helpers/airbyte.js";
 import { testConfig } from "./helpers/config.js";
-import { forEachEmulator, uniqueQueueName } from "./helpers/emulators.js";
+import { forEachEmulator, freePort, uniqueQueueName } from "./helpers/emulators.js";
 import { startFaultProxy } from "./helpers/fault-proxy.js";
 import { findingText, orderLine, runSend, sendJson } from "./helpers/preview-send.js";
 import { tempDirectory } from "./helpers/temp-directory.js";
@@ -164,6 +164,23 @@ forEachEmulator("preview --send", (context) => {
     );
     assert.deepEqual(readdirSync(join(directory)), []);
   });
+});
+
+test("an endpoint nothing answers on: the queue could not be inspected, the row is refused with the code and what to check, at once (exit 1)", async () => {
+  const endpoint = `http://127.0.0.1:${await freePort()}`;
+  const { code, report } = await sendJson(
+    endpoint,
+    { queue: { source: "static", value: `${endpoint}/000000000000/orders` } },
+    [orderLine({ id: "1" })],
+    1,
+  );
+  assert.equal(code, 1);
+  assert.match(
+    report.queues[0]?.findings[0]?.text ?? "",
+    /^Could not read the queue's attributes: could not reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
+  );
+  assert.equal(report.rows[0]?.error?.code, "ECONNREFUSED");
+  assert.match(report.rows[0]?.error?.explanation ?? "", /^No answer from SQS: check the region and the endpoint/);
 });
 
 describe("preview --send arguments", () => {

@@ -81,7 +81,8 @@ export function refusalAdvice(code: string): string {
   const meaning = awsErrorMeaning(code);
   if (meaning === "missing_queue")
     return "The queue does not exist (deleted, or the routed URL is wrong): create the queue or fix the queue setting";
-  if (meaning === "throttled" || meaning === "service_failed" || meaning === "unreachable") {
+  if (meaning === "unreachable") return "No answer from SQS: check the region and the endpoint, and that this host can reach it";
+  if (meaning === "throttled" || meaning === "service_failed") {
     return "The failure is temporary (a sync retries it within retry_max_seconds): send the row again";
   }
   const { hint } = adviceFor(code);
