@@ -153,7 +153,7 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
   };
   process.once("SIGTERM", onSignal).once("SIGINT", onSignal);
   await observation.run(() => {
-    assertSyncCanStart(config);
+    assertSyncCanStart(config, { streams: catalog.values(), checkQueueUrl });
     return withChangeDetector(
       config,
       catalog,

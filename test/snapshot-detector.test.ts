@@ -49,7 +49,7 @@ function newStore(settings: Record<string, unknown> = {}) {
     open: (options: { dryRun?: boolean; settings?: Record<string, unknown> } = {}): ChangeDetector => {
       const opened = options.settings ? configWith(options.settings) : config;
       const detector = SnapshotDetector.open(opened, opened.change_detection as SnapshotSettings, [stream], options.dryRun === true);
-      pipelines.set(detector, new RowPipeline(opened, { detector, checkQueueUrl: () => undefined }));
+      pipelines.set(detector, new RowPipeline(opened, { detector, checkQueueUrl: () => undefined, streams: [] }));
       return detector;
     },
     path: snapshotStorePath(stateDirectory, queue),

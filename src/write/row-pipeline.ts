@@ -23,6 +23,8 @@ interface RowPipelineOptions {
   detector: ChangeDetector;
   /** Refuses queue URLs naming a host other than this connector's SQS (rows must not steer requests). */
   checkQueueUrl: QueueUrlCheck;
+  /** The catalog's streams: their destination objects are checked before the first row. */
+  streams: Iterable<ConfiguredStream>;
 }
 
 export class RowPipeline {
@@ -31,7 +33,7 @@ export class RowPipeline {
   private readonly events: ReadonlySet<ChangeType>;
 
   constructor(config: Config, options: RowPipelineOptions) {
-    this.composer = createComposer(config, { checkQueueUrl: options.checkQueueUrl });
+    this.composer = createComposer(config, { checkQueueUrl: options.checkQueueUrl, streams: options.streams });
     this.detector = options.detector;
     this.events = new Set(config.events);
   }
@@ -86,5 +88,6 @@ function rowInput(
     syncId: stream.sync_id,
     generationId: stream.generation_id,
     meta,
+    destinationObject: stream.destination_object_name,
   };
 }
