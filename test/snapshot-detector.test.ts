@@ -57,7 +57,7 @@ function newStore(settings: Record<string, unknown> = {}) {
 }
 
 function detect(detector: ChangeDetector, data: Record<string, unknown>): Detection {
-  return detector.detect({ stream: "customers", data, emitted_at: 1 }, stream);
+  return detector.detect({ stream: "customers", data, emitted_at: 1 }, stream, 1);
 }
 
 /** One sync where SQS acknowledges every published row; returns each row's change (or "unchanged") and the removed ids. */

@@ -40,7 +40,7 @@ export class RowPipeline {
 
   /** A record of `stream` (which the catalog holds), read from input line `lineNumber`. */
   record(record: RecordMessage, stream: ConfiguredStream, lineNumber: number): RowOutcome {
-    const detection = this.detector.detect(record, stream);
+    const detection = this.detector.detect(record, stream, lineNumber);
     if (detection.kind === "unchanged") return UNCHANGED;
     if (detection.kind === "reject") {
       const messageId = this.composer.messageIdOf(rowInput(stream, record.data, "added", record.emitted_at, undefined, record.meta));
