@@ -27,10 +27,8 @@ import { runPreview } from "./commands/preview.js";
 import { MessageWriter } from "./protocol/output.js";
 import { specMessage } from "./spec.js";
 import { runWrite, stoppedBySignal } from "./commands/write.js";
-import { redriveInput, redriveOutcome, rejectedRows, resultsStorage, type RedriveCounts, type RedriveRows } from "./commands/redrive.js";
-import { recordedChangeDetector } from "./changes/recorded.js";
+import { redriveInput, resultsStorage, runRedrive, type RedriveCounts, type RedriveRows } from "./commands/redrive.js";
 import type { RowCounts } from "./observe/summary.js";
-import { readSyncResults } from "./results/read.js";
 import type { Readable } from "node:stream";
 
 const writer = new MessageWriter(process.stdout);
@@ -218,36 +216,35 @@ async function preview(command: Extract<Command, { name: "preview" }>): Promise<
 }
 
 /**
- * Sends a sync's rejected rows again, as write sends rows, through the current configuration: each
- * row as the change recorded with it, no snapshot read or written, no STATE. A row still rejected is
- * logged and counted whatever rejected_rows says, and no alert is sent: the caller reads the outcome.
+ * Sends a sync's rejected rows again through the current configuration, reading them with the
+ * object_storage_config bucket's client.
  */
 async function redrive(command: Extract<Command, { name: "redrive" }>): Promise<number> {
   const config = loadConfig(command.config);
   writer.redactWith(new Redactor(secretValues(config)));
   const catalog = loadCatalog(command.catalog);
   const storage = resultsStorage(config);
-  const bucket = { bucket: storage.s3_bucket_name, bucketPath: storage.bucket_path };
   const s3 = createAwsClients(config).s3({
     bucket: storage.s3_bucket_name,
     region: storage.s3_bucket_region,
     ...(storage.s3_endpoint === undefined ? {} : { endpoint: storage.s3_endpoint }),
     ...(storage.force_path_style === undefined ? {} : { force_path_style: storage.force_path_style }),
   });
-  const rows = await rejectedRows(readSyncResults(s3, bucket, command), { bucket: bucket.bucket, catalog }).finally(() => s3.destroy());
-  await writer.log(
-    "INFO",
-    `Found ${rows.lines.length} rejected rows to redrive among ${rows.results} results of sync ${JSON.stringify(command.syncId)}.`,
-  );
-  const detector = recordedChangeDetector(rows.changes, config);
-  const counts = command.dryRun
-    ? await previewRedrive(config, catalog, rows, detector)
-    : await sendRedrive(config, catalog, rows, detector);
-  const outcome = redriveOutcome(command, rows, counts);
-  await writer.log(outcome.level, outcome.message);
-  return outcome.exitCode;
+  try {
+    return await runRedrive({
+      request: command,
+      config,
+      catalog,
+      results: { s3, bucket: storage.s3_bucket_name, bucketPath: storage.bucket_path },
+      writer,
+      send: (rows, detector) => (command.dryRun ? previewRedrive : sendRedrive)(config, catalog, rows, detector),
+    });
+  } finally {
+    s3.destroy();
+  }
 }
 
+/** Redrive's --dry-run: each row shown as preview shows it. */
 async function previewRedrive(
   config: Config,
   catalog: Map<string, ConfiguredStream>,
@@ -260,6 +257,11 @@ async function previewRedrive(
   return { sent: counts.messages, rejected: counts.rejected + counts.errors, skipped: counts.skipped };
 }
 
+/**
+ * Redrive's rows go through write's wiring. A row still rejected is logged and counted whatever
+ * rejected_rows says (neither dead-lettered again nor stopping the rest), and no alert is sent: the
+ * caller reads the outcome.
+ */
 async function sendRedrive(
   config: Config,
   catalog: Map<string, ConfiguredStream>,

@@ -4,6 +4,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { AirbyteMessage } from "../src/protocol/messages.js";
 import { PREVIEW_PREFIX, type PreviewEntry } from "../src/commands/preview.js";
+import { parseArgs, UsageError } from "../src/cli-args.js";
+import { recordedChangeDetector } from "../src/changes/recorded.js";
+import { validateConfig } from "../src/config/load.js";
+import { testSettings } from "./helpers/config.js";
 import { catalogOf, errorTraceOf } from "./helpers/airbyte.js";
 import { runCli, writeTempJson, type CliResult } from "./helpers/cli.js";
 import { describeRun } from "./helpers/compose-e2e.js";
@@ -162,6 +166,17 @@ forEachEmulator("redrive", (context) => {
     );
   });
 
+  test("a sync with no results files has nothing to redrive, and says where it looked", async () => {
+    const { emulator } = context;
+    const setup = await setUp(emulator);
+    await peopleResults(emulator, setup);
+    const result = await runCli(["redrive", "--config", setup.config, "--catalog", CATALOG, "--sync", "4"]);
+    assert.equal(result.code, 0, describeRun(result));
+    assert.deepEqual(logsOf(result.messages, "WARN"), [
+      `No results files were found under s3://${setup.bucket}/${BUCKET_PATH}4/: nothing to redrive. --sync names the sync's folder under object_storage_config.bucket_path.`,
+    ]);
+  });
+
   test("a malformed results file is refused with its key and line, before anything is sent", async () => {
     const { emulator } = context;
     const setup = await setUp(emulator);
@@ -208,4 +223,53 @@ test("usage errors exit 2 with the usage text", async () => {
     assert.equal(result.code, 2, args.join(" "));
     assert.match(result.stderr, /redrive --config CONFIG --catalog CATALOG --sync SYNC_ID/);
   }
+});
+
+test("redrive's arguments: --sync is required, --stream and --dry-run are optional and belong to redrive alone", () => {
+  assert.deepEqual(parseArgs(["redrive", "--config", "c.json", "--catalog=k.json", "--sync=42", "--stream", "shop.orders", "--dry-run"]), {
+    name: "redrive",
+    config: "c.json",
+    catalog: "k.json",
+    syncId: "42",
+    stream: "shop.orders",
+    dryRun: true,
+  });
+  assert.deepEqual(parseArgs(["redrive", "--config", "c.json", "--catalog", "k.json", "--sync", "42"]), {
+    name: "redrive",
+    config: "c.json",
+    catalog: "k.json",
+    syncId: "42",
+    dryRun: false,
+  });
+  const refusals: [string[], RegExp][] = [
+    [["redrive", "--config", "c", "--catalog", "k"], /The redrive command needs --sync SYNC_ID\./],
+    [["redrive", "--config", "c", "--catalog", "k", "--sync"], /Option --sync needs a sync id/],
+    [["redrive", "--config", "c", "--catalog", "k", "--sync", "1", "--dry-run=no"], /Option --dry-run takes no value\./],
+    [["preview", "--config", "c", "--catalog", "k", "--dry-run"], /Option --dry-run only applies to the redrive command\./],
+    [["write", "--config", "c", "--catalog", "k", "--stream", "s"], /Option --stream only applies to the redrive command\./],
+    [["redrive", "--toString", "x"], /Unknown option "--toString"/],
+  ];
+  for (const [args, message] of refusals)
+    assert.throws(
+      () => parseArgs(args),
+      (error: unknown) => error instanceof UsageError && message.test(error.message),
+      args.join(" "),
+    );
+});
+
+test("redrive sends each row as the change it was recorded with; a row recorded without one is classified as the configuration classifies it now", () => {
+  const stream = catalogOf([{ name: "people" }]).streams[0]!;
+  const record = (data: Record<string, unknown>) => ({ stream: "people", data, emitted_at: 1 });
+  const field = validateConfig(testSettings({ change_detection: { mode: "field", field: "op" } }), "the test config");
+  const detector = recordedChangeDetector(["removed", null, null], field);
+  assert.deepEqual(detector.detect(record({ op: "insert" }), stream, 1), { kind: "change", change: "removed" });
+  assert.deepEqual(detector.detect(record({ op: "update" }), stream, 2), { kind: "change", change: "changed" });
+  assert.equal(detector.detect(record({ op: "explode" }), stream, 3).kind, "reject");
+  const snapshot = validateConfig(
+    testSettings({ change_detection: { mode: "snapshot", store: { type: "local", directory: "/nonexistent" } } }),
+    "the test config",
+  );
+  const undecided = recordedChangeDetector([null], snapshot).detect(record({ id: 1 }), stream, 1);
+  assert.equal(undecided.kind, "reject");
+  assert.match(undecided.kind === "reject" ? undecided.reason : "", /redrive does not read the snapshot store/);
 });

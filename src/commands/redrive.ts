@@ -1,8 +1,15 @@
+// The redrive command: a sync's rejected rows, read back from object_storage_config, sent again
+// through the current configuration, each as the change it was recorded with; no STATE, no snapshot.
 import { Readable } from "node:stream";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { recordedChangeDetector } from "../changes/recorded.js";
+import type { ChangeDetector } from "../changes/types.js";
 import type { ChangeType, Config, ObjectStorageS3 } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
 import { streamKey, streamLabel, type ConfiguredStream } from "../protocol/messages.js";
-import type { ResultRead } from "../results/read.js";
+import type { MessageWriter } from "../protocol/output.js";
+import { syncPrefix } from "../results/format.js";
+import { readSyncResults, type ResultRead, type ResultsBucket } from "../results/read.js";
 import { LatestResults } from "../results/rejected-rows.js";
 
 /** What the redrive command was asked for. */
@@ -20,6 +27,39 @@ export interface RedriveRows {
   /** One RECORD line per row; row `n`'s change is `changes[n - 1]`. */
   lines: string[];
   changes: (ChangeType | null)[];
+}
+
+interface RedriveOptions {
+  request: RedriveRequest;
+  config: Config;
+  catalog: Map<string, ConfiguredStream>;
+  /** Where the sync's results are, and the client of their bucket. */
+  results: ResultsBucket & { s3: S3Client };
+  writer: MessageWriter;
+  /** Sends the rows (or, with --dry-run, shows them), deciding each row's change with `detector`. */
+  send(rows: RedriveRows, detector: ChangeDetector): Promise<RedriveCounts>;
+}
+
+/** Runs a redrive; its exit status: 0 only when every row was sent (or, with --dry-run, would be). */
+export async function runRedrive(options: RedriveOptions): Promise<0 | 1> {
+  const { request, results, writer } = options;
+  const rows = await rejectedRows(readSyncResults(results.s3, results, request), { bucket: results.bucket, catalog: options.catalog });
+  const where = `s3://${results.bucket}/${syncPrefix(results.bucketPath, request.syncId)}`;
+  if (rows.files === 0) {
+    await writer.log(
+      "WARN",
+      `No results files were found under ${where}: nothing to redrive. --sync names the sync's folder under object_storage_config.bucket_path.`,
+    );
+    return 0;
+  }
+  await writer.log("INFO", `Read ${rows.results} results from ${rows.files} files under ${where}: ${rows.lines.length} rows to redrive.`);
+  const counts =
+    rows.lines.length === 0
+      ? { sent: 0, rejected: 0, skipped: 0 }
+      : await options.send(rows, recordedChangeDetector(rows.changes, options.config));
+  const outcome = redriveOutcome(request, rows, counts);
+  await writer.log(outcome.level, outcome.message);
+  return outcome.exitCode;
 }
 
 /** The rows' lines as write and preview read their input. */
@@ -42,7 +82,7 @@ export function resultsStorage(config: Config): ObjectStorageS3 {
  * The rows of the sync whose latest result is a rejection, turned back into the records they were.
  * A row of a stream the catalog lacks stops the redrive before anything is sent.
  */
-export async function rejectedRows(
+async function rejectedRows(
   results: AsyncIterable<ResultRead>,
   where: { bucket: string; catalog: Map<string, ConfiguredStream> },
 ): Promise<RedriveRows> {
@@ -84,8 +124,8 @@ export interface RedriveCounts {
   skipped: number;
 }
 
-/** The closing line of a redrive, and its exit status: 0 only when every row was sent (or, with --dry-run, would be). */
-export function redriveOutcome(
+/** The closing line of a redrive, and its exit status. */
+function redriveOutcome(
   request: RedriveRequest,
   rows: RedriveRows,
   counts: RedriveCounts,
