@@ -1,13 +1,16 @@
 // Results lines read back from the bucket: each checked against the format, and per row only the latest decides.
 import assert from "node:assert/strict";
-import { test } from "node:test";
+import { after, before, describe, test } from "node:test";
+import { UserFacingError } from "../src/errors.js";
 import { UntrustedObjectError } from "../src/changes/snapshot/s3/read.js";
 import type { ResultLine } from "../src/results/format.js";
 import { parseResultLine } from "../src/results/parse-line.js";
-import { RESULTS_FILE_BOUNDS } from "../src/results/read.js";
+import { RESULTS_FILE_BOUNDS, readSyncResults, type ResultsSelection } from "../src/results/read.js";
 import { LatestResults } from "../src/results/rejected-rows.js";
 import { MAX_LINE_BYTES } from "../src/protocol/input.js";
-import { rejectedRow, resultLine } from "./helpers/results.js";
+import { type Emulator, startFauxqs } from "./helpers/emulators.js";
+import { putObject, rejectedRow, resultLine, resultsFile, resultsKey } from "./helpers/results.js";
+import { createBucket, testS3Client } from "./helpers/s3.js";
 
 test("a results line is taken when every field of the format is there with its type; unknown fields are ignored", () => {
   const line = rejectedRow({ id: 1 }, { meta: '{"changes":[]}' });
@@ -79,4 +82,60 @@ test("a row's latest result decides: rejected then published is done, published 
       ["orders", '{"id":1}'],
     ],
   );
+});
+
+describe("a sync's results files read back from the bucket (fauxqs S3)", () => {
+  let emulator: Emulator;
+  let bucketCounter = 0;
+  before(async () => {
+    emulator = await startFauxqs();
+  });
+  after(() => emulator.stop());
+
+  /** A new bucket holding `objects` (key → body); its lines as `key:line:stream:message id`. */
+  async function read(objects: Record<string, Buffer | string>, selection: Partial<ResultsSelection> = {}): Promise<string[]> {
+    const s3 = testS3Client(emulator.endpoint);
+    const bucket = `results-${process.pid}-${++bucketCounter}`;
+    await createBucket(s3, bucket);
+    for (const [key, body] of Object.entries(objects)) await putObject(s3, bucket, key, body);
+    const lines: string[] = [];
+    for await (const read of readSyncResults(s3, { bucket, bucketPath: "r" }, { syncId: "42", ...selection })) {
+      lines.push(`${read.key}:${read.lineNumber}:${read.result.stream}:${read.result.message_id}`);
+    }
+    return lines;
+  }
+
+  const people = resultsKey("r", "people", 0);
+  const orders = resultsKey("r", "orders", 0, { namespace: "shop" });
+  const files = {
+    [people]: resultsFile([rejectedRow({ id: 1 }), rejectedRow({ id: 2 })]),
+    [orders]: resultsFile([rejectedRow({ id: 3 }, { stream: "orders", namespace: "shop" })]),
+    "r/42/_sync_summary_run-1.json": "{}",
+    [resultsKey("r", "people", 0, { syncId: "421" })]: "not this sync's",
+  };
+
+  test("every results file of the sync, in key order; the run summaries beside them are passed over; --stream takes a name or namespace.name", async () => {
+    assert.deepEqual(await read(files), [`${people}:1:people:1`, `${people}:2:people:2`, `${orders}:1:orders:3`].sort());
+    assert.deepEqual(await read(files, { stream: "orders" }), [`${orders}:1:orders:3`]);
+    assert.deepEqual(await read(files, { stream: "shop.orders" }), [`${orders}:1:orders:3`]);
+    assert.deepEqual(await read(files, { stream: "nothing" }), []);
+  });
+
+  test("a file that is not gzip, a malformed line, or a line of another sync or stream is refused naming the object and the line", async () => {
+    const refused = async (body: Buffer | string, problem: string) => {
+      await assert.rejects(read({ [people]: body }), (error: unknown) => {
+        assert.ok(error instanceof UserFacingError, String(error));
+        assert.ok(error.message.startsWith(`The results file s3://results-`), error.message);
+        assert.ok(error.message.includes(`/${people} cannot be read: ${problem}.`), error.message);
+        return true;
+      });
+    };
+    await refused("plain text", "it is not gzip data, or is cut short");
+    await refused(resultsFile([rejectedRow({ id: 1 }), "{}"]), 'line 2 has no "sync_id" field');
+    await refused(resultsFile([rejectedRow({ id: 1 }, { sync_id: "7" })]), 'line 1 names sync "7", not "42"');
+    await refused(
+      resultsFile([rejectedRow({ id: 1 }, { stream: "orders" })]),
+      'line 1 is a result of stream "orders", which is not the stream of its folder',
+    );
+  });
 });
