@@ -138,4 +138,17 @@ describe("a sync's results files read back from the bucket (fauxqs S3)", () => {
       'line 1 is a result of stream "orders", which is not the stream of its folder',
     );
   });
+
+  test("a bucket that does not exist is a config error naming the place, the permission and the settings", async () => {
+    const results = readSyncResults(testS3Client(emulator.endpoint), { bucket: "no-such-results", bucketPath: "r" }, { syncId: "42" });
+    await assert.rejects(results.next(), (error: unknown) => {
+      assert.ok(error instanceof UserFacingError, String(error));
+      assert.equal(error.failureType, "config_error");
+      assert.match(
+        error.message,
+        /^The sync results s3:\/\/no-such-results\/r\/42\/ \(object_storage_config\) could not be read: s3:ListBucket failed with NoSuchBucket; check object_storage_config/,
+      );
+      return true;
+    });
+  });
 });
