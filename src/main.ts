@@ -29,6 +29,9 @@ import { formatReport, reportSucceeded } from "./commands/send-report.js";
 import { MessageWriter } from "./protocol/output.js";
 import { specMessage } from "./spec.js";
 import { runWrite, stoppedBySignal } from "./commands/write.js";
+import { redriveInput, resultsStorage, runRedrive, type RedriveCounts, type RedriveRows } from "./commands/redrive.js";
+import type { RowCounts } from "./observe/summary.js";
+import type { Readable } from "node:stream";
 
 const writer = new MessageWriter(process.stdout);
 // A reader that closed stdout (`write … | head`) takes no more output, errors included: exit quietly.
@@ -140,6 +143,21 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
   writer.redactWith(new Redactor(secretValues(config)));
   await warnAboutOldNode();
   const catalog = loadCatalog(catalogPath);
+  await deliverRows(config, catalog, process.stdin);
+  return 0;
+}
+
+/**
+ * What write and redrive share: the run summary, progress and API call log, the AWS clients, the
+ * queue checks, signals, the start-up checks, the change detector (the configured one, unless
+ * `detector` is given) and the sender chain, around one runWrite over `input`. Returns the row counts.
+ */
+async function deliverRows(
+  config: Config,
+  catalog: Map<string, ConfiguredStream>,
+  input: Readable,
+  detector?: ChangeDetector,
+): Promise<Readonly<RowCounts>> {
   const observation = new SyncObservation(config, writer, observationOptions());
   const clients = createAwsClients(config, { onCall: observation.onCall });
   const { sqs } = clients;
@@ -155,33 +173,27 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
   };
   process.once("SIGTERM", onSignal).once("SIGINT", onSignal);
   await observation.run(() => {
-    assertSyncCanStart(config);
-    return withChangeDetector(
-      config,
-      catalog,
-      clients,
-      false,
-      (detector) =>
-        runWrite({
-          config,
-          catalog,
-          input: process.stdin,
-          writer,
-          sender: offloadLargeMessages(config, clients, observation.wrapSender(createBatchSender(config, sqs, process.env))),
-          resolveQueue: (name) =>
-            resolver.resolve(name).catch((error: unknown) => {
-              throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
-            }),
-          checkQueueUrl,
-          signal: stop.signal,
-          observer: observation.rows,
-          detector,
-          concurrency: observation.concurrencyLimit(),
-        }),
-      stop.signal,
-    );
+    assertSyncCanStart(config, { streams: catalog.values(), checkQueueUrl });
+    const run = (opened: ChangeDetector) =>
+      runWrite({
+        config,
+        catalog,
+        input,
+        writer,
+        sender: offloadLargeMessages(config, clients, observation.wrapSender(createBatchSender(config, sqs, process.env))),
+        resolveQueue: (name) =>
+          resolver.resolve(name).catch((error: unknown) => {
+            throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
+          }),
+        checkQueueUrl,
+        signal: stop.signal,
+        observer: observation.rows,
+        detector: opened,
+        concurrency: observation.concurrencyLimit(),
+      });
+    return detector === undefined ? withChangeDetector(config, catalog, clients, false, run, stop.signal) : run(detector);
   }, clients);
-  return 0;
+  return observation.rows.current;
 }
 
 /** Ends a write that did not wind down within the grace period after a signal. */
@@ -211,11 +223,11 @@ async function sendPreview(command: Extract<Command, { name: "preview" }>, send:
   const config = loadConfig(command.config);
   writer.redactWith(new Redactor(secretValues(config)));
   const catalog = loadCatalog(command.catalog);
-  assertSyncCanStart(config);
   // Each call is tried once, as each row is sent once: the report says what happened, at once.
   const clients = createAwsClients(config, { retryMaxMs: 0 });
   const { sqs } = clients;
   const checkQueueUrl = queueUrlCheck(config, sqs.config.endpointProvider);
+  assertSyncCanStart(config, { streams: catalog.values(), checkQueueUrl });
   const urlProblem = configuredQueueUrlProblem(config, checkQueueUrl);
   if (urlProblem !== undefined) throw new UserFacingError(urlProblem);
   const resolver = new QueueResolver(sqs, config);
@@ -241,6 +253,65 @@ async function sendPreview(command: Extract<Command, { name: "preview" }>, send:
   }
 }
 
+/**
+ * Sends a sync's rejected rows again through the current configuration, reading them with the
+ * object_storage_config bucket's client.
+ */
+async function redrive(command: Extract<Command, { name: "redrive" }>): Promise<number> {
+  const config = loadConfig(command.config);
+  writer.redactWith(new Redactor(secretValues(config)));
+  const catalog = loadCatalog(command.catalog);
+  const storage = resultsStorage(config);
+  const s3 = createAwsClients(config).s3({
+    bucket: storage.s3_bucket_name,
+    region: storage.s3_bucket_region,
+    ...(storage.s3_endpoint === undefined ? {} : { endpoint: storage.s3_endpoint }),
+    ...(storage.force_path_style === undefined ? {} : { force_path_style: storage.force_path_style }),
+  });
+  try {
+    return await runRedrive({
+      request: command,
+      config,
+      catalog,
+      results: { s3, bucket: storage.s3_bucket_name, bucketPath: storage.bucket_path },
+      writer,
+      send: (rows, detector) => (command.dryRun ? previewRedrive : sendRedrive)(config, catalog, rows, detector),
+    });
+  } finally {
+    s3.destroy();
+  }
+}
+
+/** Redrive's --dry-run: each row shown as preview shows it. */
+async function previewRedrive(
+  config: Config,
+  catalog: Map<string, ConfiguredStream>,
+  rows: RedriveRows,
+  detector: ChangeDetector,
+): Promise<RedriveCounts> {
+  const checkQueueUrl = queueUrlCheck(config, createAwsClients(config).sqs.config.endpointProvider);
+  const input = redriveInput(rows);
+  const counts = await runPreview({ config, catalog, input, writer, limit: Number.POSITIVE_INFINITY, detector, checkQueueUrl });
+  return { sent: counts.messages, rejected: counts.rejected + counts.errors, skipped: counts.skipped };
+}
+
+/**
+ * Redrive's rows go through write's wiring. A row still rejected is logged and counted whatever
+ * rejected_rows says (neither dead-lettered again nor stopping the rest), and no alert is sent: the
+ * caller reads the outcome.
+ */
+async function sendRedrive(
+  config: Config,
+  catalog: Map<string, ConfiguredStream>,
+  rows: RedriveRows,
+  detector: ChangeDetector,
+): Promise<RedriveCounts> {
+  const { alerts: _noAlerts, ...settings } = config;
+  const redriveConfig: Config = { ...settings, rejected_rows: { policy: "skip" } };
+  const counts = await deliverRows(redriveConfig, catalog, redriveInput(rows), detector);
+  return { sent: counts.published, rejected: counts.rejected, skipped: counts.skipped_by_events_filter };
+}
+
 async function execute(command: Command): Promise<number> {
   switch (command.name) {
     case "help":
@@ -257,6 +328,8 @@ async function execute(command: Command): Promise<number> {
       return write(command.config, command.catalog);
     case "preview":
       return preview(command);
+    case "redrive":
+      return redrive(command);
   }
 }
 

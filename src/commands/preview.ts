@@ -66,7 +66,7 @@ interface PreviewCounts {
  */
 export async function runPreview(options: PreviewOptions): Promise<PreviewCounts> {
   const { config, writer, limit, detector } = options;
-  const pipeline = new RowPipeline(config, { detector, checkQueueUrl: options.checkQueueUrl });
+  const pipeline = new RowPipeline(config, { detector, checkQueueUrl: options.checkQueueUrl, streams: options.catalog.values() });
   const counts: PreviewCounts = { records: 0, messages: 0, rejected: 0, skipped: 0, errors: 0 };
   try {
     for await (const line of readLines(options.input)) {

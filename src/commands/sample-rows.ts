@@ -50,7 +50,11 @@ interface SampleOptions {
 
 /** Reads records until `rows` have composed (or the input ends); STATE and other messages are ignored. */
 export async function readSample(options: SampleOptions): Promise<Sample> {
-  const pipeline = new RowPipeline(options.config, { detector: options.detector, checkQueueUrl: options.checkQueueUrl });
+  const pipeline = new RowPipeline(options.config, {
+    detector: options.detector,
+    checkQueueUrl: options.checkQueueUrl,
+    streams: options.catalog.values(),
+  });
   const sample: Sample = { rows: [], unsent: [] };
   let records = 0;
   for await (const line of readLines(options.input)) {
