@@ -22,6 +22,12 @@ import { eventually, FakeSender, outgoing, serviceError, succeedAll, throttlingE
 
 const steady = (ms: number) => ({ roundTripMs: () => ms });
 
+/** An adaptive limit on a fake clock, with a connector that never stalls. */
+function adaptiveLimit(ceiling = 512): { clock: FakeClock; limit: ConcurrencyLimit } {
+  const clock = new FakeClock();
+  return { clock, limit: new ConcurrencyLimit({ mode: "adaptive", ceiling, clock, lag: fakeLag() }) };
+}
+
 /** Starts `count` requests at the clock's time; returns their start times. */
 function start(limit: ConcurrencyLimit, count: number): number[] {
   return Array.from({ length: count }, () => limit.started());
@@ -29,8 +35,7 @@ function start(limit: ConcurrencyLimit, count: number): number[] {
 
 describe("adaptive concurrency: growth", () => {
   it("starts at 16 and doubles each window while every slot is used and round trips stay at their floor", () => {
-    const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
+    const { clock, limit } = adaptiveLimit();
     assert.equal(limit.current, INITIAL_LIMIT);
     for (const expected of [32, 64, 128]) {
       const started = start(limit, limit.current);
@@ -58,8 +63,7 @@ describe("adaptive concurrency: growth", () => {
   });
 
   it("after a throttling cut, holds the limit for a second, then grows again by probing: 10% per 100 ms, at least 1 a window", () => {
-    const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
+    const { clock, limit } = adaptiveLimit();
     for (const at of start(limit, MIN_ANSWERS_JUDGED)) limit.finished(at, "throttled");
     const cut = Math.floor(INITIAL_LIMIT * THROTTLE_DECREASE_MOST);
     assert.equal(limit.current, cut);
@@ -75,8 +79,7 @@ describe("adaptive concurrency: growth", () => {
 
 describe("adaptive concurrency: backing off", () => {
   it("cuts the limit at once, to the share not throttled, when clearly more than 2% of answers are throttled; once per round trip", () => {
-    const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
+    const { clock, limit } = adaptiveLimit();
     const started = start(limit, 40);
     clock.t += 10;
     for (const at of started.slice(0, 17)) limit.finished(at, "answered");
@@ -97,8 +100,7 @@ describe("adaptive concurrency: backing off", () => {
   });
 
   it("does not take requests that get no answer, or fail, for overload: round trips and throttling tell of that", () => {
-    const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
+    const { clock, limit } = adaptiveLimit();
     const started = start(limit, 16);
     clock.t += 1_000;
     for (const at of started.slice(0, 8)) limit.finished(at, "timed out");
@@ -108,8 +110,7 @@ describe("adaptive concurrency: backing off", () => {
   });
 
   it("cuts when clearly more than 2% of a window's answers are throttled, however many answered since the last cut", () => {
-    const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
+    const { clock, limit } = adaptiveLimit();
     for (let window = 0; window < 20; window++) {
       const started = start(limit, limit.current);
       clock.t += MIN_WINDOW_MS;
@@ -131,8 +132,7 @@ describe("adaptive concurrency: backing off", () => {
   });
 
   it("tolerates a throttle now and then: 2 in 200 answers do not cut", () => {
-    const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
+    const { clock, limit } = adaptiveLimit();
     for (let n = 0; n < 200; n++) {
       const at = limit.started();
       clock.t += 1;
@@ -144,8 +144,7 @@ describe("adaptive concurrency: backing off", () => {
   });
 
   it("cuts the limit when a window's round trips climb above twice their floor, harder the higher they are", () => {
-    const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
+    const { clock, limit } = adaptiveLimit();
     const window = (count: number, roundTripMs: number): void => {
       const started = start(limit, count);
       clock.t += roundTripMs;
@@ -210,14 +209,39 @@ describe("adaptive concurrency: backing off", () => {
   });
 });
 
-/** One window of MIN_WINDOW_MS with every slot used; every `throttledEvery`-th answer throttled (none when 0). */
-function throttlingWindow(limit: ConcurrencyLimit, clock: FakeClock, throttledEvery: number): void {
-  const started = start(limit, limit.current);
-  clock.t += MIN_WINDOW_MS;
-  for (let n = 0; n < started.length; n++) {
-    const throttled = throttledEvery > 0 && n % throttledEvery === throttledEvery - 1;
-    limit.finished(started[n]!, throttled ? "throttled" : "answered");
-  }
+/**
+ * An adaptive limit with a ceiling of 64 that notes why it moved, and `window(throttledEvery)`: one
+ * window of MIN_WINDOW_MS with every slot used, every `throttledEvery`-th answer throttled (none when 0).
+ */
+function throttlingRig(): { limit: ConcurrencyLimit; clock: FakeClock; reasons: string[]; window(throttledEvery: number): void } {
+  const clock = new FakeClock();
+  const reasons: string[] = [];
+  const limit = new ConcurrencyLimit({
+    mode: "adaptive",
+    ceiling: 64,
+    clock,
+    lag: fakeLag(),
+    onChange: (change) => reasons.push(change.reason),
+  });
+  const window = (throttledEvery: number): void => {
+    const started = start(limit, limit.current);
+    clock.t += MIN_WINDOW_MS;
+    for (let n = 0; n < started.length; n++) {
+      const throttled = throttledEvery > 0 && n % throttledEvery === throttledEvery - 1;
+      limit.finished(started[n]!, throttled ? "throttled" : "answered");
+    }
+  };
+  return { limit, clock, reasons, window };
+}
+
+/** Ramps the rig's limit to its ceiling of 64, then throttles 1 in 12 answers (8%): returns the cut limit. */
+function cutAfterRamp(window: (throttledEvery: number) => void, limit: ConcurrencyLimit): number {
+  window(0);
+  window(0);
+  assert.equal(limit.current, 64);
+  window(12);
+  assert.ok(limit.current < 64, "the first throttles cut the limit");
+  return limit.current;
 }
 
 describe("adaptive concurrency: faults that are not overload", () => {
@@ -228,17 +252,8 @@ describe("adaptive concurrency: faults that are not overload", () => {
   };
 
   it("undoes a throttling cut when requests sent at the lower limit are throttled as often, and tolerates that share from then on", () => {
-    const clock = new FakeClock();
-    const reasons: string[] = [];
-    const limit = new ConcurrencyLimit({
-      mode: "adaptive",
-      ceiling: 64,
-      clock,
-      lag: fakeLag(),
-      onChange: (change) => reasons.push(change.reason),
-    });
     // 16 → 32 → 64, then 1 in 12 answers throttled (8%), before and after the cut alike.
-    const window = (throttledEvery: number): void => throttlingWindow(limit, clock, throttledEvery);
+    const { limit, clock, reasons, window } = throttlingRig();
     window(0);
     window(0);
     assert.equal(limit.current, 64);
@@ -261,21 +276,8 @@ describe("adaptive concurrency: faults that are not overload", () => {
   });
 
   it("undoes a throttling cut at the end of its hold when throttling went on about as often, though too rarely to cut again", () => {
-    const clock = new FakeClock();
-    const reasons: string[] = [];
-    const limit = new ConcurrencyLimit({
-      mode: "adaptive",
-      ceiling: 64,
-      clock,
-      lag: fakeLag(),
-      onChange: (change) => reasons.push(change.reason),
-    });
-    const window = (throttledEvery: number): void => throttlingWindow(limit, clock, throttledEvery);
-    window(0);
-    window(0);
-    window(12);
-    const cut = limit.current;
-    assert.ok(cut < 64);
+    const { limit, clock, reasons, window } = throttlingRig();
+    const cut = cutAfterRamp(window, limit);
     const holdEnds = clock.t - MIN_WINDOW_MS + THROTTLE_HOLD_MS;
     while (clock.t < holdEnds) {
       window(20);
@@ -287,21 +289,8 @@ describe("adaptive concurrency: faults that are not overload", () => {
   });
 
   it("keeps a throttling cut after which requests were throttled far less often, as a queue past its rate does", () => {
-    const clock = new FakeClock();
-    const reasons: string[] = [];
-    const limit = new ConcurrencyLimit({
-      mode: "adaptive",
-      ceiling: 64,
-      clock,
-      lag: fakeLag(),
-      onChange: (change) => reasons.push(change.reason),
-    });
-    const window = (throttledEvery: number): void => throttlingWindow(limit, clock, throttledEvery);
-    window(0);
-    window(0);
-    window(12);
-    const cut = limit.current;
-    assert.ok(cut < 64);
+    const { limit, clock, reasons, window } = throttlingRig();
+    const cut = cutAfterRamp(window, limit);
     for (let n = 0; n < 5; n++) window(0);
     window(12);
     assert.ok(limit.current < cut, `limit ${limit.current}: throttling came back only after a calm spell, so it is the load`);
@@ -309,8 +298,7 @@ describe("adaptive concurrency: faults that are not overload", () => {
   });
 
   it("takes a request unanswered past TCP's retransmission timeout (at least a second) out of the limit's count, never out of the ceiling's", () => {
-    const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 20, clock, lag: fakeLag() });
+    const { clock, limit } = adaptiveLimit(20);
     assert.equal(limit.overdueAfterMs, OVERDUE_MIN_MS);
     const first = start(limit, 16);
     clock.t += 2_000;
@@ -387,8 +375,7 @@ describe("fixed concurrency", () => {
 
 describe("concurrency stats", () => {
   it("report the limit's range, time-weighted mean and changes", () => {
-    const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
+    const { clock, limit } = adaptiveLimit();
     const started = start(limit, 16);
     clock.t += 100;
     for (const at of started) limit.finished(at, "answered");
