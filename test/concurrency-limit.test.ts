@@ -289,7 +289,7 @@ describe("adaptive concurrency: faults that are not overload", () => {
   });
 
   it("keeps a throttling cut after which requests were throttled far less often, as a queue past its rate does", () => {
-    const { limit, clock, reasons, window } = throttlingRig();
+    const { limit, reasons, window } = throttlingRig();
     const cut = cutAfterRamp(window, limit);
     for (let n = 0; n < 5; n++) window(0);
     window(12);
