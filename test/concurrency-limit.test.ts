@@ -10,6 +10,7 @@ import {
   OVERDUE_MIN_MS,
   THROTTLE_DECREASE,
   THROTTLE_DECREASE_MOST,
+  THROTTLE_HOLD_MOST_MS,
   THROTTLE_HOLD_MS,
 } from "../src/delivery/concurrency-limit.js";
 import { Delivery } from "../src/delivery/delivery.js";
@@ -130,6 +131,49 @@ describe("adaptive concurrency: backing off", () => {
       "7 of the window's 96 answers, though far fewer of all since the start: a gentle cut",
     );
   });
+
+  it("holds twice as long after each throttling cut that comes soon after the last, up to THROTTLE_HOLD_MOST_MS: a rate limit is probed less often", () => {
+    const { clock, limit } = adaptiveLimit(INITIAL_LIMIT);
+    const holdOf = (): number => {
+      // Throttling well past the tolerated share cuts; then, unthrottled, the limit holds, then grows.
+      const throttledAt = clock.t;
+      const throttled = start(limit, MIN_ANSWERS_JUDGED);
+      clock.t += 10;
+      for (const at of throttled) limit.finished(at, "throttled");
+      const cut = limit.current;
+      while (limit.current <= cut) {
+        const started = start(limit, limit.current);
+        clock.t += MIN_WINDOW_MS;
+        for (const at of started) limit.finished(at, "answered");
+      }
+      return clock.t - throttledAt;
+    };
+    const holds = [holdOf(), holdOf(), holdOf(), holdOf(), holdOf()];
+    assert.deepEqual(
+      holds.map((ms) => Math.ceil(ms / THROTTLE_HOLD_MS)),
+      [1, 2, 4, 8, 8].map((holds) => Math.ceil((holds * THROTTLE_HOLD_MS + MIN_WINDOW_MS) / THROTTLE_HOLD_MS)),
+      `holds of ${holds} ms`,
+    );
+    assert.equal(THROTTLE_HOLD_MOST_MS, 8 * THROTTLE_HOLD_MS);
+    // A calm spell of several holds: the next cut holds for the first time again.
+    for (let n = 0; n < 400; n++) {
+      const started = start(limit, limit.current);
+      clock.t += MIN_WINDOW_MS;
+      for (const at of started) limit.finished(at, "answered");
+    }
+    assert.ok(holdOf() <= THROTTLE_HOLD_MS + MIN_WINDOW_MS);
+  });
+
+  for (const roundTripMs of [20, 22, 25]) {
+    for (const burst of [30, 60]) {
+      it(`throttles at most 3.5% of a 20-second sync's requests, start-up included, against a token bucket (bursts of ${burst}, ${roundTripMs} ms) and uses 85% of its rate`, () => {
+        const result = simulate({ roundTripMs: () => roundTripMs, throttles: tokenBucket(300, burst) }, 20_000);
+        const answered = result.answeredPerSecond.reduce((sum, count) => sum + count, 0);
+        assert.ok(result.throttled <= 0.035 * result.requests, `${result.throttled} of ${result.requests} throttled`);
+        assert.ok(answered >= 0.85 * 300 * 20, `${answered} answered`);
+      });
+    }
+  }
 
   it("tolerates a throttle now and then: 2 in 200 answers do not cut", () => {
     const { clock, limit } = adaptiveLimit();
@@ -275,15 +319,20 @@ describe("adaptive concurrency: faults that are not overload", () => {
     assert.ok(limit.current < stood, "once a cut eased throttling, only the first share is tolerated again");
   });
 
-  it("undoes a throttling cut at the end of its hold when throttling went on about as often, though too rarely to cut again", () => {
+  it("undoes a throttling cut at the end of its hold when throttling went on almost as often, though too rarely to cut again", () => {
     const { limit, clock, reasons, window } = throttlingRig();
-    const cut = cutAfterRamp(window, limit);
+    // 1 in 20 answers throttled (5%) until that clearly exceeds 2%; then 1 in 25, 2 of each window's 57 (3.5%).
+    window(0);
+    window(0);
+    while (limit.current === 64) window(20);
+    const cut = limit.current;
+    assert.equal(cut, Math.floor(64 * THROTTLE_DECREASE));
     const holdEnds = clock.t - MIN_WINDOW_MS + THROTTLE_HOLD_MS;
     while (clock.t < holdEnds) {
-      window(20);
+      window(25);
       assert.equal(limit.current, cut, `held at ${clock.t} ms`);
     }
-    window(20);
+    window(25);
     assert.deepEqual(reasons.slice(-2), ["throttled", "undone"], `${reasons}`);
     assert.equal(limit.current, 64);
   });
@@ -295,6 +344,20 @@ describe("adaptive concurrency: faults that are not overload", () => {
     window(12);
     assert.ok(limit.current < cut, `limit ${limit.current}: throttling came back only after a calm spell, so it is the load`);
     assert.deepEqual(reasons.slice(-2), ["throttled", "throttled"]);
+  });
+
+  it("keeps a throttling cut after which throttling fell by more than half, as a queue past its rate's does, though not to a quarter", () => {
+    const { limit, clock, reasons, window } = throttlingRig();
+    window(0);
+    window(0);
+    // 1 in 5 throttled (20%): cut to 80%, where a queue past its rate would throttle none; 1 in 14 (6%) after it.
+    window(5);
+    const cut = limit.current;
+    assert.ok(cut <= 64 * 0.8 && cut >= 64 * 0.75, `limit ${cut}`);
+    const holdEnds = clock.t - MIN_WINDOW_MS + THROTTLE_HOLD_MS;
+    while (clock.t <= holdEnds) window(14);
+    assert.equal(reasons.slice(0, 3).join(), "slow start,slow start,throttled");
+    assert.notEqual(reasons[3], "undone", `${reasons}: the cut stands (what comes after it is judged on its own)`);
   });
 
   it("takes a request unanswered past TCP's retransmission timeout (at least a second) out of the limit's count, never out of the ceiling's", () => {
