@@ -121,7 +121,7 @@ export const THROTTLING_BACKGROUND_MOST = 0.1;
  * each overrun throttles requests, and probing it less and less often keeps throttling rare.
  */
 export const THROTTLE_HOLD_MS = 1_000;
-export const THROTTLE_HOLD_MOST_MS = 8_000;
+export const THROTTLE_HOLD_MOST_MS = 4_000;
 const THROTTLE_HOLDS_RECENT = 3;
 
 /** A latency cut: threshold / round trip, within these bounds (gentle when just above, halving when far above). */
