@@ -22,7 +22,7 @@ export type ConcurrencyMode = "adaptive" | "fixed";
  */
 export type RequestOutcome = "answered" | "throttled" | "timed out" | "failed";
 
-/** Why the limit moved; "undone": a throttling cut was taken back, since throttling went on as often below it. */
+/** Why the limit moved; "undone": a throttling cut was taken back, since it eased throttling far less than a queue's rate would. */
 export type LimitChangeReason = "slow start" | "probing" | "throttled" | "undone" | "latency";
 
 export interface LimitChange {
