@@ -1,12 +1,13 @@
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { after, before, describe, test } from "node:test";
+import { test } from "node:test";
 import { catalogOf, errorTraceOf, recordLine, stateLine } from "./helpers/airbyte.js";
 import { runCli, writeTempJson, type CliResult } from "./helpers/cli.js";
 import { clearCatalog as clearCatalogOf } from "./helpers/platform.js";
 import { exitCodeOf, outputOf, startWrite } from "./helpers/live-connector.js";
-import { startFauxqs, uniqueQueueName, type Emulator, emulatorConfigFile } from "./helpers/emulators.js";
+import { emulatorConfig, emulatorConfigFile, uniqueQueueName, withFauxqs } from "./helpers/emulators.js";
+import { writeInProcess } from "./helpers/in-process.js";
 import { tempDirectory } from "./helpers/temp-directory.js";
 
 type Row = Record<string, unknown> & { id: number };
@@ -38,32 +39,31 @@ function inputOf(rows: Row[], ...extraLines: string[]): string {
   return [...rows.map((row) => recordLine(STREAM, row)), ...extraLines, stateLine({ done: true })].join("\n") + "\n";
 }
 
-describe("snapshot change detection (fauxqs)", () => {
-  let emulator: Emulator;
-  before(async () => {
-    emulator = await startFauxqs();
-  });
-  after(async () => {
-    await emulator?.stop();
-  });
-
-  /** A queue, a state directory and a way to run syncs into them and read what they published. */
+withFauxqs("snapshot change detection", (context) => {
+  /**
+   * A queue, a state directory and a way to run syncs into them and read what they published:
+   * `sync` runs the write in process, `syncCli` runs the built CLI.
+   */
   async function connection(snapshot: Record<string, unknown> = {}) {
+    const { emulator } = context;
     const queueName = uniqueQueueName("snapshot");
     const queueUrl = await emulator.createQueue(queueName);
     const stateDirectory = newStateDirectory();
-    const configFile = (settings: Record<string, unknown> = {}, extraSnapshot: Record<string, unknown> = {}): string =>
-      emulatorConfigFile(emulator.endpoint, {
-        queue: { source: "static", value: queueName },
-        message_body: { format: "template", template: BODY },
-        change_detection: { mode: "snapshot", state_directory: stateDirectory, ...snapshot, ...extraSnapshot },
-        ...settings,
-      });
+    const settingsOf = (settings: Record<string, unknown> = {}, extraSnapshot: Record<string, unknown> = {}): Record<string, unknown> => ({
+      queue: { source: "static", value: queueName },
+      message_body: { format: "template", template: BODY },
+      change_detection: { mode: "snapshot", state_directory: stateDirectory, ...snapshot, ...extraSnapshot },
+      ...settings,
+    });
+    const configFile = (settings: Record<string, unknown> = {}): string => emulatorConfigFile(emulator.endpoint, settingsOf(settings));
     return {
       stateDirectory,
       configFile,
-      async sync(input: string, settings: Record<string, unknown> = {}, extraSnapshot: Record<string, unknown> = {}): Promise<CliResult> {
-        const result = await runCli(["write", "--config", configFile(settings, extraSnapshot), "--catalog", fullRefresh], { stdin: input });
+      sync(input: string, settings: Record<string, unknown> = {}, extraSnapshot: Record<string, unknown> = {}) {
+        return writeInProcess(emulatorConfig(emulator, settingsOf(settings, extraSnapshot)), fullRefresh, input);
+      },
+      async syncCli(input: string): Promise<CliResult> {
+        const result = await runCli(["write", "--config", configFile(), "--catalog", fullRefresh], { stdin: input });
         assert.equal(result.code, 0, result.stdout + result.stderr);
         return result;
       },
@@ -78,7 +78,7 @@ describe("snapshot change detection (fauxqs)", () => {
   test("three syncs publish the backfill, then exactly the added, changed and removed rows, then retry rejected rows", async () => {
     const store = await connection();
     const v1 = [customer(1, "Ada"), customer(2, "Brian"), customer(3, "Chen"), customer(4, "Dana")];
-    await store.sync(inputOf(v1));
+    await store.syncCli(inputOf(v1));
     assert.deepEqual(
       await store.published(4),
       v1.map((row) => ({ change: "added", row, previous: null })),
@@ -212,7 +212,7 @@ describe("snapshot change detection (fauxqs)", () => {
     await exitCodeOf(child);
     await collect();
 
-    const rerun = await store.sync(inputOf(v2));
+    const rerun = await store.syncCli(inputOf(v2));
     assert.deepEqual(rerun.stderr, "");
     const rerunPublished = await collect();
     assert.ok(

@@ -1,12 +1,20 @@
 // What main.ts hands the write and preview pipelines, for tests that run them in process.
 import assert from "node:assert/strict";
+import { Readable, Writable } from "node:stream";
 import { createAwsClients } from "../../src/aws/clients.js";
 import { queueUrlCheck, type QueueUrlCheck } from "../../src/aws/queue-hosts.js";
+import { QueueResolver } from "../../src/aws/queues.js";
 import { openChangeDetector } from "../../src/changes/detector.js";
 import { DEFAULT_S3_SNAPSHOT_TIMING } from "../../src/changes/snapshot/s3/home.js";
 import type { ChangeDetector } from "../../src/changes/types.js";
 import type { Config } from "../../src/config/types.js";
+import { runWrite } from "../../src/commands/write.js";
+import { createBatchSender } from "../../src/delivery/senders.js";
+import { loadCatalog } from "../../src/protocol/catalog.js";
 import type { ConfiguredStream } from "../../src/protocol/messages.js";
+import { MessageWriter } from "../../src/protocol/output.js";
+import { type CliResult, parseLines } from "./cli.js";
+import { assertProtocolOutput } from "./protocol-schema.js";
 
 /** The change detector for `config`, as main.ts opens it; a snapshot store in S3 is refused. */
 export function openDetector(config: Config, catalog: Map<string, ConfiguredStream>, dryRun = false): Promise<ChangeDetector> {
@@ -25,3 +33,42 @@ export function queueHostRule(config: Config): QueueUrlCheck {
 
 /** For tests that are not about queue hosts: every http(s) queue URL passes (queue-hosts.test.ts holds the real rule). */
 export const ANY_QUEUE_HOST: QueueUrlCheck = () => undefined;
+
+/**
+ * A write as main.ts wires it, run in this process: SQS at the config's endpoint, the snapshot store
+ * on disk. What a run shows only as a process (exit codes, the TRACE of a failure, signals, the
+ * summary and alerts) needs the built CLI; the write fails the test if it throws.
+ */
+export async function writeInProcess(config: Config, catalogPath: string, input: string): Promise<Pick<CliResult, "stdout" | "messages">> {
+  const catalog = loadCatalog(catalogPath);
+  const { sqs } = createAwsClients(config);
+  const resolver = new QueueResolver(sqs, config);
+  const detector = await openDetector(config, catalog);
+  let stdout = "";
+  const out = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      stdout += chunk.toString("utf8");
+      done();
+    },
+  });
+  try {
+    await runWrite({
+      config,
+      catalog,
+      input: Readable.from([Buffer.from(input)]),
+      writer: new MessageWriter(out),
+      sender: createBatchSender(config, sqs, process.env),
+      resolveQueue: (name) => resolver.resolve(name),
+      checkQueueUrl: queueUrlCheck(config, sqs.config.endpointProvider),
+      detector,
+    });
+  } finally {
+    // As main.ts: closing again only waits for the close the write made; what it threw was thrown there.
+    await Promise.resolve()
+      .then(() => detector.close(false))
+      .catch(() => undefined);
+    sqs.destroy();
+  }
+  assertProtocolOutput(stdout, "write (in process)");
+  return { stdout, messages: parseLines(stdout).messages };
+}
