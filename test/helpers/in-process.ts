@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { Readable, Writable } from "node:stream";
 import { createAwsClients } from "../../src/aws/clients.js";
+import { awsCallFailure } from "../../src/aws/explain.js";
 import { queueUrlCheck, type QueueUrlCheck } from "../../src/aws/queue-hosts.js";
 import { QueueResolver } from "../../src/aws/queues.js";
 import { openChangeDetector } from "../../src/changes/detector.js";
@@ -58,7 +59,10 @@ export async function writeInProcess(config: Config, catalogPath: string, input:
       input: Readable.from([Buffer.from(input)]),
       writer: new MessageWriter(out),
       sender: createBatchSender(config, sqs, process.env),
-      resolveQueue: (name) => resolver.resolve(name),
+      resolveQueue: (name) =>
+        resolver.resolve(name).catch((error: unknown) => {
+          throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
+        }),
       checkQueueUrl: queueUrlCheck(config, sqs.config.endpointProvider),
       detector,
     });
