@@ -56,7 +56,7 @@ export async function writeInProcess(config: Config, catalogPath: string, input:
     await runWrite({
       config,
       catalog,
-      input: Readable.from([Buffer.from(input)]),
+      input: Readable.from(pipeChunks(input)),
       writer: new MessageWriter(out),
       sender: createBatchSender(config, sqs, process.env),
       resolveQueue: (name) =>
@@ -75,4 +75,10 @@ export async function writeInProcess(config: Config, catalogPath: string, input:
   }
   assertProtocolOutput(stdout, "write (in process)");
   return { stdout, messages: parseLines(stdout).messages };
+}
+
+/** The input's bytes in chunks as a pipe delivers them, so that lines and characters span chunk boundaries. */
+function* pipeChunks(input: string, chunkBytes = 4096): Generator<Buffer> {
+  const bytes = Buffer.from(input);
+  for (let start = 0; start < bytes.length; start += chunkBytes) yield bytes.subarray(start, start + chunkBytes);
 }
