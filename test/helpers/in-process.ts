@@ -3,12 +3,14 @@ import assert from "node:assert/strict";
 import { Readable, Writable } from "node:stream";
 import { createAwsClients } from "../../src/aws/clients.js";
 import { awsCallFailure } from "../../src/aws/explain.js";
-import { queueUrlCheck, type QueueUrlCheck } from "../../src/aws/queue-hosts.js";
+import { configuredQueueUrlProblem, queueUrlCheck, type QueueUrlCheck } from "../../src/aws/queue-hosts.js";
 import { QueueResolver } from "../../src/aws/queues.js";
 import { openChangeDetector } from "../../src/changes/detector.js";
 import { DEFAULT_S3_SNAPSHOT_TIMING } from "../../src/changes/snapshot/s3/home.js";
 import type { ChangeDetector } from "../../src/changes/types.js";
 import type { Config } from "../../src/config/types.js";
+import { UserFacingError } from "../../src/errors.js";
+import { assertSyncCanStart } from "../../src/commands/sync-start.js";
 import { runWrite } from "../../src/commands/write.js";
 import { createBatchSender } from "../../src/delivery/senders.js";
 import { loadCatalog } from "../../src/protocol/catalog.js";
@@ -37,14 +39,13 @@ export const ANY_QUEUE_HOST: QueueUrlCheck = () => undefined;
 
 /**
  * A write as main.ts wires it, run in this process: SQS at the config's endpoint, the snapshot store
- * on disk. What a run shows only as a process (exit codes, the TRACE of a failure, signals, the
- * summary and alerts) needs the built CLI; the write fails the test if it throws.
+ * on disk. It throws what main.ts would report as the TRACE (a UserFacingError's failure type and
+ * message); what a run shows only as a process (exit codes, the TRACE itself, signals, the summary
+ * and alerts) needs the built CLI.
  */
 export async function writeInProcess(config: Config, catalogPath: string, input: string): Promise<Pick<CliResult, "stdout" | "messages">> {
   const catalog = loadCatalog(catalogPath);
   const { sqs } = createAwsClients(config);
-  const resolver = new QueueResolver(sqs, config);
-  const detector = await openDetector(config, catalog);
   let stdout = "";
   const out = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -53,24 +54,33 @@ export async function writeInProcess(config: Config, catalogPath: string, input:
     },
   });
   try {
-    await runWrite({
-      config,
-      catalog,
-      input: Readable.from(pipeChunks(input)),
-      writer: new MessageWriter(out),
-      sender: createBatchSender(config, sqs, process.env),
-      resolveQueue: (name) =>
-        resolver.resolve(name).catch((error: unknown) => {
-          throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
-        }),
-      checkQueueUrl: queueUrlCheck(config, sqs.config.endpointProvider),
-      detector,
-    });
+    const checkQueueUrl = queueUrlCheck(config, sqs.config.endpointProvider);
+    const urlProblem = configuredQueueUrlProblem(config, checkQueueUrl);
+    if (urlProblem !== undefined) throw new UserFacingError(urlProblem);
+    assertSyncCanStart(config);
+    const resolver = new QueueResolver(sqs, config);
+    const detector = await openDetector(config, catalog);
+    try {
+      await runWrite({
+        config,
+        catalog,
+        input: Readable.from(pipeChunks(input)),
+        writer: new MessageWriter(out),
+        sender: createBatchSender(config, sqs, process.env),
+        resolveQueue: (name) =>
+          resolver.resolve(name).catch((error: unknown) => {
+            throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
+          }),
+        checkQueueUrl,
+        detector,
+      });
+    } finally {
+      // As main.ts: closing again only waits for the close the write made; what it threw was thrown there.
+      await Promise.resolve()
+        .then(() => detector.close(false))
+        .catch(() => undefined);
+    }
   } finally {
-    // As main.ts: closing again only waits for the close the write made; what it threw was thrown there.
-    await Promise.resolve()
-      .then(() => detector.close(false))
-      .catch(() => undefined);
     sqs.destroy();
   }
   assertProtocolOutput(stdout, "write (in process)");
