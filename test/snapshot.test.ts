@@ -1,7 +1,9 @@
 // Change detection with the snapshot store on disk, against fauxqs: what each sync publishes, the
-// lock on the store, Clear jobs and config errors. A sync killed with SIGKILL and rerun is in
-// test/slow/snapshot-local-crash.test.ts.
+// lock on the store, Clear jobs and config errors. Syncs run in process except where only the CLI
+// shows the behaviour (the built path once, a second process finding the store locked). A sync
+// killed with SIGKILL and rerun is in test/slow/snapshot-local-crash.test.ts.
 import assert from "node:assert/strict";
+import { UserFacingError } from "../src/errors.js";
 import { readdirSync } from "node:fs";
 import { test } from "node:test";
 import { catalogOf, errorTraceOf, recordLine, stateLine } from "./helpers/airbyte.js";
@@ -160,8 +162,7 @@ withFauxqs("snapshot change detection", (context) => {
       JSON.stringify({ type: "STATE", state: { type: "STREAM", stream: { stream_descriptor: { name: STREAM }, stream_state: null } } }),
       streamStatus("COMPLETE"),
     ].join("\n");
-    const cleared = await runCli(["write", "--config", store.configFile(), "--catalog", clearCatalog], { stdin: clearInput + "\n" });
-    assert.equal(cleared.code, 0, cleared.stdout);
+    await store.sync(clearInput + "\n", {}, {}, clearCatalog);
     assert.deepEqual(await store.published(), []);
 
     await store.sync(inputOf([customer(1, "Ada")]));
@@ -180,10 +181,11 @@ withFauxqs("snapshot change detection", (context) => {
         { name: "events", namespace: "web" },
       ]),
     );
-    const result = await runCli(["write", "--config", store.configFile(), "--catalog", catalog], { stdin: inputOf([customer(1, "Ada")]) });
-    assert.equal(result.code, 1);
-    const error = errorTraceOf(result.messages);
-    assert.equal(error?.failure_type, "config_error");
-    assert.match(error?.message ?? "", /Stream "web\.events" has no primary key.*change_detection\.primary_key/);
+    await assert.rejects(store.sync(inputOf([customer(1, "Ada")]), {}, {}, catalog), (error: unknown) => {
+      assert.ok(error instanceof UserFacingError, String(error));
+      assert.equal(error.failureType, "config_error");
+      assert.match(error.message, /Stream "web\.events" has no primary key.*change_detection\.primary_key/);
+      return true;
+    });
   });
 });

@@ -45,8 +45,8 @@ export async function snapshotConnection(emulator: Emulator, snapshot: Record<st
   return {
     stateDirectory,
     configFile,
-    sync(input: string, settings: Record<string, unknown> = {}, extraSnapshot: Record<string, unknown> = {}) {
-      return writeInProcess(emulatorConfig(emulator, settingsOf(settings, extraSnapshot)), fullRefresh, input);
+    sync(input: string, settings: Record<string, unknown> = {}, extraSnapshot: Record<string, unknown> = {}, catalog = fullRefresh) {
+      return writeInProcess(emulatorConfig(emulator, settingsOf(settings, extraSnapshot)), catalog, input);
     },
     async syncCli(input: string): Promise<CliResult> {
       const result = await runCli(["write", "--config", configFile(), "--catalog", fullRefresh], { stdin: input });
