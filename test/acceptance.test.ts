@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { metadata, readYaml } from "./helpers/airbyte-metadata.js";
-import { REPO_ROOT, runCli, writeTempJson } from "./helpers/cli.js";
+import { type CliResult, REPO_ROOT, runCli, writeTempJson } from "./helpers/cli.js";
 import { type Emulator, startFauxqs } from "./helpers/emulators.js";
 
 interface AcceptanceTestConfig {
@@ -46,27 +46,36 @@ describe("each connection test's config, checked against fauxqs, ends as the acc
   });
   after(() => emulator.stop());
 
+  /** The `check` of each config, run once: a test of its status and one of its reason read the same run. */
+  const checks = new Map<string, Promise<CliResult>>();
+  const check = (path: string): Promise<CliResult> => {
+    let run = checks.get(path);
+    if (run === undefined) {
+      run = runCli(["check", "--config", writeTempJson({ ...readJson(path), endpoint: emulator.endpoint })]);
+      checks.set(path, run);
+    }
+    return run;
+  };
+  const connectionStatusOf = (result: CliResult) =>
+    result.messages.find((message) => message.type === "CONNECTION_STATUS")?.connectionStatus;
+
   for (const { config_path, status } of acceptance.acceptance_tests.connection.tests) {
     test(`${config_path}: ${status}`, async () => {
-      const config = readJson(config_path);
-      assert.equal(config.endpoint, CONFIGURED_ENDPOINT);
-      const result = await runCli(["check", "--config", writeTempJson({ ...config, endpoint: emulator.endpoint })]);
+      assert.equal(readJson(config_path).endpoint, CONFIGURED_ENDPOINT);
+      const result = await check(config_path);
       assert.equal(result.code, 0, result.stderr);
-      const connection = result.messages.find((message) => message.type === "CONNECTION_STATUS")?.connectionStatus;
+      const connection = connectionStatusOf(result);
       assert.equal(connection?.status, status === "succeed" ? "SUCCEEDED" : "FAILED", connection?.message);
     });
   }
 
   test("the failing configs fail for the reason they stand for", async () => {
-    const check = async (path: string): Promise<string> => {
-      const result = await runCli(["check", "--config", writeTempJson({ ...readJson(path), endpoint: emulator.endpoint })]);
-      return String(result.messages.find((message) => message.type === "CONNECTION_STATUS")?.connectionStatus?.message);
-    };
+    const reason = async (path: string): Promise<string> => String(connectionStatusOf(await check(path))?.message);
     assert.match(
-      await check("integration_tests/invalid_config.json"),
+      await reason("integration_tests/invalid_config.json"),
       /Queue "destination-sqs-acceptance-missing" \(queue\) was not found/,
     );
-    const settings = await check("integration_tests/invalid_settings_config.json");
+    const settings = await reason("integration_tests/invalid_settings_config.json");
     assert.match(settings, /region must be an AWS region code/);
     assert.match(settings, /queue\.value must be a queue name/);
   });

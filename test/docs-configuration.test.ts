@@ -2,20 +2,20 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { readDoc, rowKey, tableRows } from "./helpers/doc-tables.js";
-import { documentedDefault, specKeys } from "./helpers/spec-keys.js";
+import { documentedDefault, tableKeys } from "./helpers/spec.js";
 
 const rows = tableRows(readDoc("docs/configuration.md"), ["key", "shape", "default", "meaning"]);
 
 test("the configuration table lists every key of spec.json once, in the form's order", () => {
   assert.deepEqual(
     rows.map((row) => rowKey(row)),
-    specKeys().map((key) => key.path),
+    tableKeys().map((key) => key.path),
   );
 });
 
 test("the configuration table states each key's default: spec.json's, required, or what leaving it out means", () => {
   const documented = new Map(rows.map((row) => [rowKey(row), row.default ?? ""]));
-  for (const key of specKeys()) {
+  for (const key of tableKeys()) {
     const stated = documented.get(key.path) ?? "";
     if (key.default !== undefined) {
       assert.ok(stated.includes(documentedDefault(key.default)), `${key.path}: "${stated}" should state ${documentedDefault(key.default)}`);

@@ -242,7 +242,7 @@ describe("HttpBatchSender error mapping (scripted endpoint)", () => {
       }),
     });
     assert.deepEqual(result, {
-      successful: [{ id: "0", md5OfBody: "abc" }],
+      successful: [{ id: "0", sqsMessageId: "m0", md5OfBody: "abc", md5OfAttributes: undefined, sequenceNumber: undefined }],
       failed: [
         { id: "1", senderFault: true, code: "InvalidParameterValue", message: "bad delay" },
         { id: "2", senderFault: false, code: "InternalError", message: undefined },

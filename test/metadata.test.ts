@@ -67,7 +67,7 @@ test("a destination for message queues, listed with an icon drawn for it and the
 });
 
 test("allowedHosts names only settings the spec has", () => {
-  const keys = new Set(specKeys());
+  const keys = new Set(specKeys().map((key) => key.name));
   const variables = data.allowedHosts.hosts.flatMap((host) => [...host.matchAll(/\$\{([^}]+)\}/g)].map((match) => match[1]!));
   assert.deepEqual(
     variables.filter((name) => !keys.has(name)),

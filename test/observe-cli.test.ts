@@ -1,14 +1,17 @@
 // What a user sees of a write besides its STATEs, through the real CLI: the API call log under
-// injected SQS faults, the run summary's counts, progress lines, and the TRACE of each kind of failure.
+// injected SQS faults, the run summary's counts, progress lines, and the TRACE of each kind of failure
+// (the failures of SQS calls are classified by the same write run in process).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { startFauxqs } from "fauxqs";
 import type { ApiCallLine } from "../src/observe/api-call-log.js";
 import { SUMMARY_PREFIX, type SyncSummary } from "../src/observe/summary.js";
 import type { AirbyteMessage } from "../src/protocol/messages.js";
+import { UserFacingError } from "../src/errors.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
-import { freePort, uniqueQueueName, withMoto, emulatorConfigFile } from "./helpers/emulators.js";
+import { emulatorConfig, emulatorConfigFile, freePort, uniqueQueueName, withMoto } from "./helpers/emulators.js";
+import { writeInProcess } from "./helpers/in-process.js";
 import { accessKeyCredentials, type IamAccessKey } from "./helpers/iam.js";
 import { startFaultProxy } from "./helpers/fault-proxy.js";
 import { startConnector } from "./helpers/live-connector.js";
@@ -254,13 +257,30 @@ describe("observability of a write (fauxqs)", () => {
   });
 });
 
+/** Asserts `write` fails with a user-facing error of `failureType` whose message is one sentence matching `message`. */
+async function assertThrowsFailure(write: Promise<unknown>, failureType: string, message: RegExp): Promise<UserFacingError> {
+  const error = await write.then(
+    () => assert.fail("the write should have failed"),
+    (thrown: unknown) => thrown,
+  );
+  assert.ok(error instanceof UserFacingError, String(error));
+  assert.equal(error.failureType, failureType, error.message);
+  assert.match(error.message, message);
+  assertOneSentence(error.message);
+  return error;
+}
+
+function assertOneSentence(message: string): void {
+  assert.ok(!message.includes("\n") && /[.)]$/.test(message), `one sentence: ${message}`);
+}
+
 /** Asserts the run failed with one TRACE of `failureType` whose message is one sentence matching `message`. */
 function assertFailure(messages: AirbyteMessage[], failureType: string, message: RegExp): void {
   const error = errorTraceOf(messages);
   assert.ok(error, "a TRACE error");
   assert.equal(error.failure_type, failureType, error.message);
   assert.match(error.message, message);
-  assert.ok(!error.message.includes("\n") && /[.)]$/.test(error.message), `one sentence: ${error.message}`);
+  assertOneSentence(error.message);
   assert.equal(summaryOf(messages).failure?.failure_type, failureType);
 }
 
@@ -283,32 +303,47 @@ describe("TRACE failure types (fauxqs and closed ports)", () => {
     assertFailure(result.messages, "config_error", /message_body\.template/);
   });
 
+  // The failures below are classified where they are thrown: the write, run in process, throws what the
+  // CLI prints as its TRACE (the two tests around them show the TRACE and the summary the CLI prints).
+  const writeInProcessTo = (endpoint: string, settings: Record<string, unknown>) =>
+    writeInProcess(emulatorConfig({ endpoint }, { message_id: { source: "column", column: "id" }, ...settings }), catalog, oneRow);
+
   test("a queue name that does not exist is a config error", async () => {
-    const result = await write(configFile(sqs.address, { queue: { source: "static", value: uniqueQueueName("missing") } }));
-    assertFailure(result.messages, "config_error", /Queue "missing-\S+" \(queue\) was not found/);
+    await assertThrowsFailure(
+      writeInProcessTo(sqs.address, { queue: { source: "static", value: uniqueQueueName("missing") } }),
+      "config_error",
+      /Queue "missing-\S+" \(queue\) was not found/,
+    );
   });
 
   test("a queue URL that does not exist is a config error", async () => {
     const queueUrl = `${sqs.address.replace("127.0.0.1", "sqs.us-east-1.localhost")}/000000000000/${uniqueQueueName("gone")}`;
-    const result = await write(configFile(sqs.address, { queue: { source: "static", value: queueUrl } }));
-    assertFailure(result.messages, "config_error", /does not exist/);
+    await assertThrowsFailure(
+      writeInProcessTo(sqs.address, { queue: { source: "static", value: queueUrl } }),
+      "config_error",
+      /does not exist/,
+    );
   });
 
   test("retries running out is a transient error", async () => {
     const port = await freePort();
     const endpoint = `http://127.0.0.1:${port}`;
-    const result = await write(
-      configFile(endpoint, { queue: { source: "static", value: `${endpoint}/000000000000/q` }, retry_max_seconds: 1 }),
+    await assertThrowsFailure(
+      writeInProcessTo(endpoint, { queue: { source: "static", value: `${endpoint}/000000000000/q` }, retry_max_seconds: 1 }),
+      "transient_error",
+      /^Gave up sending to SQS queue .* last error ECONNREFUSED/,
     );
-    assertFailure(result.messages, "transient_error", /^Gave up sending to SQS queue .* last error ECONNREFUSED/);
   });
 
   test("an unreachable endpoint while looking up a queue name is a transient error", async () => {
     const endpoint = `http://127.0.0.1:${await freePort()}`;
     // The lookup is retried within retry_max_seconds, like every AWS call.
-    const result = await write(configFile(endpoint, { queue: { source: "static", value: "q" }, retry_max_seconds: 1 }));
-    assertFailure(result.messages, "transient_error", /^Could not reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
-    assert.match(errorTraceOf(result.messages)?.internal_message ?? "", /ECONNREFUSED/);
+    const error = await assertThrowsFailure(
+      writeInProcessTo(endpoint, { queue: { source: "static", value: "q" }, retry_max_seconds: 1 }),
+      "transient_error",
+      /^Could not reach http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/,
+    );
+    assert.match(error.detail ?? "", /ECONNREFUSED/);
   });
 
   test("input that is not an Airbyte message is a system error", async () => {

@@ -1,10 +1,12 @@
 // The connector fed as the Airbyte platform feeds it (see helpers/platform.ts), and its output
 // checked as the platform checks it: each echoed STATE byte for byte, each count against the
-// source's (StateCheckSumCountEventHandler), every stdout line against the protocol schema.
+// source's (StateCheckSumCountEventHandler), every stdout line against the protocol schema. The echo's
+// bytes are checked on the built CLI's stdout; the counting cases run the same write in process.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { runCli, writeTempJson, type CliResult } from "./helpers/cli.js";
-import { emulatorConfigFile, startFauxqs, uniqueQueueName, type Emulator } from "./helpers/emulators.js";
+import { test } from "node:test";
+import { runCli, writeTempJson } from "./helpers/cli.js";
+import { emulatorConfig, emulatorConfigFile, uniqueQueueName, withFauxqs } from "./helpers/emulators.js";
+import { writeInProcess } from "./helpers/in-process.js";
 import {
   clearCatalog,
   clearSequence,
@@ -18,33 +20,35 @@ import {
   type PlatformStream,
 } from "./helpers/platform.js";
 
-describe("platform-shaped syncs (fauxqs)", () => {
-  let emulator: Emulator;
-  before(async () => {
-    emulator = await startFauxqs();
-  });
-  after(() => emulator.stop());
-
+withFauxqs("platform-shaped syncs", (context) => {
+  /**
+   * Runs a sync fed `lines` (the built CLI, or the same write in process) and reads what it
+   * published; the sync must succeed.
+   */
   async function write(
     streams: PlatformStream[] | ReturnType<typeof platformCatalog>,
     lines: string[],
     settings: Record<string, unknown> = {},
-  ): Promise<{ result: CliResult; bodies: string[] }> {
+    run: "cli" | "in process" = "in process",
+  ): Promise<{ stdout: string; bodies: string[] }> {
+    const { emulator } = context;
     const queueName = uniqueQueueName("platform");
     const queueUrl = await emulator.createQueue(queueName);
-    const catalog = Array.isArray(streams) ? platformCatalog(streams) : streams;
-    const result = await runCli(
-      [
-        "write",
-        "--config",
-        emulatorConfigFile(emulator.endpoint, { queue: { source: "static", value: queueName }, ...settings }),
-        "--catalog",
-        writeTempJson(catalog),
-      ],
-      { stdin: lines.join("\n") + "\n" },
-    );
+    const catalog = writeTempJson(Array.isArray(streams) ? platformCatalog(streams) : streams);
+    const configSettings = { queue: { source: "static", value: queueName }, ...settings };
+    const input = lines.join("\n") + "\n";
+    let stdout: string;
+    if (run === "cli") {
+      const result = await runCli(["write", "--config", emulatorConfigFile(emulator.endpoint, configSettings), "--catalog", catalog], {
+        stdin: input,
+      });
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      stdout = result.stdout;
+    } else {
+      stdout = (await writeInProcess(emulatorConfig(emulator, configSettings), catalog, input)).stdout;
+    }
     const received = await emulator.receiveAll(queueUrl);
-    return { result, bodies: received.map((message) => message.body) };
+    return { stdout, bodies: received.map((message) => message.body) };
   }
 
   test("interleaved streams with STREAM states: each echoed byte for byte with that stream's counts, which add up to the source's", async () => {
@@ -65,13 +69,17 @@ describe("platform-shaped syncs (fauxqs)", () => {
       usersState,
       ordersState2,
     ];
-    const { result, bodies } = await write([orders, users], lines, {
-      message_id: { source: "column", column: "id" },
-      rejected_rows: { policy: "skip" },
-    });
-    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const { stdout, bodies } = await write(
+      [orders, users],
+      lines,
+      {
+        message_id: { source: "column", column: "id" },
+        rejected_rows: { policy: "skip" },
+      },
+      "cli",
+    );
     // users' {} record has no id either: both users records without one are rejected.
-    assert.deepEqual(stateLinesOf(result.stdout), [
+    assert.deepEqual(stateLinesOf(stdout), [
       expectedEcho(ordersState1, { recordCount: 2 }),
       expectedEcho(usersState, { recordCount: 1, rejectedRecordCount: 2 }),
       expectedEcho(ordersState2, { recordCount: 1 }),
@@ -83,9 +91,8 @@ describe("platform-shaped syncs (fauxqs)", () => {
     const stream: PlatformStream = { name: "events" };
     const raw =
       '{"state":{"id":42,"sourceStats":{"recordCount":1.0},"type":"STREAM","stream":{"stream_state":{"big":12345678901234567890,"e":1e2,"s":"caf\\u00e9 \\/ \\"q\\""},"stream_descriptor":{"name":"events"}}},"type":"STATE"}';
-    const { result } = await write([stream], [platformRecord(stream, { id: 1 }), raw]);
-    assert.equal(result.code, 0, result.stdout + result.stderr);
-    const echoed = result.stdout.split("\n").filter((line) => line.includes('"type":"STATE"'));
+    const { stdout } = await write([stream], [platformRecord(stream, { id: 1 }), raw], {}, "cli");
+    const echoed = stdout.split("\n").filter((line) => line.includes('"type":"STATE"'));
     assert.deepEqual(echoed, [
       '{"state":{"id":42,"sourceStats":{"recordCount":1.0},"type":"STREAM","stream":{"stream_state":{"big":12345678901234567890,"e":1e2,"s":"caf\\u00e9 \\/ \\"q\\""},"stream_descriptor":{"name":"events"}},"destinationStats":{"recordCount":1}},"type":"STATE"}',
     ]);
@@ -104,9 +111,8 @@ describe("platform-shaped syncs (fauxqs)", () => {
       platformRecord(b, { id: 2 }),
       second,
     ];
-    const { result, bodies } = await write([a, b], lines);
-    assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.deepEqual(stateLinesOf(result.stdout), [expectedEcho(first, { recordCount: 3 }), expectedEcho(second, { recordCount: 1 })]);
+    const { stdout, bodies } = await write([a, b], lines);
+    assert.deepEqual(stateLinesOf(stdout), [expectedEcho(first, { recordCount: 3 }), expectedEcho(second, { recordCount: 1 })]);
     assert.equal(bodies.length, 4);
   });
 
@@ -128,9 +134,8 @@ describe("platform-shaped syncs (fauxqs)", () => {
       });
     }
     for (const stream of streams) lines.push(streamStatusLine(stream, "COMPLETE"));
-    const { result, bodies } = await write(streams, lines);
-    assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.deepEqual(stateLinesOf(result.stdout), expected);
+    const { stdout, bodies } = await write(streams, lines);
+    assert.deepEqual(stateLinesOf(stdout), expected);
     assert.equal(
       bodies.length,
       streams.reduce((sum, _, index) => sum + 2 * (index % 3) + 1, 0),
@@ -143,7 +148,7 @@ describe("platform-shaped syncs (fauxqs)", () => {
     const catalog = platformCatalog([stream], { syncId: 7001, generationId: 3, minimumGenerationId: 0 });
     const meta = { changes: [{ field: "ssn", change: "NULLED", reason: "DESTINATION_FIELD_SIZE_LIMITATION" }] };
     const state = streamStateLine(stream, { cursor: 2 }, 2, 1);
-    const { result, bodies } = await write(
+    const { stdout, bodies } = await write(
       catalog,
       [platformRecord(stream, { id: 1, ssn: null }, meta), platformRecord(stream, { id: 2 }), state],
       {
@@ -154,8 +159,7 @@ describe("platform-shaped syncs (fauxqs)", () => {
         message_attributes: [{ name: "generation", data_type: "Number", value: { source: "template", template: "{{ generation_id }}" } }],
       },
     );
-    assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.deepEqual(stateLinesOf(result.stdout), [expectedEcho(state, { recordCount: 2 })]);
+    assert.deepEqual(stateLinesOf(stdout), [expectedEcho(state, { recordCount: 2 })]);
     assert.deepEqual(
       bodies.map((body) => JSON.parse(body) as unknown).sort((x, y) => (x as { id: number }).id - (y as { id: number }).id),
       [
@@ -168,12 +172,11 @@ describe("platform-shaped syncs (fauxqs)", () => {
   test("a Clear (STARTED, a null STREAM state, COMPLETE per stream; full_refresh + overwrite): each STATE echoed byte for byte with a zero count, nothing published", async () => {
     const streams: PlatformStream[] = [{ name: "orders", namespace: "shop" }, { name: "users" }];
     const lines = clearSequence(streams);
-    const { result, bodies } = await write(clearCatalog(streams), lines);
-    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const { stdout, bodies } = await write(clearCatalog(streams), lines);
     const states = lines.filter((line) => line.startsWith('{"type":"STATE"'));
     assert.equal(states.length, 2);
     assert.deepEqual(
-      stateLinesOf(result.stdout),
+      stateLinesOf(stdout),
       states.map((state) => expectedEcho(state, { recordCount: 0 })),
     );
     assert.deepEqual(bodies, []);
@@ -182,20 +185,13 @@ describe("platform-shaped syncs (fauxqs)", () => {
   test("a STATE whose stream_state is a literal null is echoed with that null, not rewritten", async () => {
     const stream: PlatformStream = { name: "orders" };
     const state = '{"type":"STATE","state":{"type":"STREAM","stream":{"stream_descriptor":{"name":"orders"},"stream_state":null},"id":9}}';
-    const queueName = uniqueQueueName("platform-null");
-    await emulator.createQueue(queueName);
-    const result = await runCli(
-      [
-        "write",
-        "--config",
-        emulatorConfigFile(emulator.endpoint, { queue: { source: "static", value: queueName } }),
-        "--catalog",
-        writeTempJson(clearCatalog([stream])),
-      ],
-      { stdin: [streamStatusLine(stream, "STARTED"), state, streamStatusLine(stream, "COMPLETE")].join("\n") + "\n" },
+    const { stdout } = await write(
+      clearCatalog([stream]),
+      [streamStatusLine(stream, "STARTED"), state, streamStatusLine(stream, "COMPLETE")],
+      {},
+      "cli",
     );
-    assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.deepEqual(stateLinesOf(result.stdout), [expectedEcho(state, { recordCount: 0 })]);
+    assert.deepEqual(stateLinesOf(stdout), [expectedEcho(state, { recordCount: 0 })]);
   });
 
   test("the same stream name in two namespaces, and names whose dotted forms collide, stay four streams", async () => {
@@ -215,11 +211,10 @@ describe("platform-shaped syncs (fauxqs)", () => {
       lines.push(state);
       expected.push(expectedEcho(state, { recordCount: index + 1 }));
     });
-    const { result, bodies } = await write(streams, lines, {
+    const { stdout, bodies } = await write(streams, lines, {
       message_body: { format: "template", template: '{"namespace": "{{ namespace }}", "stream": "{{ stream }}", "id": {{ row.id }}}' },
     });
-    assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.deepEqual(stateLinesOf(result.stdout), expected);
+    assert.deepEqual(stateLinesOf(stdout), expected);
     const perStream = new Map<string, number>();
     for (const body of bodies) {
       const { namespace, stream } = JSON.parse(body) as { namespace: string; stream: string };

@@ -1,10 +1,20 @@
-// Rejected rows through the real CLI: every SQS rule the composer enforces rejects its row while the
+// Rejected rows against an emulator: every SQS rule the composer enforces rejects its row while the
 // batch-mates arrive, and each rejected_rows policy (fail, skip, dead_letter) does what it promises.
+// The policies that end a sync (fail, skip past max_rejected_rows) run the built CLI; the rest run in process.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
+import { test } from "node:test";
 import { recordLine, stateLine } from "./helpers/airbyte.js";
-import { describeRun, receivedIds, rejectionWarnings, rowsThenState, runSync, STREAM, type SyncResult } from "./helpers/compose-e2e.js";
-import { forEachEmulator, startFauxqs, uniqueQueueName, withMoto, type Emulator, type EmulatorContext } from "./helpers/emulators.js";
+import {
+  describeRun,
+  receivedIds,
+  rejectionWarnings,
+  rowsThenState,
+  runSync,
+  STREAM,
+  type SyncOutput,
+  syncInProcess,
+} from "./helpers/compose-e2e.js";
+import { forEachEmulator, uniqueQueueName, withFauxqs, withMoto, type Emulator, type EmulatorContext } from "./helpers/emulators.js";
 
 const byColumnId = { source: "column", column: "id" };
 const MAX_BYTES = 1024;
@@ -78,9 +88,9 @@ const FIFO_CASES: { id: string; row: { group?: string; dedup?: string }; reason:
   },
 ];
 
-function assertRejected(result: SyncResult, cases: { id: string; reason: RegExp }[]): void {
+function assertRejected(result: SyncOutput, cases: { id: string; reason: RegExp }[]): void {
   const rejected = new Map(rejectionWarnings(result).map((row) => [row.messageId, row.reason]));
-  assert.deepEqual([...rejected.keys()].sort(), cases.map((rule) => rule.id).sort(), describeRun(result));
+  assert.deepEqual([...rejected.keys()].sort(), cases.map((rule) => rule.id).sort(), result.stdout);
   for (const rule of cases) {
     const reason = rejected.get(rule.id)!;
     assert.match(reason, rule.reason, `reason for ${rule.id}`);
@@ -120,7 +130,7 @@ forEachEmulator("rejected rows", (context) => {
       { id: "fits-with-small-attributes", ...VALID, filler: "x".repeat(900) },
       { id: "delay-900-accepted", ...VALID, delay: 900 },
     ];
-    const result = await runSync(
+    const result = await syncInProcess(
       emulator,
       {
         queue: { source: "static", value: queue.name },
@@ -137,7 +147,6 @@ forEachEmulator("rejected rows", (context) => {
       },
       rowsThenState(rows),
     );
-    assert.equal(result.code, 0, describeRun(result));
     assertRejected(result, STANDARD_CASES);
     assert.deepEqual(
       result.states.map((state) => state.destinationStats),
@@ -155,7 +164,7 @@ forEachEmulator("rejected rows", (context) => {
       { id: "punctuation", group: "t-1", dedup: "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~" },
     ];
     const rows = [good[0]!, ...FIFO_CASES.map((rule) => ({ id: rule.id, group: "t-1", dedup: rule.id, ...rule.row })), good[1]!];
-    const result = await runSync(
+    const result = await syncInProcess(
       emulator,
       {
         queue: { source: "static", value: queue.name },
@@ -167,7 +176,6 @@ forEachEmulator("rejected rows", (context) => {
       },
       rowsThenState(rows),
     );
-    assert.equal(result.code, 0, describeRun(result));
     assertRejected(result, FIFO_CASES);
     const received = await emulator.receiveAll(queue.url);
     assert.deepEqual(
@@ -224,22 +232,7 @@ forEachEmulator("rejected rows", (context) => {
 
 /** The dead-letter suites run against fauxqs and against moto. */
 function deadLetterSuites(define: (context: EmulatorContext, emulatorName: Emulator["name"]) => void): void {
-  describe("rejected rows, dead-letter queue (fauxqs)", () => {
-    let started: Emulator | undefined;
-    before(async () => {
-      started = await startFauxqs();
-    });
-    after(() => started?.stop());
-    define(
-      {
-        get emulator(): Emulator {
-          if (!started) throw new Error("fauxqs has not started");
-          return started;
-        },
-      },
-      "fauxqs",
-    );
-  });
+  withFauxqs("rejected rows, dead-letter queue", (context) => define(context, "fauxqs"));
   withMoto("rejected rows, dead-letter queue", (context) => define(context, "moto"));
 }
 
@@ -249,8 +242,7 @@ deadLetterSuites((context, emulatorName) => {
     const queue = await newQueue(emulator, "policy-dlq");
     const deadLetters = await newQueue(emulator, "policy-dlq-dead");
     const input = policyInput(["good-1", "bad-1", { state: "1" }, "bad-2", "good-2", { state: "2" }]);
-    const result = await runSync(emulator, policySettings(queue.name, { policy: "dead_letter", queue_url: deadLetters.url }), input);
-    assert.equal(result.code, 0, describeRun(result));
+    const result = await syncInProcess(emulator, policySettings(queue.name, { policy: "dead_letter", queue_url: deadLetters.url }), input);
     assert.deepEqual(
       result.states.map((state) => state.destinationStats),
       [
@@ -291,7 +283,7 @@ deadLetterSuites((context, emulatorName) => {
       { id: "large", text: "x".repeat(2000) },
       { id: "small-2", text: "fits" },
     ];
-    const result = await runSync(
+    const result = await syncInProcess(
       emulator,
       {
         queue: { source: "static", value: name },
@@ -300,7 +292,6 @@ deadLetterSuites((context, emulatorName) => {
       },
       rowsThenState(rows),
     );
-    assert.equal(result.code, 0, describeRun(result));
     assert.deepEqual(
       result.states.map((state) => state.destinationStats),
       [{ recordCount: 2, rejectedRecordCount: 1 }],

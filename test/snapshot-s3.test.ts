@@ -3,14 +3,14 @@
 import assert from "node:assert/strict";
 import { readdirSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { after, before, describe, test } from "node:test";
+import { test } from "node:test";
 import { createAwsClients } from "../src/aws/clients.js";
 import { snapshotStoreFailure } from "../src/changes/snapshot/s3/errors.js";
 import { listJournals, readJournal, SnapshotJournal } from "../src/changes/snapshot/s3/journal.js";
 import type { JournalEntry } from "../src/changes/snapshot/home.js";
 import { S3Location } from "../src/changes/snapshot/s3/location.js";
 import { recordLine } from "./helpers/airbyte.js";
-import { emulatorConfig, emulatorConfigFile, startFauxqs, uniqueQueueName, type Emulator } from "./helpers/emulators.js";
+import { emulatorConfig, emulatorConfigFile, uniqueQueueName, withFauxqs } from "./helpers/emulators.js";
 import { startFaultProxy } from "./helpers/fault-proxy.js";
 import { startConnector } from "./helpers/live-connector.js";
 import {
@@ -27,17 +27,9 @@ import {
 } from "./helpers/snapshot-s3.js";
 import { tempDirectory } from "./helpers/temp-directory.js";
 
-describe("snapshot store in S3 (fauxqs)", () => {
-  let emulator: Emulator;
-  before(async () => {
-    emulator = await startFauxqs();
-  });
-  after(async () => {
-    await emulator?.stop();
-  });
-
+withFauxqs("snapshot store in S3", (context) => {
   test("syncs in fresh pods publish the backfill, then exactly the added, changed and removed rows", async () => {
-    const connection = await s3Connection(emulator);
+    const connection = await s3Connection(context.emulator);
     const v1 = [order(1, "new"), order(2, "new"), order(3, "new")];
     const first = await connection.sync(inputOf(v1));
     assert.deepEqual(
@@ -59,17 +51,17 @@ describe("snapshot store in S3 (fauxqs)", () => {
 
     await connection.sync(inputOf([order(1, "new"), order(2, "shipped"), order(4, "new")]));
     assert.deepEqual(await connection.published(), [], "an unchanged table publishes nothing");
-    const keys = await listKeys(emulator.endpoint, connection.bucket, connection.prefix);
+    const keys = await listKeys(context.emulator.endpoint, connection.bucket, connection.prefix);
     assert.equal(keys.filter((key) => key.includes("/snapshots/")).length, 1, `one committed version is kept: ${keys.join(", ")}`);
     assert.ok(!keys.includes(`${connection.prefix}lock.json`), "the lock is released");
-    const manifest = JSON.parse(await readObject(emulator.endpoint, connection.bucket, `${connection.prefix}manifest.json`)) as {
+    const manifest = JSON.parse(await readObject(context.emulator.endpoint, connection.bucket, `${connection.prefix}manifest.json`)) as {
       object: string;
     };
     assert.ok(keys.includes(manifest.object), "the manifest names the stored version");
   });
 
   test("a sync with the S3 store leaves nothing in TMPDIR: completed, failed, or stopped by SIGTERM while SQS does not answer", async () => {
-    const connection = await s3Connection(emulator);
+    const connection = await s3Connection(context.emulator);
     const tmp = tempDirectory("tmpdir");
     const completed = await connection.run(inputOf([order(1, "new")]), { env: { TMPDIR: tmp } });
     assert.equal(completed.code, 0, completed.stdout + completed.stderr);
@@ -79,15 +71,15 @@ describe("snapshot store in S3 (fauxqs)", () => {
     assert.deepEqual(readdirSync(tmp), [], "left by a failed sync");
 
     // Every SendMessageBatch is held far longer than the connector's grace period after a signal.
-    const proxy = await startFaultProxy({ target: emulator.endpoint, seed: 5, faultRate: 1, faults: ["delay"], delayMs: 60_000 });
+    const proxy = await startFaultProxy({ target: context.emulator.endpoint, seed: 5, faultRate: 1, faults: ["delay"], delayMs: 60_000 });
     try {
       const queueName = uniqueQueueName("s3-stopped");
-      await emulator.createQueue(queueName);
+      await context.emulator.createQueue(queueName);
       const config = emulatorConfigFile(proxy.endpoint, {
         queue: { source: "static", value: queueName },
         change_detection: {
           mode: "snapshot",
-          store: { type: "s3", bucket: connection.bucket, prefix: "stopped/", endpoint: emulator.endpoint, force_path_style: true },
+          store: { type: "s3", bucket: connection.bucket, prefix: "stopped/", endpoint: context.emulator.endpoint, force_path_style: true },
         },
       });
       const stopped = startConnector(["write", "--config", config, "--catalog", fullRefresh], { TMPDIR: tmp });
@@ -103,9 +95,9 @@ describe("snapshot store in S3 (fauxqs)", () => {
   });
 
   test("a commit covers the journal chunks whose every row has an outcome, and the journals read at start", async () => {
-    const bucket = await createBucket(emulator.endpoint);
-    const config = emulatorConfig(emulator);
-    const s3 = createAwsClients(config).s3({ bucket, endpoint: emulator.endpoint, force_path_style: true });
+    const bucket = await createBucket(context.emulator.endpoint);
+    const config = emulatorConfig(context.emulator);
+    const s3 = createAwsClients(config).s3({ bucket, endpoint: context.emulator.endpoint, force_path_style: true });
     const location = new S3Location(bucket, "coverage/");
     const entry = (id: number): JournalEntry => ({
       namespace: "",

@@ -1,31 +1,17 @@
+// Change detection with the snapshot store on disk, against fauxqs: what each sync publishes, the
+// lock on the store, Clear jobs and config errors. Syncs run in process except where only the CLI
+// shows the behaviour (the built path once, a second process finding the store locked). A sync
+// killed with SIGKILL and rerun is in test/slow/snapshot-local-crash.test.ts.
 import assert from "node:assert/strict";
+import { UserFacingError } from "../src/errors.js";
 import { readdirSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
-import { after, before, describe, test } from "node:test";
+import { test } from "node:test";
 import { catalogOf, errorTraceOf, recordLine, stateLine } from "./helpers/airbyte.js";
-import { runCli, writeTempJson, type CliResult } from "./helpers/cli.js";
+import { runCli, writeTempJson } from "./helpers/cli.js";
 import { clearCatalog as clearCatalogOf } from "./helpers/platform.js";
 import { exitCodeOf, outputOf, startWrite } from "./helpers/live-connector.js";
-import { startFauxqs, uniqueQueueName, type Emulator, emulatorConfigFile } from "./helpers/emulators.js";
-import { tempDirectory } from "./helpers/temp-directory.js";
-
-type Row = Record<string, unknown> & { id: number };
-
-interface Published {
-  change: string;
-  row: Row;
-  previous: Row | null;
-}
-
-const BODY = '{"change":"{{ change }}","row":{{ row | json }},"previous":{{ previous | json }}}';
-const STREAM = "customers";
-const fullRefresh = writeTempJson(catalogOf([{ name: STREAM, primaryKey: [["id"]], syncMode: "full_refresh" }]));
-
-const newStateDirectory = (): string => tempDirectory("snapshot");
-
-function customer(id: number, name: string, extra: Record<string, unknown> = {}): Row {
-  return { id, name, ...extra };
-}
+import { withFauxqs } from "./helpers/emulators.js";
+import { customer, fullRefresh, inputOf, snapshotConnection, STREAM } from "./helpers/snapshot-local.js";
 
 function streamStatus(status: "COMPLETE" | "INCOMPLETE"): string {
   return JSON.stringify({
@@ -34,51 +20,13 @@ function streamStatus(status: "COMPLETE" | "INCOMPLETE"): string {
   });
 }
 
-function inputOf(rows: Row[], ...extraLines: string[]): string {
-  return [...rows.map((row) => recordLine(STREAM, row)), ...extraLines, stateLine({ done: true })].join("\n") + "\n";
-}
-
-describe("snapshot change detection (fauxqs)", () => {
-  let emulator: Emulator;
-  before(async () => {
-    emulator = await startFauxqs();
-  });
-  after(async () => {
-    await emulator?.stop();
-  });
-
-  /** A queue, a state directory and a way to run syncs into them and read what they published. */
-  async function connection(snapshot: Record<string, unknown> = {}) {
-    const queueName = uniqueQueueName("snapshot");
-    const queueUrl = await emulator.createQueue(queueName);
-    const stateDirectory = newStateDirectory();
-    const configFile = (settings: Record<string, unknown> = {}, extraSnapshot: Record<string, unknown> = {}): string =>
-      emulatorConfigFile(emulator.endpoint, {
-        queue: { source: "static", value: queueName },
-        message_body: { format: "template", template: BODY },
-        change_detection: { mode: "snapshot", state_directory: stateDirectory, ...snapshot, ...extraSnapshot },
-        ...settings,
-      });
-    return {
-      stateDirectory,
-      configFile,
-      async sync(input: string, settings: Record<string, unknown> = {}, extraSnapshot: Record<string, unknown> = {}): Promise<CliResult> {
-        const result = await runCli(["write", "--config", configFile(settings, extraSnapshot), "--catalog", fullRefresh], { stdin: input });
-        assert.equal(result.code, 0, result.stdout + result.stderr);
-        return result;
-      },
-      /** Everything published since the last call, sorted by change and id. */
-      async published(expected?: number): Promise<Published[]> {
-        const received = await emulator.receiveAll(queueUrl, expected === undefined ? {} : { expected });
-        return sortPublished(received.map((message) => JSON.parse(message.body) as Published));
-      },
-    };
-  }
+withFauxqs("snapshot change detection", (context) => {
+  const connection = (snapshot: Record<string, unknown> = {}) => snapshotConnection(context.emulator, snapshot);
 
   test("three syncs publish the backfill, then exactly the added, changed and removed rows, then retry rejected rows", async () => {
     const store = await connection();
     const v1 = [customer(1, "Ada"), customer(2, "Brian"), customer(3, "Chen"), customer(4, "Dana")];
-    await store.sync(inputOf(v1));
+    await store.syncCli(inputOf(v1));
     assert.deepEqual(
       await store.published(4),
       v1.map((row) => ({ change: "added", row, previous: null })),
@@ -180,51 +128,6 @@ describe("snapshot change detection (fauxqs)", () => {
     );
   });
 
-  test("a sync killed with SIGKILL loses nothing: the rerun publishes every row not yet recorded, then the store is settled", async () => {
-    const store = await connection();
-    const count = 300;
-    const ids = Array.from({ length: count }, (_, id) => id);
-    await store.sync(inputOf(ids.map((id) => customer(id, `v1-${id}`))));
-    assert.equal((await store.published(count)).length, count);
-
-    const v2 = ids.map((id) => customer(id, `v2-${id}`));
-    const seenV2 = new Set<number>();
-    const collect = async (): Promise<Published[]> => {
-      const published = await store.published();
-      for (const message of published) if (message.row.name === `v2-${message.row.id}`) seenV2.add(message.row.id);
-      return published;
-    };
-
-    // Half the rows, input held open, then kill -9 once some have reached the queue.
-    const child = startWrite(store.configFile(), fullRefresh);
-    child.stdin.write(
-      v2
-        .slice(0, count / 2)
-        .map((row) => recordLine(STREAM, row))
-        .join("\n") + "\n",
-    );
-    for (let poll = 0; poll < 200 && seenV2.size < 20; poll++) {
-      await collect();
-      await sleep(25);
-    }
-    assert.ok(seenV2.size >= 20, "the killed sync published part of its rows first");
-    child.kill("SIGKILL");
-    await exitCodeOf(child);
-    await collect();
-
-    const rerun = await store.sync(inputOf(v2));
-    assert.deepEqual(rerun.stderr, "");
-    const rerunPublished = await collect();
-    assert.ok(
-      rerunPublished.every((message) => message.change === "changed"),
-      "the rerun neither re-adds nor removes rows",
-    );
-    assert.equal(seenV2.size, count, "every changed row was published by one of the two runs");
-
-    await store.sync(inputOf(v2));
-    assert.deepEqual(await store.published(), [], "after the rerun every row is recorded as published");
-  });
-
   test("a second sync on the same store while one is running fails at once, and the first completes", async () => {
     const store = await connection();
     const first = startWrite(store.configFile(), fullRefresh);
@@ -259,8 +162,7 @@ describe("snapshot change detection (fauxqs)", () => {
       JSON.stringify({ type: "STATE", state: { type: "STREAM", stream: { stream_descriptor: { name: STREAM }, stream_state: null } } }),
       streamStatus("COMPLETE"),
     ].join("\n");
-    const cleared = await runCli(["write", "--config", store.configFile(), "--catalog", clearCatalog], { stdin: clearInput + "\n" });
-    assert.equal(cleared.code, 0, cleared.stdout);
+    await store.sync(clearInput + "\n", {}, {}, clearCatalog);
     assert.deepEqual(await store.published(), []);
 
     await store.sync(inputOf([customer(1, "Ada")]));
@@ -279,14 +181,11 @@ describe("snapshot change detection (fauxqs)", () => {
         { name: "events", namespace: "web" },
       ]),
     );
-    const result = await runCli(["write", "--config", store.configFile(), "--catalog", catalog], { stdin: inputOf([customer(1, "Ada")]) });
-    assert.equal(result.code, 1);
-    const error = errorTraceOf(result.messages);
-    assert.equal(error?.failure_type, "config_error");
-    assert.match(error?.message ?? "", /Stream "web\.events" has no primary key.*change_detection\.primary_key/);
+    await assert.rejects(store.sync(inputOf([customer(1, "Ada")]), {}, {}, catalog), (error: unknown) => {
+      assert.ok(error instanceof UserFacingError, String(error));
+      assert.equal(error.failureType, "config_error");
+      assert.match(error.message, /Stream "web\.events" has no primary key.*change_detection\.primary_key/);
+      return true;
+    });
   });
 });
-
-function sortPublished(messages: Published[]): Published[] {
-  return messages.sort((a, b) => a.change.localeCompare(b.change) || a.row.id - b.row.id);
-}

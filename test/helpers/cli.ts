@@ -97,7 +97,8 @@ function waitForDrainOrClose(stdin: Writable): Promise<void> {
   });
 }
 
-function parseLines(stdout: string): Pick<CliResult, "messages" | "nonJsonLines"> {
+/** The messages of a run's stdout, one a line. */
+export function parseLines(stdout: string): Pick<CliResult, "messages" | "nonJsonLines"> {
   const messages: AirbyteMessage[] = [];
   const nonJsonLines: string[] = [];
   for (const line of stdout.split("\n")) {

@@ -1,22 +1,26 @@
 // Shared by the composition, routing, rejected-rows and change-type integration tests: one
-// `write` run of the built CLI against an emulator, and readers of what it printed and delivered.
+// `write` run against an emulator (of the built CLI, or in process), and readers of what it printed and delivered.
 import { createServer, request as httpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { AirbyteMessage, StateMessage } from "../../src/protocol/messages.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./airbyte.js";
 import { runCli, writeTempJson, type CliResult } from "./cli.js";
-import { type Emulator, type ReceivedMessage, emulatorConfigFile } from "./emulators.js";
+import { type Emulator, type ReceivedMessage, emulatorConfig, emulatorConfigFile } from "./emulators.js";
+import { writeInProcess } from "./in-process.js";
 
 /** The stream every test writes: "people", primary key `id`. */
 export const STREAM = "people";
 export const PEOPLE_CATALOG = writeTempJson(catalogOf([{ name: STREAM, primaryKey: [["id"]] }]));
 
-export interface SyncResult extends CliResult {
+/** What a write printed, read. */
+export interface SyncOutput extends Pick<CliResult, "stdout" | "messages"> {
   states: StateMessage[];
   error: ReturnType<typeof errorTraceOf>;
   /** Messages of the WARN LOG lines. */
   warnings: string[];
 }
+
+export type SyncResult = CliResult & SyncOutput;
 
 /** Input lines: one RECORD of stream "people" per row, then one STATE `{ "done": true }`. */
 export function rowsThenState(rows: Record<string, unknown>[]): string[] {
@@ -28,7 +32,20 @@ export async function runSync(emulator: Emulator, settings: Record<string, unkno
   const result = await runCli(["write", "--config", emulatorConfigFile(emulator.endpoint, settings), "--catalog", PEOPLE_CATALOG], {
     stdin: lines.join("\n") + "\n",
   });
-  return { ...result, states: statesOf(result.messages), error: errorTraceOf(result.messages), warnings: warningsOf(result.messages) };
+  return { ...result, ...readOutput(result) };
+}
+
+/**
+ * The same write run in this process (see writeInProcess), for tests of what a completed write
+ * sends and prints; a write that fails fails the test.
+ */
+export async function syncInProcess(emulator: Emulator, settings: Record<string, unknown>, lines: string[]): Promise<SyncOutput> {
+  return readOutput(await writeInProcess(emulatorConfig(emulator, settings), PEOPLE_CATALOG, lines.join("\n") + "\n"));
+}
+
+function readOutput(output: Pick<CliResult, "stdout" | "messages">): SyncOutput {
+  const { messages } = output;
+  return { ...output, states: statesOf(messages), error: errorTraceOf(messages), warnings: warningsOf(messages) };
 }
 
 function warningsOf(messages: AirbyteMessage[]): string[] {
@@ -60,7 +77,7 @@ function compareIds(a: unknown, b: unknown): number {
 }
 
 /** The WARN lines that name a rejected row, as `[message id, reason]`. */
-export function rejectionWarnings(result: SyncResult): { messageId: string; reason: string }[] {
+export function rejectionWarnings(result: SyncOutput): { messageId: string; reason: string }[] {
   return result.warnings.flatMap((warning) => {
     const match = /^Rejected row (\S+) of stream "[^"]*": (.*)$/s.exec(warning);
     return match ? [{ messageId: match[1]!, reason: match[2]! }] : [];

@@ -131,8 +131,13 @@ export async function startMoto(): Promise<MotoEmulator | null> {
  * installed (otherwise the moto suite is skipped, saying so). Each suite gets its own server.
  */
 export function forEachEmulator(suiteName: string, define: (context: EmulatorContext) => void): void {
-  emulatorSuite(`${suiteName} (fauxqs)`, startFauxqs, define);
+  withFauxqs(suiteName, define);
   withMoto(suiteName, define);
+}
+
+/** Defines a suite that runs against its own fauxqs, started before its tests and stopped after them. */
+export function withFauxqs(suiteName: string, define: (context: EmulatorContext) => void): void {
+  emulatorSuite(`${suiteName} (fauxqs)`, startFauxqs, define);
 }
 
 /** Defines a suite that runs against its own moto_server, or is skipped when moto is missing. */

@@ -1,5 +1,5 @@
-// spec.json as tests read it: the schema, one field by its path, and every setting's dotted name.
-import { connectionSpecification, type SchemaNode } from "../../src/config/schema.js";
+// spec.json as tests read it: the schema, one field by its path, and its keys as the docs name them.
+import { connectionSpecification, discriminatorOf, type SchemaNode } from "../../src/config/schema.js";
 
 export const spec: SchemaNode = connectionSpecification;
 
@@ -21,24 +21,72 @@ export function specField(...steps: string[]): SchemaNode {
   return node;
 }
 
+export interface SpecKey {
+  /** Dotted, with `[]` for the items of a list: `change_detection.store.prefix`, `message_attributes[].name`. */
+  path: string;
+  /** The name prose uses: the path without `[]` (`message_attributes.name`). */
+  name: string;
+  required: boolean;
+  /** The `default` spec.json declares, if any. */
+  default?: unknown;
+  /**
+   * The discriminator of a oneOf (`mode`, `type`, …), or a key inside a value source
+   * (`{"source": …}`): the configuration table describes these with their parent.
+   */
+  describedByParent: boolean;
+}
+
 /**
- * Every setting's name as documentation writes it: top-level keys, and nested ones joined with a
- * dot (`alerts.sns_topic_arn`, `change_detection.store.bucket`, `message_attributes.name`); the
- * branches of a oneOf share their parent's prefix.
+ * Every key of spec.json, parents before children, each object's keys in the form's order. Keys of a
+ * oneOf come branch by branch; a key several branches share is listed once.
  */
-export function specKeys(node: SchemaNode = spec, prefix = ""): string[] {
-  const branches = [node, ...(node.oneOf ?? []), ...(node.items ? [node.items] : [])];
-  const keys = branches.flatMap((branch) =>
-    Object.entries(branch.properties ?? {}).flatMap(([name, child]) => {
-      const key = prefix + name;
-      return [key, ...specKeys(child, `${key}.`)];
-    }),
-  );
-  return [...new Set(keys)];
+export function specKeys(root: SchemaNode = spec): SpecKey[] {
+  const keys = new Map<string, SpecKey>();
+  const visit = (node: SchemaNode, prefix: string, insideValueSource: boolean): void => {
+    const discriminator = node.oneOf === undefined ? undefined : discriminatorOf(node.oneOf);
+    const valueSource = insideValueSource || discriminator === "source";
+    const ordered = [node, ...(node.oneOf ?? [])].flatMap((branch) =>
+      Object.entries(branch.properties ?? {})
+        .map(([name, child]) => ({ name, child, required: branch.required?.includes(name) === true }))
+        .sort((a, b) => (a.child.order ?? 0) - (b.child.order ?? 0)),
+    );
+    for (const { name, child, required } of ordered) {
+      const path = prefix === "" ? name : `${prefix}.${name}`;
+      if (!keys.has(path)) {
+        keys.set(path, {
+          path,
+          name: path.replaceAll("[]", ""),
+          required,
+          ...(child.default === undefined ? {} : { default: child.default }),
+          describedByParent: valueSource || name === discriminator,
+        });
+      }
+      visit(child, path, valueSource);
+      if (child.items !== undefined) visit(child.items, `${path}[]`, valueSource);
+    }
+  };
+  visit(root, "", false);
+  return [...keys.values()];
+}
+
+/** The keys docs/configuration.md's table lists: all but those described with their parent. */
+export function tableKeys(): SpecKey[] {
+  return specKeys().filter((key) => !key.describedByParent);
 }
 
 /** The spec's settings a Markdown page never names as code (`` `queue.value` ``). */
 export function specKeysMissingFrom(markdown: string): string[] {
   const named = new Set([...markdown.matchAll(/`([^`\n]+)`/g)].map((match) => match[1]));
-  return specKeys().filter((key) => !named.has(key));
+  return [...new Set(specKeys().map((key) => key.name))].filter((name) => !named.has(name));
+}
+
+/**
+ * A default as the docs write it, in backticks: a one-key object by its value (`{"mode": "none"}` is
+ * `none`), anything else as compact JSON, a string as itself.
+ */
+export function documentedDefault(value: unknown): string {
+  if (typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 1) {
+    return documentedDefault(Object.values(value)[0]);
+  }
+  return `\`${typeof value === "string" ? value : JSON.stringify(value)}\``;
 }

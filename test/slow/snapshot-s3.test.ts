@@ -14,12 +14,12 @@ import { uploadFile } from "../../src/changes/snapshot/s3/upload.js";
 import { SnapshotConflictError, SnapshotLock } from "../../src/changes/snapshot/s3/lock.js";
 import { SnapshotVersions } from "../../src/changes/snapshot/s3/versions.js";
 import { setTimeout as sleep } from "node:timers/promises";
-import { after, before, describe, test } from "node:test";
+import { test } from "node:test";
 import { errorTraceOf, recordLine, stateLine } from "../helpers/airbyte.js";
 import { runCli, writeTempJson, type CliResult } from "../helpers/cli.js";
 import { clearCatalog as clearCatalogOf } from "../helpers/platform.js";
 import { S3Location } from "../../src/changes/snapshot/s3/location.js";
-import { startFauxqs, uniqueQueueName, withMoto, emulatorConfig, emulatorConfigFile, type Emulator } from "../helpers/emulators.js";
+import { emulatorConfig, emulatorConfigFile, type Emulator, uniqueQueueName, withFauxqs, withMoto } from "../helpers/emulators.js";
 import { type FaultKind, type FaultProxy, startFaultProxy } from "../helpers/fault-proxy.js";
 import { exitCodeOf, outputOf, startWrite } from "../helpers/live-connector.js";
 import {
@@ -117,17 +117,9 @@ function faultS3Puts(
   return startFaultProxy({ target: emulator.endpoint, seed: 1, faults: [fault], requests: "s3_put_object", pathMatches: path, ...options });
 }
 
-describe("snapshot store in S3 (fauxqs)", () => {
-  let emulator: Emulator;
-  before(async () => {
-    emulator = await startFauxqs();
-  });
-  after(async () => {
-    await emulator?.stop();
-  });
-
+withFauxqs("snapshot store in S3", (context) => {
   test("changes_only: the first sync publishes nothing, the second an insert, an update and a delete", async () => {
-    const connection = await s3Connection(emulator, { initial_sync: "changes_only" });
+    const connection = await s3Connection(context.emulator, { initial_sync: "changes_only" });
     await connection.sync(inputOf([order(1, "new"), order(2, "new"), order(3, "new")]));
     assert.deepEqual(await connection.published(), []);
     await connection.sync(inputOf([order(1, "new"), order(2, "paid"), order(4, "new")]));
@@ -142,7 +134,7 @@ describe("snapshot store in S3 (fauxqs)", () => {
   });
 
   test("a Clear job resets the stream's snapshot and publishes nothing; the next sync counts as the first", async () => {
-    const connection = await s3Connection(emulator, { initial_sync: "changes_only" });
+    const connection = await s3Connection(context.emulator, { initial_sync: "changes_only" });
     await connection.sync(inputOf([order(1, "new"), order(2, "new")]));
     await connection.sync(inputOf([order(1, "new"), order(2, "paid")]));
     assert.equal((await connection.published(1)).length, 1);
@@ -164,7 +156,7 @@ describe("snapshot store in S3 (fauxqs)", () => {
   });
 
   test("publish_removals_on_clear: a Clear publishes every stored row as removed; a refresh is diffed like any sync", async () => {
-    const connection = await s3Connection(emulator, { publish_removals_on_clear: true });
+    const connection = await s3Connection(context.emulator, { publish_removals_on_clear: true });
     await connection.sync(inputOf([order(1, "new"), order(2, "new")]));
     assert.equal((await connection.published(2)).length, 2);
 
@@ -197,7 +189,7 @@ describe("snapshot store in S3 (fauxqs)", () => {
   });
 
   test("a sync killed with SIGKILL loses no change: after the lease the next sync takes the lock over and republishes only what was not committed", async () => {
-    const connection = await s3Connection(emulator);
+    const connection = await s3Connection(context.emulator);
     const count = 200;
     const ids = Array.from({ length: count }, (_, id) => id);
     await connection.sync(inputOf(ids.map((id) => order(id, "v1"))));
@@ -244,7 +236,7 @@ describe("snapshot store in S3 (fauxqs)", () => {
   });
 
   test("a sync killed before its next commit: the rows it published are published again even when the source changed them back", async () => {
-    const connection = await s3Connection(emulator);
+    const connection = await s3Connection(context.emulator);
     await connection.sync(inputOf([order(1, "v1"), order(2, "v1"), order(3, "v1")]));
     assert.equal((await connection.published(3)).length, 3);
 
@@ -273,7 +265,7 @@ describe("snapshot store in S3 (fauxqs)", () => {
   });
 
   test("a first sync killed before any commit: a row it published as added and the source then dropped is published as removed", async () => {
-    const connection = await s3Connection(emulator);
+    const connection = await s3Connection(context.emulator);
     assert.deepEqual(await publishThenKill(connection, [order(1, "v1"), order(2, "v1")], 2), [
       ["added", 1, "v1"],
       ["added", 2, "v1"],
@@ -293,7 +285,7 @@ describe("snapshot store in S3 (fauxqs)", () => {
   });
 
   test("a Clear after a killed sync resets the stream, journaled rows included, and publishes nothing", async () => {
-    const connection = await s3Connection(emulator);
+    const connection = await s3Connection(context.emulator);
     await connection.sync(inputOf([order(1, "v1")]));
     assert.equal((await connection.published(1)).length, 1);
     assert.equal((await publishThenKill(connection, [order(1, "v2"), order(2, "v1")], 2)).length, 2);
@@ -307,9 +299,9 @@ describe("snapshot store in S3 (fauxqs)", () => {
   });
 
   test("a journal that cannot be written stops the sync before any of its rows is sent", async () => {
-    const proxy = await faultS3Puts(emulator, "server_error", /\/journal\//, { faultRate: 1 });
+    const proxy = await faultS3Puts(context.emulator, "server_error", /\/journal\//, { faultRate: 1 });
     try {
-      const connection = await s3Connection(emulator, {}, { storeEndpoint: proxy.endpoint, settings: { retry_max_seconds: 1 } });
+      const connection = await s3Connection(context.emulator, {}, { storeEndpoint: proxy.endpoint, settings: { retry_max_seconds: 1 } });
       const result = await connection.run(inputOf([order(1, "v1"), order(2, "v1")]));
       assert.equal(result.code, 1, result.stdout + result.stderr);
       assert.match(errorTraceOf(result.messages)?.message ?? "", /The snapshot store s3:\/\/.*: s3:PutObject failed with InternalError/);
@@ -321,7 +313,11 @@ describe("snapshot store in S3 (fauxqs)", () => {
   });
 
   test("a sync that changed nothing, its every published row rejected, leaves no journal behind", async () => {
-    const connection = await s3Connection(emulator, {}, { settings: { max_message_bytes: 1024, rejected_rows: { policy: "skip" } } });
+    const connection = await s3Connection(
+      context.emulator,
+      {},
+      { settings: { max_message_bytes: 1024, rejected_rows: { policy: "skip" } } },
+    );
     await connection.sync(inputOf([order(1, "v1")]));
     assert.equal((await connection.published(1)).length, 1);
 
@@ -337,7 +333,7 @@ describe("snapshot store in S3 (fauxqs)", () => {
   });
 
   test("a store that ignores conditional writes still refuses a second sync once it sees the first renew its lock", async () => {
-    const connection = await s3Connection(emulator);
+    const connection = await s3Connection(context.emulator);
     const { first, output } = await startLockHolder(connection);
     const second = await connection.run(inputOf([order(2, "new")]));
     assert.equal(second.code, 1);
@@ -347,11 +343,11 @@ describe("snapshot store in S3 (fauxqs)", () => {
   });
 
   test("a missing bucket: check fails and write fails with a config error, both naming the bucket", async () => {
-    const config = emulatorConfigFile(emulator.endpoint, {
-      queue: { source: "static", value: await emulator.createQueue(uniqueQueueName("s3-missing")) },
+    const config = emulatorConfigFile(context.emulator.endpoint, {
+      queue: { source: "static", value: await context.emulator.createQueue(uniqueQueueName("s3-missing")) },
       change_detection: {
         mode: "snapshot",
-        store: { type: "s3", bucket: "no-such-bucket-here", endpoint: emulator.endpoint, force_path_style: true },
+        store: { type: "s3", bucket: "no-such-bucket-here", endpoint: context.emulator.endpoint, force_path_style: true },
       },
     });
     const check = await runCli(["check", "--config", config]);
@@ -370,10 +366,10 @@ describe("snapshot store in S3 (fauxqs)", () => {
   });
 
   test("preview diffs against the snapshot in S3 and leaves it, and its lock, untouched", async () => {
-    const connection = await s3Connection(emulator);
+    const connection = await s3Connection(context.emulator);
     await connection.sync(inputOf([order(1, "new"), order(2, "new")]));
     assert.equal((await connection.published(2)).length, 2);
-    const before = await listKeys(emulator.endpoint, connection.bucket, connection.prefix);
+    const before = await listKeys(context.emulator.endpoint, connection.bucket, connection.prefix);
 
     const preview = await runCli(["preview", "--config", connection.configFile(), "--catalog", fullRefresh], {
       stdin: inputOf([order(1, "new"), order(2, "paid"), order(3, "new")]),
@@ -387,16 +383,20 @@ describe("snapshot store in S3 (fauxqs)", () => {
       entries.map((entry) => entry.change ?? entry.outcome),
       ["skipped", "changed", "added"],
     );
-    assert.deepEqual(await listKeys(emulator.endpoint, connection.bucket, connection.prefix), before);
+    assert.deepEqual(await listKeys(context.emulator.endpoint, connection.bucket, connection.prefix), before);
     assert.deepEqual(await connection.published(), []);
   });
 
   test("a file larger than one part is uploaded in parts and reads back whole", async () => {
-    const bucket = await createBucket(emulator.endpoint);
+    const bucket = await createBucket(context.emulator.endpoint);
     const path = join(mkdtempSync(join(tmpdir(), "destination-sqs-upload-")), "large.bin");
     const content = randomBytes(9 * 1024 * 1024 + 123);
     writeFileSync(path, content);
-    const s3 = createAwsClients(emulatorConfig(emulator)).s3({ bucket, endpoint: emulator.endpoint, force_path_style: true });
+    const s3 = createAwsClients(emulatorConfig(context.emulator)).s3({
+      bucket,
+      endpoint: context.emulator.endpoint,
+      force_path_style: true,
+    });
     try {
       assert.equal(await uploadFile(s3, bucket, "p/large.bin", path, "application/octet-stream"), content.length);
       const output = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: "p/large.bin" }));
@@ -408,12 +408,12 @@ describe("snapshot store in S3 (fauxqs)", () => {
   });
 
   test("check proves the S3 store by writing and deleting a probe object", async () => {
-    const connection = await s3Connection(emulator);
+    const connection = await s3Connection(context.emulator);
     const check = await runCli(["check", "--config", connection.configFile()]);
     const status = check.messages.find((message) => message.type === "CONNECTION_STATUS");
     assert.equal(status?.type === "CONNECTION_STATUS" && status.connectionStatus.status, "SUCCEEDED", check.stdout);
     assert.match(JSON.stringify(status), new RegExp(`s3://${connection.bucket}/${connection.prefix}`));
-    assert.deepEqual(await listKeys(emulator.endpoint, connection.bucket, connection.prefix), [], "the probe is deleted");
+    assert.deepEqual(await listKeys(context.emulator.endpoint, connection.bucket, connection.prefix), [], "the probe is deleted");
   });
 });
 
@@ -546,21 +546,13 @@ withMoto("snapshot store lock in S3", (context) => {
   });
 });
 
-describe("what the snapshot store reads back from its bucket is not trusted (fauxqs)", () => {
-  let emulator: Emulator;
-  before(async () => {
-    emulator = await startFauxqs();
-  });
-  after(async () => {
-    await emulator?.stop();
-  });
-
+withFauxqs("what the snapshot store reads back from its bucket is not trusted", (context) => {
   const baseline = [1, 2, 3, 4, 5].map((id) => order(id, "new"));
   const nextSync = baseline.map((row) => (row.id === 3 ? order(3, "shipped") : row));
 
   /** A connection synced once with ids 1–5, their messages drained. */
   async function baselineConnection(): Promise<Connection> {
-    const connection = await s3Connection(emulator);
+    const connection = await s3Connection(context.emulator);
     await connection.sync(inputOf(baseline));
     assert.equal((await connection.published(5)).length, 5);
     return connection;
