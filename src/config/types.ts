@@ -87,6 +87,25 @@ export type RejectedRows =
   | { policy: "skip"; max_rejected_rows?: number }
   | { policy: "dead_letter"; queue_url: string };
 
+/** Where sync results go: Airbyte's `object_storage_config`, with its key names. */
+export type ObjectStorageConfig = { storage_type: "None" } | ObjectStorageS3;
+
+export interface ObjectStorageS3 {
+  storage_type: "S3";
+  s3_bucket_name: string;
+  s3_bucket_region: string;
+  bucket_path: string;
+  s3_endpoint?: string;
+  force_path_style?: boolean;
+  /** Assumed on top of the access key below, or else of the connector's base credentials. */
+  role_arn?: string;
+  access_key_id?: string;
+  secret_access_key?: string;
+}
+
+/** Which outcomes go to object_storage_config: rejected rows only, or every row's. */
+export type SyncResultsSetting = "rejected" | "all";
+
 export interface Alerts {
   slack_webhook_url?: string;
   pagerduty_routing_key?: string;
@@ -145,4 +164,6 @@ export interface CommonSettings {
   log_api_calls: boolean;
   log_message_bodies: boolean;
   alerts?: Alerts;
+  object_storage_config: ObjectStorageConfig;
+  sync_results: SyncResultsSetting;
 }
