@@ -16,17 +16,20 @@ import { secretValues } from "./config/secrets.js";
 import { createBatchSender } from "./delivery/senders.js";
 import { discoverCatalog } from "./commands/discover.js";
 import type { BatchSender } from "./delivery/types.js";
-import { UserFacingError } from "./errors.js";
+import { errorMessage, UserFacingError } from "./errors.js";
 import { OffloadingSender } from "./large-messages/offloading-sender.js";
 import { LargeMessagePolicy } from "./large-messages/policy.js";
 import { loadCatalog } from "./protocol/catalog.js";
 import { Redactor } from "./redact.js";
 import type { ConfiguredStream } from "./protocol/messages.js";
 import { SyncObservation, type ObservationOptions } from "./observe/sync-observation.js";
+import type { SyncSummary } from "./observe/summary.js";
 import { runPreview } from "./commands/preview.js";
 import { MessageWriter } from "./protocol/output.js";
 import { specMessage } from "./spec.js";
 import { runWrite, stoppedBySignal } from "./commands/write.js";
+import { newRunId, openSyncResults } from "./results/open.js";
+import type { SyncResults } from "./results/recorder.js";
 
 const writer = new MessageWriter(process.stdout);
 // A reader that closed stdout (`write … | head`) takes no more output, errors included: exit quietly.
@@ -152,34 +155,53 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
     setTimeout(() => void exitStopped(stopped), SIGNAL_GRACE_MS).unref();
   };
   process.once("SIGTERM", onSignal).once("SIGINT", onSignal);
-  await observation.run(() => {
-    assertSyncCanStart(config);
-    return withChangeDetector(
-      config,
-      catalog,
-      clients,
-      false,
-      (detector) =>
-        runWrite({
-          config,
-          catalog,
-          input: process.stdin,
-          writer,
-          sender: offloadLargeMessages(config, clients, observation.wrapSender(createBatchSender(config, sqs, process.env))),
-          resolveQueue: (name) =>
-            resolver.resolve(name).catch((error: unknown) => {
-              throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
-            }),
-          checkQueueUrl,
-          signal: stop.signal,
-          observer: observation.rows,
-          detector,
-          concurrency: observation.concurrencyLimit(),
-        }),
-      stop.signal,
-    );
-  }, clients);
+  let results: SyncResults | undefined;
+  await observation.run(
+    async () => {
+      assertSyncCanStart(config);
+      results = await openSyncResults(config, catalog, clients, newRunId());
+      return withChangeDetector(
+        config,
+        catalog,
+        clients,
+        false,
+        (detector) =>
+          runWrite({
+            config,
+            catalog,
+            input: process.stdin,
+            writer,
+            sender: offloadLargeMessages(config, clients, observation.wrapSender(createBatchSender(config, sqs, process.env))),
+            resolveQueue: (name) =>
+              resolver.resolve(name).catch((error: unknown) => {
+                throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
+              }),
+            checkQueueUrl,
+            signal: stop.signal,
+            observer: observation.rows,
+            detector,
+            concurrency: observation.concurrencyLimit(),
+            results,
+          }),
+        stop.signal,
+      );
+    },
+    clients,
+    (summary) => finishSyncResults(results, summary),
+  );
   return 0;
+}
+
+/** Rewrites the run's summary in the results bucket; the sync's own outcome stands whatever happens to it. */
+async function finishSyncResults(results: SyncResults | undefined, summary: SyncSummary): Promise<void> {
+  await results
+    ?.finish(summary)
+    .catch((error: unknown) =>
+      writer.log(
+        "WARN",
+        `The sync results summary of run ${results.runId} could not be written, so it still says "running": ${errorMessage(error)}`,
+      ),
+    );
 }
 
 /** Ends a write that did not wind down within the grace period after a signal. */
