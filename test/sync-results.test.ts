@@ -5,10 +5,11 @@ import { after, before, describe, test } from "node:test";
 import { runCheck } from "../src/commands/check.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
-import { type Emulator, emulatorConfig, emulatorConfigFile, startFauxqs, uniqueQueueName } from "./helpers/emulators.js";
+import { type Emulator, emulatorConfig, emulatorConfigFile, startFauxqs, uniqueQueueName, withMoto } from "./helpers/emulators.js";
+import { accessKeyCredentials, type IamUser } from "./helpers/iam.js";
 import { summaryOf } from "./helpers/large-messages-e2e.js";
 import { createBucket, listKeys } from "./helpers/snapshot-s3.js";
-import { downloadObjects, queryResults, resultsStorage, runSummaries } from "./helpers/sync-results.js";
+import { downloadObjects, queryResults, resultsSetup, resultsStorage, runSummaries } from "./helpers/sync-results.js";
 
 const CATALOG = { streams: [{ ...catalogOf([{ name: "orders", primaryKey: [["id"]] }]).streams[0]!, sync_id: 4242 }] };
 
@@ -35,16 +36,7 @@ describe("sync results on fauxqs", () => {
   after(() => fauxqs.stop());
 
   async function sync(settings: Record<string, unknown>) {
-    const queue = uniqueQueueName("results");
-    await fauxqs.createQueue(queue);
-    const bucket = await createBucket(fauxqs.endpoint);
-    const config = emulatorConfigFile(fauxqs.endpoint, {
-      queue: { source: "static", value: queue },
-      message_body: { format: "column", column: "payload" },
-      rejected_rows: { policy: "skip" },
-      object_storage_config: resultsStorage(fauxqs.endpoint, bucket),
-      ...settings,
-    });
+    const { bucket, config } = await resultsSetup(fauxqs, "results", settings);
     const result = await runCli(["write", "--config", config, "--catalog", writeTempJson(CATALOG)], { stdin: input() });
     return { result, bucket, directory: await downloadObjects(fauxqs.endpoint, bucket, "results/") };
   }
@@ -143,5 +135,58 @@ describe("sync results on fauxqs", () => {
     assert.equal(result.code, 1);
     assert.deepEqual(statesOf(result.messages), []);
     assert.match(errorTraceOf(result.messages)?.message ?? "", /sync results object results\/4242\/_sync_summary_.*no-such-bucket/);
+  });
+});
+
+withMoto("sync results", (context) => {
+  let bucket: string;
+  let queue: string;
+  let sender: IamUser;
+  let writer: IamUser;
+  let nobody: IamUser;
+
+  before(async () => {
+    const moto = context.emulator;
+    queue = uniqueQueueName("results");
+    await moto.createQueue(queue);
+    bucket = await createBucket(moto.endpoint);
+    sender = await moto.createUser("sender", ["sqs:ListQueues", "sqs:SendMessage", "sqs:SendMessageBatch"]);
+    writer = await moto.createUser("results-writer", ["s3:PutObject", "s3:DeleteObject", "s3:GetObject", "s3:ListBucket"]);
+    nobody = await moto.createUser("results-nobody", []);
+    await moto.enforceAuth();
+  });
+
+  /** The connector signs SQS calls as `sender`, and S3 calls for the results with the block's own key. */
+  function settings(key: IamUser): Record<string, unknown> {
+    return {
+      credentials: accessKeyCredentials(sender),
+      queue: { source: "static", value: queue },
+      message_body: { format: "column", column: "payload" },
+      rejected_rows: { policy: "skip" },
+      object_storage_config: {
+        ...resultsStorage(context.emulator.endpoint, bucket),
+        access_key_id: key.accessKeyId,
+        secret_access_key: key.secretAccessKey,
+      },
+    };
+  }
+
+  test("check names the s3:PutObject the results bucket's own key is denied", async () => {
+    const result = await runCheck(emulatorConfig(context.emulator, settings(nobody)));
+    assert.equal(result.status, "FAILED", result.message);
+    assert.match(
+      result.message,
+      /the sync results store s3:\/\/.*\/results\/ \(object_storage_config\.s3_bucket_name\): s3:PutObject failed with AccessDenied; grant s3:PutObject on arn:aws:s3:::.*\/results\/\*/,
+    );
+  });
+
+  test("a sync writes its rejected rows with the block's own key, readable as the counts say", async () => {
+    const config = emulatorConfigFile(context.emulator.endpoint, settings(writer));
+    const result = await runCli(["write", "--config", config, "--catalog", writeTempJson(CATALOG)], { stdin: input() });
+    assert.equal(result.code, 0, result.stdout);
+    const directory = await downloadObjects(context.emulator.endpoint, bucket, "results/", writer);
+    const rows = await queryResults(directory, "SELECT count(*)::INTEGER AS rows FROM results WHERE outcome = 'rejected'");
+    assert.deepEqual(rows, [{ rows: rejectedCount(statesOf(result.messages)) }]);
+    assert.equal(runSummaries(directory)[0]?.status, "succeeded");
   });
 });

@@ -1,13 +1,17 @@
 // Rows noted as a sync runs, written to S3 in small gzip-compressed JSON Lines objects, one after
 // another: the snapshot journal and the sync results both write this way.
 
-import { promisify } from "node:util";
-import { constants, gzip } from "node:zlib";
+import { once } from "node:events";
+import { constants, createGzip, type Gzip } from "node:zlib";
 import { PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { deferred } from "../deferred.js";
 import { isPreconditionFailed } from "./error-code.js";
 
-const gzipAsync = promisify(gzip);
+/**
+ * Lines are handed to the chunk's compressor this many characters at a time, so that a chunk holds
+ * its lines compressed (about a tenth of their size) rather than as strings until it is written.
+ */
+const COMPRESS_EVERY_CHARS = 64 * 1024;
 
 export interface GzipChunkOptions<M> {
   s3: S3Client;
@@ -27,11 +31,11 @@ export interface GzipChunkOptions<M> {
   afterWrite?(chunk: Chunk<M>, error?: Error): void;
 }
 
-/** One object: its lines until it is written, then whether it was. */
+/** One object: how much it holds, and whether it was written. */
 export interface Chunk<M> {
   readonly key: string;
   readonly meta: M;
-  readonly lines: string[];
+  lines: number;
   /** UTF-16 length of the lines: a cheap measure of the object's size before compression. */
   chars: number;
   written: boolean;
@@ -40,6 +44,10 @@ export interface Chunk<M> {
 }
 
 interface OpenChunk<M> extends Chunk<M> {
+  /** Lines not yet handed to the compressor. */
+  text: string;
+  readonly gzip: Gzip;
+  readonly compressed: Buffer[];
   resolve(): void;
   reject(error: Error): void;
 }
@@ -61,10 +69,14 @@ export class GzipChunkWriter<M> {
   /** Notes a line; answers the chunk it went to. */
   add(line: string): Chunk<M> {
     const chunk = this.open ?? this.startChunk();
-    chunk.lines.push(line);
+    chunk.text = chunk.lines++ === 0 ? line : `${chunk.text}\n${line}`;
     chunk.chars += line.length;
     this.unwritten += line.length;
-    if (chunk.lines.length >= this.options.maxLines || chunk.chars >= this.options.maxBytes) this.seal();
+    if (chunk.text.length >= COMPRESS_EVERY_CHARS) {
+      chunk.gzip.write(chunk.text);
+      chunk.text = "";
+    }
+    if (chunk.lines >= this.options.maxLines || chunk.chars >= this.options.maxBytes) this.seal();
     return chunk;
   }
 
@@ -92,7 +104,10 @@ export class GzipChunkWriter<M> {
     // Its failure reaches every row's owner; nothing else may report it as unhandled.
     const { promise: durable, resolve, reject } = deferred();
     const { key, meta } = this.options.open();
-    const chunk: OpenChunk<M> = { key, meta, lines: [], chars: 0, written: false, durable, resolve, reject };
+    const gzip = createGzip({ level: constants.Z_BEST_SPEED });
+    const compressed: Buffer[] = [];
+    gzip.on("data", (data: Buffer) => compressed.push(data));
+    const chunk: OpenChunk<M> = { key, meta, lines: 0, chars: 0, text: "", gzip, compressed, written: false, durable, resolve, reject };
     this.open = chunk;
     this.linger = setTimeout(() => this.seal(), this.options.lingerMs);
     return chunk;
@@ -101,13 +116,17 @@ export class GzipChunkWriter<M> {
   private async write(chunk: OpenChunk<M>): Promise<void> {
     const { s3, bucket } = this.options;
     try {
-      const body = await gzipAsync(chunk.lines.join("\n"), { level: constants.Z_BEST_SPEED });
+      const ended = once(chunk.gzip, "end");
+      chunk.gzip.end(chunk.text);
+      chunk.text = "";
+      await ended;
+      const body = Buffer.concat(chunk.compressed);
+      chunk.compressed.length = 0;
       await s3
         .send(new PutObjectCommand({ Bucket: bucket, Key: chunk.key, Body: body, ContentType: "application/gzip", IfNoneMatch: "*" }))
         .catch((error: unknown) => {
           if (!isPreconditionFailed(error)) throw error;
         });
-      chunk.lines.length = 0;
       chunk.written = true;
       this.unwritten -= chunk.chars;
       chunk.resolve();

@@ -306,7 +306,7 @@ class WriteRun {
     if (outcome.kind === "skipped") {
       this.observer.skipped(stream.stream.name, outcome.change, outcome.reason);
       const { results } = this.options;
-      if (results?.all) results.skipped({ ...origin, stream, change: outcome.change }, outcome.reason, () => this.tracker.settle(ticket));
+      if (results?.all) results.skipped({ ...origin, stream, change: outcome.change }, outcome.reason, this.settleLater(ticket));
       else this.tracker.settle(ticket);
       return undefined;
     }
@@ -384,7 +384,15 @@ class WriteRun {
       return;
     }
     const publication = { queue: message.queueUrl, bytes: message.bytes, receipt };
-    results.published(resultRow(row, row.change, message.messageId), publication, () => this.tracker.settle(message.ticket));
+    results.published(resultRow(row, row.change, message.messageId), publication, this.settleLater(message.ticket));
+  }
+
+  /**
+   * Settles a row once its result is stored. Made here, so that the callback holds the ticket
+   * alone and not the row or its message while the result's part fills and uploads.
+   */
+  private settleLater(ticket: number): () => void {
+    return () => this.tracker.settle(ticket);
   }
 
   private deliveryRejected(message: RowMessage, reason: string, code: string): void {

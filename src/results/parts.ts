@@ -11,18 +11,19 @@ import { partName, streamPrefix } from "./format.js";
  * A part is written once it holds PART_LINES lines or PART_CHARS characters, or PART_LINGER_MS after
  * its first line. A row whose result is recorded holds its STATE back until its part is stored, so
  * the linger bounds that delay (plus one PutObject); 2 s keeps a trickle of rejections from making
- * an object per row while STATE still moves every few seconds. At full speed (tens of thousands
- * of rows a second with "all") parts fill by size first: 20,000 lines of a few hundred bytes, about
- * 0.5–1 MB gzipped, few enough objects for Athena and small enough to upload in well under a second.
+ * an object per row while STATE still moves every few seconds. At full speed ("all", tens of
+ * thousands of rows a second) parts fill by size first: 4 MiB of lines of about 500 characters,
+ * some 8,000 rows and 400 KB gzipped, objects large enough for Athena to read efficiently and small
+ * enough that a few of them in memory keep the connector within its memory budget.
  */
-const PART_LINES = 20_000;
-const PART_CHARS = 8 * 1024 * 1024;
+const PART_LINES = 10_000;
+const PART_CHARS = 4 * 1024 * 1024;
 const PART_LINGER_MS = 2000;
 /**
  * What every stream's parts may hold in memory before the reader waits for a write (bounded memory
- * however far S3 falls behind): a few full parts.
+ * however far S3 falls behind): the part being written, and two more.
  */
-const MAX_PENDING_CHARS = 4 * PART_CHARS;
+const MAX_PENDING_CHARS = 3 * PART_CHARS;
 
 /** Callbacks of the rows whose results a part holds, run once it is stored. */
 interface Waiting {
