@@ -8,7 +8,7 @@ import type { ChangeDetector } from "./changes/types.js";
 import { DEFAULT_S3_SNAPSHOT_TIMING, type S3SnapshotTiming } from "./changes/snapshot/s3/home.js";
 import { MAX_LEASE_MS } from "./changes/snapshot/s3/lock.js";
 import { checkConfigFile } from "./commands/check.js";
-import { parseArgs, USAGE, UsageError, type Command } from "./cli-args.js";
+import { parseArgs, USAGE, UsageError, type Command, type SendOptions } from "./cli-args.js";
 import { loadConfig } from "./config/load.js";
 import { assertSyncCanStart } from "./commands/sync-start.js";
 import type { Config } from "./config/types.js";
@@ -23,13 +23,17 @@ import { loadCatalog } from "./protocol/catalog.js";
 import { Redactor } from "./redact.js";
 import type { ConfiguredStream } from "./protocol/messages.js";
 import { SyncObservation, type ObservationOptions } from "./observe/sync-observation.js";
-import type { SyncSummary } from "./observe/summary.js";
 import { runPreview } from "./commands/preview.js";
+import { runSendPreview } from "./commands/preview-send.js";
+import { formatReport, reportSucceeded } from "./commands/send-report.js";
 import { MessageWriter } from "./protocol/output.js";
 import { specMessage } from "./spec.js";
 import { runWrite, stoppedBySignal } from "./commands/write.js";
 import { newRunId, openSyncResults } from "./results/open.js";
 import type { SyncResults } from "./results/recorder.js";
+import { redriveInput, resultsStorage, runRedrive, type RedriveCounts, type RedriveRows } from "./commands/redrive.js";
+import type { RowCounts, SyncSummary } from "./observe/summary.js";
+import type { Readable } from "node:stream";
 
 const writer = new MessageWriter(process.stdout);
 // A reader that closed stdout (`write … | head`) takes no more output, errors included: exit quietly.
@@ -141,6 +145,22 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
   writer.redactWith(new Redactor(secretValues(config)));
   await warnAboutOldNode();
   const catalog = loadCatalog(catalogPath);
+  await deliverRows(config, catalog, process.stdin);
+  return 0;
+}
+
+/**
+ * What write and redrive share: the run summary, progress and API call log, the AWS clients, the
+ * queue checks, signals, the start-up checks, the change detector (the configured one, unless
+ * `detector` is given), the sync results (object_storage_config, under a new run id) and the sender
+ * chain, around one runWrite over `input`. Returns the row counts.
+ */
+async function deliverRows(
+  config: Config,
+  catalog: Map<string, ConfiguredStream>,
+  input: Readable,
+  detector?: ChangeDetector,
+): Promise<Readonly<RowCounts>> {
   const observation = new SyncObservation(config, writer, observationOptions());
   const clients = createAwsClients(config, { onCall: observation.onCall });
   const { sqs } = clients;
@@ -158,38 +178,32 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
   let results: SyncResults | undefined;
   await observation.run(
     async () => {
-      assertSyncCanStart(config);
+      assertSyncCanStart(config, { streams: catalog.values(), checkQueueUrl });
       results = await openSyncResults(config, catalog, clients, newRunId());
-      return withChangeDetector(
-        config,
-        catalog,
-        clients,
-        false,
-        (detector) =>
-          runWrite({
-            config,
-            catalog,
-            input: process.stdin,
-            writer,
-            sender: offloadLargeMessages(config, clients, observation.wrapSender(createBatchSender(config, sqs, process.env))),
-            resolveQueue: (name) =>
-              resolver.resolve(name).catch((error: unknown) => {
-                throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
-              }),
-            checkQueueUrl,
-            signal: stop.signal,
-            observer: observation.rows,
-            detector,
-            concurrency: observation.concurrencyLimit(),
-            results,
-          }),
-        stop.signal,
-      );
+      const run = (opened: ChangeDetector) =>
+        runWrite({
+          config,
+          catalog,
+          input,
+          writer,
+          sender: offloadLargeMessages(config, clients, observation.wrapSender(createBatchSender(config, sqs, process.env))),
+          resolveQueue: (name) =>
+            resolver.resolve(name).catch((error: unknown) => {
+              throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
+            }),
+          checkQueueUrl,
+          signal: stop.signal,
+          observer: observation.rows,
+          detector: opened,
+          concurrency: observation.concurrencyLimit(),
+          results,
+        });
+      return detector === undefined ? withChangeDetector(config, catalog, clients, false, run, stop.signal) : run(detector);
     },
     clients,
     (summary) => finishSyncResults(results, summary),
   );
-  return 0;
+  return observation.rows.current;
 }
 
 /** Rewrites the run's summary in the results bucket; the sync's own outcome stands whatever happens to it. */
@@ -214,6 +228,7 @@ async function exitStopped(stopped: UserFacingError): Promise<never> {
 }
 
 async function preview(command: Extract<Command, { name: "preview" }>): Promise<number> {
+  if (command.send) return sendPreview(command, command.send);
   const config = loadConfig(command.config);
   writer.redactWith(new Redactor(secretValues(config)));
   const catalog = loadCatalog(command.catalog);
@@ -223,6 +238,95 @@ async function preview(command: Extract<Command, { name: "preview" }>): Promise<
     runPreview({ config, catalog, input: process.stdin, writer, limit: command.limit, detector, checkQueueUrl }),
   );
   return 0;
+}
+
+/** preview --send: sends the first rows that compose through write's sender chain and reports what SQS did. */
+async function sendPreview(command: Extract<Command, { name: "preview" }>, send: SendOptions): Promise<number> {
+  const config = loadConfig(command.config);
+  writer.redactWith(new Redactor(secretValues(config)));
+  const catalog = loadCatalog(command.catalog);
+  // Each call is tried once, as each row is sent once: the report says what happened, at once.
+  const clients = createAwsClients(config, { retryMaxMs: 0 });
+  const { sqs } = clients;
+  const checkQueueUrl = queueUrlCheck(config, sqs.config.endpointProvider);
+  assertSyncCanStart(config, { streams: catalog.values(), checkQueueUrl });
+  const urlProblem = configuredQueueUrlProblem(config, checkQueueUrl);
+  if (urlProblem !== undefined) throw new UserFacingError(urlProblem);
+  const resolver = new QueueResolver(sqs, config);
+  try {
+    const report = await runSendPreview({
+      config,
+      catalog,
+      input: process.stdin,
+      rows: send.rows,
+      sqs,
+      resolveQueue: (name) =>
+        resolver.resolve(name).catch((error: unknown) => {
+          throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
+        }),
+      checkQueueUrl,
+      sender: createBatchSender(config, sqs, process.env),
+      chain: (sender) => offloadLargeMessages(config, clients, sender),
+    });
+    await writer.text(send.json ? JSON.stringify(report, null, 2) : formatReport(report));
+    return reportSucceeded(report) ? 0 : 1;
+  } finally {
+    sqs.destroy();
+  }
+}
+
+/**
+ * Sends a sync's rejected rows again through the current configuration, reading them with the
+ * object_storage_config bucket's client.
+ */
+async function redrive(command: Extract<Command, { name: "redrive" }>): Promise<number> {
+  const config = loadConfig(command.config);
+  writer.redactWith(new Redactor(secretValues(config)));
+  const catalog = loadCatalog(command.catalog);
+  const storage = resultsStorage(config);
+  const s3 = createAwsClients(config).resultsS3(storage);
+  try {
+    return await runRedrive({
+      request: command,
+      config,
+      catalog,
+      results: { s3, bucket: storage.s3_bucket_name, bucketPath: storage.bucket_path },
+      writer,
+      send: (rows, detector) => (command.dryRun ? previewRedrive : sendRedrive)(config, catalog, rows, detector),
+    });
+  } finally {
+    s3.destroy();
+  }
+}
+
+/** Redrive's --dry-run: each row shown as preview shows it. */
+async function previewRedrive(
+  config: Config,
+  catalog: Map<string, ConfiguredStream>,
+  rows: RedriveRows,
+  detector: ChangeDetector,
+): Promise<RedriveCounts> {
+  const checkQueueUrl = queueUrlCheck(config, createAwsClients(config).sqs.config.endpointProvider);
+  const input = redriveInput(rows);
+  const counts = await runPreview({ config, catalog, input, writer, limit: Number.POSITIVE_INFINITY, detector, checkQueueUrl });
+  return { sent: counts.messages, rejected: counts.rejected + counts.errors, skipped: counts.skipped };
+}
+
+/**
+ * Redrive's rows go through write's wiring. A row still rejected is logged and counted whatever
+ * rejected_rows says (neither dead-lettered again nor stopping the rest), and no alert is sent: the
+ * caller reads the outcome.
+ */
+async function sendRedrive(
+  config: Config,
+  catalog: Map<string, ConfiguredStream>,
+  rows: RedriveRows,
+  detector: ChangeDetector,
+): Promise<RedriveCounts> {
+  const { alerts: _noAlerts, ...settings } = config;
+  const redriveConfig: Config = { ...settings, rejected_rows: { policy: "skip" } };
+  const counts = await deliverRows(redriveConfig, catalog, redriveInput(rows), detector);
+  return { sent: counts.published, rejected: counts.rejected, skipped: counts.skipped_by_events_filter };
 }
 
 async function execute(command: Command): Promise<number> {
@@ -241,6 +345,8 @@ async function execute(command: Command): Promise<number> {
       return write(command.config, command.catalog);
     case "preview":
       return preview(command);
+    case "redrive":
+      return redrive(command);
   }
 }
 

@@ -10,6 +10,7 @@ import {
   OVERDUE_MIN_MS,
   THROTTLE_DECREASE,
   THROTTLE_DECREASE_MOST,
+  THROTTLE_HOLD_MOST_MS,
   THROTTLE_HOLD_MS,
 } from "../src/delivery/concurrency-limit.js";
 import { Delivery } from "../src/delivery/delivery.js";
@@ -22,6 +23,12 @@ import { eventually, FakeSender, outgoing, serviceError, succeedAll, throttlingE
 
 const steady = (ms: number) => ({ roundTripMs: () => ms });
 
+/** An adaptive limit on a fake clock, with a connector that never stalls. */
+function adaptiveLimit(ceiling = 512): { clock: FakeClock; limit: ConcurrencyLimit } {
+  const clock = new FakeClock();
+  return { clock, limit: new ConcurrencyLimit({ mode: "adaptive", ceiling, clock, lag: fakeLag() }) };
+}
+
 /** Starts `count` requests at the clock's time; returns their start times. */
 function start(limit: ConcurrencyLimit, count: number): number[] {
   return Array.from({ length: count }, () => limit.started());
@@ -29,8 +36,7 @@ function start(limit: ConcurrencyLimit, count: number): number[] {
 
 describe("adaptive concurrency: growth", () => {
   it("starts at 16 and doubles each window while every slot is used and round trips stay at their floor", () => {
-    const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
+    const { clock, limit } = adaptiveLimit();
     assert.equal(limit.current, INITIAL_LIMIT);
     for (const expected of [32, 64, 128]) {
       const started = start(limit, limit.current);
@@ -58,8 +64,7 @@ describe("adaptive concurrency: growth", () => {
   });
 
   it("after a throttling cut, holds the limit for a second, then grows again by probing: 10% per 100 ms, at least 1 a window", () => {
-    const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
+    const { clock, limit } = adaptiveLimit();
     for (const at of start(limit, MIN_ANSWERS_JUDGED)) limit.finished(at, "throttled");
     const cut = Math.floor(INITIAL_LIMIT * THROTTLE_DECREASE_MOST);
     assert.equal(limit.current, cut);
@@ -75,8 +80,7 @@ describe("adaptive concurrency: growth", () => {
 
 describe("adaptive concurrency: backing off", () => {
   it("cuts the limit at once, to the share not throttled, when clearly more than 2% of answers are throttled; once per round trip", () => {
-    const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
+    const { clock, limit } = adaptiveLimit();
     const started = start(limit, 40);
     clock.t += 10;
     for (const at of started.slice(0, 17)) limit.finished(at, "answered");
@@ -97,8 +101,7 @@ describe("adaptive concurrency: backing off", () => {
   });
 
   it("does not take requests that get no answer, or fail, for overload: round trips and throttling tell of that", () => {
-    const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
+    const { clock, limit } = adaptiveLimit();
     const started = start(limit, 16);
     clock.t += 1_000;
     for (const at of started.slice(0, 8)) limit.finished(at, "timed out");
@@ -108,8 +111,7 @@ describe("adaptive concurrency: backing off", () => {
   });
 
   it("cuts when clearly more than 2% of a window's answers are throttled, however many answered since the last cut", () => {
-    const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
+    const { clock, limit } = adaptiveLimit();
     for (let window = 0; window < 20; window++) {
       const started = start(limit, limit.current);
       clock.t += MIN_WINDOW_MS;
@@ -130,9 +132,51 @@ describe("adaptive concurrency: backing off", () => {
     );
   });
 
+  it("holds twice as long after each throttling cut that comes soon after the last, up to THROTTLE_HOLD_MOST_MS: a rate limit is probed less often", () => {
+    const { clock, limit } = adaptiveLimit(INITIAL_LIMIT);
+    const holdOf = (): number => {
+      // Throttling well past the tolerated share cuts; then, unthrottled, the limit holds, then grows.
+      const throttledAt = clock.t;
+      const throttled = start(limit, MIN_ANSWERS_JUDGED);
+      clock.t += 10;
+      for (const at of throttled) limit.finished(at, "throttled");
+      const cut = limit.current;
+      while (limit.current <= cut) {
+        const started = start(limit, limit.current);
+        clock.t += MIN_WINDOW_MS;
+        for (const at of started) limit.finished(at, "answered");
+      }
+      return clock.t - throttledAt;
+    };
+    const holds = [holdOf(), holdOf(), holdOf(), holdOf()];
+    assert.equal(THROTTLE_HOLD_MOST_MS, 4 * THROTTLE_HOLD_MS);
+    // Each measured from the throttling to the first window closed after the hold.
+    const expected = [1, 2, 4, 4].map((times) => times * THROTTLE_HOLD_MS);
+    for (const [n, ms] of holds.entries()) {
+      assert.ok(ms >= expected[n]! && ms <= expected[n]! + 2 * MIN_WINDOW_MS, `holds of ${holds} ms`);
+    }
+    // A calm spell of several holds: the next cut holds for the first time again.
+    for (let n = 0; n < 400; n++) {
+      const started = start(limit, limit.current);
+      clock.t += MIN_WINDOW_MS;
+      for (const at of started) limit.finished(at, "answered");
+    }
+    assert.ok(holdOf() <= THROTTLE_HOLD_MS + MIN_WINDOW_MS);
+  });
+
+  for (const roundTripMs of [20, 22, 25]) {
+    for (const burst of [30, 60]) {
+      it(`throttles at most 3.5% of a 20-second sync's requests, start-up included, against a token bucket (bursts of ${burst}, ${roundTripMs} ms) and uses 85% of its rate`, () => {
+        const result = simulate({ roundTripMs: () => roundTripMs, throttles: tokenBucket(300, burst) }, 20_000);
+        const answered = result.answeredPerSecond.reduce((sum, count) => sum + count, 0);
+        assert.ok(result.throttled <= 0.035 * result.requests, `${result.throttled} of ${result.requests} throttled`);
+        assert.ok(answered >= 0.85 * 300 * 20, `${answered} answered`);
+      });
+    }
+  }
+
   it("tolerates a throttle now and then: 2 in 200 answers do not cut", () => {
-    const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
+    const { clock, limit } = adaptiveLimit();
     for (let n = 0; n < 200; n++) {
       const at = limit.started();
       clock.t += 1;
@@ -144,8 +188,7 @@ describe("adaptive concurrency: backing off", () => {
   });
 
   it("cuts the limit when a window's round trips climb above twice their floor, harder the higher they are", () => {
-    const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
+    const { clock, limit } = adaptiveLimit();
     const window = (count: number, roundTripMs: number): void => {
       const started = start(limit, count);
       clock.t += roundTripMs;
@@ -210,14 +253,39 @@ describe("adaptive concurrency: backing off", () => {
   });
 });
 
-/** One window of MIN_WINDOW_MS with every slot used; every `throttledEvery`-th answer throttled (none when 0). */
-function throttlingWindow(limit: ConcurrencyLimit, clock: FakeClock, throttledEvery: number): void {
-  const started = start(limit, limit.current);
-  clock.t += MIN_WINDOW_MS;
-  for (let n = 0; n < started.length; n++) {
-    const throttled = throttledEvery > 0 && n % throttledEvery === throttledEvery - 1;
-    limit.finished(started[n]!, throttled ? "throttled" : "answered");
-  }
+/**
+ * An adaptive limit with a ceiling of 64 that notes why it moved, and `window(throttledEvery)`: one
+ * window of MIN_WINDOW_MS with every slot used, every `throttledEvery`-th answer throttled (none when 0).
+ */
+function throttlingRig(): { limit: ConcurrencyLimit; clock: FakeClock; reasons: string[]; window(throttledEvery: number): void } {
+  const clock = new FakeClock();
+  const reasons: string[] = [];
+  const limit = new ConcurrencyLimit({
+    mode: "adaptive",
+    ceiling: 64,
+    clock,
+    lag: fakeLag(),
+    onChange: (change) => reasons.push(change.reason),
+  });
+  const window = (throttledEvery: number): void => {
+    const started = start(limit, limit.current);
+    clock.t += MIN_WINDOW_MS;
+    for (let n = 0; n < started.length; n++) {
+      const throttled = throttledEvery > 0 && n % throttledEvery === throttledEvery - 1;
+      limit.finished(started[n]!, throttled ? "throttled" : "answered");
+    }
+  };
+  return { limit, clock, reasons, window };
+}
+
+/** Ramps the rig's limit to its ceiling of 64, then throttles 1 in 12 answers (8%): returns the cut limit. */
+function cutAfterRamp(window: (throttledEvery: number) => void, limit: ConcurrencyLimit): number {
+  window(0);
+  window(0);
+  assert.equal(limit.current, 64);
+  window(12);
+  assert.ok(limit.current < 64, "the first throttles cut the limit");
+  return limit.current;
 }
 
 describe("adaptive concurrency: faults that are not overload", () => {
@@ -228,17 +296,8 @@ describe("adaptive concurrency: faults that are not overload", () => {
   };
 
   it("undoes a throttling cut when requests sent at the lower limit are throttled as often, and tolerates that share from then on", () => {
-    const clock = new FakeClock();
-    const reasons: string[] = [];
-    const limit = new ConcurrencyLimit({
-      mode: "adaptive",
-      ceiling: 64,
-      clock,
-      lag: fakeLag(),
-      onChange: (change) => reasons.push(change.reason),
-    });
     // 16 → 32 → 64, then 1 in 12 answers throttled (8%), before and after the cut alike.
-    const window = (throttledEvery: number): void => throttlingWindow(limit, clock, throttledEvery);
+    const { limit, clock, reasons, window } = throttlingRig();
     window(0);
     window(0);
     assert.equal(limit.current, 64);
@@ -260,57 +319,49 @@ describe("adaptive concurrency: faults that are not overload", () => {
     assert.ok(limit.current < stood, "once a cut eased throttling, only the first share is tolerated again");
   });
 
-  it("undoes a throttling cut at the end of its hold when throttling went on about as often, though too rarely to cut again", () => {
-    const clock = new FakeClock();
-    const reasons: string[] = [];
-    const limit = new ConcurrencyLimit({
-      mode: "adaptive",
-      ceiling: 64,
-      clock,
-      lag: fakeLag(),
-      onChange: (change) => reasons.push(change.reason),
-    });
-    const window = (throttledEvery: number): void => throttlingWindow(limit, clock, throttledEvery);
+  it("undoes a throttling cut at the end of its hold when throttling went on almost as often, though too rarely to cut again", () => {
+    const { limit, clock, reasons, window } = throttlingRig();
+    // 1 in 20 answers throttled (5%) until that clearly exceeds 2%; then 1 in 25, 2 of each window's 57 (3.5%).
     window(0);
     window(0);
-    window(12);
+    while (limit.current === 64) window(20);
     const cut = limit.current;
-    assert.ok(cut < 64);
+    assert.equal(cut, Math.floor(64 * THROTTLE_DECREASE));
     const holdEnds = clock.t - MIN_WINDOW_MS + THROTTLE_HOLD_MS;
     while (clock.t < holdEnds) {
-      window(20);
+      window(25);
       assert.equal(limit.current, cut, `held at ${clock.t} ms`);
     }
-    window(20);
+    window(25);
     assert.deepEqual(reasons.slice(-2), ["throttled", "undone"], `${reasons}`);
     assert.equal(limit.current, 64);
   });
 
   it("keeps a throttling cut after which requests were throttled far less often, as a queue past its rate does", () => {
-    const clock = new FakeClock();
-    const reasons: string[] = [];
-    const limit = new ConcurrencyLimit({
-      mode: "adaptive",
-      ceiling: 64,
-      clock,
-      lag: fakeLag(),
-      onChange: (change) => reasons.push(change.reason),
-    });
-    const window = (throttledEvery: number): void => throttlingWindow(limit, clock, throttledEvery);
-    window(0);
-    window(0);
-    window(12);
-    const cut = limit.current;
-    assert.ok(cut < 64);
+    const { limit, reasons, window } = throttlingRig();
+    const cut = cutAfterRamp(window, limit);
     for (let n = 0; n < 5; n++) window(0);
     window(12);
     assert.ok(limit.current < cut, `limit ${limit.current}: throttling came back only after a calm spell, so it is the load`);
     assert.deepEqual(reasons.slice(-2), ["throttled", "throttled"]);
   });
 
+  it("keeps a throttling cut after which throttling fell by more than half, as a queue past its rate's does, though not to a quarter", () => {
+    const { limit, clock, reasons, window } = throttlingRig();
+    window(0);
+    window(0);
+    // 1 in 5 throttled (20%): cut to 80%, where a queue past its rate would throttle none; 1 in 14 (6%) after it.
+    window(5);
+    const cut = limit.current;
+    assert.ok(cut <= 64 * 0.8 && cut >= 64 * 0.75, `limit ${cut}`);
+    const holdEnds = clock.t - MIN_WINDOW_MS + THROTTLE_HOLD_MS;
+    while (clock.t <= holdEnds) window(14);
+    assert.equal(reasons.slice(0, 3).join(), "slow start,slow start,throttled");
+    assert.notEqual(reasons[3], "undone", `${reasons}: the cut stands (what comes after it is judged on its own)`);
+  });
+
   it("takes a request unanswered past TCP's retransmission timeout (at least a second) out of the limit's count, never out of the ceiling's", () => {
-    const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 20, clock, lag: fakeLag() });
+    const { clock, limit } = adaptiveLimit(20);
     assert.equal(limit.overdueAfterMs, OVERDUE_MIN_MS);
     const first = start(limit, 16);
     clock.t += 2_000;
@@ -387,8 +438,7 @@ describe("fixed concurrency", () => {
 
 describe("concurrency stats", () => {
   it("report the limit's range, time-weighted mean and changes", () => {
-    const clock = new FakeClock();
-    const limit = new ConcurrencyLimit({ mode: "adaptive", ceiling: 512, clock, lag: fakeLag() });
+    const { clock, limit } = adaptiveLimit();
     const started = start(limit, 16);
     clock.t += 100;
     for (const at of started) limit.finished(at, "answered");

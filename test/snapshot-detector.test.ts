@@ -49,7 +49,7 @@ function newStore(settings: Record<string, unknown> = {}) {
     open: (options: { dryRun?: boolean; settings?: Record<string, unknown> } = {}): ChangeDetector => {
       const opened = options.settings ? configWith(options.settings) : config;
       const detector = SnapshotDetector.open(opened, opened.change_detection as SnapshotSettings, [stream], options.dryRun === true);
-      pipelines.set(detector, new RowPipeline(opened, { detector, checkQueueUrl: () => undefined }));
+      pipelines.set(detector, new RowPipeline(opened, { detector, checkQueueUrl: () => undefined, streams: [] }));
       return detector;
     },
     path: snapshotStorePath(stateDirectory, queue),
@@ -57,7 +57,7 @@ function newStore(settings: Record<string, unknown> = {}) {
 }
 
 function detect(detector: ChangeDetector, data: Record<string, unknown>): Detection {
-  return detector.detect({ stream: "customers", data, emitted_at: 1 }, stream);
+  return detector.detect({ stream: "customers", data, emitted_at: 1 }, stream, 1);
 }
 
 /** One sync where SQS acknowledges every published row; returns each row's change (or "unchanged") and the removed ids. */

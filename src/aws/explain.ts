@@ -57,6 +57,11 @@ export function awsCallFailure(error: unknown, context: FailedCallContext): User
   return new UserFacingError(explainAwsError(error, context), failureType, `${code}: ${message}`);
 }
 
+/** The AWS code of a failure made by awsCallFailure or s3Failure, whose detail reads `CODE: message`. */
+export function failureCode(error: UserFacingError): string | undefined {
+  return /^([\w.]+):/.exec(error.detail ?? "")?.[1];
+}
+
 function describe(error: unknown, service: "sqs" | "sns" | "sts", context: FailedCallContext): string {
   const code = awsErrorCode(error);
   const meaning = awsErrorMeaning(code);

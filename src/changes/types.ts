@@ -39,7 +39,8 @@ export interface RemovedRow {
 
 /** Decides each record's change type; stateful detectors also find removed rows. */
 export interface ChangeDetector {
-  detect(record: RecordMessage, stream: ConfiguredStream): Detection;
+  /** `lineNumber`: the input line the record was read from. */
+  detect(record: RecordMessage, stream: ConfiguredStream, lineNumber: number): Detection;
   /** The stream ended complete this sync: the rows to publish as removed. */
   completed(stream: ConfiguredStream): Iterable<RemovedRow>;
   /** A Clear job ended the stream: forgets what is stored of it (the rows to publish as removed, if asked to). */

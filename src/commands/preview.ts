@@ -66,7 +66,7 @@ interface PreviewCounts {
  */
 export async function runPreview(options: PreviewOptions): Promise<PreviewCounts> {
   const { config, writer, limit, detector } = options;
-  const pipeline = new RowPipeline(config, { detector, checkQueueUrl: options.checkQueueUrl });
+  const pipeline = new RowPipeline(config, { detector, checkQueueUrl: options.checkQueueUrl, streams: options.catalog.values() });
   const counts: PreviewCounts = { records: 0, messages: 0, rejected: 0, skipped: 0, errors: 0 };
   try {
     for await (const line of readLines(options.input)) {
@@ -91,7 +91,8 @@ export async function runPreview(options: PreviewOptions): Promise<PreviewCounts
 
 const COUNTED_AS = { message: "messages", rejected: "rejected", skipped: "skipped", error: "errors" } as const;
 
-const SKIPPED_BECAUSE: Record<SkipReason, (change: ChangeType | undefined) => string> = {
+/** Why the row pipeline skipped a row, in words. */
+export const SKIPPED_BECAUSE: Record<SkipReason, (change: ChangeType | undefined) => string> = {
   unchanged: () => "unchanged since the last published version",
   event_filter: (change) => `the events setting does not include "${change}"`,
 };
@@ -104,9 +105,7 @@ function previewRecord(
 ): PreviewEntry {
   const base = { ...position, stream: streamLabel(record.stream, record.namespace) };
   const stream = options.catalog.get(streamKey(record.stream, record.namespace));
-  if (!stream) {
-    return { ...base, outcome: "error", reason: `Stream "${base.stream}" is not in the configured catalog: write would stop here.` };
-  }
+  if (!stream) return { ...base, outcome: "error", reason: notInCatalog(base.stream) };
   const outcome = pipeline.record(record, stream, position.line);
   const change = outcome.change === undefined ? {} : { change: outcome.change };
   switch (outcome.kind) {
@@ -117,6 +116,11 @@ function previewRecord(
     case "message":
       return { ...base, change: outcome.change, outcome: "message", ...describeMessage(outcome.message, options.config) };
   }
+}
+
+/** Why a record of a stream the catalog lacks is not previewed or sent. */
+export function notInCatalog(stream: string): string {
+  return `Stream "${stream}" is not in the configured catalog: write would stop here.`;
 }
 
 function describeMessage(message: ComposedMessage, config: Config): PreviewedMessage {
@@ -143,7 +147,9 @@ function describeMessage(message: ComposedMessage, config: Config): PreviewedMes
   };
 }
 
-function describeAttributes(attributes: Record<string, MessageAttributeValue>): Record<string, { data_type: string; value: string }> {
+export function describeAttributes(
+  attributes: Record<string, MessageAttributeValue>,
+): Record<string, { data_type: string; value: string }> {
   return Object.fromEntries(
     Object.entries(attributes).map(([name, attribute]) => [
       name,

@@ -157,7 +157,11 @@ class WriteRun {
   constructor(private readonly options: WriteOptions) {
     this.config = options.config;
     this.detector = options.detector;
-    this.pipeline = new RowPipeline(this.config, { detector: options.detector, checkQueueUrl: options.checkQueueUrl });
+    this.pipeline = new RowPipeline(this.config, {
+      detector: options.detector,
+      checkQueueUrl: options.checkQueueUrl,
+      streams: options.catalog.values(),
+    });
     this.observer = options.observer ?? NO_OBSERVER;
     this.tracker = new CheckpointTracker((checkpoint) => this.emitCheckpoint(checkpoint));
     this.rejections = new RejectionPolicy(this.config.rejected_rows, this.config.max_message_bytes);

@@ -2,8 +2,9 @@ import type { MessageAttributeValue } from "@aws-sdk/client-sqs";
 import type { QueueUrlCheck } from "../aws/queue-hosts.js";
 import { isQueueUrl } from "../aws/queues.js";
 import type { OutgoingMessage } from "../delivery/types.js";
-import type { ChangeType, Config, MessageAttributeSetting, ValueSource } from "../config/types.js";
+import type { ChangeType, Config, MessageAttributeSetting, QueueType, ValueSource } from "../config/types.js";
 import { UserFacingError } from "../errors.js";
+import { type ConfiguredStream, streamLabel } from "../protocol/messages.js";
 import { LargeMessagePolicy } from "../large-messages/policy.js";
 import { queueTypeSettingIssues } from "../queue-type.js";
 import { MAX_MESSAGE_BYTES } from "../sqs-limits.js";
@@ -30,6 +31,8 @@ export interface RowInput {
   generationId?: number | undefined;
   /** The record's `meta`, as the source sent it. */
   meta?: unknown;
+  /** The stream's destination_object_name (Airbyte data activation): its queue, unless `queue` is set per row. */
+  destinationObject?: string | undefined;
 }
 
 /** A message as delivery takes it, before its queue is resolved to a URL and a checkpoint ticket is attached. */
@@ -121,10 +124,30 @@ function toScope(row: RowInput): TemplateScope {
 interface ComposerOptions {
   /** Refuses queue URLs that name a host other than this connector's SQS (rows must not steer requests). */
   checkQueueUrl: QueueUrlCheck;
+  /** The catalog's streams, whose destination_object_name must name a usable queue: checked at start. */
+  streams?: Iterable<ConfiguredStream> | undefined;
+}
+
+/** Why `value` cannot be a queue of `queueType`, as a phrase that follows "which"; undefined when it can. */
+function queueProblem(value: string, queueType: QueueType, checkQueueUrl: QueueUrlCheck): string | undefined {
+  return checkQueueValue(value, queueType) ?? (isQueueUrl(value) ? checkQueueUrl(value) : undefined);
+}
+
+/** The destination object of a stream, held to the rules of every queue. */
+function assertDestinationObjects(streams: Iterable<ConfiguredStream>, queueType: QueueType, checkQueueUrl: QueueUrlCheck): void {
+  for (const { stream, destination_object_name: value } of streams) {
+    const problem = value === undefined ? undefined : queueProblem(value, queueType, checkQueueUrl);
+    if (problem === undefined) continue;
+    throw new UserFacingError(
+      `The catalog's stream "${streamLabel(stream.name, stream.namespace)}" has destination_object_name ${JSON.stringify(value)}, which ${problem}. ` +
+        `Map the stream to a queue of queue_type "${queueType}" in the connection, or correct the catalog.`,
+    );
+  }
 }
 
 export function createComposer(config: Config, options: ComposerOptions): Composer {
   assertQueueTypeSettings(config);
+  if (options.streams !== undefined) assertDestinationObjects(options.streams, config.queue_type, options.checkQueueUrl);
   const templates = createTemplateCompiler(config.max_message_bytes);
   const compile = (setting: string, source: ValueSource | undefined) => source && compileValueSource(setting, source, templates);
 
@@ -132,6 +155,8 @@ export function createComposer(config: Config, options: ComposerOptions): Compos
   const maxBytes = config.max_message_bytes;
   const largeMessages = LargeMessagePolicy.of(config);
   const queue = compileValueSource("queue", config.queue, templates);
+  /** A per-row queue (column or template) decides over a stream's destination object. */
+  const queuePerRow = config.queue.source !== "static";
   const messageIdSource = compile("message_id", config.message_id);
   const composeBody = compileBody(config.message_body, templates);
   const groupIdSource = compile("message_group_id", config.message_group_id);
@@ -143,7 +168,7 @@ export function createComposer(config: Config, options: ComposerOptions): Compos
   let goodQueue: string | undefined;
   function checkQueue(value: string): string | undefined {
     if (value === goodQueue) return undefined;
-    const problem = checkQueueValue(value, config.queue_type) ?? (isQueueUrl(value) ? options.checkQueueUrl(value) : undefined);
+    const problem = queueProblem(value, config.queue_type, options.checkQueueUrl);
     if (problem === undefined) goodQueue = value;
     return problem;
   }
@@ -179,8 +204,16 @@ export function createComposer(config: Config, options: ComposerOptions): Compos
     );
   }
 
+  function queueOf(row: RowInput, scope: TemplateScope): Result<string> {
+    const destination = row.destinationObject;
+    if (destination === undefined || queuePerRow) return checkedValue(queue, scope, checkQueue);
+    const problem = checkQueue(destination);
+    if (problem === undefined) return destination;
+    return new RowRejection("queue", `The stream's destination_object_name is ${quoteValue(destination)}, which ${problem}.`);
+  }
+
   function composeMessage(row: RowInput, scope: TemplateScope, messageId: string): Result<ComposedMessage> {
-    const queueName = checkedValue(queue, scope, checkQueue);
+    const queueName = queueOf(row, scope);
     if (isRejection(queueName)) return queueName;
     const body = composeBody(scope);
     if (isRejection(body)) return body;

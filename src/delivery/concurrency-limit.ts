@@ -22,7 +22,7 @@ export type ConcurrencyMode = "adaptive" | "fixed";
  */
 export type RequestOutcome = "answered" | "throttled" | "timed out" | "failed";
 
-/** Why the limit moved; "undone": a throttling cut was taken back, since throttling went on as often below it. */
+/** Why the limit moved; "undone": a throttling cut was taken back, since it eased throttling far less than a queue's rate would. */
 export type LimitChangeReason = "slow start" | "probing" | "throttled" | "undone" | "latency";
 
 export interface LimitChange {
@@ -102,20 +102,27 @@ export const THROTTLED_SHARE_TOLERATED = 0.02;
 /** Fewer answers than this say too little about the share throttled to cut on, or to judge a cut by. */
 export const MIN_ANSWERS_JUDGED = 20;
 /**
- * A queue past its rate throttles far fewer requests once the limit is cut. When requests sent after
- * a throttling cut are throttled at least this fraction as often as before it, the throttling is not
- * the connector's doing (a share of requests throttled at random, whatever the rate): the cut is
- * undone, and from then on THROTTLING_BACKGROUND_MARGIN times that share is tolerated.
+ * A queue past its rate throttles fewer requests once the limit is cut: accepting as many as before,
+ * it throttles 1 - (1 - share) / factor of them after a cut by `factor` (none, when the cut reached
+ * the share accepted). When requests sent after a throttling cut are throttled at least halfway from
+ * that back to the share before it, the cut eased throttling less than half as much as a queue's rate
+ * would: the throttling is not the connector's doing (a share of requests throttled at random,
+ * whatever the rate), the cut is undone, and from then on THROTTLING_BACKGROUND_MARGIN times that
+ * share is tolerated.
  */
-export const THROTTLING_UNEASED = 0.25;
 export const THROTTLING_BACKGROUND_MARGIN = 1.5;
 /** Throttling above this share is overload whatever a cut did: it is never taken for background, nor tolerated. */
 export const THROTTLING_BACKGROUND_MOST = 0.1;
 /**
  * After a throttling cut the limit does not grow for this long: the queue is at its rate, and probing
- * again at once would overrun it again within a few hundred ms.
+ * again at once would overrun it again within a few hundred ms. A cut that comes within
+ * THROTTLE_HOLDS_RECENT holds of the last one holds twice as long as that one did, up to
+ * THROTTLE_HOLD_MOST_MS: a queue overrun again and again has a fixed rate (a per-queue or KMS limit),
+ * each overrun throttles requests, and probing it less and less often keeps throttling rare.
  */
 export const THROTTLE_HOLD_MS = 1_000;
+export const THROTTLE_HOLD_MOST_MS = 4_000;
+const THROTTLE_HOLDS_RECENT = 3;
 
 /** A latency cut: threshold / round trip, within these bounds (gentle when just above, halving when far above). */
 export const LATENCY_DECREASE = 0.9;
@@ -134,16 +141,18 @@ const PROBE_GROWTH_PER_SECOND = 1;
 export const OVERDUE_DEVIATIONS = 4;
 export const OVERDUE_MIN_MS = 1_000;
 
-/** A throttling cut: the value and phase before it, and the share of answers throttled that caused it. */
+/** A throttling cut: the value and phase before it, the share of answers throttled that caused it, and the cut's factor. */
 interface ThrottleCut {
   before: number;
   slowStart: boolean;
   share: number;
+  factor: number;
 }
 
-/** Whether a cut caused by throttling at `before` left it at `share`: about as often, and not so often that it must be overload. */
-function uneased(share: number, before: number): boolean {
-  return share >= before * THROTTLING_UNEASED && share <= THROTTLING_BACKGROUND_MOST;
+/** Whether `cut` left throttling at `share`: eased less than half as much as a queue's rate would, and not so often that it must be overload. */
+function uneased(share: number, cut: ThrottleCut): boolean {
+  const atRate = Math.max(0, 1 - (1 - cut.share) / cut.factor);
+  return share >= (atRate + cut.share) / 2 && share <= THROTTLING_BACKGROUND_MOST;
 }
 
 /**
@@ -168,10 +177,12 @@ function excessShare(throttled: number, answers: number, tolerated: number): num
  * - throttling answers to requests sent after the last cut, once more than the tolerated share of
  *   those answers or of the window's (THROTTLED_SHARE_TOLERATED at first), cut the limit at once to the
  *   share not throttled (between THROTTLE_DECREASE_MOST and THROTTLE_DECREASE; at most once per round
- *   trip, since later answers were sent before the cut), and the limit then holds for THROTTLE_HOLD_MS;
- * - unless requests sent after the previous throttling cut, during its hold, were throttled about as
- *   often as before it (THROTTLING_UNEASED): that throttling is no overload, the cut is undone, and its
- *   share is tolerated from then on, until a cut eases throttling;
+ *   trip, since later answers were sent before the cut), and the limit then holds for THROTTLE_HOLD_MS,
+ *   twice as long as the last hold when that cut came soon after the last (up to THROTTLE_HOLD_MOST_MS);
+ * - unless requests sent after the previous throttling cut, during its hold, were throttled at least
+ *   halfway from what a queue's rate would leave back to the share before it (see uneased): that
+ *   throttling is no overload, the cut is undone, and its share is tolerated from then on, until a
+ *   cut eases throttling;
  * - failures that are not throttling, and requests that get no answer, change nothing; a request
  *   unanswered past TCP's retransmission timeout (at least OVERDUE_MIN_MS) stops counting against the limit;
  * - a window whose round trip exceeds floor × LATENCY_TOLERANCE + LATENCY_SLACK_MS, plus the longest
@@ -197,6 +208,9 @@ export class ConcurrencyLimit {
   private lastDecreaseAt = Number.NEGATIVE_INFINITY;
   /** Until when the limit does not grow: a while after a throttling cut. */
   private holdUntil = Number.NEGATIVE_INFINITY;
+  /** How long the last throttling cut held the limit (0 once undone), and when it came. */
+  private holdMs = 0;
+  private lastThrottleCutAt = Number.NEGATIVE_INFINITY;
   /** The share of throttled answers that does not cut: raised when throttling turned out not to be overload. */
   private toleratedShare = THROTTLED_SHARE_TOLERATED;
   /** The latest throttling cut, until it is judged at the end of its hold. */
@@ -319,30 +333,34 @@ export class ConcurrencyLimit {
 
   /**
    * Clearly more than the tolerated share of answers were throttled (`share`): cut; or, while the
-   * last throttling cut holds, undo it if throttling went on about as often as before it.
+   * last throttling cut holds, undo it if it eased throttling less than half as much as a queue's rate would.
    */
   private throttled(now: number, share: number): void {
     const cut = this.throttleCut;
     const sinceCut = this.throttledSinceCut / this.answersSinceCut;
-    if (cut !== undefined && uneased(sinceCut, cut.share)) {
+    if (cut !== undefined && uneased(sinceCut, cut)) {
       this.undo(now, cut, sinceCut);
       return;
     }
     // The last cut eased throttling, though not enough: it is the connector's load.
     if (cut !== undefined) this.toleratedShare = THROTTLED_SHARE_TOLERATED;
-    this.throttleCut = { before: this.value, slowStart: this.slowStart, share };
-    this.decrease(now, Math.min(THROTTLE_DECREASE, Math.max(THROTTLE_DECREASE_MOST, 1 - share)), "throttled");
-    this.holdUntil = now + THROTTLE_HOLD_MS;
+    const factor = Math.min(THROTTLE_DECREASE, Math.max(THROTTLE_DECREASE_MOST, 1 - share));
+    this.throttleCut = { before: this.value, slowStart: this.slowStart, share, factor };
+    this.decrease(now, factor, "throttled");
+    const recent = now - this.lastThrottleCutAt <= THROTTLE_HOLDS_RECENT * this.holdMs;
+    this.holdMs = recent ? Math.min(THROTTLE_HOLD_MOST_MS, 2 * this.holdMs) : THROTTLE_HOLD_MS;
+    this.lastThrottleCutAt = now;
+    this.holdUntil = now + this.holdMs;
   }
 
   /**
-   * The hold after a throttling cut is over: the cut stands, unless requests sent since were throttled
-   * about as often as before it.
+   * The hold after a throttling cut is over: the cut stands, unless it eased throttling less than half
+   * as much as a queue's rate would.
    */
   private judgeThrottleCut(now: number, cut: ThrottleCut): void {
     this.throttleCut = undefined;
     const sinceCut = this.throttledSinceCut / this.answersSinceCut;
-    if (this.throttledSinceCut >= 2 && this.answersSinceCut >= MIN_ANSWERS_JUDGED && uneased(sinceCut, cut.share)) {
+    if (this.throttledSinceCut >= 2 && this.answersSinceCut >= MIN_ANSWERS_JUDGED && uneased(sinceCut, cut)) {
       this.undo(now, cut, sinceCut);
     } else {
       // The cut eased throttling: it was the connector's load, and only the first share is tolerated again.
@@ -355,6 +373,7 @@ export class ConcurrencyLimit {
     this.throttleCut = undefined;
     this.toleratedShare = Math.min(THROTTLING_BACKGROUND_MOST, Math.max(this.toleratedShare, share * THROTTLING_BACKGROUND_MARGIN));
     this.holdUntil = Number.NEGATIVE_INFINITY;
+    this.holdMs = 0;
     this.slowStart = cut.slowStart;
     this.change(now, cut.before, "undone");
   }

@@ -56,6 +56,10 @@ const ADVICE: Record<string, FatalAdvice> = {
   "KMS.AccessDeniedException": KMS_DENIED,
   KmsDisabled: userMustFix("the queue's KMS key is disabled: enable it or change the queue's encryption"),
   KmsNotFound: userMustFix("the queue's KMS key does not exist: fix the queue's encryption settings"),
+  InvalidParameterValue: userMustFix(
+    "SQS refused a value of the message, as its reason says; a message over the queue's MaximumMessageSize is refused so: " +
+      "set max_message_bytes (or large_messages.threshold_bytes) to that size, or raise the queue's MaximumMessageSize",
+  ),
   UnsupportedOperation: userMustFix(
     "the queue does not support this request: check queue_type (fifo for .fifo queues, standard otherwise)",
   ),
@@ -67,10 +71,27 @@ const DEFAULT_ADVICE: FatalAdvice = {
   hint: "this is not retried; if the queue's settings look right, report it with this message",
 };
 
+function adviceFor(code: string): FatalAdvice {
+  const meaning = awsErrorMeaning(code);
+  return ADVICE[code] ?? (meaning === undefined ? undefined : ADVICE_BY_MEANING[meaning]) ?? DEFAULT_ADVICE;
+}
+
+/** What to do about a message SQS refused with `code` (a sentence without its period). */
+export function refusalAdvice(code: string): string {
+  const meaning = awsErrorMeaning(code);
+  if (meaning === "missing_queue")
+    return "The queue does not exist (deleted, or the routed URL is wrong): create the queue or fix the queue setting";
+  if (meaning === "unreachable") return "No answer from SQS: check the region and the endpoint, and that this host can reach it";
+  if (meaning === "throttled" || meaning === "service_failed") {
+    return "The failure is temporary (a sync retries it within retry_max_seconds): send the row again";
+  }
+  const { hint } = adviceFor(code);
+  return hint.charAt(0).toUpperCase() + hint.slice(1);
+}
+
 /** The error that stops the sync when a SendMessageBatch request fails for a reason retrying cannot fix. */
 export function fatalSendError(classified: ClassifiedError, queueUrl: string): UserFacingError {
-  const meaning = awsErrorMeaning(classified.code);
-  const advice = ADVICE[classified.code] ?? (meaning === undefined ? undefined : ADVICE_BY_MEANING[meaning]) ?? DEFAULT_ADVICE;
+  const advice = adviceFor(classified.code);
   return new UserFacingError(
     `SQS ${advice.verb} SendMessageBatch on queue ${queueUrl}: ${classified.code} — ${advice.hint}.`,
     advice.failureType,

@@ -21,7 +21,8 @@ export class LargeMessagePolicy {
   readonly s3: (S3Settings & { prefix: string }) | undefined;
   /** The attribute that marks a pointer. */
   readonly sizeAttribute: PayloadSizeAttribute;
-  private readonly threshold: number;
+  /** Messages over this many bytes are not sent as they are: offloaded to S3, or rejected. */
+  readonly threshold: number;
   private readonly always: boolean;
 
   constructor(

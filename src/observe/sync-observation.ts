@@ -130,7 +130,8 @@ const CHANGE_CAUSES: Record<LimitChange["reason"], string> = {
   "slow start": "every slot in use, round trips steady: doubling",
   probing: "every slot in use, round trips steady",
   throttled: "SQS throttled requests",
-  undone: "throttling went on as often at the lower limit, so it is not the connector's load: the cut is undone",
+  undone:
+    "throttling went on at the lower limit, far more often than a queue past its rate would throttle, so it is not the connector's load: the cut is undone",
   latency: "round trips climbed above their floor",
 };
 

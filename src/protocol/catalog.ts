@@ -22,6 +22,12 @@ export function loadCatalog(path: string): Map<string, ConfiguredStream> {
     if (typeof name !== "string" || name === "") {
       throw new UserFacingError(`The catalog file ${path} has no "stream.name" in streams[${index}].`);
     }
+    const destination = configured.destination_object_name;
+    if (destination !== undefined && typeof destination !== "string") {
+      throw new UserFacingError(
+        `The catalog file ${path} has a streams[${index}].destination_object_name that is not a string: it must name the stream's queue (a queue name or URL).`,
+      );
+    }
     byKey.set(streamKey(name, configured.stream.namespace), configured);
   });
   return byKey;

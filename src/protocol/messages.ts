@@ -74,6 +74,8 @@ export interface ConfiguredStream {
   stream: { name: string; namespace?: string | null; json_schema: Record<string, unknown> };
   sync_mode: SyncMode;
   destination_sync_mode: DestinationSyncMode;
+  /** Airbyte data activation: the destination object (queue name or URL) the user mapped the stream to. */
+  destination_object_name?: string;
   primary_key?: string[][];
   cursor_field?: string[];
   generation_id?: number;

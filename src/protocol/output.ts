@@ -21,6 +21,11 @@ export class MessageWriter {
     return this.writeLine(JSON.stringify(redactedMessage(this.redactor, message)));
   }
 
+  /** Writes text for people or scripts (preview --send's report), redacted like LOG text. */
+  text(text: string): Promise<void> {
+    return this.writeLine(this.redactor.text(text.replace(/\n$/, "")));
+  }
+
   /** Writes a line the connector echoes (a STATE as it came in): never redacted or re-serialised. */
   emitEchoed(line: string): Promise<void> {
     return this.writeLine(line);

@@ -32,6 +32,8 @@ interface RowPipelineOptions {
   detector: ChangeDetector;
   /** Refuses queue URLs naming a host other than this connector's SQS (rows must not steer requests). */
   checkQueueUrl: QueueUrlCheck;
+  /** The catalog's streams: their destination objects are checked before the first row. */
+  streams: Iterable<ConfiguredStream>;
 }
 
 export class RowPipeline {
@@ -40,14 +42,14 @@ export class RowPipeline {
   private readonly events: ReadonlySet<ChangeType>;
 
   constructor(config: Config, options: RowPipelineOptions) {
-    this.composer = createComposer(config, { checkQueueUrl: options.checkQueueUrl });
+    this.composer = createComposer(config, { checkQueueUrl: options.checkQueueUrl, streams: options.streams });
     this.detector = options.detector;
     this.events = new Set(config.events);
   }
 
   /** A record of `stream` (which the catalog holds), read from input line `lineNumber`. */
   record(record: RecordMessage, stream: ConfiguredStream, lineNumber: number): RowOutcome {
-    const detection = this.detector.detect(record, stream);
+    const detection = this.detector.detect(record, stream, lineNumber);
     if (detection.kind === "unchanged") return UNCHANGED;
     if (detection.kind === "reject") {
       const messageId = this.composer.messageIdOf(rowInput(stream, record.data, "added", record.emitted_at, undefined, record.meta));
@@ -98,5 +100,6 @@ function rowInput(
     syncId: stream.sync_id,
     generationId: stream.generation_id,
     meta,
+    destinationObject: stream.destination_object_name,
   };
 }

@@ -18,6 +18,8 @@ export interface CliOptions {
   env?: Record<string, string | undefined>;
   /** The run is killed and the call fails after this long; default 60 s. */
   timeoutMs?: number;
+  /** "protocol" (default): every stdout line must be an Airbyte message; "text": stdout is a report for people or scripts. */
+  output?: "protocol" | "text";
 }
 
 export interface CliResult {
@@ -62,7 +64,7 @@ export async function runCli(args: string[], options: CliOptions = {}): Promise<
       throw new Error(`destination-sqs ${args.join(" ")} ran longer than ${timeoutMs} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`);
     }
     // Every complete stdout line must be a valid Airbyte message: the call fails on the first that is not.
-    assertProtocolOutput(stdout, `destination-sqs ${args.join(" ")}`);
+    if (options.output !== "text") assertProtocolOutput(stdout, `destination-sqs ${args.join(" ")}`);
     return { code, stdout, stderr, ...parseLines(stdout) };
   } finally {
     clearTimeout(timer);

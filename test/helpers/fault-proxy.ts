@@ -22,7 +22,9 @@ export type FaultKind =
   /** The request is forwarded; the answer is rewritten so that some stored entries read as Failed, SenderFault false. */
   | "partial_failure"
   /** 403 AccessDenied, as a bucket or queue policy that refuses the credentials answers: not a transient fault. */
-  | "access_denied";
+  | "access_denied"
+  /** The request is forwarded and stored; the answer's MD5s of body and attributes are altered, as by a corrupting middlebox. */
+  | "altered_md5";
 
 export const ALL_FAULTS: readonly FaultKind[] = [
   "throttle",
@@ -80,7 +82,10 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const s3 = options.requests === "s3_put_object";
   let faultRate = options.faultRate;
   let batchRequests = 0;
-  const injected = Object.fromEntries([...ALL_FAULTS, "access_denied"].map((kind) => [kind, 0])) as Record<FaultKind, number>;
+  const injected = Object.fromEntries([...ALL_FAULTS, "access_denied", "altered_md5"].map((kind) => [kind, 0])) as Record<
+    FaultKind,
+    number
+  >;
   const target = new URL(options.target);
   const agent = new Agent({ keepAlive: true, maxSockets: 128 });
   const stopped = new AbortController();
@@ -146,6 +151,18 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     return { ...upstream, body: Buffer.from(JSON.stringify(rewritten)) };
   };
 
+  const alterMd5s = (upstream: Upstream): Upstream => {
+    if (upstream.status !== 200 || s3) return upstream;
+    const answer = JSON.parse(upstream.body.toString("utf8")) as { Successful?: Record<string, unknown>[] };
+    const altered = (md5: unknown) => (typeof md5 === "string" ? md5.replace(/^./, (first) => (first === "0" ? "1" : "0")) : md5);
+    const successful = (answer.Successful ?? []).map((entry) => ({
+      ...entry,
+      MD5OfMessageBody: altered(entry.MD5OfMessageBody),
+      MD5OfMessageAttributes: altered(entry.MD5OfMessageAttributes),
+    }));
+    return { ...upstream, body: Buffer.from(JSON.stringify({ ...answer, Successful: successful })) };
+  };
+
   const handle = async (incoming: IncomingMessage, response: ServerResponse): Promise<void> => {
     const chunks: Buffer[] = [];
     for await (const chunk of incoming) chunks.push(chunk as Buffer);
@@ -186,6 +203,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         return reply(response, await forward(incoming, body));
       case "partial_failure":
         return reply(response, failSomeEntries(await forward(incoming, body)));
+      case "altered_md5":
+        return reply(response, alterMd5s(await forward(incoming, body)));
     }
   };
 

@@ -14,6 +14,8 @@ import { REPO_ROOT } from "../helpers/cli.js";
 import { testSettings } from "../helpers/config.js";
 import { type DocCommand, docCommands } from "../helpers/doc-commands.js";
 import { type Emulator, startFauxqs } from "../helpers/emulators.js";
+import { putObject, rejectedRow, resultsFile, resultsKey } from "../helpers/results.js";
+import { createBucket, testS3Client } from "../helpers/s3.js";
 
 const run = promisify(execFile);
 
@@ -102,6 +104,10 @@ const CHECKS: CommandCheck[] = [
   { pattern: /^node dist\/main\.js spec$/, after: (stdout) => assert.match(stdout, /"type":"SPEC"/) },
   { pattern: /^node dist\/main\.js check /, after: (stdout) => assert.match(stdout, /"status":"SUCCEEDED"/) },
   { pattern: /^node dist\/main\.js write /, after: (stdout) => assert.match(stdout, /"type":"STATE"/) },
+  {
+    pattern: /^node dist\/main\.js preview .*--send 1\b/,
+    after: (stdout) => assert.match(stdout, /Sent 1 row: 1 stored as sent, 0 not\./),
+  },
   { pattern: /^node dist\/main\.js preview /, after: (stdout) => assert.match(stdout, /would be sent/) },
   {
     pattern: /^cat > secrets\/config\.json /,
@@ -123,7 +129,30 @@ const CHECKS: CommandCheck[] = [
     },
   },
   { pattern: /^npm run demo$/, after: (stdout) => assert.match(stdout, /STATE/) },
+  {
+    pattern: /^node dist\/main\.js redrive /,
+    before: putRejectedOrder,
+    rewrite: (text) => text.replace("--config config.json", "--config redrive-config.json"),
+    after: (stdout) =>
+      assert.match(stdout, /Redrive of sync \\"1234\\": 1 rejected row in 1 results file; 1 (would be )?sent, 0 still rejected/),
+  },
 ];
+
+/**
+ * For the redrive commands: redrive-config.json, config.json with object_storage_config in the
+ * emulator's S3, and one results file of sync 1234 holding a rejected row of the README's "orders".
+ */
+async function putRejectedOrder(sandbox: string): Promise<void> {
+  const settings = JSON.parse(readFileSync(join(sandbox, "config.json"), "utf8")) as { endpoint: string };
+  const bucket = "sync-results";
+  const storage = { storage_type: "S3", s3_bucket_name: bucket, s3_bucket_region: "us-east-1", bucket_path: "syncs/" };
+  const config = { ...settings, object_storage_config: { ...storage, s3_endpoint: settings.endpoint, force_path_style: true } };
+  writeFileSync(join(sandbox, "redrive-config.json"), JSON.stringify(config));
+  const s3 = testS3Client(settings.endpoint);
+  await createBucket(s3, bucket).catch(() => undefined);
+  const row = rejectedRow({ id: 7, total: 12.5 }, { sync_id: "1234", stream: "orders" });
+  await putObject(s3, bucket, resultsKey("syncs/", "orders", 0, { syncId: "1234" }), resultsFile([row]));
+}
 
 test("the commands' checks all match a command of the docs", () => {
   for (const { pattern } of CHECKS)
