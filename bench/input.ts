@@ -74,11 +74,13 @@ export interface ScenarioConfig {
   maxInFlight?: number;
   concurrency?: "adaptive" | "fixed";
   requestTimeoutSeconds?: number;
+  /** object_storage_config, with sync_results. */
+  syncResults?: { storage: object; setting: "rejected" | "all" };
 }
 
 export function connectorConfig(
   endpoint: string,
-  { fifo = false, changeDetection, maxInFlight = 64, concurrency, requestTimeoutSeconds }: ScenarioConfig = {},
+  { fifo = false, changeDetection, maxInFlight = 64, concurrency, requestTimeoutSeconds, syncResults }: ScenarioConfig = {},
 ): object {
   return {
     region: "us-east-1",
@@ -92,5 +94,6 @@ export function connectorConfig(
     ...(requestTimeoutSeconds ? { request_timeout_seconds: requestTimeoutSeconds } : {}),
     ...(fifo ? { message_group_id: { source: "column", column: "account_id" } } : {}),
     ...(changeDetection ? { change_detection: changeDetection } : {}),
+    ...(syncResults ? { object_storage_config: syncResults.storage, sync_results: syncResults.setting } : {}),
   };
 }

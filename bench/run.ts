@@ -25,6 +25,13 @@ import type { EndpointStats } from "./endpoint.js";
 import { catalog, connectorConfig, writeInput, type ScenarioConfig } from "./input.js";
 import { measureProcess, type ProcessMeasurement } from "./measure.js";
 import { measureSnapshotInS3, snapshotS3Table } from "./snapshot-s3.js";
+import {
+  RESULTS_ALL_SCENARIO,
+  RESULTS_REJECTED_SCENARIO,
+  startResultsBucket,
+  syncResultsChecks,
+  type ResultsBucket,
+} from "./sync-results.js";
 import { entrypointNodeArgs } from "../scripts/entrypoint-command.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../", import.meta.url));
@@ -273,6 +280,10 @@ function checks(byName: Map<string, Result>, options: Options): Check[] {
   return list;
 }
 
+function measuredOf(result: Result | undefined): { cpuMsPer1k: number; peakRssMb: number } | undefined {
+  return result && { cpuMsPer1k: result.cpuMsPer1k, peakRssMb: result.process.peakRssMb };
+}
+
 function selected(name: string, options: Options): boolean {
   return options.only === undefined || options.only.test(name);
 }
@@ -287,6 +298,7 @@ async function main(): Promise<void> {
   const options = parseOptions(process.argv.slice(2));
   const workDir = mkdtempSync(join(tmpdir(), "destination-sqs-bench-"));
   const endpoints: Endpoint[] = [];
+  let resultsBucket: ResultsBucket | undefined;
   try {
     process.stderr.write(`Generating ${fmt(options.records)} records…\n`);
     const input = join(workDir, "input.jsonl");
@@ -332,6 +344,21 @@ async function main(): Promise<void> {
         freshDirectory: join(workDir, "snapshot"),
       },
     ];
+    if (selected(RESULTS_REJECTED_SCENARIO, options) || selected(RESULTS_ALL_SCENARIO, options)) {
+      resultsBucket = await startResultsBucket();
+      for (const [name, setting] of [
+        [RESULTS_REJECTED_SCENARIO, "rejected"],
+        [RESULTS_ALL_SCENARIO, "all"],
+      ] as const) {
+        scenarios.push({
+          ...base,
+          name,
+          kind: "connector",
+          endpoint: nullEndpoint,
+          config: { syncResults: { storage: resultsBucket.storage, setting } },
+        });
+      }
+    }
     if (options.memoryRecords > 0 && selected(`connector, ${fmt(options.memoryRecords)} records, null endpoint`, options)) {
       const memoryInput = join(workDir, "memory.jsonl");
       process.stderr.write(`Generating ${fmt(options.memoryRecords)} records for the memory run…\n`);
@@ -396,7 +423,18 @@ async function main(): Promise<void> {
     const results = allResults.filter((result) => result.scenario.concurrency === undefined);
     const byName = new Map(results.map((result) => [result.scenario.name, result]));
     const baseline = byName.get("baseline (SDK loop), null endpoint");
-    const checkList = checks(byName, options);
+    const plainWrite = byName.get("connector, null endpoint");
+    const checkList = [
+      ...checks(byName, options),
+      ...(plainWrite === undefined
+        ? []
+        : syncResultsChecks(
+            { cpuMsPer1k: plainWrite.cpuMsPer1k, peakRssMb: plainWrite.process.peakRssMb },
+            measuredOf(byName.get(RESULTS_REJECTED_SCENARIO)),
+            measuredOf(byName.get(RESULTS_ALL_SCENARIO)),
+            MAX_MEMORY_RSS_MB,
+          )),
+    ];
     const snapshotRows = options.memoryRecords || options.records;
     let snapshotS3: string | undefined;
     if (selected(SNAPSHOT_S3_SCENARIO, options)) {
@@ -442,6 +480,7 @@ async function main(): Promise<void> {
       process.stderr.write(`\nWritten to ${RESULTS}\n`);
     }
   } finally {
+    await resultsBucket?.stop();
     for (const endpoint of endpoints) endpoint.child.kill("SIGTERM");
     rmSync(workDir, { recursive: true, force: true });
   }

@@ -16,7 +16,7 @@ import { secretValues } from "./config/secrets.js";
 import { createBatchSender } from "./delivery/senders.js";
 import { discoverCatalog } from "./commands/discover.js";
 import type { BatchSender } from "./delivery/types.js";
-import { UserFacingError } from "./errors.js";
+import { errorMessage, UserFacingError } from "./errors.js";
 import { OffloadingSender } from "./large-messages/offloading-sender.js";
 import { LargeMessagePolicy } from "./large-messages/policy.js";
 import { loadCatalog } from "./protocol/catalog.js";
@@ -29,8 +29,10 @@ import { formatReport, reportSucceeded } from "./commands/send-report.js";
 import { MessageWriter } from "./protocol/output.js";
 import { specMessage } from "./spec.js";
 import { runWrite, stoppedBySignal } from "./commands/write.js";
+import { newRunId, openSyncResults } from "./results/open.js";
+import type { SyncResults } from "./results/recorder.js";
 import { redriveInput, resultsStorage, runRedrive, type RedriveCounts, type RedriveRows } from "./commands/redrive.js";
-import type { RowCounts } from "./observe/summary.js";
+import type { RowCounts, SyncSummary } from "./observe/summary.js";
 import type { Readable } from "node:stream";
 
 const writer = new MessageWriter(process.stdout);
@@ -150,7 +152,8 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
 /**
  * What write and redrive share: the run summary, progress and API call log, the AWS clients, the
  * queue checks, signals, the start-up checks, the change detector (the configured one, unless
- * `detector` is given) and the sender chain, around one runWrite over `input`. Returns the row counts.
+ * `detector` is given), the sync results (object_storage_config, under a new run id) and the sender
+ * chain, around one runWrite over `input`. Returns the row counts.
  */
 async function deliverRows(
   config: Config,
@@ -172,28 +175,47 @@ async function deliverRows(
     setTimeout(() => void exitStopped(stopped), SIGNAL_GRACE_MS).unref();
   };
   process.once("SIGTERM", onSignal).once("SIGINT", onSignal);
-  await observation.run(() => {
-    assertSyncCanStart(config, { streams: catalog.values(), checkQueueUrl });
-    const run = (opened: ChangeDetector) =>
-      runWrite({
-        config,
-        catalog,
-        input,
-        writer,
-        sender: offloadLargeMessages(config, clients, observation.wrapSender(createBatchSender(config, sqs, process.env))),
-        resolveQueue: (name) =>
-          resolver.resolve(name).catch((error: unknown) => {
-            throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
-          }),
-        checkQueueUrl,
-        signal: stop.signal,
-        observer: observation.rows,
-        detector: opened,
-        concurrency: observation.concurrencyLimit(),
-      });
-    return detector === undefined ? withChangeDetector(config, catalog, clients, false, run, stop.signal) : run(detector);
-  }, clients);
+  let results: SyncResults | undefined;
+  await observation.run(
+    async () => {
+      assertSyncCanStart(config, { streams: catalog.values(), checkQueueUrl });
+      results = await openSyncResults(config, catalog, clients, newRunId());
+      const run = (opened: ChangeDetector) =>
+        runWrite({
+          config,
+          catalog,
+          input,
+          writer,
+          sender: offloadLargeMessages(config, clients, observation.wrapSender(createBatchSender(config, sqs, process.env))),
+          resolveQueue: (name) =>
+            resolver.resolve(name).catch((error: unknown) => {
+              throw awsCallFailure(error, { permission: "sqs:ListQueues", config });
+            }),
+          checkQueueUrl,
+          signal: stop.signal,
+          observer: observation.rows,
+          detector: opened,
+          concurrency: observation.concurrencyLimit(),
+          results,
+        });
+      return detector === undefined ? withChangeDetector(config, catalog, clients, false, run, stop.signal) : run(detector);
+    },
+    clients,
+    (summary) => finishSyncResults(results, summary),
+  );
   return observation.rows.current;
+}
+
+/** Rewrites the run's summary in the results bucket; the sync's own outcome stands whatever happens to it. */
+async function finishSyncResults(results: SyncResults | undefined, summary: SyncSummary): Promise<void> {
+  await results
+    ?.finish(summary)
+    .catch((error: unknown) =>
+      writer.log(
+        "WARN",
+        `The sync results summary of run ${results.runId} could not be written, so it still says "running": ${errorMessage(error)}`,
+      ),
+    );
 }
 
 /** Ends a write that did not wind down within the grace period after a signal. */
@@ -262,12 +284,7 @@ async function redrive(command: Extract<Command, { name: "redrive" }>): Promise<
   writer.redactWith(new Redactor(secretValues(config)));
   const catalog = loadCatalog(command.catalog);
   const storage = resultsStorage(config);
-  const s3 = createAwsClients(config).s3({
-    bucket: storage.s3_bucket_name,
-    region: storage.s3_bucket_region,
-    ...(storage.s3_endpoint === undefined ? {} : { endpoint: storage.s3_endpoint }),
-    ...(storage.force_path_style === undefined ? {} : { force_path_style: storage.force_path_style }),
-  });
+  const s3 = createAwsClients(config).resultsS3(storage);
   try {
     return await runRedrive({
       request: command,

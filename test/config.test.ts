@@ -145,6 +145,18 @@ test("a full FIFO config with every option is accepted as written", () => {
       on_failure: false,
       rejected_rows_threshold: 5,
     },
+    object_storage_config: {
+      storage_type: "S3",
+      s3_bucket_name: "my-sync-results",
+      s3_bucket_region: "eu-west-1",
+      bucket_path: "destination-sqs/results",
+      s3_endpoint: "http://127.0.0.1:4566",
+      force_path_style: true,
+      role_arn: "arn:aws:iam::123456789012:role/sync-results",
+      access_key_id: "AKIARESULTS",
+      secret_access_key: SECRET,
+    },
+    sync_results: "all",
   };
   assert.deepEqual(validateConfig(full, "config.json"), full);
 });
@@ -427,6 +439,7 @@ test("secretPaths comes from the airbyte_secret fields of spec.json", () => {
       "alerts.slack_webhook_url",
       "alerts.pagerduty_routing_key",
       "alerts.webhook_url",
+      "object_storage_config.secret_access_key",
     ]),
   );
 });
@@ -495,4 +508,15 @@ test("invalid JSON names the file, line and column, without quoting the file", (
 test("concurrency is adaptive or fixed, and says so when it is neither", () => {
   assert.equal(validateConfig({ ...minimal, concurrency: "fixed" }, "config.json").concurrency, "fixed");
   assertRejected(configWith({ concurrency: "turbo" }), "concurrency must be one of: adaptive, fixed");
+});
+
+test("object_storage_config: a key pair goes together, and sync_results all needs S3 storage", () => {
+  const s3 = { storage_type: "S3", s3_bucket_name: "results", s3_bucket_region: "us-east-1", bucket_path: "sync" };
+  assertRejected(
+    configWith({ object_storage_config: { ...s3, access_key_id: "AKIARESULTS" } }),
+    "object_storage_config.access_key_id and object_storage_config.secret_access_key go together",
+  );
+  assertRejected(configWith({ sync_results: "all" }), 'sync_results "all" writes every row\'s outcome to object_storage_config');
+  assertRejected(configWith({ object_storage_config: { ...s3, s3_bucket_name: "s3://results" } }), "object_storage_config.s3_bucket_name");
+  assert.equal(validateConfig(configWith({ object_storage_config: s3 }), "config.json").sync_results, "rejected");
 });

@@ -12,7 +12,7 @@ import { bodyMd5 } from "../src/delivery/batch-outcome.js";
 import { Cancellation } from "../src/delivery/cancellation.js";
 import type { BatchEntry, BatchResult, BatchSender, OutgoingMessage } from "../src/delivery/types.js";
 import { objectKey, pointerBody } from "../src/large-messages/extended-client-format.js";
-import { probeBucket } from "../src/large-messages/bucket-probe.js";
+import { probeS3Place } from "../src/aws/s3-probe.js";
 import { OffloadingSender } from "../src/large-messages/offloading-sender.js";
 import { LargeMessagePolicy } from "../src/large-messages/policy.js";
 import { describeRun, rejectionWarnings, rowsThenState, runSync, STREAM } from "./helpers/compose-e2e.js";
@@ -314,14 +314,18 @@ describe("the offloading sender", () => {
         return {};
       },
     } as unknown as S3Client;
-    const probe = await probeBucket(client, "payloads", "dsqs/", config);
+    const probe = await probeS3Place(client, { setting: "large_messages", bucket: "payloads", prefix: "dsqs/" }, config);
     assert.ok(!probe.ok);
     const key = /^PutObjectCommand (dsqs\/destination-sqs-check-[0-9a-f-]+)$/.exec(calls[0] ?? "")?.[1];
     assert.ok(key !== undefined, calls.join("\n"));
     assert.deepEqual(calls, [`PutObjectCommand ${key}`, `DeleteObjectCommand ${key}`]);
     assert.match(probe.message, new RegExp(`The probe object ${key} may still be stored .* delete it\\.$`));
 
-    const refused = await probeBucket(fakeS3(() => sdkServiceError("AccessDenied", "denied", 403)).client, "payloads", "dsqs/", config);
+    const refused = await probeS3Place(
+      fakeS3(() => sdkServiceError("AccessDenied", "denied", 403)).client,
+      { setting: "large_messages", bucket: "payloads", prefix: "dsqs/" },
+      config,
+    );
     assert.ok(!refused.ok);
     assert.doesNotMatch(refused.message, /may still be stored/, "S3 answered: nothing was stored");
   });

@@ -32,6 +32,28 @@ function fieldAccepts(node: SchemaNode, value: string): boolean {
   return pattern.test(value) && [...value].length >= min && [...value].length <= max;
 }
 
+const ROLE_ARNS = [
+  "arn:aws:iam::123456789012:role/S3Access",
+  "arn:aws:iam::123456789012:role/application_abc/component_xyz/RDSAccess",
+  "arn:aws:iam::123456789012:role/service-role/QuickSightAction",
+  "arn:aws-cn:iam::123456789012:role/destination-sqs",
+  "arn:aws-us-gov:iam::123456789012:role/destination-sqs",
+  "arn:aws:iam::123456789012:role/name+with=all,allowed.chars@-_",
+];
+
+const ROLE_ARN_MISTAKES = [
+  "destination-sqs",
+  "arn:aws:iam::123456789012:user/JohnDoe",
+  "arn:aws:sts::123456789012:assumed-role/destination-sqs/session",
+  "arn:aws:iam::123456789012:instance-profile/Webserver",
+  "arn:aws:iam:::role/destination-sqs",
+  "arn:aws:iam::12345678901:role/destination-sqs",
+  "arn:aws:iam::123456789012:role/",
+  "arn:aws:iam::123456789012:role/has space",
+  ` arn:aws:iam::123456789012:role/destination-sqs`,
+  `arn:aws:iam::123456789012:role/${"r".repeat(65)}`,
+];
+
 const REAL_REGIONS = [
   "us-east-1",
   "us-east-2",
@@ -145,30 +167,7 @@ const cases: PatternCase[] = [
     refuses: REGION_MISTAKES,
   },
   { field: "large_messages.region", node: specField("large_messages", "s3", "region"), accepts: REAL_REGIONS, refuses: REGION_MISTAKES },
-  {
-    field: "role_arn",
-    node: specField("role_arn"),
-    accepts: [
-      "arn:aws:iam::123456789012:role/S3Access",
-      "arn:aws:iam::123456789012:role/application_abc/component_xyz/RDSAccess",
-      "arn:aws:iam::123456789012:role/service-role/QuickSightAction",
-      "arn:aws-cn:iam::123456789012:role/destination-sqs",
-      "arn:aws-us-gov:iam::123456789012:role/destination-sqs",
-      "arn:aws:iam::123456789012:role/name+with=all,allowed.chars@-_",
-    ],
-    refuses: [
-      "destination-sqs",
-      "arn:aws:iam::123456789012:user/JohnDoe",
-      "arn:aws:sts::123456789012:assumed-role/destination-sqs/session",
-      "arn:aws:iam::123456789012:instance-profile/Webserver",
-      "arn:aws:iam:::role/destination-sqs",
-      "arn:aws:iam::12345678901:role/destination-sqs",
-      "arn:aws:iam::123456789012:role/",
-      "arn:aws:iam::123456789012:role/has space",
-      ` arn:aws:iam::123456789012:role/destination-sqs`,
-      `arn:aws:iam::123456789012:role/${"r".repeat(65)}`,
-    ],
-  },
+  { field: "role_arn", node: specField("role_arn"), accepts: ROLE_ARNS, refuses: ROLE_ARN_MISTAKES },
   {
     field: "external_id",
     node: specField("external_id"),
@@ -226,6 +225,30 @@ const cases: PatternCase[] = [
     refuses: [...PREFIX_MISTAKES, "p".repeat(701)],
   },
   { field: "large_messages.prefix", node: specField("large_messages", "s3", "prefix"), accepts: PREFIXES, refuses: PREFIX_MISTAKES },
+  {
+    field: "object_storage_config.s3_bucket_name",
+    node: specField("object_storage_config", "S3", "s3_bucket_name"),
+    accepts: BUCKETS,
+    refuses: BUCKET_MISTAKES,
+  },
+  {
+    field: "object_storage_config.s3_bucket_region",
+    node: specField("object_storage_config", "S3", "s3_bucket_region"),
+    accepts: REAL_REGIONS,
+    refuses: REGION_MISTAKES,
+  },
+  {
+    field: "object_storage_config.bucket_path",
+    node: specField("object_storage_config", "S3", "bucket_path"),
+    accepts: PREFIXES,
+    refuses: [...PREFIX_MISTAKES, "p".repeat(701)],
+  },
+  {
+    field: "object_storage_config.role_arn",
+    node: specField("object_storage_config", "S3", "role_arn"),
+    accepts: ROLE_ARNS,
+    refuses: ROLE_ARN_MISTAKES,
+  },
   {
     field: "alerts.sns_topic_arn",
     node: specField("alerts", "sns_topic_arn"),

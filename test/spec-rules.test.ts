@@ -315,7 +315,7 @@ test("the form reads in groups: connection, message, routing, change detection, 
     routing: ["queue_type", "queue", "message_group_id", "message_deduplication_id", "delay_seconds"],
     change_detection: ["events", "change_detection"],
     delivery: ["rejected_rows", "max_in_flight", "concurrency", "retry_max_seconds"],
-    observability: ["log_api_calls", "log_message_bodies", "alerts"],
+    observability: ["log_api_calls", "log_message_bodies", "alerts", "object_storage_config", "sync_results"],
     advanced: ["endpoint", "request_timeout_seconds", "max_message_bytes", "large_messages"],
   });
   // A form that ignores groups still shows them in this order.

@@ -4,7 +4,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SNSClient } from "@aws-sdk/client-sns";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { STSClient } from "@aws-sdk/client-sts";
-import type { Config, S3Settings } from "../config/types.js";
+import type { Config, ObjectStorageS3, S3Settings } from "../config/types.js";
 import { observeApiCalls, type ApiCallObserver } from "./api-calls.js";
 import { keepErrorBodies } from "./error-code.js";
 import { assumeRoleCredentials, baseCredentials, type CredentialSource } from "./credentials.js";
@@ -18,6 +18,11 @@ export interface AwsClients {
    * client tries each call once instead of retrying it within retry_max_seconds first.
    */
   s3(settings: S3Settings, options?: { retriedByCaller?: boolean }): S3Client;
+  /**
+   * The S3 client of the sync results bucket (object_storage_config): its region, endpoint and path
+   * style, and its own credentials when the block gives a role or an access key, else the connector's.
+   */
+  resultsS3(storage: ObjectStorageS3): S3Client;
   /** An SNS client for a topic's region (alerts); `endpoint` for SNS-compatible services. */
   sns(region: string, endpoint?: string): SNSClient;
 }
@@ -82,6 +87,20 @@ export function createAwsClients(config: Config, options: AwsClientOptions = {})
       if (options.onCall) s3.middlewareStack.use(observeApiCalls("S3", options.onCall));
       return s3;
     },
+    resultsS3: (storage) => {
+      const s3 = withRetries(
+        new S3Client({
+          region: storage.s3_bucket_region,
+          ...(storage.s3_endpoint ? { endpoint: storage.s3_endpoint } : {}),
+          forcePathStyle: storage.force_path_style ?? false,
+          credentials: resultsCredentials(config, storage, policy, options) ?? credentials,
+          ...callSettings(policy),
+        }),
+        policy,
+      );
+      if (options.onCall) s3.middlewareStack.use(observeApiCalls("S3", options.onCall));
+      return s3;
+    },
     sns: (region, endpoint) => {
       const sns = withRetries(new SNSClient({ region, ...(endpoint ? { endpoint } : {}), credentials, ...callSettings(policy) }), policy);
       if (options.onCall) sns.middlewareStack.use(observeApiCalls("SNS", options.onCall));
@@ -106,11 +125,39 @@ function awsTarget(config: Config): { region: string; endpoint?: string } {
 function connectorCredentials(config: Config, policy: CallPolicy, options: AwsClientOptions): CredentialSource {
   const base = baseCredentials(config.credentials);
   if (!config.role_arn) return base;
+  return assumedRole(config, base, { roleArn: config.role_arn, externalId: config.external_id }, policy, options);
+}
+
+/**
+ * The results bucket's own credentials: its access key, with its role assumed on top when it
+ * names one (on top of the connector's base credentials without a key); undefined when it gives neither.
+ */
+function resultsCredentials(
+  config: Config,
+  storage: ObjectStorageS3,
+  policy: CallPolicy,
+  options: AwsClientOptions,
+): CredentialSource | undefined {
+  const key =
+    storage.access_key_id !== undefined && storage.secret_access_key !== undefined
+      ? { accessKeyId: storage.access_key_id, secretAccessKey: storage.secret_access_key }
+      : undefined;
+  if (!storage.role_arn) return key;
+  return assumedRole(config, key ?? baseCredentials(config.credentials), { roleArn: storage.role_arn }, policy, options);
+}
+
+function assumedRole(
+  config: Config,
+  base: CredentialSource,
+  role: { roleArn: string; externalId?: string | undefined },
+  policy: CallPolicy,
+  options: AwsClientOptions,
+): CredentialSource {
   const sts = withRetries(new STSClient({ ...awsTarget(config), credentials: base, ...callSettings(policy) }), policy);
   if (options.onCall) sts.middlewareStack.use(observeApiCalls("STS", options.onCall));
   return assumeRoleCredentials(sts, {
-    roleArn: config.role_arn,
+    roleArn: role.roleArn,
     sessionName: config.role_session_name,
-    ...(config.external_id ? { externalId: config.external_id } : {}),
+    ...(role.externalId ? { externalId: role.externalId } : {}),
   });
 }

@@ -1,6 +1,11 @@
 import { Readable } from "node:stream";
 import type { DeserializeMiddleware, Pluggable } from "@smithy/types";
 
+/** HTTP 412: a conditional write (If-None-Match / If-Match) found the object not as expected. */
+export function isPreconditionFailed(error: unknown): boolean {
+  return awsHttpStatus(error) === 412 || awsErrorCode(error) === "PreconditionFailed";
+}
+
 /** The code of a failed AWS call (the first of `awsErrorCodes`), or the error's name when it carries none. */
 export function awsErrorCode(error: unknown): string {
   return awsErrorCodes(error)[0] ?? (error instanceof Error ? error.name : "Error");

@@ -1,5 +1,6 @@
-// Why an S3 call failed and what to do, for both buckets the connector writes to: the snapshot
-// store (change_detection.store) and the large-message store (large_messages). Each explanation
+// Why an S3 call failed and what to do, for every bucket the connector writes to: the snapshot
+// store (change_detection.store), the large-message store (large_messages) and the sync results
+// (object_storage_config). Each explanation
 // names the bucket and prefix, the setting to fix and, when S3 denied the call, the permission.
 
 import type { Config } from "../config/types.js";
@@ -12,7 +13,7 @@ import { describeAwsError } from "./explain.js";
 export type S3Permission = "s3:GetObject" | "s3:PutObject" | "s3:DeleteObject" | "s3:ListBucket";
 
 /** The setting that names a bucket, where the user fixes it. */
-export type S3Setting = "change_detection.store" | "large_messages";
+export type S3Setting = "change_detection.store" | "large_messages" | "object_storage_config";
 
 /** A place in a bucket the connector uses: objects go under `prefix` ("" or ending in "/"). */
 export interface S3Place {
@@ -24,6 +25,14 @@ export interface S3Place {
 const STORE_NAME: Record<S3Setting, string> = {
   "change_detection.store": "the snapshot store",
   large_messages: "the large-message store",
+  object_storage_config: "the sync results store",
+};
+
+/** Each setting's own names for the bucket, its region, and the role whose permissions count. */
+const FIELDS: Record<S3Setting, { bucket: string; region: string; role: string }> = {
+  "change_detection.store": { bucket: "bucket", region: "region", role: "role_arn" },
+  large_messages: { bucket: "bucket", region: "region", role: "role_arn" },
+  object_storage_config: { bucket: "s3_bucket_name", region: "s3_bucket_region", role: "object_storage_config.role_arn" },
 };
 
 /** S3's own ways of saying no, beside the access-denied codes every AWS service uses. */
@@ -58,12 +67,13 @@ export function isS3ConfigFailure(error: unknown): boolean {
 /** What to do about an S3 refusal only S3 makes (no bucket, another region, denied), as a phrase; undefined for others. */
 export function s3Advice(code: string, place: S3Place, permission: S3Permission): string | undefined {
   const { setting } = place;
+  const fields = FIELDS[setting];
   if (code === "NoSuchBucket")
-    return `the bucket "${place.bucket}" does not exist: create it, or correct ${setting}.bucket (and ${setting}.region)`;
-  if (WRONG_REGION.has(code)) return `the bucket is in another region: set ${setting}.region to the bucket's region`;
+    return `the bucket "${place.bucket}" does not exist: create it, or correct ${setting}.${fields.bucket} (and ${setting}.${fields.region})`;
+  if (WRONG_REGION.has(code)) return `the bucket is in another region: set ${setting}.${fields.region} to the bucket's region`;
   if (!isDenied(code)) return undefined;
   const kms = permission === "s3:PutObject" ? " (and kms:GenerateDataKey if the bucket uses a customer managed KMS key)" : "";
-  return `grant ${permission} on ${resourceOf(place, permission)} to the connector's credentials (or to role_arn's role)${kms}`;
+  return `grant ${permission} on ${resourceOf(place, permission)} to the connector's credentials (or to ${fields.role}'s role)${kms}`;
 }
 
 /**
@@ -72,7 +82,7 @@ export function s3Advice(code: string, place: S3Place, permission: S3Permission)
  */
 export function describeS3Failure(error: unknown, place: S3Place, permission: S3Permission, config: Config): string {
   const code = awsErrorCode(error);
-  const where = `${STORE_NAME[place.setting]} s3://${place.bucket}/${place.prefix} (${place.setting}.bucket)`;
+  const where = `${STORE_NAME[place.setting]} s3://${place.bucket}/${place.prefix} (${place.setting}.${FIELDS[place.setting].bucket})`;
   const advice = s3Advice(code, place, permission);
   if (advice !== undefined) return `${where}: ${permission} failed with ${code}; ${advice}`;
   // The credentials, or the role they assume, are the problem rather than the bucket.

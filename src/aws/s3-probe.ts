@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
-import { awsHttpStatus } from "./error-code.js";
-import type { S3Permission, S3Place } from "./s3-explain.js";
+import type { Config } from "../config/types.js";
+import { awsErrorCode, awsHttpStatus } from "./error-code.js";
+import { describeS3Failure, type S3Permission, type S3Place } from "./s3-explain.js";
 
 /**
  * Which call failed, with what; `key` names the probe object, left behind when only its delete
@@ -39,4 +40,29 @@ export async function probeS3Write(s3: S3Client, place: S3Place): Promise<S3Writ
 export function unansweredProbeNote(probe: S3WriteProbe): string {
   if (probe.ok || probe.permission !== "s3:PutObject" || !probe.unanswered) return "";
   return ` The probe object ${probe.key} may still be stored by the write that got no answer: if it is there, delete it.`;
+}
+
+export type ProbeResult = { ok: true; note: string } | { ok: false; message: string };
+
+/**
+ * Proves objects can be stored in a place (large message bodies, sync results): writes a small
+ * probe object under its prefix, then deletes it. Only the write is required; a refused delete is
+ * reported, not failed.
+ */
+export async function probeS3Place(s3: S3Client, place: S3Place, config: Config): Promise<ProbeResult> {
+  const probe = await probeS3Write(s3, place);
+  const where = `S3 bucket "${place.bucket}" (${place.setting})`;
+  if (probe.ok) return { ok: true, note: `stored and deleted a probe object in ${where}` };
+  if (probe.permission === "s3:PutObject") {
+    return {
+      ok: false,
+      message: `Could not store a probe object in ${describeS3Failure(probe.error, place, probe.permission, config)}.${unansweredProbeNote(probe)}`,
+    };
+  }
+  return {
+    ok: true,
+    note:
+      `stored a probe object in ${where} but could not delete it (${awsErrorCode(probe.error)}): ` +
+      `delete ${probe.key} by hand, or grant s3:DeleteObject so that check cleans up after itself`,
+  };
 }

@@ -11,7 +11,8 @@ import { awsErrorMeaning } from "../aws/error-codes.js";
 import { awsCallFailure, explainAwsError } from "../aws/explain.js";
 import { checkSnapshotStore } from "../changes/snapshot/store-check.js";
 import { findQueueUrl, isQueueUrl, QueueNotFoundError, queueNameFromUrl } from "../aws/queues.js";
-import { probeBucket, type ProbeResult } from "../large-messages/bucket-probe.js";
+import { probeS3Place, type ProbeResult } from "../aws/s3-probe.js";
+import { resultsPlace } from "../results/place.js";
 import { LargeMessagePolicy } from "../large-messages/policy.js";
 import { describeSnsFailure, parseTopicArn } from "../aws/sns-topic.js";
 import { queueTypeMismatch } from "../queue-type.js";
@@ -52,7 +53,7 @@ export async function checkConfigFile(path: string, onLoaded: (config: Config) =
  * Proves the connector can work with `config`: every setting compiles as a sync compiles it, the
  * credentials (and assumed role) are accepted, every queue the config names outright exists and
  * matches `queue_type`, the snapshot store works, the alerts' SNS topic, if any, is there, and, with
- * large_messages "s3", a probe object can be stored in the bucket. Needs sqs:ListQueues for queues given by name (and to prove the
+ * large_messages "s3" or object_storage_config "S3", a probe object can be stored in each bucket. Needs sqs:ListQueues for queues given by name (and to prove the
  * credentials when no queue is named), sqs:GetQueueAttributes to confirm queues given by URL, plus
  * sts:AssumeRole with a role, and the S3 and SNS permissions of the features configured.
  */
@@ -86,10 +87,15 @@ export async function runCheck(config: Config): Promise<CheckResult> {
     const topicProblem = await alertTopicProblem(config, clients);
     if (topicProblem !== undefined) return { status: "FAILED", message: topicProblem };
     if (config.alerts?.sns_topic_arn) found.push(`SNS topic ${config.alerts.sns_topic_arn} (alerts.sns_topic_arn)`);
-    const payloads = await probePayloadBucket(config, clients);
-    if (payloads?.ok === false) return { status: "FAILED", message: payloads.message };
+    const probes: ProbeResult[] = [];
+    for (const probe of [probePayloadBucket, probeResultsBucket]) {
+      const result = await probe(config, clients);
+      if (result?.ok === false) return { status: "FAILED", message: result.message };
+      if (result) probes.push(result);
+    }
     const message = successMessage(config, found, unconfirmed);
-    return { status: "SUCCEEDED", message: payloads ? `${message.replace(/\.$/, "")}; ${payloads.note}.` : message };
+    const notes = probes.map((probe) => (probe.ok ? `; ${probe.note}` : ""));
+    return { status: "SUCCEEDED", message: notes.length > 0 ? `${message.replace(/\.$/, "")}${notes.join("")}.` : message };
   } catch (error) {
     const message = error instanceof UserFacingError ? error.message : explainAwsError(error, { permission: "sqs:ListQueues", config });
     return { status: "FAILED", message };
@@ -139,7 +145,19 @@ async function probePayloadBucket(config: Config, clients: AwsClients): Promise<
   if (!bucket) return undefined;
   const s3 = clients.s3(bucket);
   try {
-    return await probeBucket(s3, bucket.bucket, bucket.prefix, config);
+    return await probeS3Place(s3, { setting: "large_messages", bucket: bucket.bucket, prefix: bucket.prefix }, config);
+  } finally {
+    s3.destroy();
+  }
+}
+
+/** With object_storage_config "S3": whether a probe object can be stored where the sync results go. */
+async function probeResultsBucket(config: Config, clients: AwsClients): Promise<ProbeResult | undefined> {
+  const storage = config.object_storage_config;
+  if (storage.storage_type !== "S3") return undefined;
+  const s3 = clients.resultsS3(storage);
+  try {
+    return await probeS3Place(s3, resultsPlace(storage), config);
   } finally {
     s3.destroy();
   }

@@ -9,7 +9,7 @@ import type { ComposedMessage } from "../compose/composer.js";
 import type { ChangeType, Config } from "../config/types.js";
 import { type ConcurrencyLimit, concurrencyLimitFor } from "../delivery/concurrency-limit.js";
 import { Delivery } from "../delivery/delivery.js";
-import type { BatchSender, OutgoingMessage } from "../delivery/types.js";
+import type { BatchSender, OutgoingMessage, Receipt } from "../delivery/types.js";
 import { deferred } from "../deferred.js";
 import { UserFacingError } from "../errors.js";
 import { isUploadFailureCode } from "../delivery/upload-failure.js";
@@ -25,6 +25,8 @@ import {
 } from "../protocol/messages.js";
 import type { MessageWriter } from "../protocol/output.js";
 import { echoedStateLine } from "../protocol/state-echo.js";
+import type { Rejection, ResultRow } from "../results/lines.js";
+import type { SyncResults } from "../results/recorder.js";
 import { RejectionPolicy } from "../write/rejections.js";
 import { RowPipeline, type RowOutcome } from "../write/row-pipeline.js";
 import { SendGate } from "../write/send-gate.js";
@@ -51,6 +53,8 @@ interface WriteOptions {
   detector: ChangeDetector;
   /** The limit on requests in flight; default one made from `concurrency` and `max_in_flight`. */
   concurrency?: ConcurrencyLimit;
+  /** Where rows' outcomes are recorded (object_storage_config); none with storage "None". */
+  results?: SyncResults | undefined;
 }
 
 /** How long a partly filled batch waits for more rows before it goes out. */
@@ -63,15 +67,21 @@ const LINGER_MS = 20;
  */
 const RECORDS_PER_TURN = 64;
 
+/** Where a row came from: the record's fields its result keeps (none for rows the connector makes). */
+interface RowOrigin {
+  data: Record<string, unknown>;
+  emittedAt?: number;
+  meta?: unknown;
+}
+
 /** The row a message was made from, carried along so its outcome can be reported and recorded. */
-interface RowRef extends PublishHooks {
+interface RowRef extends PublishHooks, RowOrigin {
   stream: ConfiguredStream;
   change: ChangeType;
-  data: Record<string, unknown>;
   /** Set on rows the connector makes itself (found removed), which STATE counts leave out. */
   generated?: true;
-  /** Set on the dead-letter envelope of a rejected row, which settles that row when stored. */
-  deadLetter?: true;
+  /** Set on the dead-letter envelope of a rejected row: settles that row once the envelope is stored. */
+  deadLetter?: () => void;
 }
 
 interface RowMessage extends OutgoingMessage {
@@ -87,6 +97,11 @@ function coveredStream(state: StateMessage): string | undefined {
 /** The stream whose STATE counts a row, if it is counted at all. */
 function countedStream(row: RowRef): string | undefined {
   return row.generated ? undefined : streamKey(row.stream.stream.name, row.stream.stream.namespace);
+}
+
+/** A row as its result names it. */
+function resultRow(row: RowRef, change: ChangeType | undefined, messageId: string): ResultRow {
+  return { stream: row.stream, data: row.data, change, messageId, emittedAt: row.emittedAt, meta: row.meta };
 }
 
 /** SQS's own messages often end in a period; the sentence around them adds one. */
@@ -163,11 +178,12 @@ class WriteRun {
         requestTimeoutMs: this.config.request_timeout_seconds * 1000,
       },
       {
-        acknowledged: (message) => this.acknowledged(message),
+        acknowledged: (message, receipt) => this.acknowledged(message, receipt),
         rejected: (message, reason, code) => this.deliveryRejected(message, reason, code),
       },
     );
     this.delivery.failed.catch((error: Error) => this.fail(error));
+    options.results?.failed.catch((error: Error) => this.fail(error));
   }
 
   async run(): Promise<void> {
@@ -190,6 +206,9 @@ class WriteRun {
               await yieldToEventLoop();
               // STATE and WARN lines are written as records settle: a slow stdout pauses the reader.
               await this.unlessFailed(this.options.writer.whenDrained());
+              // Results not yet stored pause it too: their parts hold memory until S3 takes them.
+              const room = this.options.results?.whenRoom();
+              if (room !== undefined) await this.unlessFailed(room);
             }
             // Awaited only when delivery asks the reader to wait (or a queue name is being looked up).
             try {
@@ -213,10 +232,19 @@ class WriteRun {
       await this.unlessFailed(this.gate.drained());
       await this.delivery.flush();
       this.throwIfFailed();
+      await this.unlessFailed(this.closeResults());
+      this.throwIfFailed();
       await this.detector.close(true);
     } catch (error) {
       // Bad input stops reading, but what was accepted before it is still delivered and checkpointed.
-      if (this.failure === undefined) await this.unlessFailed(this.gate.drained().then(() => this.delivery.flush())).catch(() => undefined);
+      if (this.failure === undefined) {
+        await this.unlessFailed(
+          this.gate
+            .drained()
+            .then(() => this.delivery.flush())
+            .then(() => this.closeResults()),
+        ).catch(() => undefined);
+      }
       this.delivery.abort();
       // The sync's own failure is the one to report; a snapshot that could not be committed only means more is republished.
       await Promise.resolve()
@@ -241,7 +269,8 @@ class WriteRun {
     this.observer.recordRead(record.stream);
     this.clearJob.recordReceived(stream);
     const ticket = this.tracker.recordReceived(key);
-    return this.handleOutcome(this.pipeline.record(record, stream, lineNumber), stream, record.data, ticket, undefined);
+    const origin: RowOrigin = { data: record.data, emittedAt: record.emitted_at, meta: record.meta };
+    return this.handleOutcome(this.pipeline.record(record, stream, lineNumber), stream, origin, ticket, undefined);
   }
 
   private async handleTrace(trace: TraceMessage): Promise<void> {
@@ -263,8 +292,10 @@ class WriteRun {
       this.throwIfFailed();
       const outcome = this.pipeline.removed(stream, removed);
       // A row the connector makes itself holds no STATE back: it gets a ticket only when it is sent.
-      if (outcome.kind === "skipped") this.observer.skipped(stream.stream.name, outcome.change, outcome.reason);
-      else await this.handleOutcome(outcome, stream, removed.data, this.tracker.recordReceived(), true);
+      if (outcome.kind === "skipped") {
+        this.observer.skipped(stream.stream.name, outcome.change, outcome.reason);
+        if (this.options.results?.all) this.options.results.skipped({ stream, data: removed.data, change: outcome.change }, outcome.reason);
+      } else await this.handleOutcome(outcome, stream, { data: removed.data }, this.tracker.recordReceived(), true);
     }
   }
 
@@ -272,19 +303,29 @@ class WriteRun {
   private handleOutcome(
     outcome: RowOutcome,
     stream: ConfiguredStream,
-    data: Record<string, unknown>,
+    origin: RowOrigin,
     ticket: number,
     generated: true | undefined,
   ): Promise<void> | undefined {
     if (outcome.kind === "skipped") {
       this.observer.skipped(stream.stream.name, outcome.change, outcome.reason);
-      this.tracker.settle(ticket);
+      const { results } = this.options;
+      if (results?.all) results.skipped({ ...origin, stream, change: outcome.change }, outcome.reason, this.settleLater(ticket));
+      else this.tracker.settle(ticket);
       return undefined;
     }
     const { journaled, onPublished, onRejected } = outcome.hooks;
-    const row: RowRef = { stream, change: outcome.change ?? "added", data, journaled, onPublished, onRejected };
+    const row: RowRef = { ...origin, stream, change: outcome.change ?? "added", journaled, onPublished, onRejected };
     if (generated) row.generated = true;
-    if (outcome.kind === "rejected") return this.reject(outcome.messageId, row, outcome.reason, ticket, outcome.change);
+    if (outcome.kind === "rejected") {
+      return this.reject(
+        outcome.messageId,
+        row,
+        { reason: outcome.code, message: outcome.reason, queue: undefined },
+        ticket,
+        outcome.change,
+      );
+    }
     return this.publish(outcome.message, row, ticket);
   }
 
@@ -296,7 +337,8 @@ class WriteRun {
       (url) => this.submit(message, url, ticket, row),
       (error: unknown) => {
         if (!(error instanceof QueueNotFoundError)) throw error;
-        return this.reject(message.messageId, row, error.message, ticket, row.change);
+        const rejection = { reason: "queue_not_found", message: error.message, queue: message.queue } as const;
+        return this.reject(message.messageId, row, rejection, ticket, row.change);
       },
     );
   }
@@ -332,13 +374,29 @@ class WriteRun {
     });
   }
 
-  private acknowledged(message: RowMessage): void {
+  private acknowledged(message: RowMessage, receipt: Receipt): void {
     const { row } = message;
-    if (!row.deadLetter) {
-      row.onPublished?.();
-      this.observer.published(row.stream.stream.name, row.change, message.bytes, this.largeMessages.offloads(message.bytes));
+    if (row.deadLetter) {
+      row.deadLetter();
+      return;
     }
-    this.tracker.settle(message.ticket, row.deadLetter ? countedStream(row) : undefined);
+    row.onPublished?.();
+    this.observer.published(row.stream.stream.name, row.change, message.bytes, this.largeMessages.offloads(message.bytes));
+    const { results } = this.options;
+    if (!results?.all) {
+      this.tracker.settle(message.ticket);
+      return;
+    }
+    const publication = { queue: message.queueUrl, bytes: message.bytes, receipt };
+    results.published(resultRow(row, row.change, message.messageId), publication, this.settleLater(message.ticket));
+  }
+
+  /**
+   * Settles a row once its result is stored. Made here, so that the callback holds the ticket
+   * alone and not the row or its message while the result's part fills and uploads.
+   */
+  private settleLater(ticket: number): () => void {
+    return () => this.tracker.settle(ticket);
   }
 
   private deliveryRejected(message: RowMessage, reason: string, code: string): void {
@@ -352,10 +410,15 @@ class WriteRun {
       return;
     }
     try {
-      const refusal = isUploadFailureCode(code)
-        ? `The message body could not be stored in S3 (large_messages): ${withoutFinalPeriod(reason)}.`
-        : `SQS refused the message for queue ${message.queueUrl}: ${withoutFinalPeriod(reason)}.`;
-      const deadLetter = this.applyPolicy(message.messageId, row, refusal, message.ticket, row.change);
+      const upload = isUploadFailureCode(code);
+      const rejection: Rejection = {
+        reason: upload ? "upload_failed" : "sqs_refused",
+        message: upload
+          ? `The message body could not be stored in S3 (large_messages): ${withoutFinalPeriod(reason)}.`
+          : `SQS refused the message for queue ${message.queueUrl}: ${withoutFinalPeriod(reason)}.`,
+        queue: message.queueUrl,
+      };
+      const deadLetter = this.applyPolicy(message.messageId, row, rejection, message.ticket, row.change);
       // Queued without waiting: this runs in delivery's callback. The reader waits for room before
       // its next row, so a dead letter counts toward the same backpressure as every message.
       if (deadLetter !== undefined) this.delivery.offer(deadLetter);
@@ -371,39 +434,65 @@ class WriteRun {
   private reject(
     messageId: string,
     row: RowRef,
-    reason: string,
+    rejection: Rejection,
     ticket: number,
     change: ChangeType | undefined,
   ): Promise<void> | undefined {
-    const deadLetter = this.applyPolicy(messageId, row, reason, ticket, change);
+    const deadLetter = this.applyPolicy(messageId, row, rejection, ticket, change);
     return deadLetter === undefined ? undefined : this.offer(deadLetter);
   }
 
-  /** Applies the rejected-rows policy: the dead letter to send, if any. Throws when the sync must stop. */
+  /**
+   * Applies the rejected-rows policy, and records the row's result: the dead letter to send, if
+   * any. The row is settled once everything it needs is stored: its result, and its dead letter.
+   * Throws when the sync must stop (its result is still written, if the run can write it).
+   */
   private applyPolicy(
     messageId: string,
     row: RowRef,
-    reason: string,
+    rejection: Rejection,
     ticket: number,
     change: ChangeType | undefined,
   ): RowMessage | undefined {
+    const reason = rejection.message;
     row.onRejected?.();
     const streamName = row.stream.stream.name;
     this.observer.rejected(streamName, change, messageId, reason);
-    const outcome = this.rejections.handle({
-      messageId,
-      stream: streamName,
-      namespace: row.stream.stream.namespace,
-      data: row.data,
-      reason,
-      ticket,
-    });
+    const { results } = this.options;
+    const record = (onStored?: () => void): void => results?.rejected(resultRow(row, change, messageId), rejection, onStored);
+    let outcome: ReturnType<RejectionPolicy["handle"]>;
+    try {
+      outcome = this.rejections.handle({
+        messageId,
+        stream: streamName,
+        namespace: row.stream.stream.namespace,
+        data: row.data,
+        reason,
+        ticket,
+      });
+    } catch (error) {
+      record();
+      throw error;
+    }
+    const settle = (): void => this.tracker.settle(ticket, countedStream(row));
     if (outcome.kind === "skipped") {
       void this.options.writer.log("WARN", `Rejected row ${messageId} of stream "${streamName}": ${reason}`);
-      this.tracker.settle(ticket, countedStream(row));
+      if (results === undefined) settle();
+      else record(settle);
       return undefined;
     }
-    return { ...outcome.message, row: { ...row, deadLetter: true } };
+    // Sent to the dead-letter queue: settled once both the envelope and the row's result are stored.
+    let waiting = results === undefined ? 1 : 2;
+    const settleWhenBothStored = (): void => {
+      if (--waiting === 0) settle();
+    };
+    record(settleWhenBothStored);
+    return { ...outcome.message, row: { ...row, deadLetter: settleWhenBothStored } };
+  }
+
+  /** Writes the results still held; a write that fails reaches `fail` through `results.failed`. */
+  private closeResults(): Promise<void> {
+    return this.options.results?.close() ?? Promise.resolve();
   }
 
   private emitCheckpoint({ state, recordCount, rejectedCount }: Checkpoint<string>): void {

@@ -25,6 +25,7 @@ export function crossFieldIssues(config: Config): string[] {
       : []),
     ...alertIssues(config.alerts),
     ...largeMessageIssues(config),
+    ...objectStorageIssues(config),
   ];
 }
 
@@ -131,4 +132,20 @@ function largeMessageIssues(config: Config): string[] {
     );
   }
   return issues;
+}
+
+function objectStorageIssues(config: Config): string[] {
+  const storage = config.object_storage_config;
+  if (storage.storage_type === "None") {
+    return config.sync_results === "all"
+      ? [
+          'sync_results "all" writes every row\'s outcome to object_storage_config, whose storage_type is "None": set storage_type "S3" (with its bucket), or remove sync_results',
+        ]
+      : [];
+  }
+  return (storage.access_key_id === undefined) === (storage.secret_access_key === undefined)
+    ? []
+    : [
+        "object_storage_config.access_key_id and object_storage_config.secret_access_key go together: set both, or neither to use the connector's credentials",
+      ];
 }

@@ -70,9 +70,13 @@ export class SyncObservation {
   /**
    * Runs the write with progress reports, then logs the run summary and sends the alert the
    * outcome calls for, whether the write succeeded or threw. The write's error is rethrown as is.
-   * `aws` publishes the SNS alert.
+   * `aws` publishes the SNS alert; `onSummary` sees the summary too (the sync results store it).
    */
-  async run<T>(write: () => Promise<T>, aws: Pick<AwsClients, "sns">): Promise<T> {
+  async run<T>(
+    write: () => Promise<T>,
+    aws: Pick<AwsClients, "sns">,
+    onSummary: (summary: SyncSummary) => Promise<void> = async () => undefined,
+  ): Promise<T> {
     const progress = new ProgressReporter(
       {
         rows: () => this.rows.current,
@@ -86,11 +90,15 @@ export class SyncObservation {
     try {
       const result = await write();
       progress.stop();
-      await this.report(this.rows.finish(this.sentCounts(), undefined, this.concurrency?.stats), aws);
+      const summary = this.rows.finish(this.sentCounts(), undefined, this.concurrency?.stats);
+      await this.report(summary, aws);
+      await onSummary(summary);
       return result;
     } catch (error) {
       progress.stop();
-      await this.report(this.rows.finish(this.sentCounts(), failureOf(error), this.concurrency?.stats), aws);
+      const summary = this.rows.finish(this.sentCounts(), failureOf(error), this.concurrency?.stats);
+      await this.report(summary, aws);
+      await onSummary(summary);
       throw error;
     }
   }

@@ -48,10 +48,15 @@ function folder(name: string): string {
   return encodeURIComponent(name);
 }
 
+/** `<bucket_path>/`: every sync's results ("" for the bucket's top level). */
+export function resultsRoot(bucketPath: string): string {
+  const base = bucketPath.replace(/^\/+|\/+$/g, "");
+  return base === "" ? "" : `${base}/`;
+}
+
 /** `<bucket_path>/<sync_id>/`: every result of one sync, in Airbyte's layout. */
 export function syncPrefix(bucketPath: string, syncId: string): string {
-  const base = bucketPath.replace(/^\/+|\/+$/g, "");
-  return `${base === "" ? "" : `${base}/`}${folder(syncId)}/`;
+  return `${resultsRoot(bucketPath)}${folder(syncId)}/`;
 }
 
 /** `<bucket_path>/<sync_id>/<namespace>/<stream>/`. */

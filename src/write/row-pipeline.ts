@@ -7,13 +7,22 @@ import { createComposer, type ComposedMessage, type Composer, type RowInput } fr
 import { isRejection } from "../compose/rejection.js";
 import type { ChangeType, Config } from "../config/types.js";
 import type { ConfiguredStream, RecordMessage } from "../protocol/messages.js";
+import { type RejectedReason, rejectedReasonOfSetting } from "../results/reasons.js";
 
 export type SkipReason = "unchanged" | "event_filter";
 
 /** What one row becomes. `change` is undefined when the row's change could not be decided. */
 export type RowOutcome =
   | { kind: "skipped"; change: ChangeType | undefined; reason: SkipReason }
-  | { kind: "rejected"; change: ChangeType | undefined; messageId: string; reason: string; hooks: PublishHooks }
+  | {
+      kind: "rejected";
+      change: ChangeType | undefined;
+      messageId: string;
+      reason: string;
+      /** The stable code of the reason, for the sync results. */
+      code: RejectedReason;
+      hooks: PublishHooks;
+    }
   | { kind: "message"; change: ChangeType; message: ComposedMessage; hooks: PublishHooks };
 
 const NO_HOOKS: PublishHooks = Object.freeze({});
@@ -45,7 +54,7 @@ export class RowPipeline {
     if (detection.kind === "reject") {
       const messageId = this.composer.messageIdOf(rowInput(stream, record.data, "added", record.emitted_at, undefined, record.meta));
       const reason = `Row with message id ${JSON.stringify(messageId)} (input line ${lineNumber}) was rejected: ${detection.reason}`;
-      return { kind: "rejected", change: undefined, messageId, reason, hooks: NO_HOOKS };
+      return { kind: "rejected", change: undefined, messageId, reason, code: "change_undecided", hooks: NO_HOOKS };
     }
     const row = rowInput(stream, record.data, detection.change, record.emitted_at, detection.previous, record.meta);
     return this.changed(row, detection.followUp);
@@ -63,7 +72,10 @@ export class RowPipeline {
       return { kind: "skipped", change, reason: "event_filter" };
     }
     const message = this.composer.compose(row);
-    if (isRejection(message)) return { kind: "rejected", change, messageId: message.messageId, reason: message.reason, hooks: NO_HOOKS };
+    if (isRejection(message)) {
+      const code = rejectedReasonOfSetting(message.setting);
+      return { kind: "rejected", change, messageId: message.messageId, reason: message.reason, code, hooks: NO_HOOKS };
+    }
     return { kind: "message", change, message, hooks: followUp?.publish() ?? NO_HOOKS };
   }
 }

@@ -16,4 +16,6 @@ export const DOCUMENTED_DEFAULTS = {
   request_timeout_seconds: 30,
   log_api_calls: false,
   log_message_bodies: false,
+  object_storage_config: { storage_type: "None" },
+  sync_results: "rejected",
 };

@@ -1,13 +1,8 @@
-import { awsErrorCode, awsHttpStatus } from "../../../aws/error-code.js";
+import { awsErrorCode } from "../../../aws/error-code.js";
 import { type S3Permission, s3Failure } from "../../../aws/s3-explain.js";
 import type { Config } from "../../../config/types.js";
 import type { UserFacingError } from "../../../errors.js";
 import type { S3Location } from "./location.js";
-
-/** HTTP 412: a conditional write (If-None-Match / If-Match) found the object not as expected. */
-export function isPreconditionFailed(error: unknown): boolean {
-  return awsHttpStatus(error) === 412 || awsErrorCode(error) === "PreconditionFailed";
-}
 
 /** HTTP 404 on an object: it does not exist (a missing bucket is reported apart). */
 export function isMissingObject(error: unknown): boolean {

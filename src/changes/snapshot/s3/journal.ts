@@ -1,12 +1,10 @@
-import { deferred } from "../../../deferred.js";
-import { promisify } from "node:util";
-import { constants, gzip } from "node:zlib";
-import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
+import { type Chunk, GzipChunkWriter } from "../../../aws/gzip-chunks.js";
 import type { ChangeType, Config } from "../../../config/types.js";
 import { UserFacingError } from "../../../errors.js";
 import { MAX_LINE_BYTES } from "../../../protocol/input.js";
 import { MAX_BUFFERED_BYTES } from "../../../delivery/buffer-limit.js";
-import { isPreconditionFailed, snapshotStoreCall, snapshotStoreFailure } from "./errors.js";
+import { snapshotStoreCall, snapshotStoreFailure } from "./errors.js";
 import type { S3Location } from "./location.js";
 import { gzipLines, type LineBounds, UntrustedObjectError } from "./read.js";
 import type { ChangeJournal, JournalEntry, NotedEntry } from "../home.js";
@@ -33,17 +31,9 @@ export const JOURNAL_BOUNDS: LineBounds = {
   maxLines: CHUNK_ENTRIES,
 };
 
-const gzipAsync = promisify(gzip);
-
-interface Chunk {
-  key: string;
-  lines: string[];
-  /** Entries whose row has no outcome yet. */
-  pending: number;
-  written: boolean;
-  durable: Promise<void>;
-  resolve(): void;
-  reject(error: Error): void;
+/** A journal chunk's own state: how many of its entries' rows have no outcome yet. */
+interface Pending {
+  rows: number;
 }
 
 /**
@@ -54,12 +44,10 @@ interface Chunk {
  * journals read at start, holds them as uncertain keys) covers it, and covered chunks are deleted.
  */
 export class SnapshotJournal implements ChangeJournal {
-  private open: Chunk | undefined;
-  private linger: NodeJS.Timeout | undefined;
-  private writing: Promise<void> = Promise.resolve();
+  private readonly writer: GzipChunkWriter<Pending>;
   private sequence = 0;
   /** Chunks not covered by a commit yet, oldest first. */
-  private readonly chunks: Chunk[] = [];
+  private readonly chunks: Chunk<Pending>[] = [];
 
   constructor(
     private readonly s3: S3Client,
@@ -68,21 +56,34 @@ export class SnapshotJournal implements ChangeJournal {
     private readonly syncId: string,
     /** Journal objects read at start: the first commit covers them. */
     private loadedKeys: string[],
-  ) {}
+  ) {
+    this.writer = new GzipChunkWriter({
+      s3,
+      bucket: location.bucket,
+      maxLines: CHUNK_ENTRIES,
+      maxBytes: Number.POSITIVE_INFINITY,
+      lingerMs: JOURNAL_LINGER_MS,
+      open: () => {
+        const name = `${String(Date.now()).padStart(13, "0")}-${this.syncId}-${String(++this.sequence).padStart(6, "0")}.jsonl.gz`;
+        return { key: this.location.key(JOURNAL_FOLDER + name), meta: { rows: 0 } };
+      },
+      failure: (error) => snapshotStoreFailure(error, this.location, "s3:PutObject", this.config),
+    });
+  }
 
   note(entry: JournalEntry): NotedEntry {
-    const chunk = this.open ?? this.startChunk();
     // The row goes in as JSON, not as a string of JSON: escaping its every quote would cost more than the rest.
-    chunk.lines.push(`${JSON.stringify([entry.namespace, entry.stream, entry.change, entry.key]).slice(0, -1)},${entry.data}]`);
-    chunk.pending++;
-    if (chunk.lines.length >= CHUNK_ENTRIES) this.seal();
+    const chunk = this.writer.add(
+      `${JSON.stringify([entry.namespace, entry.stream, entry.change, entry.key]).slice(0, -1)},${entry.data}]`,
+    );
+    if (chunk.meta.rows++ === 0) this.chunks.push(chunk);
     let settled = false;
     return {
       durable: chunk.durable,
       settled: () => {
         if (settled) return;
         settled = true;
-        chunk.pending--;
+        chunk.meta.rows--;
       },
     };
   }
@@ -92,7 +93,7 @@ export class SnapshotJournal implements ChangeJournal {
    * written chunks whose every row has an outcome (which the store holds, so the copy does too).
    */
   covered(): string[] {
-    return [...this.loadedKeys, ...this.chunks.filter((chunk) => chunk.written && chunk.pending === 0).map((chunk) => chunk.key)];
+    return [...this.loadedKeys, ...this.chunks.filter((chunk) => chunk.written && chunk.meta.rows === 0).map((chunk) => chunk.key)];
   }
 
   /** Deletes journal objects a committed version covers; one left behind is read (harmlessly) by the next sync. */
@@ -108,53 +109,8 @@ export class SnapshotJournal implements ChangeJournal {
   }
 
   /** Writes what is noted and waits for the writes in progress. */
-  async close(): Promise<void> {
-    this.seal();
-    await this.writing;
-  }
-
-  private startChunk(): Chunk {
-    // Its failure reaches every row's sender; nothing else may report it as unhandled.
-    const { promise: durable, resolve, reject } = deferred();
-    const name = `${String(Date.now()).padStart(13, "0")}-${this.syncId}-${String(++this.sequence).padStart(6, "0")}.jsonl.gz`;
-    const chunk: Chunk = { key: this.location.key(JOURNAL_FOLDER + name), lines: [], pending: 0, written: false, durable, resolve, reject };
-    this.open = chunk;
-    this.chunks.push(chunk);
-    this.linger = setTimeout(() => this.seal(), JOURNAL_LINGER_MS);
-    return chunk;
-  }
-
-  private seal(): void {
-    const chunk = this.open;
-    if (!chunk) return;
-    this.open = undefined;
-    clearTimeout(this.linger);
-    this.writing = this.writing.then(() => this.write(chunk));
-  }
-
-  private async write(chunk: Chunk): Promise<void> {
-    try {
-      const body = await gzipAsync(chunk.lines.join("\n"), { level: constants.Z_BEST_SPEED });
-      await this.s3
-        .send(
-          new PutObjectCommand({
-            Bucket: this.location.bucket,
-            Key: chunk.key,
-            Body: body,
-            ContentType: "application/gzip",
-            IfNoneMatch: "*",
-          }),
-        )
-        .catch((error: unknown) => {
-          // The name is this sync's alone: an object already there is this very write, retried after its answer was lost.
-          if (!isPreconditionFailed(error)) throw error;
-        });
-      chunk.lines = [];
-      chunk.written = true;
-      chunk.resolve();
-    } catch (error) {
-      chunk.reject(snapshotStoreFailure(error, this.location, "s3:PutObject", this.config));
-    }
+  close(): Promise<void> {
+    return this.writer.close();
   }
 }
 

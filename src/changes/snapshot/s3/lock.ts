@@ -1,10 +1,11 @@
+import { isPreconditionFailed } from "../../../aws/error-code.js";
 import { hostname } from "node:os";
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "../../../config/types.js";
 import { UserFacingError } from "../../../errors.js";
 import type { LogLevel } from "../../../protocol/messages.js";
-import { isMissingObject, isPreconditionFailed, snapshotStoreFailure } from "./errors.js";
+import { isMissingObject, snapshotStoreFailure } from "./errors.js";
 import type { S3Location } from "./location.js";
 import { etagOfOwnWrite } from "./own-write.js";
 import { readBoundedText, UntrustedObjectError } from "./read.js";

@@ -1,3 +1,4 @@
+import { isPreconditionFailed } from "../../../aws/error-code.js";
 import { createReadStream, createWriteStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { pipeline } from "node:stream/promises";
@@ -5,7 +6,7 @@ import { constants, createGzip } from "node:zlib";
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import type { Config } from "../../../config/types.js";
 import { UserFacingError } from "../../../errors.js";
-import { isMissingObject, isPreconditionFailed, snapshotStoreCall, snapshotStoreFailure } from "./errors.js";
+import { isMissingObject, snapshotStoreCall, snapshotStoreFailure } from "./errors.js";
 import type { S3Location } from "./location.js";
 import { SnapshotConflictError } from "./lock.js";
 import { etagOfOwnWrite } from "./own-write.js";

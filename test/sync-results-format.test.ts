@@ -1,0 +1,120 @@
+// The results writer without S3: rejected_reason codes and their docs, the line layout, and a
+// bucket that fails mid-sync (a fake S3 client) stopping the sync with no STATE past unrecorded rows.
+import assert from "node:assert/strict";
+import { Readable, Writable } from "node:stream";
+import { test } from "node:test";
+import type { S3Client } from "@aws-sdk/client-s3";
+import { runWrite } from "../src/commands/write.js";
+import { validateConfig } from "../src/config/load.js";
+import { UserFacingError } from "../src/errors.js";
+import { loadCatalog } from "../src/protocol/catalog.js";
+import { MessageWriter } from "../src/protocol/output.js";
+import type { ResultLine } from "../src/results/format.js";
+import { rejectedLine } from "../src/results/lines.js";
+import { openSyncResults, syncIdOf } from "../src/results/open.js";
+import { REJECTED_REASONS, rejectedReasonOfSetting } from "../src/results/reasons.js";
+import { catalogOf, recordLine, stateLine } from "./helpers/airbyte.js";
+import { writeTempJson } from "./helpers/cli.js";
+import { testSettings } from "./helpers/config.js";
+import { FakeSender, sdkServiceError } from "./helpers/delivery-fakes.js";
+import { readDoc, rowKey, tableRows } from "./helpers/doc-tables.js";
+import { ANY_QUEUE_HOST, openDetector } from "./helpers/in-process.js";
+
+const QUEUE_URL = "http://127.0.0.1:1/123456789012/orders";
+const STORAGE = { storage_type: "S3", s3_bucket_name: "results", s3_bucket_region: "us-east-1", bucket_path: "sync/" };
+const page = readDoc("docs/sync-results.md");
+
+test("a composer's rejection gets the code of the setting it names", () => {
+  assert.equal(rejectedReasonOfSetting("message_attributes[2].value"), "invalid_message_attribute");
+  assert.equal(rejectedReasonOfSetting("message_body"), "invalid_message_body");
+  assert.equal(rejectedReasonOfSetting("max_message_bytes"), "message_too_large");
+  assert.equal(rejectedReasonOfSetting("queue"), "invalid_queue");
+  assert.equal(rejectedReasonOfSetting("some_future_setting"), "invalid_message");
+});
+
+test("docs/sync-results.md lists every rejected_reason code with its meaning, and every column in order", () => {
+  const codes = tableRows(page, ["code", "meaning"]).map((row) => [rowKey(row, "code"), row.meaning]);
+  assert.deepEqual(codes, Object.entries(REJECTED_REASONS));
+  const catalog = loadCatalog(writeTempJson(catalogOf([{ name: "orders" }])));
+  const line: ResultLine = rejectedLine(
+    { syncId: "1", runId: "r" },
+    { stream: [...catalog.values()][0]!, data: {}, change: "added" },
+    {
+      reason: "sqs_refused",
+      message: "",
+      queue: undefined,
+    },
+  );
+  const columns = tableRows(page, ["column", "type", "meaning"]).flatMap((row) => rowKey(row, "column").split(", "));
+  assert.deepEqual(columns, Object.keys(line));
+});
+
+test("sync_id is the catalog's, or the run's own id when the catalog has none", () => {
+  const catalog = loadCatalog(writeTempJson({ streams: [{ ...catalogOf([{ name: "orders" }]).streams[0]!, sync_id: 77 }] }));
+  assert.equal(syncIdOf(catalog, "run-1"), "77");
+  assert.equal(syncIdOf(loadCatalog(writeTempJson(catalogOf([{ name: "orders" }]))), "run-1"), "run-1");
+});
+
+test("a results bucket that fails mid-sync fails it, with no STATE past the rows whose results were not stored", async () => {
+  const config = validateConfig(
+    testSettings({
+      queue: { source: "static", value: QUEUE_URL },
+      message_body: { format: "column", column: "payload" },
+      rejected_rows: { policy: "skip" },
+      object_storage_config: STORAGE,
+    }),
+    "the test config",
+  );
+  const catalog = loadCatalog(writeTempJson(catalogOf([{ name: "orders" }])));
+  const puts: string[] = [];
+  // The run's summary is stored; every results part fails, as a bucket that starts refusing mid-sync does.
+  const s3 = {
+    async send(command: { input: { Key: string } }) {
+      puts.push(command.input.Key);
+      if (command.input.Key.endsWith(".jsonl.gz")) throw sdkServiceError("InternalError", "We encountered an internal error.", 500);
+      return {};
+    },
+  } as unknown as S3Client;
+  const results = await openSyncResults(config, catalog, { resultsS3: () => s3 }, "run-1");
+  const lines = [
+    ...[1, 2, 3].map((id) => recordLine("orders", { id, payload: { id } })),
+    stateLine({ cursor: 3 }),
+    recordLine("orders", { id: 4, payload: "not json" }),
+    recordLine("orders", { id: 5, payload: { id: 5 } }),
+    stateLine({ cursor: 5 }),
+  ];
+  let stdout = "";
+  const writer = new MessageWriter(
+    new Writable({
+      write: (chunk, _encoding, done) => {
+        stdout += String(chunk);
+        done();
+      },
+    }),
+  );
+  const failure = await runWrite({
+    config,
+    catalog,
+    input: Readable.from([Buffer.from(`${lines.join("\n")}\n`)]),
+    writer,
+    sender: new FakeSender(),
+    resolveQueue: async () => QUEUE_URL,
+    checkQueueUrl: ANY_QUEUE_HOST,
+    detector: await openDetector(config, catalog),
+    results,
+  }).then(
+    () => assert.fail("the sync succeeded"),
+    (error: unknown) => error,
+  );
+  assert.ok(failure instanceof UserFacingError, String(failure));
+  assert.equal(failure.failureType, "transient_error");
+  const part = puts.find((key) => key.endsWith(".jsonl.gz"));
+  assert.match(part ?? "", /^sync\/run-1\/no_namespace\/orders\/\d{4}_\d\d_\d\d_\d+_1\.jsonl\.gz$/);
+  assert.ok(failure.message.includes(`Could not write the sync results object ${part} to S3 bucket "results"`), failure.message);
+  assert.match(failure.message, /no STATE past the rows whose results were not written/);
+  const states = stdout
+    .split("\n")
+    .filter((line) => line.includes('"type":"STATE"'))
+    .map((line) => (JSON.parse(line) as { state: { data: unknown } }).state.data);
+  assert.deepEqual(states, [{ cursor: 3 }]);
+});
