@@ -152,15 +152,16 @@ async function write(configPath: string, catalogPath: string): Promise<number> {
 /**
  * What write and redrive share: the run summary, progress and API call log, the AWS clients, the
  * queue checks, signals, the start-up checks, the change detector (the configured one, unless
- * `detector` is given), the sync results (object_storage_config, under a new run id) and the sender
+ * redriving), the sync results (object_storage_config, under a new run id) and the sender
  * chain, around one runWrite over `input`. Returns the row counts.
  */
 async function deliverRows(
   config: Config,
   catalog: Map<string, ConfiguredStream>,
   input: Readable,
-  detector?: ChangeDetector,
+  redriven?: { detector: ChangeDetector; syncId: string },
 ): Promise<Readonly<RowCounts>> {
+  const detector = redriven?.detector;
   const observation = new SyncObservation(config, writer, observationOptions());
   const clients = createAwsClients(config, { onCall: observation.onCall });
   const { sqs } = clients;
@@ -179,7 +180,7 @@ async function deliverRows(
   await observation.run(
     async () => {
       assertSyncCanStart(config, { streams: catalog.values(), checkQueueUrl });
-      results = await openSyncResults(config, catalog, clients, newRunId());
+      results = await openSyncResults(config, catalog, clients, { runId: newRunId(), syncId: redriven?.syncId });
       const run = (opened: ChangeDetector) =>
         runWrite({
           config,
@@ -292,7 +293,8 @@ async function redrive(command: Extract<Command, { name: "redrive" }>): Promise<
       catalog,
       results: { s3, bucket: storage.s3_bucket_name, bucketPath: storage.bucket_path },
       writer,
-      send: (rows, detector) => (command.dryRun ? previewRedrive : sendRedrive)(config, catalog, rows, detector),
+      send: (rows, detector) =>
+        command.dryRun ? previewRedrive(config, catalog, rows, detector) : sendRedrive(config, catalog, rows, detector, command.syncId),
     });
   } finally {
     s3.destroy();
@@ -315,17 +317,19 @@ async function previewRedrive(
 /**
  * Redrive's rows go through write's wiring. A row still rejected is logged and counted whatever
  * rejected_rows says (neither dead-lettered again nor stopping the rest), and no alert is sent: the
- * caller reads the outcome.
+ * caller reads the outcome. Every outcome is recorded under the redriven sync, published ones too,
+ * so that a second redrive of the sync finds those rows done.
  */
 async function sendRedrive(
   config: Config,
   catalog: Map<string, ConfiguredStream>,
   rows: RedriveRows,
   detector: ChangeDetector,
+  syncId: string,
 ): Promise<RedriveCounts> {
   const { alerts: _noAlerts, ...settings } = config;
-  const redriveConfig: Config = { ...settings, rejected_rows: { policy: "skip" } };
-  const counts = await deliverRows(redriveConfig, catalog, redriveInput(rows), detector);
+  const redriveConfig: Config = { ...settings, rejected_rows: { policy: "skip" }, sync_results: "all" };
+  const counts = await deliverRows(redriveConfig, catalog, redriveInput(rows), { detector, syncId });
   return { sent: counts.published, rejected: counts.rejected, skipped: counts.skipped_by_events_filter };
 }
 

@@ -10,7 +10,11 @@ import { catalogOf } from "./helpers/airbyte.js";
 import { describeRun } from "./helpers/compose-e2e.js";
 import { testSettings } from "./helpers/config.js";
 import { forEachEmulator } from "./helpers/emulators.js";
-import { bodies, logsOf, peopleResults, redrive, setUp } from "./helpers/redrive.js";
+import { readFileSync } from "node:fs";
+import { runCli, writeTempJson } from "./helpers/cli.js";
+import { BUCKET_PATH, bodies, logsOf, peopleResults, redrive, setUp } from "./helpers/redrive.js";
+import { downloadObjects, queryResults } from "./helpers/sync-results.js";
+import { recordLine } from "./helpers/airbyte.js";
 
 forEachEmulator("redrive", (context) => {
   test("after a template fix, exactly the rows whose latest result is a rejection are sent, as their recorded change; a row still rejected says why", async () => {
@@ -32,6 +36,46 @@ forEachEmulator("redrive", (context) => {
       warnings.join("\n"),
     );
     assert.match(warnings.at(-1) ?? "", /^Redrive of sync "42": 3 rejected rows in 2 results files; 2 sent, 1 still rejected\./);
+  });
+
+  test("what write records, redrive reads: it sends the rejected rows, records their new outcomes under its own run id in the same sync, and a second redrive finds nothing left", async () => {
+    const { emulator } = context;
+    const setup = await setUp(emulator);
+    const fixed = JSON.parse(readFileSync(setup.config, "utf8")) as Record<string, unknown>;
+    // The name printed unquoted: a row whose name is a string does not render JSON.
+    const broken = writeTempJson({
+      ...fixed,
+      message_body: { format: "template", template: '{"id": {{ row.id }}, "name": {{ row.name }}, "change": "{{ change }}"}' },
+      rejected_rows: { policy: "skip" },
+    });
+    const catalog = catalogOf([{ name: "people", primaryKey: [["id"]] }]);
+    const catalogOfJob = (syncId: number) => writeTempJson({ streams: catalog.streams.map((stream) => ({ ...stream, sync_id: syncId })) });
+    const catalogFile = catalogOfJob(77);
+    const input = [recordLine("people", { id: 1, name: "Ada", delay: 0 }), recordLine("people", { id: 2, name: 2, delay: 0 })];
+    const written = await runCli(["write", "--config", broken, "--catalog", catalogFile], { stdin: `${input.join("\n")}\n` });
+    assert.equal(written.code, 0, describeRun(written));
+    assert.deepEqual(bodies(await emulator.receiveAll(setup.queueUrl)), [{ id: 2, name: 2, change: "added" }]);
+
+    // Redrive runs later, under a catalog of its own job.
+    const redriveCatalog = catalogOfJob(78);
+    const redriveSync = () => runCli(["redrive", "--config", setup.config, "--catalog", redriveCatalog, "--sync", "77"]);
+    const first = await redriveSync();
+    assert.equal(first.code, 0, describeRun(first));
+    assert.deepEqual(bodies(await emulator.receiveAll(setup.queueUrl)), [{ id: 1, name: "Ada", change: "added" }]);
+    const second = await redriveSync();
+    assert.equal(second.code, 0, describeRun(second));
+    assert.deepEqual(await emulator.receiveAll(setup.queueUrl), []);
+
+    const directory = await downloadObjects(emulator.endpoint, setup.bucket, `${BUCKET_PATH}77/`);
+    const results = await queryResults(directory, "SELECT run_id, outcome, message_id, sync_id FROM results ORDER BY recorded_at");
+    assert.deepEqual(
+      results.map(({ outcome, message_id, sync_id }) => [outcome, message_id, sync_id]),
+      [
+        ["rejected", "1", "77"],
+        ["published", "1", "77"],
+      ],
+    );
+    assert.notEqual(results[0]!.run_id, results[1]!.run_id);
   });
 });
 

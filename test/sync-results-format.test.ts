@@ -75,7 +75,7 @@ test("a results bucket that fails mid-sync fails it, with no STATE past the rows
       return {};
     },
   } as unknown as S3Client;
-  const results = await openSyncResults(config, catalog, { resultsS3: () => s3 }, "run-1");
+  const results = await openSyncResults(config, catalog, { resultsS3: () => s3 }, { runId: "run-1" });
   const lines = [
     ...[1, 2, 3].map((id) => recordLine("orders", { id, payload: { id } })),
     stateLine({ cursor: 3 }),

@@ -21,19 +21,21 @@ export function syncIdOf(catalog: Map<string, ConfiguredStream>, runId: string):
 
 /**
  * The recorder of a run's outcomes when object_storage_config stores them (undefined with
- * "None", which costs nothing). Writes the run's summary as "running" first, which proves the
+ * "None", which costs nothing), under the catalog's sync unless `run.syncId` names another (redrive
+ * records under the sync it redrives). Writes the run's summary as "running" first, which proves the
  * bucket before a row is read; fails as the sync would on a bucket that refuses it.
  */
 export async function openSyncResults(
   config: Config,
   catalog: Map<string, ConfiguredStream>,
   clients: Pick<AwsClients, "resultsS3">,
-  runId: string,
+  run: { runId: string; syncId?: string | undefined },
 ): Promise<SyncResults | undefined> {
   const storage = config.object_storage_config;
   if (storage.storage_type !== "S3") return undefined;
   const s3 = clients.resultsS3(storage);
-  const syncId = syncIdOf(catalog, runId);
+  const { runId } = run;
+  const syncId = run.syncId ?? syncIdOf(catalog, runId);
   const startedAt = new Date();
   const bucket = storage.s3_bucket_name;
   const summary = new RunSummaryObject(s3, bucket, summaryKey(storage.bucket_path, syncId, runId), {
