@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { SQSClient } from "@aws-sdk/client-sqs";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import { type FauxqsServer, startFauxqs } from "fauxqs";
 import { Delivery } from "../src/delivery/delivery.js";
 import { fatalSendError } from "../src/delivery/errors.js";
 import { SdkBatchSender } from "../src/delivery/sdk-sender.js";
 import { classifySendError, sendFailureOf } from "../src/aws/send-failure.js";
-import type { BatchEntry, BatchResult, BatchSender, DeliveryOptions, OutgoingMessage, Receipt } from "../src/delivery/types.js";
+import type { BatchEntry, BatchResult, BatchSender } from "../src/delivery/types.js";
 import { UserFacingError } from "../src/errors.js";
 import { ObservedSender } from "../src/observe/observed-sender.js";
 import {
@@ -17,45 +17,19 @@ import {
   outgoing,
   sdkServiceError,
   serviceError,
+  options,
+  range,
+  recorder,
+  submitAll,
   succeedAll,
   throttlingError,
 } from "./helpers/delivery-fakes.js";
+import { assertLandsExactlyOnce, fauxqsSqsClient } from "./helpers/delivery-volume.js";
 
 const QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/orders";
 
-function options(overrides: Partial<DeliveryOptions> = {}): DeliveryOptions {
-  return { fifo: false, maxInFlight: 8, maxBatchBytes: 1_048_576, retryMaxMs: 30_000, lingerMs: 5, ...overrides };
-}
-
-/** Callbacks that record what delivery reported. */
-function recorder() {
-  const acknowledged: OutgoingMessage[] = [];
-  const receipts: Receipt[] = [];
-  const rejected: { message: OutgoingMessage; reason: string; code: string }[] = [];
-  return {
-    acknowledged,
-    receipts,
-    rejected,
-    callbacks: {
-      acknowledged: (message: OutgoingMessage, receipt: Receipt) => {
-        acknowledged.push(message);
-        receipts.push(receipt);
-      },
-      rejected: (message: OutgoingMessage, reason: string, code: string) => rejected.push({ message, reason, code }),
-    },
-  };
-}
-
-async function submitAll(delivery: Delivery, messages: OutgoingMessage[]): Promise<void> {
-  for (const message of messages) await delivery.submit(message);
-}
-
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function range(count: number): number[] {
-  return Array.from({ length: count }, (_, n) => n);
 }
 
 /** Fails the entries from `from` on (a suffix of the batch, so each group's failed entries are its last ones). */
@@ -126,13 +100,7 @@ describe("Delivery against fauxqs", () => {
 
   before(async () => {
     server = await startFauxqs({ port: 0, logger: false });
-    client = new SQSClient({
-      region: "us-east-1",
-      endpoint: server.address,
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-      md5: false,
-      maxAttempts: 1,
-    });
+    client = fauxqsSqsClient(server);
   });
 
   after(async () => {
@@ -140,31 +108,9 @@ describe("Delivery against fauxqs", () => {
     await server.stop();
   });
 
-  it("lands 5,000 messages on a standard queue exactly once", async () => {
-    const { queueUrl } = server.createQueue("exactly-once");
-    const seen = recorder();
-    const sent = new ObservedSender(new SdkBatchSender(client));
-    const delivery = new Delivery(sent, options({ maxInFlight: 16 }), seen.callbacks);
-    await submitAll(
-      delivery,
-      range(5000).map((n) => outgoing(queueUrl, n)),
-    );
-    await delivery.flush();
-
-    const stored = server.inspectQueue("exactly-once")!.messages.ready;
-    const bodies = stored.map((message) => (JSON.parse(message.body) as { n: number }).n);
-    assert.equal(bodies.length, 5000);
-    assert.deepEqual(
-      [...new Set(bodies)].sort((a, b) => a - b),
-      range(5000),
-    );
-    assert.equal(seen.acknowledged.length, 5000);
-    assert.equal(seen.rejected.length, 0);
-    const stats = { ...delivery.stats, ...sent.stats };
-    assert.equal(stats.messagesSent, 5000);
-    assert.equal(stats.entriesRetried, 0);
-    assert.equal(stats.inFlight, 0);
-    assert.equal(stats.unsettled, 0);
+  it("lands 500 messages on a standard queue exactly once", async () => {
+    // test/slow/delivery-volume.test.ts lands 5,000.
+    await assertLandsExactlyOnce(server, client, 500);
   });
 
   it("hands each acknowledged message SQS's receipt: its MessageId, the FIFO SequenceNumber and the MD5s", async () => {
