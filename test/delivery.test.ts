@@ -1,7 +1,5 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import type { SQSClient } from "@aws-sdk/client-sqs";
-import { type FauxqsServer, startFauxqs } from "fauxqs";
+import { describe, it } from "node:test";
 import { Delivery } from "../src/delivery/delivery.js";
 import { fatalSendError } from "../src/delivery/errors.js";
 import { SdkBatchSender } from "../src/delivery/sdk-sender.js";
@@ -24,7 +22,7 @@ import {
   succeedAll,
   throttlingError,
 } from "./helpers/delivery-fakes.js";
-import { assertLandsExactlyOnce, fauxqsSqsClient } from "./helpers/delivery-volume.js";
+import { assertLandsExactlyOnce, fauxqsForSuite } from "./helpers/delivery-volume.js";
 
 const QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/orders";
 
@@ -95,28 +93,17 @@ describe("classifySendError", () => {
 });
 
 describe("Delivery against fauxqs", () => {
-  let server: FauxqsServer;
-  let client: SQSClient;
-
-  before(async () => {
-    server = await startFauxqs({ port: 0, logger: false });
-    client = fauxqsSqsClient(server);
-  });
-
-  after(async () => {
-    client.destroy();
-    await server.stop();
-  });
+  const fauxqs = fauxqsForSuite();
 
   it("lands 500 messages on a standard queue exactly once", async () => {
     // test/slow/delivery-volume.test.ts lands 5,000.
-    await assertLandsExactlyOnce(server, client, 500);
+    await assertLandsExactlyOnce(fauxqs.server, fauxqs.client, 500);
   });
 
   it("hands each acknowledged message SQS's receipt: its MessageId, the FIFO SequenceNumber and the MD5s", async () => {
-    const { queueUrl } = server.createQueue("receipts.fifo", { attributes: { FifoQueue: "true" } });
+    const { queueUrl } = fauxqs.server.createQueue("receipts.fifo", { attributes: { FifoQueue: "true" } });
     const seen = recorder();
-    const delivery = new Delivery(new SdkBatchSender(client), options({ fifo: true }), seen.callbacks);
+    const delivery = new Delivery(new SdkBatchSender(fauxqs.client), options({ fifo: true }), seen.callbacks);
     const attributes = { source: { DataType: "String", StringValue: "orders" } };
     await submitAll(
       delivery,
@@ -124,7 +111,7 @@ describe("Delivery against fauxqs", () => {
     );
     await delivery.flush();
 
-    const stored = server.inspectQueue("receipts.fifo")!.messages.ready;
+    const stored = fauxqs.server.inspectQueue("receipts.fifo")!.messages.ready;
     assert.deepEqual(
       seen.receipts.map((receipt) => receipt.sqsMessageId),
       stored.map((message) => message.messageId),
@@ -137,8 +124,8 @@ describe("Delivery against fauxqs", () => {
   });
 
   it("keeps each FIFO group's order across 200 groups, through throttling and partial failures", async () => {
-    const { queueUrl } = server.createQueue("ordered.fifo", { attributes: { FifoQueue: "true" } });
-    const real = new SdkBatchSender(client);
+    const { queueUrl } = fauxqs.server.createQueue("ordered.fifo", { attributes: { FifoQueue: "true" } });
+    const real = new SdkBatchSender(fauxqs.client);
     let requests = 0;
     const flaky: BatchSender = {
       async sendBatch(url, entries, cancellation) {
@@ -166,7 +153,7 @@ describe("Delivery against fauxqs", () => {
     await delivery.flush();
 
     assert.equal(seen.acknowledged.length, messages.length);
-    const stored = server.inspectQueue("ordered.fifo")!.messages.ready;
+    const stored = fauxqs.server.inspectQueue("ordered.fifo")!.messages.ready;
     assert.equal(stored.length, messages.length);
     const sequences = new Map<string, number[]>();
     for (const message of stored) {
@@ -180,10 +167,10 @@ describe("Delivery against fauxqs", () => {
   });
 
   it("rejects every row routed to a queue that does not exist, and delivers the rest", async () => {
-    const { queueUrl } = server.createQueue("still-here");
+    const { queueUrl } = fauxqs.server.createQueue("still-here");
     const missing = queueUrl.replace("still-here", "never-created");
     const seen = recorder();
-    const delivery = new Delivery(new SdkBatchSender(client), options(), seen.callbacks);
+    const delivery = new Delivery(new SdkBatchSender(fauxqs.client), options(), seen.callbacks);
     await submitAll(
       delivery,
       range(30).map((n) => outgoing(n % 3 === 0 ? missing : queueUrl, n)),

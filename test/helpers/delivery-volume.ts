@@ -1,14 +1,15 @@
 // Delivery through the SDK sender to a fauxqs queue, at a volume the caller picks.
 import assert from "node:assert/strict";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import type { FauxqsServer } from "fauxqs";
+import { after, before } from "node:test";
+import { type FauxqsServer, startFauxqs } from "fauxqs";
 import { Delivery } from "../../src/delivery/delivery.js";
 import { SdkBatchSender } from "../../src/delivery/sdk-sender.js";
 import { ObservedSender } from "../../src/observe/observed-sender.js";
 import { options, outgoing, range, recorder, submitAll } from "./delivery-fakes.js";
 
 /** An SQS client for `server` that neither retries nor checks MD5s, so that delivery's own handling is what runs. */
-export function fauxqsSqsClient(server: FauxqsServer): SQSClient {
+function fauxqsSqsClient(server: FauxqsServer): SQSClient {
   return new SQSClient({
     region: "us-east-1",
     endpoint: server.address,
@@ -16,6 +17,20 @@ export function fauxqsSqsClient(server: FauxqsServer): SQSClient {
     md5: false,
     maxAttempts: 1,
   });
+}
+
+/** fauxqs and a client for it, started before the suite's tests and stopped after them. */
+export function fauxqsForSuite(): { readonly server: FauxqsServer; readonly client: SQSClient } {
+  const suite = {} as { server: FauxqsServer; client: SQSClient };
+  before(async () => {
+    suite.server = await startFauxqs({ port: 0, logger: false });
+    suite.client = fauxqsSqsClient(suite.server);
+  });
+  after(async () => {
+    suite.client.destroy();
+    await suite.server.stop();
+  });
+  return suite;
 }
 
 /** Delivers `count` messages to a new standard queue and checks each is stored and acknowledged exactly once. */
