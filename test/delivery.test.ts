@@ -4,12 +4,13 @@ import { Delivery } from "../src/delivery/delivery.js";
 import { fatalSendError } from "../src/delivery/errors.js";
 import { SdkBatchSender } from "../src/delivery/sdk-sender.js";
 import { classifySendError, sendFailureOf } from "../src/aws/send-failure.js";
-import type { BatchEntry, BatchResult, BatchSender } from "../src/delivery/types.js";
+import type { BatchSender } from "../src/delivery/types.js";
 import { UserFacingError } from "../src/errors.js";
 import { ObservedSender } from "../src/observe/observed-sender.js";
 import {
   FakeSender,
   eventually,
+  failSuffix,
   isPending,
   md5,
   outgoing,
@@ -22,20 +23,12 @@ import {
   succeedAll,
   throttlingError,
 } from "./helpers/delivery-fakes.js";
-import { assertLandsExactlyOnce, fauxqsForSuite } from "./helpers/delivery-volume.js";
+import { assertFifoOrderThroughFaults, assertLandsExactlyOnce, fauxqsForSuite } from "./helpers/delivery-volume.js";
 
 const QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/orders";
 
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Fails the entries from `from` on (a suffix of the batch, so each group's failed entries are its last ones). */
-function failSuffix(entries: BatchEntry[], from: number, code = "InternalError"): BatchResult {
-  return {
-    successful: succeedAll(entries.slice(0, from)).successful,
-    failed: entries.slice(from).map((entry) => ({ id: entry.id, senderFault: false, code, message: "try again" })),
-  };
 }
 
 function socketError(code: string): Error {
@@ -123,47 +116,9 @@ describe("Delivery against fauxqs", () => {
     }
   });
 
-  it("keeps each FIFO group's order across 200 groups, through throttling and partial failures", async () => {
-    const { queueUrl } = fauxqs.server.createQueue("ordered.fifo", { attributes: { FifoQueue: "true" } });
-    const real = new SdkBatchSender(fauxqs.client);
-    let requests = 0;
-    const flaky: BatchSender = {
-      async sendBatch(url, entries, cancellation) {
-        requests++;
-        if (requests % 5 === 0) throw throttlingError();
-        if (requests % 7 === 0 && entries.length > 1) {
-          // SQS stores the first half and fails the rest as retriable.
-          const half = Math.floor(entries.length / 2);
-          await real.sendBatch(url, entries.slice(0, half), cancellation);
-          return failSuffix(entries, half);
-        }
-        return real.sendBatch(url, entries, cancellation);
-      },
-    };
-    const seen = recorder();
-    const sent = new ObservedSender(flaky);
-    const delivery = new Delivery(sent, options({ fifo: true, maxInFlight: 16 }), seen.callbacks);
-    const perGroup = 15;
-    const messages = range(200 * perGroup).map((n) => {
-      const group = `g${n % 200}`;
-      const body = JSON.stringify({ group, seq: Math.floor(n / 200) });
-      return outgoing(queueUrl, n, { groupId: group, dedupId: `d-${n}`, body });
-    });
-    await submitAll(delivery, messages);
-    await delivery.flush();
-
-    assert.equal(seen.acknowledged.length, messages.length);
-    const stored = fauxqs.server.inspectQueue("ordered.fifo")!.messages.ready;
-    assert.equal(stored.length, messages.length);
-    const sequences = new Map<string, number[]>();
-    for (const message of stored) {
-      const { group, seq } = JSON.parse(message.body) as { group: string; seq: number };
-      assert.equal(message.messageGroupId, group);
-      sequences.set(group, [...(sequences.get(group) ?? []), seq]);
-    }
-    assert.equal(sequences.size, 200);
-    for (const [group, seqs] of sequences) assert.deepEqual(seqs, range(perGroup), `order of group ${group}`);
-    assert.ok(sent.stats.entriesRetried > 0);
+  it("keeps each FIFO group's order across 40 groups, through throttling and partial failures", async () => {
+    // test/slow/delivery-volume.test.ts runs 200 groups.
+    await assertFifoOrderThroughFaults(fauxqs.server, fauxqs.client, 40);
   });
 
   it("rejects every row routed to a queue that does not exist, and delivers the rest", async () => {

@@ -155,3 +155,11 @@ export async function submitAll(delivery: Delivery, messages: OutgoingMessage[])
 export function range(count: number): number[] {
   return Array.from({ length: count }, (_, n) => n);
 }
+
+/** Fails the entries from `from` on (a suffix of the batch, so each group's failed entries are its last ones). */
+export function failSuffix(entries: BatchEntry[], from: number, code = "InternalError"): BatchResult {
+  return {
+    successful: succeedAll(entries.slice(0, from)).successful,
+    failed: entries.slice(from).map((entry) => ({ id: entry.id, senderFault: false, code, message: "try again" })),
+  };
+}
