@@ -1,69 +1,34 @@
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { SQSClient } from "@aws-sdk/client-sqs";
-import { type FauxqsServer, startFauxqs } from "fauxqs";
+import { describe, it } from "node:test";
 import { Delivery } from "../src/delivery/delivery.js";
 import { fatalSendError } from "../src/delivery/errors.js";
 import { SdkBatchSender } from "../src/delivery/sdk-sender.js";
 import { classifySendError, sendFailureOf } from "../src/aws/send-failure.js";
-import type { BatchEntry, BatchResult, BatchSender, DeliveryOptions, OutgoingMessage, Receipt } from "../src/delivery/types.js";
+import type { BatchSender } from "../src/delivery/types.js";
 import { UserFacingError } from "../src/errors.js";
 import { ObservedSender } from "../src/observe/observed-sender.js";
 import {
   FakeSender,
   eventually,
+  failSuffix,
   isPending,
   md5,
   outgoing,
   sdkServiceError,
   serviceError,
+  options,
+  range,
+  recorder,
+  submitAll,
   succeedAll,
   throttlingError,
 } from "./helpers/delivery-fakes.js";
+import { assertFifoOrderThroughFaults, assertLandsExactlyOnce, fauxqsForSuite } from "./helpers/delivery-volume.js";
 
 const QUEUE = "https://sqs.us-east-1.amazonaws.com/123456789012/orders";
 
-function options(overrides: Partial<DeliveryOptions> = {}): DeliveryOptions {
-  return { fifo: false, maxInFlight: 8, maxBatchBytes: 1_048_576, retryMaxMs: 30_000, lingerMs: 5, ...overrides };
-}
-
-/** Callbacks that record what delivery reported. */
-function recorder() {
-  const acknowledged: OutgoingMessage[] = [];
-  const receipts: Receipt[] = [];
-  const rejected: { message: OutgoingMessage; reason: string; code: string }[] = [];
-  return {
-    acknowledged,
-    receipts,
-    rejected,
-    callbacks: {
-      acknowledged: (message: OutgoingMessage, receipt: Receipt) => {
-        acknowledged.push(message);
-        receipts.push(receipt);
-      },
-      rejected: (message: OutgoingMessage, reason: string, code: string) => rejected.push({ message, reason, code }),
-    },
-  };
-}
-
-async function submitAll(delivery: Delivery, messages: OutgoingMessage[]): Promise<void> {
-  for (const message of messages) await delivery.submit(message);
-}
-
 function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function range(count: number): number[] {
-  return Array.from({ length: count }, (_, n) => n);
-}
-
-/** Fails the entries from `from` on (a suffix of the batch, so each group's failed entries are its last ones). */
-function failSuffix(entries: BatchEntry[], from: number, code = "InternalError"): BatchResult {
-  return {
-    successful: succeedAll(entries.slice(0, from)).successful,
-    failed: entries.slice(from).map((entry) => ({ id: entry.id, senderFault: false, code, message: "try again" })),
-  };
 }
 
 function socketError(code: string): Error {
@@ -121,56 +86,17 @@ describe("classifySendError", () => {
 });
 
 describe("Delivery against fauxqs", () => {
-  let server: FauxqsServer;
-  let client: SQSClient;
+  const fauxqs = fauxqsForSuite();
 
-  before(async () => {
-    server = await startFauxqs({ port: 0, logger: false });
-    client = new SQSClient({
-      region: "us-east-1",
-      endpoint: server.address,
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-      md5: false,
-      maxAttempts: 1,
-    });
-  });
-
-  after(async () => {
-    client.destroy();
-    await server.stop();
-  });
-
-  it("lands 5,000 messages on a standard queue exactly once", async () => {
-    const { queueUrl } = server.createQueue("exactly-once");
-    const seen = recorder();
-    const sent = new ObservedSender(new SdkBatchSender(client));
-    const delivery = new Delivery(sent, options({ maxInFlight: 16 }), seen.callbacks);
-    await submitAll(
-      delivery,
-      range(5000).map((n) => outgoing(queueUrl, n)),
-    );
-    await delivery.flush();
-
-    const stored = server.inspectQueue("exactly-once")!.messages.ready;
-    const bodies = stored.map((message) => (JSON.parse(message.body) as { n: number }).n);
-    assert.equal(bodies.length, 5000);
-    assert.deepEqual(
-      [...new Set(bodies)].sort((a, b) => a - b),
-      range(5000),
-    );
-    assert.equal(seen.acknowledged.length, 5000);
-    assert.equal(seen.rejected.length, 0);
-    const stats = { ...delivery.stats, ...sent.stats };
-    assert.equal(stats.messagesSent, 5000);
-    assert.equal(stats.entriesRetried, 0);
-    assert.equal(stats.inFlight, 0);
-    assert.equal(stats.unsettled, 0);
+  it("lands 500 messages on a standard queue exactly once", async () => {
+    // test/slow/delivery-volume.test.ts lands 5,000.
+    await assertLandsExactlyOnce(fauxqs.server, fauxqs.client, 500);
   });
 
   it("hands each acknowledged message SQS's receipt: its MessageId, the FIFO SequenceNumber and the MD5s", async () => {
-    const { queueUrl } = server.createQueue("receipts.fifo", { attributes: { FifoQueue: "true" } });
+    const { queueUrl } = fauxqs.server.createQueue("receipts.fifo", { attributes: { FifoQueue: "true" } });
     const seen = recorder();
-    const delivery = new Delivery(new SdkBatchSender(client), options({ fifo: true }), seen.callbacks);
+    const delivery = new Delivery(new SdkBatchSender(fauxqs.client), options({ fifo: true }), seen.callbacks);
     const attributes = { source: { DataType: "String", StringValue: "orders" } };
     await submitAll(
       delivery,
@@ -178,7 +104,7 @@ describe("Delivery against fauxqs", () => {
     );
     await delivery.flush();
 
-    const stored = server.inspectQueue("receipts.fifo")!.messages.ready;
+    const stored = fauxqs.server.inspectQueue("receipts.fifo")!.messages.ready;
     assert.deepEqual(
       seen.receipts.map((receipt) => receipt.sqsMessageId),
       stored.map((message) => message.messageId),
@@ -190,54 +116,16 @@ describe("Delivery against fauxqs", () => {
     }
   });
 
-  it("keeps each FIFO group's order across 200 groups, through throttling and partial failures", async () => {
-    const { queueUrl } = server.createQueue("ordered.fifo", { attributes: { FifoQueue: "true" } });
-    const real = new SdkBatchSender(client);
-    let requests = 0;
-    const flaky: BatchSender = {
-      async sendBatch(url, entries, cancellation) {
-        requests++;
-        if (requests % 5 === 0) throw throttlingError();
-        if (requests % 7 === 0 && entries.length > 1) {
-          // SQS stores the first half and fails the rest as retriable.
-          const half = Math.floor(entries.length / 2);
-          await real.sendBatch(url, entries.slice(0, half), cancellation);
-          return failSuffix(entries, half);
-        }
-        return real.sendBatch(url, entries, cancellation);
-      },
-    };
-    const seen = recorder();
-    const sent = new ObservedSender(flaky);
-    const delivery = new Delivery(sent, options({ fifo: true, maxInFlight: 16 }), seen.callbacks);
-    const perGroup = 15;
-    const messages = range(200 * perGroup).map((n) => {
-      const group = `g${n % 200}`;
-      const body = JSON.stringify({ group, seq: Math.floor(n / 200) });
-      return outgoing(queueUrl, n, { groupId: group, dedupId: `d-${n}`, body });
-    });
-    await submitAll(delivery, messages);
-    await delivery.flush();
-
-    assert.equal(seen.acknowledged.length, messages.length);
-    const stored = server.inspectQueue("ordered.fifo")!.messages.ready;
-    assert.equal(stored.length, messages.length);
-    const sequences = new Map<string, number[]>();
-    for (const message of stored) {
-      const { group, seq } = JSON.parse(message.body) as { group: string; seq: number };
-      assert.equal(message.messageGroupId, group);
-      sequences.set(group, [...(sequences.get(group) ?? []), seq]);
-    }
-    assert.equal(sequences.size, 200);
-    for (const [group, seqs] of sequences) assert.deepEqual(seqs, range(perGroup), `order of group ${group}`);
-    assert.ok(sent.stats.entriesRetried > 0);
+  it("keeps each FIFO group's order across 40 groups, through throttling and partial failures", async () => {
+    // test/slow/delivery-volume.test.ts runs 200 groups.
+    await assertFifoOrderThroughFaults(fauxqs.server, fauxqs.client, 40);
   });
 
   it("rejects every row routed to a queue that does not exist, and delivers the rest", async () => {
-    const { queueUrl } = server.createQueue("still-here");
+    const { queueUrl } = fauxqs.server.createQueue("still-here");
     const missing = queueUrl.replace("still-here", "never-created");
     const seen = recorder();
-    const delivery = new Delivery(new SdkBatchSender(client), options(), seen.callbacks);
+    const delivery = new Delivery(new SdkBatchSender(fauxqs.client), options(), seen.callbacks);
     await submitAll(
       delivery,
       range(30).map((n) => outgoing(n % 3 === 0 ? missing : queueUrl, n)),

@@ -1,6 +1,9 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
+import { createAwsClients } from "../src/aws/clients.js";
+import { discoverCatalog } from "../src/commands/discover.js";
 import { rowFieldsRead } from "../src/commands/row-fields.js";
+import { loadConfig } from "../src/config/load.js";
 import type { DestinationCatalog } from "../src/protocol/messages.js";
 import { runCli } from "./helpers/cli.js";
 import { TEST_REGION, testConfig } from "./helpers/config.js";
@@ -36,6 +39,17 @@ test("a body of selected columns and a snapshot key read those columns; the whol
   ]);
   assert.deepEqual(rowFieldsRead(testConfig()), []);
 });
+
+/** What discover lists for the config file, run in process (the first test below runs the CLI). */
+async function discoverInProcess(configPath: string): Promise<DestinationCatalog> {
+  const config = loadConfig(configPath);
+  const { sqs } = createAwsClients(config);
+  try {
+    return await discoverCatalog(config, sqs);
+  } finally {
+    sqs.destroy();
+  }
+}
 
 function catalogOf(stdout: string): DestinationCatalog {
   const line = stdout.split("\n").find((text) => text.includes('"DESTINATION_CATALOG"'));
@@ -80,9 +94,7 @@ forEachEmulator("discover", (context) => {
       queue: { source: "template", template: "{{ row.queue }}" },
       message_group_id: { source: "static", value: "all" },
     });
-    const result = await runCli(["discover", "--config", config]);
-    assert.equal(result.code, 0, result.stdout + result.stderr);
-    const names = catalogOf(result.stdout).operations.map((operation) => operation.object_name);
+    const names = (await discoverInProcess(config)).operations.map((operation) => operation.object_name);
     assert.ok(names.includes(fifo), names.join(", "));
     assert.ok(
       names.every((name) => name.endsWith(".fifo")),
@@ -94,10 +106,8 @@ forEachEmulator("discover", (context) => {
     const url = `http://sqs.${TEST_REGION}.localhost:4566/000000000000/orders-static`;
     for (const value of ["orders-static", url]) {
       const config = emulatorConfigFile(context.emulator.endpoint, { queue: { source: "static", value } });
-      const result = await runCli(["discover", "--config", config]);
-      assert.equal(result.code, 0, result.stdout + result.stderr);
       assert.deepEqual(
-        catalogOf(result.stdout).operations.map((operation) => operation.object_name),
+        (await discoverInProcess(config)).operations.map((operation) => operation.object_name),
         ["orders-static"],
       );
     }

@@ -1,12 +1,14 @@
-// The preview command through the real CLI: what each record would become, without sending.
-// The endpoint is a closed port and the API call log is on, so any AWS call would show.
+// The preview command: what each record would become, without sending. Most cases run in process;
+// the CLI runs use a closed port as the endpoint and log API calls, so any AWS call would show.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { parseArgs, UsageError } from "../src/cli-args.js";
+import { loadConfig } from "../src/config/load.js";
 import type { AirbyteMessage } from "../src/protocol/messages.js";
 import { PREVIEW_PREFIX, type PreviewEntry } from "../src/commands/preview.js";
 import { catalogOf, errorTraceOf, recordLine, stateLine } from "./helpers/airbyte.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
+import { previewInProcess } from "./helpers/in-process.js";
 import { testSettings } from "./helpers/config.js";
 import { freePort, emulatorConfigFile } from "./helpers/emulators.js";
 
@@ -32,7 +34,14 @@ function entriesOf(messages: AirbyteMessage[]): PreviewEntry[] {
     .map((text) => JSON.parse(text.slice(PREVIEW_PREFIX.length)) as PreviewEntry);
 }
 
-async function preview(config: string, lines: string[], extraArgs: string[] = []) {
+/** A preview run in process; the CLI runs below show what only the process shows. */
+async function preview(config: string, lines: string[], limit = defaultLimit()) {
+  const result = await previewInProcess(loadConfig(config), catalog, lines.join("\n") + "\n", limit);
+  return { ...result, entries: entriesOf(result.messages) };
+}
+
+/** A preview run by the built CLI, which logs its AWS calls: it must make none. */
+async function previewOnCli(config: string, lines: string[], extraArgs: string[] = []) {
   const result = await runCli(["preview", "--config", config, "--catalog", catalog, ...extraArgs], {
     stdin: lines.join("\n") + "\n",
   });
@@ -44,6 +53,13 @@ async function preview(config: string, lines: string[], extraArgs: string[] = []
     "preview makes no AWS call",
   );
   return { ...result, entries: entriesOf(result.messages) };
+}
+
+/** The --limit the CLI uses when none is given. */
+function defaultLimit(): number {
+  const command = parseArgs(["preview", "--config", "c.json", "--catalog", "k.json"]);
+  assert.ok(command.name === "preview");
+  return command.limit;
 }
 
 const ATTRIBUTE = { name: "source", data_type: "String", value: { source: "static", value: "crm" } };
@@ -205,7 +221,7 @@ describe("preview", () => {
 
   test("stops after --limit records (10 by default), counting records only", async () => {
     const lines = Array.from({ length: 12 }, (_, i) => [recordLine("orders", { id: String(i + 1) }), stateLine({ at: i })]).flat();
-    const limited = await preview(configFile({}), lines, ["--limit", "3"]);
+    const limited = await previewOnCli(configFile({}), lines, ["--limit", "3"]);
     assert.deepEqual(
       limited.entries.map((entry) => entry.outcome === "message" && entry.message_id),
       ["1", "2", "3"],

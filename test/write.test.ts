@@ -1,66 +1,20 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
+import { errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
 import { emulatorConfigFile, forEachEmulator, uniqueQueueName, type Emulator } from "./helpers/emulators.js";
+import { TWO_STREAMS_CATALOG, assertTwoStreamsLandOnce } from "./helpers/write-two-streams.js";
 
 function configFor(emulator: Emulator, settings: Record<string, unknown>): string {
   return emulatorConfigFile(emulator.endpoint, settings);
 }
 
-const twoStreams = writeTempJson(
-  catalogOf([
-    { name: "orders", primaryKey: [["id"]] },
-    { name: "users", namespace: "crm" },
-  ]),
-);
-
 forEachEmulator("write", (context) => {
   const small = () => context.emulator.name === "moto";
 
   test("every record of two streams lands exactly once and each STATE is echoed after its records, with counts", async () => {
-    const { emulator } = context;
-    const queueName = uniqueQueueName("write-all");
-    const queueUrl = await emulator.createQueue(queueName);
-    const perStream = small() ? 150 : 2500;
-    const lines: string[] = [];
-    const expectedCounts: number[] = [];
-    let sinceState = 0;
-    for (let i = 0; i < perStream; i++) {
-      lines.push(recordLine("orders", { id: i, total: i * 1.5, note: `order ${i}` }));
-      lines.push(recordLine("users", { id: i, name: `user ${i}` }, "crm"));
-      sinceState += 2;
-      if (i % 97 === 96) {
-        lines.push(stateLine({ position: i }));
-        expectedCounts.push(sinceState);
-        sinceState = 0;
-      }
-    }
-    lines.push(stateLine({ position: "end" }));
-    expectedCounts.push(sinceState);
-
-    const result = await runCli(
-      ["write", "--config", configFor(emulator, { queue: { source: "static", value: queueName } }), "--catalog", twoStreams],
-      { stdin: lines.join("\n") + "\n" },
-    );
-    assert.equal(result.code, 0, result.stdout + result.stderr);
-    assert.deepEqual(result.nonJsonLines, []);
-    const states = statesOf(result.messages);
-    assert.deepEqual(
-      states.map((state) => (state.data as { position: unknown }).position),
-      [...Array.from({ length: expectedCounts.length - 1 }, (_, k) => k * 97 + 96), "end"],
-    );
-    assert.deepEqual(
-      states.map((state) => state.destinationStats?.recordCount),
-      expectedCounts,
-    );
-
-    const received = await emulator.receiveAll(queueUrl, { expected: perStream * 2, maxPolls: perStream });
-    const bodies = received.map((message) => message.body);
-    assert.equal(new Set(bodies).size, bodies.length, "no record was delivered twice");
-    assert.equal(bodies.length, perStream * 2);
-    assert.ok(bodies.includes(JSON.stringify({ id: 7, total: 10.5, note: "order 7" })));
-    assert.ok(bodies.includes(JSON.stringify({ id: 7, name: "user 7" })));
+    // 250 per stream spans two STATEs and the last partial one; test/slow/write-volume.test.ts writes 2,500.
+    await assertTwoStreamsLandOnce(context.emulator, small() ? 150 : 250);
   });
 
   test("FIFO: order is kept within each message group across many groups", async () => {
@@ -80,7 +34,7 @@ forEachEmulator("write", (context) => {
       message_group_id: { source: "column", column: "group" },
       max_in_flight: 8,
     });
-    const result = await runCli(["write", "--config", config, "--catalog", twoStreams], { stdin: lines.join("\n") + "\n" });
+    const result = await runCli(["write", "--config", config, "--catalog", TWO_STREAMS_CATALOG], { stdin: lines.join("\n") + "\n" });
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.equal(statesOf(result.messages).length, 1);
 
@@ -114,7 +68,7 @@ forEachEmulator("write", (context) => {
       stateLine({ at: 2 }),
     ];
     const config = configFor(emulator, { queue: { source: "static", value: queueName } });
-    const result = await runCli(["write", "--config", config, "--catalog", twoStreams], { stdin: input.join("\n") + "\n" });
+    const result = await runCli(["write", "--config", config, "--catalog", TWO_STREAMS_CATALOG], { stdin: input.join("\n") + "\n" });
     assert.equal(result.code, 1);
     const error = errorTraceOf(result.messages);
     assert.match(error?.message ?? "", /line 3 is not valid JSON/);
@@ -131,7 +85,7 @@ forEachEmulator("write", (context) => {
     await emulator.createQueue(queueName);
     const input = [recordLine("orders", { id: 1 }), recordLine("invoices", { id: 1 }), stateLine({ at: 2 })];
     const config = configFor(emulator, { queue: { source: "static", value: queueName } });
-    const result = await runCli(["write", "--config", config, "--catalog", twoStreams], { stdin: input.join("\n") + "\n" });
+    const result = await runCli(["write", "--config", config, "--catalog", TWO_STREAMS_CATALOG], { stdin: input.join("\n") + "\n" });
     assert.equal(result.code, 1);
     const error = errorTraceOf(result.messages);
     assert.match(error?.message ?? "", /line 2 .*"invoices".*not in the configured catalog/);
@@ -147,7 +101,9 @@ test("an invalid config makes write fail with a config_error naming the field, b
     queue: { source: "static", value: "q" },
     queue_type: "lifo",
   });
-  const result = await runCli(["write", "--config", config, "--catalog", twoStreams], { stdin: recordLine("orders", { id: 1 }) + "\n" });
+  const result = await runCli(["write", "--config", config, "--catalog", TWO_STREAMS_CATALOG], {
+    stdin: recordLine("orders", { id: 1 }) + "\n",
+  });
   assert.equal(result.code, 1);
   const error = errorTraceOf(result.messages);
   assert.equal(error?.failure_type, "config_error");
@@ -157,7 +113,7 @@ test("an invalid config makes write fail with a config_error naming the field, b
 
 test("empty input is a successful sync that echoes nothing", async () => {
   const config = emulatorConfigFile("http://127.0.0.1:9", { queue: { source: "static", value: "http://127.0.0.1:9/000000000000/q" } });
-  const result = await runCli(["write", "--config", config, "--catalog", twoStreams], { stdin: "" });
+  const result = await runCli(["write", "--config", config, "--catalog", TWO_STREAMS_CATALOG], { stdin: "" });
   assert.equal(result.code, 0, result.stdout);
   assert.deepEqual(statesOf(result.messages), []);
 });

@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import type { Cancellation } from "../../src/delivery/cancellation.js";
 import { SendFailure } from "../../src/aws/send-failure.js";
-import type { BatchEntry, BatchResult, BatchSender, OutgoingMessage } from "../../src/delivery/types.js";
+import type { Delivery } from "../../src/delivery/delivery.js";
+import type { BatchEntry, BatchResult, BatchSender, DeliveryOptions, OutgoingMessage, Receipt } from "../../src/delivery/types.js";
 
 export function outgoing(queueUrl: string, n: number, fields: Partial<OutgoingMessage> = {}): OutgoingMessage {
   const body = fields.body ?? JSON.stringify({ n, group: fields.groupId ?? null });
@@ -122,4 +123,43 @@ export async function isPending(promise: Promise<unknown>): Promise<boolean> {
   );
   for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
   return !settled;
+}
+
+export function options(overrides: Partial<DeliveryOptions> = {}): DeliveryOptions {
+  return { fifo: false, maxInFlight: 8, maxBatchBytes: 1_048_576, retryMaxMs: 30_000, lingerMs: 5, ...overrides };
+}
+
+/** Callbacks that record what delivery reported. */
+export function recorder() {
+  const acknowledged: OutgoingMessage[] = [];
+  const receipts: Receipt[] = [];
+  const rejected: { message: OutgoingMessage; reason: string; code: string }[] = [];
+  return {
+    acknowledged,
+    receipts,
+    rejected,
+    callbacks: {
+      acknowledged: (message: OutgoingMessage, receipt: Receipt) => {
+        acknowledged.push(message);
+        receipts.push(receipt);
+      },
+      rejected: (message: OutgoingMessage, reason: string, code: string) => rejected.push({ message, reason, code }),
+    },
+  };
+}
+
+export async function submitAll(delivery: Delivery, messages: OutgoingMessage[]): Promise<void> {
+  for (const message of messages) await delivery.submit(message);
+}
+
+export function range(count: number): number[] {
+  return Array.from({ length: count }, (_, n) => n);
+}
+
+/** Fails the entries from `from` on (a suffix of the batch, so each group's failed entries are its last ones). */
+export function failSuffix(entries: BatchEntry[], from: number, code = "InternalError"): BatchResult {
+  return {
+    successful: succeedAll(entries.slice(0, from)).successful,
+    failed: entries.slice(from).map((entry) => ({ id: entry.id, senderFault: false, code, message: "try again" })),
+  };
 }

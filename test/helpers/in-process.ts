@@ -11,6 +11,7 @@ import type { ChangeDetector } from "../../src/changes/types.js";
 import type { Config } from "../../src/config/types.js";
 import { UserFacingError } from "../../src/errors.js";
 import { assertSyncCanStart } from "../../src/commands/sync-start.js";
+import { runPreview } from "../../src/commands/preview.js";
 import { runWrite } from "../../src/commands/write.js";
 import { createBatchSender } from "../../src/delivery/senders.js";
 import { loadCatalog } from "../../src/protocol/catalog.js";
@@ -46,13 +47,7 @@ export const ANY_QUEUE_HOST: QueueUrlCheck = () => undefined;
 export async function writeInProcess(config: Config, catalogPath: string, input: string): Promise<Pick<CliResult, "stdout" | "messages">> {
   const catalog = loadCatalog(catalogPath);
   const { sqs } = createAwsClients(config);
-  let stdout = "";
-  const out = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      stdout += chunk.toString("utf8");
-      done();
-    },
-  });
+  const { out, stdout } = capturedStdout();
   try {
     const checkQueueUrl = queueUrlCheck(config, sqs.config.endpointProvider);
     const urlProblem = configuredQueueUrlProblem(config, checkQueueUrl);
@@ -83,7 +78,48 @@ export async function writeInProcess(config: Config, catalogPath: string, input:
   } finally {
     sqs.destroy();
   }
-  assertProtocolOutput(stdout, "write (in process)");
+  return outputOf(stdout(), "write (in process)");
+}
+
+/**
+ * A preview as main.ts wires it, run in this process: the queue-host rule of the config's endpoint and
+ * a dry-run change detector on disk. What preview shows only as a process (exit codes, the TRACE of a
+ * config error, the machine's locale) needs the built CLI.
+ */
+export async function previewInProcess(
+  config: Config,
+  catalogPath: string,
+  input: string,
+  limit: number,
+): Promise<Pick<CliResult, "stdout" | "messages">> {
+  const catalog = loadCatalog(catalogPath);
+  const { out, stdout } = capturedStdout();
+  await runPreview({
+    config,
+    catalog,
+    input: Readable.from(pipeChunks(input)),
+    writer: new MessageWriter(out),
+    limit,
+    detector: await openDetector(config, catalog, true),
+    checkQueueUrl: queueHostRule(config),
+  });
+  return outputOf(stdout(), "preview (in process)");
+}
+
+/** A stdout to hand a MessageWriter, and what was written to it so far. */
+function capturedStdout(): { out: Writable; stdout: () => string } {
+  let text = "";
+  const out = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      text += chunk.toString("utf8");
+      done();
+    },
+  });
+  return { out, stdout: () => text };
+}
+
+function outputOf(stdout: string, label: string): Pick<CliResult, "stdout" | "messages"> {
+  assertProtocolOutput(stdout, label);
   return { stdout, messages: parseLines(stdout).messages };
 }
 
