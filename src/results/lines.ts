@@ -61,6 +61,18 @@ function primaryKeyOf(row: ResultRow): string | null {
   return JSON.stringify(paths.map((path) => readFieldPath(row.data, path) ?? null));
 }
 
+/** `{"sync_id":…,"run_id":…`, the same on every line of a run: serialised once. */
+const runKeys = new WeakMap<RunIds, string>();
+
+function runKeysOf(ids: RunIds): string {
+  let text = runKeys.get(ids);
+  if (text === undefined) {
+    text = `{"sync_id":${json(ids.syncId)},"run_id":${json(ids.runId)}`;
+    runKeys.set(ids, text);
+  }
+  return text;
+}
+
 /** `"namespace":…,"stream":…`, the same on every line of a stream: serialised once. */
 const streamKeys = new WeakMap<ConfiguredStream, string>();
 
@@ -90,7 +102,7 @@ type Detail = Partial<
  */
 function line(ids: RunIds, outcome: ResultOutcome, row: ResultRow, detail: Detail): string {
   return (
-    `{"sync_id":${json(ids.syncId)},"run_id":${json(ids.runId)},"recorded_at":${nowJson()},"outcome":"${outcome}",` +
+    `${runKeysOf(ids)},"recorded_at":${nowJson()},"outcome":"${outcome}",` +
     `${streamKeysOf(row.stream)},"primary_key":${json(primaryKeyOf(row))},"change":${json(row.change)},` +
     `"message_id":${json(row.messageId)},"queue":${json(detail.queue)},"sqs_message_id":${json(detail.sqs_message_id)},` +
     `"sequence_number":${json(detail.sequence_number)},"bytes":${json(detail.bytes)},"s3_pointer":${json(detail.s3_pointer)},` +
