@@ -36,15 +36,17 @@ test("docs/sync-results.md lists every rejected_reason code with its meaning, an
   const codes = tableRows(page, ["code", "meaning"]).map((row) => [rowKey(row, "code"), row.meaning]);
   assert.deepEqual(codes, Object.entries(REJECTED_REASONS));
   const catalog = loadCatalog(writeTempJson(catalogOf([{ name: "orders" }])));
-  const line: ResultLine = rejectedLine(
-    { syncId: "1", runId: "r" },
-    { stream: [...catalog.values()][0]!, data: {}, change: "added" },
-    {
-      reason: "sqs_refused",
-      message: "",
-      queue: undefined,
-    },
-  );
+  const line = JSON.parse(
+    rejectedLine(
+      { syncId: "1", runId: "r" },
+      { stream: [...catalog.values()][0]!, data: {}, change: "added" },
+      {
+        reason: "sqs_refused",
+        message: "",
+        queue: undefined,
+      },
+    ),
+  ) as ResultLine;
   const columns = tableRows(page, ["column", "type", "meaning"]).flatMap((row) => rowKey(row, "column").split(", "));
   assert.deepEqual(columns, Object.keys(line));
 });

@@ -10,8 +10,10 @@ import { isPreconditionFailed } from "./error-code.js";
 /**
  * Lines are handed to the chunk's compressor this many characters at a time, so that a chunk holds
  * its lines compressed (about a tenth of their size) rather than as strings until it is written.
+ * Each call to the compressor has a fixed cost: at a line per row, 256 KiB calls take measurably
+ * less CPU than 64 KiB ones.
  */
-const COMPRESS_EVERY_CHARS = 64 * 1024;
+const COMPRESS_EVERY_CHARS = 256 * 1024;
 
 export interface GzipChunkOptions<M> {
   s3: S3Client;

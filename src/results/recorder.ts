@@ -34,17 +34,17 @@ export class SyncResults {
   }
 
   rejected(row: ResultRow, rejection: Rejection, onStored?: () => void): void {
-    this.parts.add(row.stream, JSON.stringify(rejectedLine(this.ids, row, rejection)), onStored);
+    this.parts.add(row.stream, rejectedLine(this.ids, row, rejection), onStored);
   }
 
   /** With "all" only: the caller asks `all` first. */
   published(row: ResultRow, publication: Publication, onStored?: () => void): void {
-    this.parts.add(row.stream, JSON.stringify(publishedLine(this.ids, row, publication)), onStored);
+    this.parts.add(row.stream, publishedLine(this.ids, row, publication), onStored);
   }
 
   /** With "all" only: the caller asks `all` first. */
   skipped(row: ResultRow, reason: "event_filter" | "unchanged", onStored?: () => void): void {
-    this.parts.add(row.stream, JSON.stringify(skippedLine(this.ids, row, reason)), onStored);
+    this.parts.add(row.stream, skippedLine(this.ids, row, reason), onStored);
   }
 
   /** A promise when the results not yet stored take too much memory: the reader waits for it. */
