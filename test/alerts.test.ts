@@ -1,118 +1,32 @@
 // Alerts through the real CLI: Slack, PagerDuty and a generic webhook, all pointed at a local HTTP
 // server that records what it receives. Also: an alert endpoint that is down never fails a sync,
 // and no secret from the config reaches stdout, stderr or an alert. Which alert an outcome calls for
-// (on_failure, rejected_rows_threshold) is proven on alertEventFor itself.
+// (on_failure, rejected_rows_threshold) is proven on alertEventFor itself. A template that does not
+// parse failing the sync with an alert is in test/slow/alerts.test.ts.
 import assert from "node:assert/strict";
-import { createServer, type IncomingHttpHeaders } from "node:http";
-import type { AddressInfo } from "node:net";
-import { after, before, describe, test } from "node:test";
-import { startFauxqs } from "fauxqs";
+import { describe, test } from "node:test";
 import { alertEventFor, jsonPost, sendAlerts, type AlertEvent } from "../src/observe/alerts.js";
 import { RunSummary, SUMMARY_PREFIX, type SyncSummary } from "../src/observe/summary.js";
-import type { AirbyteMessage, LogLevel } from "../src/protocol/messages.js";
-import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
-import { runCli, writeTempJson } from "./helpers/cli.js";
-import { freePort, uniqueQueueName, emulatorConfigFile } from "./helpers/emulators.js";
-
-interface RecordedRequest {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: Record<string, unknown>;
-}
-
-interface Recorder {
-  url: string;
-  requests: RecordedRequest[];
-  /** Requests whose path starts with `path`. */
-  to(path: string): RecordedRequest[];
-  stop(): Promise<void>;
-}
-
-/** An HTTP server on 127.0.0.1 that records every POST and answers `status` (or never, with "hang"). */
-async function startRecorder(status: number | "hang" = 200): Promise<Recorder> {
-  const requests: RecordedRequest[] = [];
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      requests.push({
-        path: request.url ?? "",
-        headers: request.headers,
-        body: JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>,
-      });
-      if (status === "hang") return;
-      response.writeHead(status, { "content-type": "text/plain" }).end(status === 200 ? "ok" : "no");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    to: (path) => requests.filter((request) => request.path.startsWith(path)),
-    stop: () => {
-      server.closeAllConnections();
-      return new Promise((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
-const catalog = writeTempJson(catalogOf([{ name: "orders" }]));
-
-function logs(messages: AirbyteMessage[], level?: LogLevel): string[] {
-  return messages.flatMap((message) =>
-    message.type === "LOG" && (level === undefined || message.log.level === level) ? [message.log.message] : [],
-  );
-}
-
-function summaryOf(messages: AirbyteMessage[]): SyncSummary {
-  const line = logs(messages).find((text) => text.startsWith(SUMMARY_PREFIX));
-  assert.ok(line, "a SYNC_SUMMARY line");
-  return JSON.parse(line.slice(SUMMARY_PREFIX.length)) as SyncSummary;
-}
-
-/** A row the composer rejects: its Number attribute is not a number. */
-function badRow(id: number): string {
-  return recordLine("orders", { id, amount: "not a number" });
-}
-
-function goodRow(id: number): string {
-  return recordLine("orders", { id, amount: id * 10 });
-}
+import type { LogLevel } from "../src/protocol/messages.js";
+import { errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
+import { runCli } from "./helpers/cli.js";
+import { freePort } from "./helpers/emulators.js";
+import { alertsFixture, badRow, catalog, goodRow, logs, startRecorder, summaryOf } from "./helpers/alerts-cli.js";
 
 describe("alerts (fauxqs)", () => {
-  let sqs: Awaited<ReturnType<typeof startFauxqs>>;
-  let recorder: Recorder;
-  before(async () => {
-    sqs = await startFauxqs({ port: 0, logger: false });
-    recorder = await startRecorder();
-  });
-  after(async () => {
-    await recorder.stop();
-    await sqs.stop();
-  });
-
-  /** A config publishing to a new queue, with a Number attribute taken from column "amount". */
-  function configWith(settings: Record<string, unknown>): string {
-    const queue = uniqueQueueName("alerts");
-    sqs.createQueue(queue);
-    return emulatorConfigFile(sqs.address, {
-      queue: { source: "static", value: queue },
-      message_attributes: [{ name: "amount", data_type: "Number", value: { source: "column", column: "amount" } }],
-      ...settings,
-    });
-  }
+  const fixture = alertsFixture();
+  const { configWith } = fixture;
 
   function allServices(tag: string, extra: Record<string, unknown> = {}) {
     return {
-      slack_webhook_url: `${recorder.url}/slack/${tag}`,
-      webhook_url: `${recorder.url}/hook/${tag}`,
+      slack_webhook_url: `${fixture.recorder.url}/slack/${tag}`,
+      webhook_url: `${fixture.recorder.url}/hook/${tag}`,
       pagerduty_routing_key: `routing-key-${tag}`,
       ...extra,
     };
   }
 
-  const pagerDutyEnv = (tag: string) => ({ DESTINATION_SQS_PAGERDUTY_URL: `${recorder.url}/pagerduty/${tag}` });
+  const pagerDutyEnv = (tag: string) => ({ DESTINATION_SQS_PAGERDUTY_URL: `${fixture.recorder.url}/pagerduty/${tag}` });
 
   test("a failed sync sends one alert to each service, after the summary and before the TRACE", async () => {
     const config = configWith({ alerts: allServices("failed") });
@@ -124,7 +38,7 @@ describe("alerts (fauxqs)", () => {
     const error = errorTraceOf(result.messages);
     assert.equal(error?.failure_type, "config_error");
 
-    const [slack, pagerDuty, hook] = ["/slack/failed", "/pagerduty/failed", "/hook/failed"].map((path) => recorder.to(path));
+    const [slack, pagerDuty, hook] = ["/slack/failed", "/pagerduty/failed", "/hook/failed"].map((path) => fixture.recorder.to(path));
     assert.equal(slack!.length, 1);
     assert.equal(pagerDuty!.length, 1);
     assert.equal(hook!.length, 1);
@@ -182,35 +96,23 @@ describe("alerts (fauxqs)", () => {
     assert.deepEqual(order, ["summary", "alert", "alert", "alert", "trace"]);
   });
 
-  test("a template that does not parse fails the sync with an alert too", async () => {
-    const config = configWith({
-      alerts: { webhook_url: `${recorder.url}/hook/template` },
-      message_body: { format: "template", template: "{{ row.id " },
-    });
-    const result = await runCli(["write", "--config", config, "--catalog", catalog], { stdin: goodRow(1) + "\n" });
-    assert.equal(result.code, 1);
-    assert.equal(errorTraceOf(result.messages)?.failure_type, "config_error");
-    const [request] = recorder.to("/hook/template");
-    assert.equal((request?.body as { event?: string } | undefined)?.event, "sync_failed");
-  });
-
   test("rejected rows at the threshold send one warning alert per service", async () => {
     const input = [goodRow(1), badRow(2), goodRow(3), badRow(4), stateLine({ at: 4 })].join("\n") + "\n";
     const atThreshold = configWith({ rejected_rows: { policy: "skip" }, alerts: allServices("at", { rejected_rows_threshold: 2 }) });
     const result = await runCli(["write", "--config", atThreshold, "--catalog", catalog], { stdin: input, env: pagerDutyEnv("at") });
     assert.equal(result.code, 0, result.stdout);
     assert.equal(statesOf(result.messages).length, 1);
-    const hook = recorder.to("/hook/at");
+    const hook = fixture.recorder.to("/hook/at");
     assert.equal(hook.length, 1);
     const webhook = hook[0]!.body as { event: string; severity: string; summary: string; sync: SyncSummary };
     assert.equal(webhook.event, "rejected_rows");
     assert.equal(webhook.severity, "warning");
     assert.match(webhook.summary, /rejected 2 rows \(alerts\.rejected_rows_threshold is 2\); the first: Row with message id/);
     assert.equal(webhook.sync.status, "succeeded");
-    const pagerDuty = recorder.to("/pagerduty/at");
+    const pagerDuty = fixture.recorder.to("/pagerduty/at");
     assert.equal(pagerDuty.length, 1);
     assert.equal((pagerDuty[0]!.body as { payload: { severity: string } }).payload.severity, "warning");
-    assert.equal(recorder.to("/slack/at").length, 1);
+    assert.equal(fixture.recorder.to("/slack/at").length, 1);
   });
 
   test("an alert endpoint that is down or failing costs a WARN line, never the sync", async () => {
@@ -258,8 +160,8 @@ describe("alerts (fauxqs)", () => {
       log_message_bodies: true,
       rejected_rows: { policy: "skip" },
       alerts: {
-        slack_webhook_url: `${recorder.url}/slack/${secrets.slackPath}`,
-        webhook_url: `${recorder.url}/hook/${secrets.webhookPath}`,
+        slack_webhook_url: `${fixture.recorder.url}/slack/${secrets.slackPath}`,
+        webhook_url: `${fixture.recorder.url}/hook/${secrets.webhookPath}`,
         pagerduty_routing_key: secrets.routingKey,
       },
     });
@@ -279,7 +181,7 @@ describe("alerts (fauxqs)", () => {
       "the API call log ran",
     );
     const output = result.stdout + result.stderr;
-    const alertBodies = recorder.requests
+    const alertBodies = fixture.recorder.requests
       .filter((request) => request.path.includes("SECRET") || request.path.endsWith("/secrets"))
       .map((request) => {
         const { routing_key: routingKey, ...rest } = request.body;

@@ -1,6 +1,7 @@
 // Large messages through S3 in the SQS Extended Client format: the format itself, the config and
 // composition rules, the offloading sender against fakes, and whole syncs on the emulators read back
-// by a consumer that follows the documented pointer format.
+// by a consumer that follows the documented pointer format. A sync whose bucket is missing is in
+// test/slow/large-messages-e2e.test.ts.
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
 import type { S3Client } from "@aws-sdk/client-s3";
@@ -15,7 +16,7 @@ import { objectKey, pointerBody } from "../src/large-messages/extended-client-fo
 import { probeS3Place } from "../src/aws/s3-probe.js";
 import { OffloadingSender } from "../src/large-messages/offloading-sender.js";
 import { LargeMessagePolicy } from "../src/large-messages/policy.js";
-import { describeRun, rejectionWarnings, rowsThenState, runSync, STREAM } from "./helpers/compose-e2e.js";
+import { describeRun, rowsThenState, runSync, STREAM } from "./helpers/compose-e2e.js";
 import { runCli } from "./helpers/cli.js";
 import { runCheck } from "../src/commands/check.js";
 import { emulatorConfig, emulatorConfigFile, forEachEmulator, withMoto } from "./helpers/emulators.js";
@@ -429,21 +430,6 @@ forEachEmulator("large messages through S3", (context) => {
       consumed.every((message) => /^[0-9a-f]{64}$/.test(message.received.dedupId ?? "")),
       "dedup ids are hashes",
     );
-  });
-
-  test("a missing bucket fails the sync as a config error naming it, even when rejected rows are skipped", async () => {
-    const { emulator } = context;
-    const setup = await setUp(emulator);
-    const settings = largeSettings(emulator, { ...setup, bucket: `${setup.bucket}-missing` }, { rejected_rows: { policy: "skip" } });
-    const result = await runSync(emulator, settings, rowsThenState([sizedRow("small", 100), sizedRow("large", 100_000)]));
-    assert.equal(result.code, 1, describeRun(result));
-    assert.equal(result.states.length, 0);
-    assert.equal(result.error?.failure_type, "config_error");
-    assert.match(
-      result.error?.message ?? "",
-      /s3:\/\/.*-missing\/destination-sqs\/ \(large_messages\.bucket\): s3:PutObject failed with NoSuchBucket/,
-    );
-    assert.deepEqual(rejectionWarnings(result), [], "no row is blamed");
   });
 
   test("check stores and deletes a probe object, and names the bucket and s3:PutObject when it cannot", async () => {

@@ -1,48 +1,27 @@
 // What a user sees of a write besides its STATEs, through the real CLI: the API call log under
 // injected SQS faults, the run summary's counts, progress lines, and the TRACE of each kind of failure
-// (the failures of SQS calls are classified by the same write run in process).
+// (the failures of SQS calls are classified by the same write run in process). More failed writes
+// through the CLI are in test/slow/observe-cli.test.ts.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { startFauxqs } from "fauxqs";
 import type { ApiCallLine } from "../src/observe/api-call-log.js";
-import { SUMMARY_PREFIX, type SyncSummary } from "../src/observe/summary.js";
 import type { AirbyteMessage } from "../src/protocol/messages.js";
 import { UserFacingError } from "../src/errors.js";
-import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
-import { runCli, writeTempJson } from "./helpers/cli.js";
+import { recordLine, stateLine, statesOf } from "./helpers/airbyte.js";
+import { runCli } from "./helpers/cli.js";
 import { emulatorConfig, emulatorConfigFile, freePort, uniqueQueueName, withMoto } from "./helpers/emulators.js";
 import { writeInProcess } from "./helpers/in-process.js";
 import { accessKeyCredentials, type IamAccessKey } from "./helpers/iam.js";
 import { startFaultProxy } from "./helpers/fault-proxy.js";
 import { startConnector } from "./helpers/live-connector.js";
-
-const catalog = writeTempJson(catalogOf([{ name: "orders" }, { name: "users", namespace: "crm" }]));
-
-function configFile(endpoint: string, settings: Record<string, unknown>): string {
-  return emulatorConfigFile(endpoint, {
-    message_id: { source: "column", column: "id" },
-    ...settings,
-  });
-}
-
-function logTexts(messages: AirbyteMessage[]): string[] {
-  return messages.flatMap((message) => (message.type === "LOG" ? [message.log.message] : []));
-}
+import { AMOUNT_ATTRIBUTE, assertFailure, assertOneSentence, catalog, configFile, logTexts, summaryOf } from "./helpers/observe-cli.js";
 
 function apiCalls(messages: AirbyteMessage[]): ApiCallLine[] {
   return logTexts(messages)
     .filter((text) => text.startsWith("API_CALL "))
     .map((text) => JSON.parse(text.slice("API_CALL ".length)) as ApiCallLine);
 }
-
-function summaryOf(messages: AirbyteMessage[]): SyncSummary {
-  const lines = logTexts(messages).filter((text) => text.startsWith(SUMMARY_PREFIX));
-  assert.equal(lines.length, 1, "exactly one SYNC_SUMMARY line");
-  return JSON.parse(lines[0]!.slice(SUMMARY_PREFIX.length)) as SyncSummary;
-}
-
-/** A row whose Number attribute is not a number: rejected by the connector's own validation. */
-const AMOUNT_ATTRIBUTE = [{ name: "amount", data_type: "Number", value: { source: "column", column: "amount" } }];
 
 describe("observability of a write (fauxqs)", () => {
   let sqs: Awaited<ReturnType<typeof startFauxqs>>;
@@ -218,25 +197,6 @@ describe("observability of a write (fauxqs)", () => {
     assert.match(human ?? "", /: 9 records read, 4 published \(\d+ bytes\), 2 rejected, 3 skipped by the events filter, 0 unchanged;/);
   });
 
-  test("a failed sync logs its summary before the TRACE, with the same failure", async () => {
-    const config = configFile(sqs.address, {
-      queue: { source: "static", value: newQueue("failed") },
-      message_attributes: AMOUNT_ATTRIBUTE,
-    });
-    const input = [recordLine("orders", { id: "a", amount: 1 }), stateLine({ at: 1 }), recordLine("orders", { id: "b", amount: "x" })];
-    const result = await runCli(["write", "--config", config, "--catalog", catalog], { stdin: input.join("\n") + "\n" });
-    assert.equal(result.code, 1);
-    const summaryIndex = result.messages.findIndex((message) => message.type === "LOG" && message.log.message.startsWith(SUMMARY_PREFIX));
-    const traceIndex = result.messages.findIndex((message) => message.type === "TRACE");
-    assert.ok(summaryIndex >= 0 && summaryIndex < traceIndex, "summary, then TRACE");
-    const summary = summaryOf(result.messages);
-    const error = errorTraceOf(result.messages)!;
-    assert.equal(summary.status, "failed");
-    assert.deepEqual(summary.failure, { failure_type: error.failure_type, message: error.message });
-    assert.deepEqual([summary.totals.records_read, summary.totals.rejected], [2, 1]);
-    assert.ok(logTexts(result.messages).some((text) => text.startsWith("Sync failed after ")));
-  });
-
   test("a long write logs progress lines while it runs", async () => {
     const config = configFile(sqs.address, { queue: { source: "static", value: newQueue("progress") } });
     const connector = startConnector(["write", "--config", config, "--catalog", catalog], { DESTINATION_SQS_PROGRESS_INTERVAL_MS: "50" });
@@ -270,20 +230,6 @@ async function assertThrowsFailure(write: Promise<unknown>, failureType: string,
   return error;
 }
 
-function assertOneSentence(message: string): void {
-  assert.ok(!message.includes("\n") && /[.)]$/.test(message), `one sentence: ${message}`);
-}
-
-/** Asserts the run failed with one TRACE of `failureType` whose message is one sentence matching `message`. */
-function assertFailure(messages: AirbyteMessage[], failureType: string, message: RegExp): void {
-  const error = errorTraceOf(messages);
-  assert.ok(error, "a TRACE error");
-  assert.equal(error.failure_type, failureType, error.message);
-  assert.match(error.message, message);
-  assertOneSentence(error.message);
-  assert.equal(summaryOf(messages).failure?.failure_type, failureType);
-}
-
 describe("TRACE failure types (fauxqs and closed ports)", () => {
   let sqs: Awaited<ReturnType<typeof startFauxqs>>;
   before(async () => {
@@ -296,15 +242,8 @@ describe("TRACE failure types (fauxqs and closed ports)", () => {
   const oneRow = recordLine("orders", { id: "1" }) + "\n";
   const write = (config: string, stdin = oneRow) => runCli(["write", "--config", config, "--catalog", catalog], { stdin });
 
-  test("a template that does not parse is a config error", async () => {
-    const result = await write(
-      configFile(sqs.address, { queue: { source: "static", value: "q" }, message_body: { format: "template", template: "{{ row.id " } }),
-    );
-    assertFailure(result.messages, "config_error", /message_body\.template/);
-  });
-
   // The failures below are classified where they are thrown: the write, run in process, throws what the
-  // CLI prints as its TRACE (the two tests around them show the TRACE and the summary the CLI prints).
+  // CLI prints as its TRACE (the last test shows the TRACE and the summary the CLI prints).
   const writeInProcessTo = (endpoint: string, settings: Record<string, unknown>) =>
     writeInProcess(emulatorConfig({ endpoint }, { message_id: { source: "column", column: "id" }, ...settings }), catalog, oneRow);
 

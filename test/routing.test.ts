@@ -1,27 +1,13 @@
 // Per-row routing through the real CLI: each row's queue comes from a column or a template, as a
-// bare name (looked up once) or a URL; rows for a queue that does not exist are rejected alone.
+// bare name (looked up once) or a URL; rows for a queue that does not exist are rejected alone. A
+// destination_object_name of the other queue type stopping the CLI is in test/slow/routing.test.ts.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { catalogOf, errorTraceOf, recordLine } from "./helpers/airbyte.js";
-import { runCli, writeTempJson } from "./helpers/cli.js";
+import { recordLine } from "./helpers/airbyte.js";
+import { runCli } from "./helpers/cli.js";
 import { countingProxy, describeRun, receivedIds, rejectionWarnings, rowsThenState, runSync } from "./helpers/compose-e2e.js";
-import { emulatorConfigFile, forEachEmulator, uniqueQueueName, type Emulator } from "./helpers/emulators.js";
-
-/** A catalog of `streams`, each with its destination_object_name when given (Airbyte data activation). */
-function activationCatalog(streams: { name: string; destination?: string }[]): string {
-  const catalog = catalogOf(streams);
-  catalog.streams.forEach((stream, index) => {
-    const destination = streams[index]!.destination;
-    if (destination !== undefined) stream.destination_object_name = destination;
-  });
-  return writeTempJson(catalog);
-}
-
-async function threeQueues(emulator: Emulator, prefix: string): Promise<{ names: string[]; urls: string[] }> {
-  const names = [uniqueQueueName(`${prefix}-a`), uniqueQueueName(`${prefix}-b`), uniqueQueueName(`${prefix}-c`)];
-  const urls = await Promise.all(names.map((name) => emulator.createQueue(name)));
-  return { names, urls };
-}
+import { emulatorConfigFile, forEachEmulator, uniqueQueueName } from "./helpers/emulators.js";
+import { activationCatalog, threeQueues } from "./helpers/routing.js";
 
 forEachEmulator("routing", (context) => {
   test("a column of queue names and URLs spreads rows over three queues; a missing name rejects only its rows; each name is looked up once", async () => {
@@ -117,17 +103,5 @@ forEachEmulator("routing", (context) => {
     assert.deepEqual(receivedIds(await emulator.receiveAll(urls[0]!)), [3]);
     assert.deepEqual(receivedIds(await emulator.receiveAll(urls[1]!)), [1, 4]);
     assert.deepEqual(receivedIds(await emulator.receiveAll(urls[2]!)), [2]);
-  });
-
-  test("a destination_object_name of the other queue type stops write before it reads a row, naming the stream and the value", async () => {
-    const { emulator } = context;
-    const [name] = (await threeQueues(emulator, "activation-bad")).names;
-    const catalog = activationCatalog([{ name: "orders", destination: "orders-activation.fifo" }]);
-    const config = emulatorConfigFile(emulator.endpoint, { queue: { source: "static", value: name! } });
-    const result = await runCli(["write", "--config", config, "--catalog", catalog], { stdin: `${recordLine("orders", { id: 1 })}\n` });
-    assert.equal(result.code, 1, describeRun(result));
-    const error = errorTraceOf(result.messages);
-    assert.equal(error?.failure_type, "config_error");
-    assert.match(error?.message ?? "", /stream "orders" has destination_object_name "orders-activation\.fifo", which names a FIFO queue/);
   });
 });

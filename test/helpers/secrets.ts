@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { catalogOf, recordLine, stateLine } from "./airbyte.js";
 import { runCli, writeTempJson, type CliResult } from "./cli.js";
+import { TEST_REGION } from "./config.js";
 import { emulatorConfigFile, startFauxqs, uniqueQueueName, type Emulator } from "./emulators.js";
 
 // Quotes and backslashes check that redaction also finds the JSON-escaped form.
@@ -97,5 +98,54 @@ export function secretsSuite(
         [SECRET_ACCESS_KEY, SESSION_TOKEN, HOOK_SECRET],
       );
     });
+  });
+}
+
+/** A write of stream "test_stream" to a new fauxqs queue, with these credentials, lines and settings. */
+export type RedactionWrite = (
+  credentials: Record<string, string>,
+  lines: string[],
+  settings?: Record<string, unknown>,
+) => Promise<CliResult>;
+
+/** Starts fauxqs for the calling suite and returns its write, which skips rejected rows. */
+export function redactionWriter(): RedactionWrite {
+  let emulator: Emulator;
+  before(async () => {
+    emulator = await startFauxqs();
+  });
+  after(() => emulator.stop());
+
+  return async (credentials, lines, settings = {}) => {
+    const queueName = uniqueQueueName("redaction");
+    await emulator.createQueue(queueName);
+    const config = writeTempJson({
+      region: TEST_REGION,
+      endpoint: emulator.endpoint,
+      credentials: { auth_type: "access_key", access_key_id: "test", ...credentials },
+      queue: { source: "static", value: queueName },
+      rejected_rows: { policy: "skip" },
+      ...settings,
+    });
+    const streamCatalog = writeTempJson(catalogOf([{ name: "test_stream" }]));
+    return runCli(["write", "--config", config, "--catalog", streamCatalog], { stdin: lines.join("\n") + "\n" });
+  };
+}
+
+/** A test: a failed write whose secrets occur in its own output keeps every line a valid message, its STATE unchanged. */
+export function testPayloadsUnchanged(writeWith: RedactionWrite, secrets: Record<string, string>): void {
+  test(`secrets ${JSON.stringify(Object.values(secrets))}: every line stays a valid message with its keys, STATE unchanged`, async () => {
+    const state = JSON.stringify({ type: "STATE", state: { type: "LEGACY", data: { e: ":", n: 2024, at: "1e2" } } });
+    const result = await writeWith(secrets, [recordLine("test_stream", { id: 1 }), state, recordLine("not_in_catalog", { id: 2 })]);
+    // runCli has checked every line against the protocol schema.
+    assert.equal(result.code, 1);
+    assert.deepEqual(
+      result.stdout.split("\n").filter((line) => line.includes('"STATE"')),
+      [`${state.slice(0, -2)},"destinationStats":{"recordCount":1}}}`],
+    );
+    const trace = result.messages.find((message) => message.type === "TRACE");
+    assert.ok(trace?.type === "TRACE");
+    assert.equal(trace.trace.error?.failure_type, "config_error");
+    assert.match(trace.trace.error?.message ?? "", /not_in_catalog/);
   });
 }

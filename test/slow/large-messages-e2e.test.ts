@@ -7,7 +7,7 @@ import { objectKey } from "../../src/large-messages/extended-client-format.js";
 import { recordLine } from "../helpers/airbyte.js";
 import { runCli } from "../helpers/cli.js";
 import { describeRun, PEOPLE_CATALOG, rejectionWarnings, rowsThenState, runSync, STREAM } from "../helpers/compose-e2e.js";
-import { emulatorConfigFile, startFauxqs } from "../helpers/emulators.js";
+import { emulatorConfigFile, forEachEmulator, startFauxqs } from "../helpers/emulators.js";
 import { consumeQueue } from "../helpers/extended-client-consumer.js";
 import { startFaultProxy } from "../helpers/fault-proxy.js";
 import { consumeAll, largeSettings, logMessages, setUp, sizedRow } from "../helpers/large-messages-e2e.js";
@@ -177,5 +177,22 @@ describe("large messages on fauxqs: preview, always, S3 faults", () => {
       await proxy.stop();
       await emulator.stop();
     }
+  });
+});
+
+forEachEmulator("large messages through S3, a missing bucket", (context) => {
+  test("a missing bucket fails the sync as a config error naming it, even when rejected rows are skipped", async () => {
+    const { emulator } = context;
+    const setup = await setUp(emulator);
+    const settings = largeSettings(emulator, { ...setup, bucket: `${setup.bucket}-missing` }, { rejected_rows: { policy: "skip" } });
+    const result = await runSync(emulator, settings, rowsThenState([sizedRow("small", 100), sizedRow("large", 100_000)]));
+    assert.equal(result.code, 1, describeRun(result));
+    assert.equal(result.states.length, 0);
+    assert.equal(result.error?.failure_type, "config_error");
+    assert.match(
+      result.error?.message ?? "",
+      /s3:\/\/.*-missing\/destination-sqs\/ \(large_messages\.bucket\): s3:PutObject failed with NoSuchBucket/,
+    );
+    assert.deepEqual(rejectionWarnings(result), [], "no row is blamed");
   });
 });

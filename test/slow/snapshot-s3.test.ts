@@ -21,7 +21,7 @@ import { clearCatalog as clearCatalogOf } from "../helpers/platform.js";
 import { S3Location } from "../../src/changes/snapshot/s3/location.js";
 import { emulatorConfig, emulatorConfigFile, type Emulator, uniqueQueueName, withFauxqs, withMoto } from "../helpers/emulators.js";
 import { type FaultKind, type FaultProxy, startFaultProxy } from "../helpers/fault-proxy.js";
-import { exitCodeOf, outputOf, startWrite } from "../helpers/live-connector.js";
+import { exitCodeOf, outputOf, startConnector, startWrite } from "../helpers/live-connector.js";
 import {
   type Connection,
   createBucket,
@@ -40,6 +40,7 @@ import {
   STREAM,
 } from "../helpers/snapshot-s3.js";
 import { testS3Client } from "../helpers/s3.js";
+import { tempDirectory } from "../helpers/temp-directory.js";
 
 /** The catalog of the platform's Clear job: full_refresh + overwrite, minimum generation = generation. */
 const clearCatalog = writeTempJson(clearCatalogOf([{ name: STREAM, primaryKey: [["id"]] }]));
@@ -414,6 +415,37 @@ withFauxqs("snapshot store in S3", (context) => {
     assert.equal(status?.type === "CONNECTION_STATUS" && status.connectionStatus.status, "SUCCEEDED", check.stdout);
     assert.match(JSON.stringify(status), new RegExp(`s3://${connection.bucket}/${connection.prefix}`));
     assert.deepEqual(await listKeys(context.emulator.endpoint, connection.bucket, connection.prefix), [], "the probe is deleted");
+  });
+
+  test("a sync with the S3 store leaves nothing in TMPDIR when it fails, or is stopped by SIGTERM while SQS does not answer", async () => {
+    const connection = await s3Connection(context.emulator);
+    const tmp = tempDirectory("tmpdir");
+    const failed = await connection.run(`${recordLine(STREAM, order(2, "new"))}\nnot json\n`, { env: { TMPDIR: tmp } });
+    assert.equal(failed.code, 1, failed.stdout + failed.stderr);
+    assert.deepEqual(readdirSync(tmp), [], "left by a failed sync");
+
+    // Every SendMessageBatch is held far longer than the connector's grace period after a signal.
+    const proxy = await startFaultProxy({ target: context.emulator.endpoint, seed: 5, faultRate: 1, faults: ["delay"], delayMs: 60_000 });
+    try {
+      const queueName = uniqueQueueName("s3-stopped");
+      await context.emulator.createQueue(queueName);
+      const config = emulatorConfigFile(proxy.endpoint, {
+        queue: { source: "static", value: queueName },
+        change_detection: {
+          mode: "snapshot",
+          store: { type: "s3", bucket: connection.bucket, prefix: "stopped/", endpoint: context.emulator.endpoint, force_path_style: true },
+        },
+      });
+      const stopped = startConnector(["write", "--config", config, "--catalog", fullRefresh], { TMPDIR: tmp });
+      await stopped.write(inputOf([order(3, "new")]));
+      for (let poll = 0; poll < 500 && proxy.batchRequests === 0; poll++) await sleep(10);
+      assert.ok(proxy.batchRequests > 0, "a batch is in flight");
+      stopped.child.kill("SIGTERM");
+      assert.notEqual((await stopped.exit(10_000)).code, 0);
+      assert.deepEqual(readdirSync(tmp), [], "left by a sync stopped by SIGTERM");
+    } finally {
+      await proxy.stop();
+    }
   });
 });
 
