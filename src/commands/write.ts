@@ -70,8 +70,8 @@ const RECORDS_PER_TURN = 64;
 /** Where a row came from: the record's fields its result keeps (none for rows the connector makes). */
 interface RowOrigin {
   data: Record<string, unknown>;
-  emittedAt?: number;
-  meta?: unknown;
+  emittedAt: number | undefined;
+  meta: unknown;
 }
 
 /** The row a message was made from, carried along so its outcome can be reported and recorded. */
@@ -295,7 +295,14 @@ class WriteRun {
       if (outcome.kind === "skipped") {
         this.observer.skipped(stream.stream.name, outcome.change, outcome.reason);
         if (this.options.results?.all) this.options.results.skipped({ stream, data: removed.data, change: outcome.change }, outcome.reason);
-      } else await this.handleOutcome(outcome, stream, { data: removed.data }, this.tracker.recordReceived(), true);
+      } else
+        await this.handleOutcome(
+          outcome,
+          stream,
+          { data: removed.data, emittedAt: undefined, meta: undefined },
+          this.tracker.recordReceived(),
+          true,
+        );
     }
   }
 
@@ -315,7 +322,17 @@ class WriteRun {
       return undefined;
     }
     const { journaled, onPublished, onRejected } = outcome.hooks;
-    const row: RowRef = { ...origin, stream, change: outcome.change ?? "added", journaled, onPublished, onRejected };
+    // One literal of one shape (no spread): a RowRef is made for every row, on the hot path.
+    const row: RowRef = {
+      stream,
+      change: outcome.change ?? "added",
+      data: origin.data,
+      emittedAt: origin.emittedAt,
+      meta: origin.meta,
+      journaled,
+      onPublished,
+      onRejected,
+    };
     if (generated) row.generated = true;
     if (outcome.kind === "rejected") {
       return this.reject(
