@@ -36,12 +36,12 @@ test("kill -9, then a rerun from the last STATE: the first run's summary stays r
   const args = ["write", "--config", config, "--catalog", catalog];
 
   const first = startConnector(args);
-  const lines = inputFrom(0);
+  // Only the first half, and stdin stays open: the kill always comes before the sync could finish.
+  const lines = inputFrom(0).slice(0, (RECORDS / 2) * (1 + 1 / RECORDS_PER_STATE));
   const feeding = (async () => {
     for (let start = 0; start < lines.length; start += 100) {
       if (!(await first.write(`${lines.slice(start, start + 100).join("\n")}\n`))) return;
     }
-    first.endInput();
   })();
   await first.waitFor((messages) => statesOf(messages).length >= 3, "three STATEs");
   first.child.kill("SIGKILL");
