@@ -17,8 +17,7 @@ import { catalogOf, recordLine, stateLine, statesOf } from "./helpers/airbyte.js
 import { testSettings } from "./helpers/config.js";
 import { runCli, writeTempJson } from "./helpers/cli.js";
 import { emulatorConfig, emulatorConfigFile, startFauxqs, uniqueQueueName, type Emulator } from "./helpers/emulators.js";
-import { startCaptures, type CapturingEndpoint } from "./helpers/fake-endpoints.js";
-import { assertWriteReaches, assertWriteRefusesForeignQueue } from "./helpers/queue-hosts.js";
+import { assertWriteReaches, assertWriteRefusesForeignQueue, fauxqsAndAttacker } from "./helpers/queue-hosts.js";
 
 /** A config without an endpoint, as in production: requests go to the region's SQS endpoint. */
 function productionConfig(settings: Record<string, unknown>) {
@@ -133,16 +132,7 @@ describe("queue values from rows", () => {
 });
 
 describe("the SDK sender never sends to a queue URL's host", () => {
-  let fauxqs: Emulator;
-  let attacker: CapturingEndpoint;
-  before(async () => {
-    fauxqs = await startFauxqs();
-    attacker = await startCaptures();
-  });
-  after(async () => {
-    await attacker.stop();
-    await fauxqs.stop();
-  });
+  const running = fauxqsAndAttacker();
 
   test("without an endpoint (the production case), a SendMessageBatch naming another host is addressed to the regional endpoint", async () => {
     const { sqs } = createAwsClients(productionConfig({ queue: { source: "column", column: "queue" } }));
@@ -156,28 +146,30 @@ describe("the SDK sender never sends to a queue URL's host", () => {
       { step: "finalizeRequest", priority: "low" },
     );
     await assert.rejects(
-      sqs.send(new SendMessageBatchCommand({ QueueUrl: `${attacker.endpoint}/000000000000/x`, Entries: [{ Id: "0", MessageBody: "{}" }] })),
+      sqs.send(
+        new SendMessageBatchCommand({ QueueUrl: `${running.attacker.endpoint}/000000000000/x`, Entries: [{ Id: "0", MessageBody: "{}" }] }),
+      ),
       /stopped before sending/,
     );
     assert.equal(addressedTo, "sqs.us-east-1.amazonaws.com");
   });
 
   test("with an endpoint and log_api_calls on, a row naming another host goes to the endpoint, and that host sees nothing", async () => {
-    const queueUrl = await fauxqs.createQueue(uniqueQueueName("hosts"));
+    const queueUrl = await running.fauxqs.createQueue(uniqueQueueName("hosts"));
     const catalog = writeTempJson(catalogOf([{ name: "orders" }]));
-    const config = emulatorConfigFile(fauxqs.endpoint, {
+    const config = emulatorConfigFile(running.fauxqs.endpoint, {
       queue: { source: "column", column: "queue" },
       log_api_calls: true,
       rejected_rows: { policy: "skip" },
     });
     const input = [
-      recordLine("orders", { id: 1, queue: `${attacker.endpoint}/000000000000/x` }),
+      recordLine("orders", { id: 1, queue: `${running.attacker.endpoint}/000000000000/x` }),
       recordLine("orders", { id: 2, queue: queueUrl }),
       stateLine({ n: 1 }),
     ].join("\n");
     const result = await runCli(["write", "--config", config, "--catalog", catalog], { stdin: `${input}\n`, timeoutMs: 60_000 });
     assert.equal(result.code, 0, result.stdout);
-    assert.equal(attacker.requests.length, 0);
+    assert.equal(running.attacker.requests.length, 0);
     assert.deepEqual(
       statesOf(result.messages).map((state) => state.data),
       [{ n: 1 }],
@@ -191,11 +183,11 @@ describe("the SDK sender never sends to a queue URL's host", () => {
       ),
       warnings.join("\n"),
     );
-    assert.equal((await fauxqs.receiveAll(queueUrl, { expected: 1 })).length, 1);
+    assert.equal((await running.fauxqs.receiveAll(queueUrl, { expected: 1 })).length, 1);
   });
 
   test("without an endpoint, check fails when a configured queue URL names another host, and calls nobody", async () => {
-    const foreign = `${attacker.endpoint}/000000000000/orders`;
+    const foreign = `${running.attacker.endpoint}/000000000000/orders`;
     for (const settings of [
       { queue: { source: "static", value: foreign } },
       { queue: { source: "static", value: "orders" }, rejected_rows: { policy: "dead_letter", queue_url: foreign } },
@@ -207,12 +199,12 @@ describe("the SDK sender never sends to a queue URL's host", () => {
         /^(queue|rejected_rows\.queue_url) "http:\/\/127\.0\.0\.1:\d+\/000000000000\/orders" names the host 127\.0\.0\.1, not an SQS host of region us-east-1/,
       );
     }
-    assert.equal(attacker.requests.length, 0);
+    assert.equal(running.attacker.requests.length, 0);
   });
 
   test("without an endpoint, write fails at start with a config error when a configured queue URL names another host", async () => {
     // The same refusal of rejected_rows.queue_url is in test/slow/queue-hosts.test.ts.
-    await assertWriteRefusesForeignQueue(attacker, (foreign) => ({ queue: { source: "static", value: foreign } }));
+    await assertWriteRefusesForeignQueue(running.attacker, (foreign) => ({ queue: { source: "static", value: foreign } }));
   });
 });
 

@@ -1,13 +1,28 @@
 // The write runs of the queue-host tests: a configured queue URL naming a host that is not SQS's is
 // refused at start, and a queue URL as fauxqs hands it out receives the rows.
 import assert from "node:assert/strict";
+import { after, before } from "node:test";
 import { catalogOf, errorTraceOf, recordLine, stateLine, statesOf } from "./airbyte.js";
 import { runCli, writeTempJson } from "./cli.js";
 import { testSettings } from "./config.js";
-import { emulatorConfigFile, type Emulator } from "./emulators.js";
-import type { CapturingEndpoint } from "./fake-endpoints.js";
+import { emulatorConfigFile, startFauxqs, type Emulator } from "./emulators.js";
+import { startCaptures, type CapturingEndpoint } from "./fake-endpoints.js";
 
 const catalog = writeTempJson(catalogOf([{ name: "orders" }]));
+
+/** Within a suite: fauxqs (its defaults) and an endpoint that captures what reaches it, started before the tests and stopped after. */
+export function fauxqsAndAttacker(): { fauxqs: Emulator; attacker: CapturingEndpoint } {
+  const running = {} as { fauxqs: Emulator; attacker: CapturingEndpoint };
+  before(async () => {
+    running.fauxqs = await startFauxqs();
+    running.attacker = await startCaptures();
+  });
+  after(async () => {
+    await running.attacker.stop();
+    await running.fauxqs.stop();
+  });
+  return running;
+}
 
 /** Without an endpoint, write fails at start with a config error for settings naming `attacker`'s host, which sees nothing. */
 export async function assertWriteRefusesForeignQueue(
