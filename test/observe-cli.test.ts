@@ -3,8 +3,7 @@
 // (the failures of SQS calls are classified by the same write run in process). More failed writes
 // through the CLI are in test/slow/observe-cli.test.ts.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { startFauxqs } from "fauxqs";
+import { before, describe, test } from "node:test";
 import type { ApiCallLine } from "../src/observe/api-call-log.js";
 import type { AirbyteMessage } from "../src/protocol/messages.js";
 import { UserFacingError } from "../src/errors.js";
@@ -15,7 +14,16 @@ import { writeInProcess } from "./helpers/in-process.js";
 import { accessKeyCredentials, type IamAccessKey } from "./helpers/iam.js";
 import { startFaultProxy } from "./helpers/fault-proxy.js";
 import { startConnector } from "./helpers/live-connector.js";
-import { AMOUNT_ATTRIBUTE, assertFailure, assertOneSentence, catalog, configFile, logTexts, summaryOf } from "./helpers/observe-cli.js";
+import {
+  AMOUNT_ATTRIBUTE,
+  assertFailure,
+  assertOneSentence,
+  catalog,
+  configFile,
+  fauxqsForSuite,
+  logTexts,
+  summaryOf,
+} from "./helpers/observe-cli.js";
 
 function apiCalls(messages: AirbyteMessage[]): ApiCallLine[] {
   return logTexts(messages)
@@ -24,25 +32,13 @@ function apiCalls(messages: AirbyteMessage[]): ApiCallLine[] {
 }
 
 describe("observability of a write (fauxqs)", () => {
-  let sqs: Awaited<ReturnType<typeof startFauxqs>>;
-  before(async () => {
-    sqs = await startFauxqs({ port: 0, logger: false });
-  });
-  after(async () => {
-    await sqs.stop();
-  });
-
-  function newQueue(prefix: string): string {
-    const name = uniqueQueueName(prefix);
-    sqs.createQueue(name);
-    return name;
-  }
+  const fauxqs = fauxqsForSuite();
 
   test("the API call log shows every request, its failed entries by message id, retries as later attempts", async () => {
-    const proxy = await startFaultProxy({ target: sqs.address, seed: 11, faultRate: 0.4, faults: ["partial_failure", "throttle"] });
+    const proxy = await startFaultProxy({ target: fauxqs.address(), seed: 11, faultRate: 0.4, faults: ["partial_failure", "throttle"] });
     try {
       const config = configFile(proxy.endpoint, {
-        queue: { source: "static", value: newQueue("debugger") },
+        queue: { source: "static", value: fauxqs.newQueue("debugger") },
         log_api_calls: true,
         rejected_rows: { policy: "skip" },
         message_attributes: AMOUNT_ATTRIBUTE,
@@ -116,8 +112,8 @@ describe("observability of a write (fauxqs)", () => {
   });
 
   test("the run summary counts every row of the input exactly, per stream and change type", async () => {
-    const config = configFile(sqs.address, {
-      queue: { source: "static", value: newQueue("summary") },
+    const config = configFile(fauxqs.address(), {
+      queue: { source: "static", value: fauxqs.newQueue("summary") },
       change_detection: { mode: "field", field: "op" },
       events: ["added", "changed"],
       rejected_rows: { policy: "skip" },
@@ -198,7 +194,7 @@ describe("observability of a write (fauxqs)", () => {
   });
 
   test("a long write logs progress lines while it runs", async () => {
-    const config = configFile(sqs.address, { queue: { source: "static", value: newQueue("progress") } });
+    const config = configFile(fauxqs.address(), { queue: { source: "static", value: fauxqs.newQueue("progress") } });
     const connector = startConnector(["write", "--config", config, "--catalog", catalog], { DESTINATION_SQS_PROGRESS_INTERVAL_MS: "50" });
     const isProgress = (message: AirbyteMessage) => message.type === "LOG" && message.log.message.startsWith("Progress: ");
     await connector.write(recordLine("orders", { id: "1" }) + "\n" + stateLine({ at: 1 }) + "\n");
@@ -231,13 +227,7 @@ async function assertThrowsFailure(write: Promise<unknown>, failureType: string,
 }
 
 describe("TRACE failure types (fauxqs and closed ports)", () => {
-  let sqs: Awaited<ReturnType<typeof startFauxqs>>;
-  before(async () => {
-    sqs = await startFauxqs({ port: 0, logger: false });
-  });
-  after(async () => {
-    await sqs.stop();
-  });
+  const fauxqs = fauxqsForSuite();
 
   const oneRow = recordLine("orders", { id: "1" }) + "\n";
   const write = (config: string, stdin = oneRow) => runCli(["write", "--config", config, "--catalog", catalog], { stdin });
@@ -249,16 +239,16 @@ describe("TRACE failure types (fauxqs and closed ports)", () => {
 
   test("a queue name that does not exist is a config error", async () => {
     await assertThrowsFailure(
-      writeInProcessTo(sqs.address, { queue: { source: "static", value: uniqueQueueName("missing") } }),
+      writeInProcessTo(fauxqs.address(), { queue: { source: "static", value: uniqueQueueName("missing") } }),
       "config_error",
       /Queue "missing-\S+" \(queue\) was not found/,
     );
   });
 
   test("a queue URL that does not exist is a config error", async () => {
-    const queueUrl = `${sqs.address.replace("127.0.0.1", "sqs.us-east-1.localhost")}/000000000000/${uniqueQueueName("gone")}`;
+    const queueUrl = `${fauxqs.address().replace("127.0.0.1", "sqs.us-east-1.localhost")}/000000000000/${uniqueQueueName("gone")}`;
     await assertThrowsFailure(
-      writeInProcessTo(sqs.address, { queue: { source: "static", value: queueUrl } }),
+      writeInProcessTo(fauxqs.address(), { queue: { source: "static", value: queueUrl } }),
       "config_error",
       /does not exist/,
     );
@@ -286,7 +276,7 @@ describe("TRACE failure types (fauxqs and closed ports)", () => {
   });
 
   test("input that is not an Airbyte message is a system error", async () => {
-    const result = await write(configFile(sqs.address, { queue: { source: "static", value: "q" } }), "{oops\n");
+    const result = await write(configFile(fauxqs.address(), { queue: { source: "static", value: "q" } }), "{oops\n");
     assertFailure(result.messages, "system_error", /line 1 is not valid JSON/);
   });
 });

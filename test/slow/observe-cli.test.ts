@@ -1,32 +1,18 @@
 // The run summary and TRACE of a failed write through the real CLI, in more variants than the fast
 // tier's (test/observe-cli.test.ts): the summary logged before the TRACE, and a template that does not parse.
 import assert from "node:assert/strict";
-import { after, before, describe, test } from "node:test";
-import { startFauxqs } from "fauxqs";
+import { describe, test } from "node:test";
 import { SUMMARY_PREFIX } from "../../src/observe/summary.js";
 import { errorTraceOf, recordLine, stateLine } from "../helpers/airbyte.js";
 import { runCli } from "../helpers/cli.js";
-import { uniqueQueueName } from "../helpers/emulators.js";
-import { AMOUNT_ATTRIBUTE, assertFailure, catalog, configFile, logTexts, summaryOf } from "../helpers/observe-cli.js";
+import { AMOUNT_ATTRIBUTE, assertFailure, catalog, configFile, fauxqsForSuite, logTexts, summaryOf } from "../helpers/observe-cli.js";
 
 describe("the summary and TRACE of a failed write (fauxqs)", () => {
-  let sqs: Awaited<ReturnType<typeof startFauxqs>>;
-  before(async () => {
-    sqs = await startFauxqs({ port: 0, logger: false });
-  });
-  after(async () => {
-    await sqs.stop();
-  });
-
-  function newQueue(prefix: string): string {
-    const name = uniqueQueueName(prefix);
-    sqs.createQueue(name);
-    return name;
-  }
+  const fauxqs = fauxqsForSuite();
 
   test("a failed sync logs its summary before the TRACE, with the same failure", async () => {
-    const config = configFile(sqs.address, {
-      queue: { source: "static", value: newQueue("failed") },
+    const config = configFile(fauxqs.address(), {
+      queue: { source: "static", value: fauxqs.newQueue("failed") },
       message_attributes: AMOUNT_ATTRIBUTE,
     });
     const input = [recordLine("orders", { id: "a", amount: 1 }), stateLine({ at: 1 }), recordLine("orders", { id: "b", amount: "x" })];
@@ -44,7 +30,7 @@ describe("the summary and TRACE of a failed write (fauxqs)", () => {
   });
 
   test("a template that does not parse is a config error", async () => {
-    const config = configFile(sqs.address, {
+    const config = configFile(fauxqs.address(), {
       queue: { source: "static", value: "q" },
       message_body: { format: "template", template: "{{ row.id " },
     });
