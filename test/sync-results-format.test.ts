@@ -10,7 +10,7 @@ import { UserFacingError } from "../src/errors.js";
 import { loadCatalog } from "../src/protocol/catalog.js";
 import { MessageWriter } from "../src/protocol/output.js";
 import type { ResultLine } from "../src/results/format.js";
-import { rejectedLine } from "../src/results/lines.js";
+import { publishedLine, rejectedLine, skippedLine } from "../src/results/lines.js";
 import { openSyncResults, syncIdOf } from "../src/results/open.js";
 import { REJECTED_REASONS, rejectedReasonOfSetting } from "../src/results/reasons.js";
 import { catalogOf, recordLine, stateLine } from "./helpers/airbyte.js";
@@ -49,6 +49,80 @@ test("docs/sync-results.md lists every rejected_reason code with its meaning, an
   ) as ResultLine;
   const columns = tableRows(page, ["column", "type", "meaning"]).flatMap((row) => rowKey(row, "column").split(", "));
   assert.deepEqual(columns, Object.keys(line));
+});
+
+test("every outcome's line is exactly JSON.stringify's text of its values, in the documented column order, whatever its strings hold", () => {
+  const hardStrings = ['a "quote"', "a \\ backslash", "a\nnewline, a \u0000", "a lone \ud800", "a pair 🚀, é and \u2028", "plain"];
+  for (const tricky of hardStrings) {
+    const [stream] = loadCatalog(writeTempJson(catalogOf([{ name: tricky, namespace: tricky, primaryKey: [["id"], ["n"]] }]))).values();
+    const row = {
+      stream: stream!,
+      data: { id: tricky, n: 7 },
+      change: "changed" as const,
+      messageId: tricky,
+      emittedAt: 1_700_000_000_000,
+      meta: { note: tricky },
+    };
+    const ids = { syncId: tricky, runId: "run-1" };
+    const lines = [
+      rejectedLine(ids, row, { reason: "sqs_refused", message: tricky, queue: tricky }),
+      publishedLine(ids, row, { queue: tricky, bytes: 1234, receipt: { sqsMessageId: tricky, sequenceNumber: "18", offloadedTo: tricky } }),
+      skippedLine(ids, row, "event_filter"),
+      skippedLine(ids, row, "unchanged"),
+    ];
+    const columns = tableRows(page, ["column", "type", "meaning"]).flatMap((row) => rowKey(row, "column").split(", "));
+    const parsed = lines.map((line) => JSON.parse(line) as ResultLine);
+    for (const [index, line] of lines.entries()) {
+      assert.equal(line, JSON.stringify(parsed[index]));
+      assert.deepEqual(Object.keys(parsed[index]!), columns);
+    }
+    const [rejected, published, skipped, unchanged] = parsed;
+    const common = {
+      sync_id: tricky,
+      run_id: "run-1",
+      namespace: tricky,
+      stream: tricky,
+      primary_key: JSON.stringify([tricky, 7]),
+      change: "changed",
+    };
+    const none = { queue: null, sqs_message_id: null, sequence_number: null, bytes: null, s3_pointer: null, rejected_reason: null };
+    const rest = { rejected_message: null, skipped_reason: null, data: null, emitted_at: null, meta: null };
+    const withoutTime = ({ recorded_at, ...line }: ResultLine) => line;
+    assert.deepEqual(withoutTime(rejected!), {
+      ...common,
+      outcome: "rejected",
+      message_id: tricky,
+      ...none,
+      queue: tricky,
+      rejected_reason: "sqs_refused",
+      rejected_message: tricky,
+      skipped_reason: null,
+      data: JSON.stringify(row.data),
+      emitted_at: 1_700_000_000_000,
+      meta: JSON.stringify(row.meta),
+    });
+    assert.deepEqual(withoutTime(published!), {
+      ...common,
+      outcome: "published",
+      message_id: tricky,
+      queue: tricky,
+      sqs_message_id: tricky,
+      sequence_number: "18",
+      bytes: 1234,
+      s3_pointer: tricky,
+      rejected_reason: null,
+      ...rest,
+    });
+    assert.deepEqual(withoutTime(skipped!), {
+      ...common,
+      outcome: "skipped",
+      message_id: tricky,
+      ...none,
+      ...rest,
+      skipped_reason: "event_filter",
+    });
+    assert.deepEqual(withoutTime(unchanged!), { ...common, outcome: "unchanged", message_id: tricky, ...none, ...rest });
+  }
 });
 
 test("sync_id is the catalog's, or the run's own id when the catalog has none", () => {
