@@ -4,16 +4,16 @@
 import { constants, gzipSync } from "node:zlib";
 
 /**
- * Lines are compressed this many characters at a time. Each block is compressed at once, on the
+ * Lines are compressed this many bytes at a time. Each block is compressed at once, on the
  * calling thread, as a gzip member of its own: an object is a series of members, which RFC 1952
  * allows and every gzip reader (zcat, DuckDB, Athena, Spark, Node's gunzip) reads as one stream.
  * A zlib stream would carry one member across the blocks, but it compresses on the thread pool,
  * handing each block over and back, which took about three times the CPU of the compression
  * itself on the two-core machines the benchmark runs on; the member headers cost 18 bytes a block.
  */
-const BLOCK_CHARS = 256 * 1024;
-/** What one block's lines are encoded into before compression: one for the process, reused. */
-const SCRATCH_BYTES = 1024 * 1024;
+const BLOCK_BYTES = 256 * 1024;
+/** The block's first buffer: an object of a few lines (a trickle of rejections) stays small. */
+const FIRST_BUFFER_BYTES = 16 * 1024;
 /** The most bytes one UTF-16 code unit takes in UTF-8. */
 const MAX_UTF8_BYTES_PER_UNIT = 3;
 const NEWLINE = 0x0a;
@@ -24,49 +24,50 @@ const NEWLINE = 0x0a;
  */
 const GZIP_OPTIONS = { level: constants.Z_BEST_SPEED, windowBits: 13 } as const;
 
-let scratch: Buffer | undefined;
-
-/** A block's lines as UTF-8, each but the first after a newline (and the first too unless it starts the object). */
-function encode(lines: readonly string[], startsObject: boolean): Buffer {
-  let worstCase = lines.length;
-  for (const line of lines) worstCase += MAX_UTF8_BYTES_PER_UNIT * line.length;
-  // A block that may not fit (its last line is a long one): made the plain way, in a buffer of its own.
-  if (worstCase > SCRATCH_BYTES) return Buffer.from(`${startsObject ? "" : "\n"}${lines.join("\n")}`);
-  scratch ??= Buffer.allocUnsafe(SCRATCH_BYTES);
-  let at = 0;
-  for (const line of lines) {
-    if (at > 0 || !startsObject) scratch[at++] = NEWLINE;
-    at += scratch.write(line, at);
-  }
-  return scratch.subarray(0, at);
-}
-
-/** One object's lines; `finish` gives the object. */
+/**
+ * One object's lines; `finish` gives the object. Each line is encoded as it is added, while it is
+ * fresh in memory, and is garbage at once: nothing holds it until its block is compressed.
+ */
 export class GzipLines {
-  private pending: string[] = [];
-  private pendingChars = 0;
+  private block = Buffer.allocUnsafe(0);
+  private used = 0;
+  private lines = 0;
   private readonly members: Buffer[] = [];
 
   add(line: string): void {
-    this.pending.push(line);
-    this.pendingChars += line.length;
-    if (this.pendingChars >= BLOCK_CHARS) this.compressPending();
+    const room = MAX_UTF8_BYTES_PER_UNIT * line.length + 1;
+    if (room > BLOCK_BYTES) {
+      // A line longer than a block is a member of its own, encoded in a buffer of its own.
+      this.compressBlock();
+      this.members.push(gzipSync(this.lines++ === 0 ? line : `\n${line}`, GZIP_OPTIONS));
+      return;
+    }
+    if (this.used + room > this.block.length) this.grow(this.used + room);
+    if (this.lines++ > 0) this.block[this.used++] = NEWLINE;
+    this.used += this.block.write(line, this.used);
+    if (this.used >= BLOCK_BYTES) this.compressBlock();
   }
 
   /** The object: every line added, joined by newlines (none after the last), as gzip. */
   finish(): Buffer {
-    this.compressPending();
+    this.compressBlock();
     if (this.members.length === 0) this.members.push(gzipSync(Buffer.alloc(0), GZIP_OPTIONS));
     const body = Buffer.concat(this.members);
     this.members.length = 0;
+    this.block = Buffer.allocUnsafe(0);
     return body;
   }
 
-  private compressPending(): void {
-    if (this.pending.length === 0) return;
-    const text = encode(this.pending, this.members.length === 0);
-    this.members.push(gzipSync(text, GZIP_OPTIONS));
-    this.pending = [];
-    this.pendingChars = 0;
+  /** At most twice a block: the block is compressed once it holds BLOCK_BYTES, and a line takes at most one. */
+  private grow(needed: number): void {
+    const bigger = Buffer.allocUnsafe(Math.max(needed, 2 * this.block.length, FIRST_BUFFER_BYTES));
+    this.block.copy(bigger, 0, 0, this.used);
+    this.block = bigger;
+  }
+
+  private compressBlock(): void {
+    if (this.used === 0) return;
+    this.members.push(gzipSync(this.block.subarray(0, this.used), GZIP_OPTIONS));
+    this.used = 0;
   }
 }
