@@ -125,6 +125,15 @@ test("every outcome's line is exactly JSON.stringify's text of its values, in th
   }
 });
 
+test("primary_key is the JSON text of the key's values, whatever their type", () => {
+  const [stream] = loadCatalog(writeTempJson(catalogOf([{ name: "orders", primaryKey: [["id"]] }]))).values();
+  const ids = { syncId: "1", runId: "r" };
+  for (const id of [1234, -0, 1.5e300, Number.NaN, 'a "key"', null, true, { nested: [1] }, undefined]) {
+    const line = skippedLine(ids, { stream: stream!, data: id === undefined ? {} : { id }, change: "added" }, "event_filter");
+    assert.equal((JSON.parse(line) as ResultLine).primary_key, JSON.stringify([id ?? null]));
+  }
+});
+
 test("sync_id is the catalog's, or the run's own id when the catalog has none", () => {
   const catalog = loadCatalog(writeTempJson({ streams: [{ ...catalogOf([{ name: "orders" }]).streams[0]!, sync_id: 77 }] }));
   assert.equal(syncIdOf(catalog, "run-1"), "77");

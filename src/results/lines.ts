@@ -38,19 +38,6 @@ export interface Publication {
   receipt: Receipt;
 }
 
-let clockMs = 0;
-let clockJson = "";
-
-/** The time as a JSON string of ISO 8601: formatted once per millisecond, however many rows share it. */
-function nowJson(): string {
-  const ms = Date.now();
-  if (ms !== clockMs) {
-    clockMs = ms;
-    clockJson = `"${new Date(ms).toISOString()}"`;
-  }
-  return clockJson;
-}
-
 /** A string JSON writes as it is, between quotes: no quote, backslash, control character or surrogate. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes.
 const VERBATIM = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/;
@@ -66,30 +53,36 @@ function json(value: string | number | null | undefined): string {
 function primaryKeyOf(row: ResultRow): string {
   const paths = row.stream.primary_key;
   if (paths === undefined || paths.length === 0) return "null";
+  if (paths.length === 1) {
+    const value = readFieldPath(row.data, paths[0]!);
+    if (typeof value === "number" && Number.isFinite(value)) return `"[${value}]"`;
+  }
   return json(JSON.stringify(paths.map((path) => readFieldPath(row.data, path) ?? null)));
 }
 
-/** `{"sync_id":…,"run_id":…`, the same on every line of a run: serialised once. */
-const runKeys = new WeakMap<RunIds, string>();
-
-function runKeysOf(ids: RunIds): string {
-  let text = runKeys.get(ids);
-  if (text === undefined) {
-    text = `{"sync_id":${json(ids.syncId)},"run_id":${json(ids.runId)}`;
-    runKeys.set(ids, text);
-  }
-  return text;
+/** A line's start, `{"sync_id":…` up to `"primary_key":`, and the millisecond it was decided in. */
+interface Start {
+  ms: number;
+  ids: RunIds;
+  text: string;
 }
 
-/** `"namespace":…,"stream":…`, the same on every line of a stream: serialised once. */
-const streamKeys = new WeakMap<ConfiguredStream, string>();
+/** Per stream and outcome, the last line start made: rows decided in the same millisecond share it. */
+const starts = new WeakMap<ConfiguredStream, Partial<Record<ResultOutcome, Start>>>();
 
-function streamKeysOf(stream: ConfiguredStream): string {
-  let text = streamKeys.get(stream);
-  if (text === undefined) {
-    text = `"namespace":${json(stream.stream.namespace)},"stream":${json(stream.stream.name)}`;
-    streamKeys.set(stream, text);
+function startOf(ids: RunIds, outcome: ResultOutcome, stream: ConfiguredStream): string {
+  const ms = Date.now();
+  let ofStream = starts.get(stream);
+  if (ofStream === undefined) {
+    ofStream = {};
+    starts.set(stream, ofStream);
   }
+  const last = ofStream[outcome];
+  if (last !== undefined && last.ms === ms && last.ids === ids) return last.text;
+  const text =
+    `{"sync_id":${json(ids.syncId)},"run_id":${json(ids.runId)},"recorded_at":"${new Date(ms).toISOString()}",` +
+    `"outcome":"${outcome}","namespace":${json(stream.stream.namespace)},"stream":${json(stream.stream.name)},"primary_key":`;
+  ofStream[outcome] = { ms, ids, text };
   return text;
 }
 
@@ -99,10 +92,7 @@ function streamKeysOf(stream: ConfiguredStream): string {
  * object and stringified: at a result per row, that costs a measurable share of a sync's CPU.
  */
 function head(ids: RunIds, outcome: ResultOutcome, row: ResultRow): string {
-  return (
-    `${runKeysOf(ids)},"recorded_at":${nowJson()},"outcome":"${outcome}",${streamKeysOf(row.stream)},` +
-    `"primary_key":${primaryKeyOf(row)},"change":${json(row.change)},"message_id":${json(row.messageId)}`
-  );
+  return `${startOf(ids, outcome, row.stream)}${primaryKeyOf(row)},"change":${json(row.change)},"message_id":${json(row.messageId)}`;
 }
 
 /** A rejected row, with the record as it came in, so that it can be sent again. */
