@@ -49,6 +49,21 @@ function json(value: string | number | null | undefined): string {
   return VERBATIM.test(value) ? `"${value}"` : JSON.stringify(value);
 }
 
+const CHANGE_JSON: Readonly<Record<ChangeType, string>> = { added: '"added"', changed: '"changed"', removed: '"removed"' };
+
+let lastQueue = "";
+let lastQueueJson = json(lastQueue);
+
+/** Nearly every row of a sync goes to the queue the row before it went to. */
+function queueJson(queue: string | undefined): string {
+  if (queue === undefined) return "null";
+  if (queue !== lastQueue) {
+    lastQueue = queue;
+    lastQueueJson = json(queue);
+  }
+  return lastQueueJson;
+}
+
 /** The primary key's values as JSON text, itself as JSON: `"[1234]"`. */
 function primaryKeyOf(row: ResultRow): string {
   const paths = row.stream.primary_key;
@@ -92,13 +107,13 @@ function startOf(ids: RunIds, outcome: ResultOutcome, stream: ConfiguredStream):
  * object and stringified: at a result per row, that costs a measurable share of a sync's CPU.
  */
 function head(ids: RunIds, outcome: ResultOutcome, row: ResultRow): string {
-  return `${startOf(ids, outcome, row.stream)}${primaryKeyOf(row)},"change":${json(row.change)},"message_id":${json(row.messageId)}`;
+  return `${startOf(ids, outcome, row.stream)}${primaryKeyOf(row)},"change":${row.change === undefined ? "null" : CHANGE_JSON[row.change]},"message_id":${json(row.messageId)}`;
 }
 
 /** A rejected row, with the record as it came in, so that it can be sent again. */
 export function rejectedLine(ids: RunIds, row: ResultRow, rejection: Rejection): string {
   return (
-    `${head(ids, "rejected", row)},"queue":${json(rejection.queue)},` +
+    `${head(ids, "rejected", row)},"queue":${queueJson(rejection.queue)},` +
     `"sqs_message_id":null,"sequence_number":null,"bytes":null,"s3_pointer":null,` +
     `"rejected_reason":${json(rejection.reason)},"rejected_message":${json(rejection.message)},"skipped_reason":null,` +
     `"data":${json(JSON.stringify(row.data))},"emitted_at":${json(row.emittedAt)},` +
@@ -109,7 +124,7 @@ export function rejectedLine(ids: RunIds, row: ResultRow, rejection: Rejection):
 export function publishedLine(ids: RunIds, row: ResultRow, publication: Publication): string {
   const { receipt } = publication;
   return (
-    `${head(ids, "published", row)},"queue":${json(publication.queue)},"sqs_message_id":${json(receipt.sqsMessageId)},` +
+    `${head(ids, "published", row)},"queue":${queueJson(publication.queue)},"sqs_message_id":${json(receipt.sqsMessageId)},` +
     `"sequence_number":${json(receipt.sequenceNumber)},"bytes":${json(publication.bytes)},"s3_pointer":${json(receipt.offloadedTo)},` +
     `"rejected_reason":null,"rejected_message":null,"skipped_reason":null,"data":null,"emitted_at":null,"meta":null}`
   );
