@@ -1,9 +1,12 @@
 // The results writer without S3: rejected_reason codes and their docs, the line layout, and a
 // bucket that fails mid-sync (a fake S3 client) stopping the sync with no STATE past unrecorded rows.
 import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { Readable, Writable } from "node:stream";
 import { test } from "node:test";
 import type { S3Client } from "@aws-sdk/client-s3";
+import { GzipLines } from "../src/aws/gzip-lines.js";
 import { runWrite } from "../src/commands/write.js";
 import { validateConfig } from "../src/config/load.js";
 import { UserFacingError } from "../src/errors.js";
@@ -19,6 +22,8 @@ import { testSettings } from "./helpers/config.js";
 import { FakeSender, sdkServiceError } from "./helpers/delivery-fakes.js";
 import { readDoc, rowKey, tableRows } from "./helpers/doc-tables.js";
 import { ANY_QUEUE_HOST, openDetector } from "./helpers/in-process.js";
+import { queryResults } from "./helpers/sync-results.js";
+import { tempDirectory } from "./helpers/temp-directory.js";
 
 const QUEUE_URL = "http://127.0.0.1:1/123456789012/orders";
 const STORAGE = { storage_type: "S3", s3_bucket_name: "results", s3_bucket_region: "us-east-1", bucket_path: "sync/" };
@@ -132,6 +137,25 @@ test("primary_key is the JSON text of the key's values, whatever their type", ()
     const line = skippedLine(ids, { stream: stream!, data: id === undefined ? {} : { id }, change: "added" }, "event_filter");
     assert.equal((JSON.parse(line) as ResultLine).primary_key, JSON.stringify([id ?? null]));
   }
+});
+
+test("DuckDB reads a results file of many lines, compressed as several gzip members, as one file", async () => {
+  const [stream] = loadCatalog(writeTempJson(catalogOf([{ name: "orders", primaryKey: [["id"]] }]))).values();
+  const ids = { syncId: "4242", runId: "run-1" };
+  const body = new GzipLines();
+  for (let id = 1; id <= 2000; id++) {
+    const row = { stream: stream!, data: { id }, change: "added" as const, messageId: `message-${id}` };
+    body.add(publishedLine(ids, row, { queue: QUEUE_URL, bytes: 100 + id, receipt: { sqsMessageId: `sqs-${id}` } }));
+  }
+  const file = body.finish();
+  assert.ok(file.indexOf(Buffer.from([0x1f, 0x8b, 0x08]), 1) > 0, "more than one gzip member");
+  const directory = tempDirectory("results-members");
+  writeFileSync(join(directory, "2026_12_07_1765100000000_1.jsonl.gz"), file);
+  const [counts] = await queryResults(
+    directory,
+    "SELECT count(*) AS rows, count(DISTINCT message_id) AS ids, sum(bytes) AS bytes, min(primary_key) AS first FROM results",
+  );
+  assert.deepEqual(counts, { rows: "2000", ids: "2000", bytes: String(2000 * 100 + (2000 * 2001) / 2), first: "[1000]" });
 });
 
 test("sync_id is the catalog's, or the run's own id when the catalog has none", () => {
