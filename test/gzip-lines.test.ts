@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { Readable } from "node:stream";
 import { gunzipSync } from "node:zlib";
+import type { GetObjectCommandOutput } from "@aws-sdk/client-s3";
 import { GzipLines } from "../src/aws/gzip-lines.js";
+import { gzipLines } from "../src/changes/snapshot/s3/read.js";
 
 function objectOf(lines: string[]): Buffer {
   const body = new GzipLines();
@@ -28,4 +31,12 @@ test("a line longer than a block, and blocks it ends, keep every newline", () =>
 test("one line is the object; none is an empty gzip object", () => {
   assert.equal(gunzipSync(objectOf(['{"a":1}'])).toString("utf8"), '{"a":1}');
   assert.equal(gunzipSync(objectOf([])).length, 0);
+});
+
+test("the connector's own reader (redrive, the snapshot journal) reads every member of an object", async () => {
+  const lines = Array.from({ length: 5000 }, (_, i) => JSON.stringify({ row: i, pad: "x".repeat(200) }));
+  const output = { Body: Readable.from([objectOf(lines)]), $metadata: {} } as unknown as GetObjectCommandOutput;
+  const read: string[] = [];
+  for await (const { line } of gzipLines(output, { maxLineBytes: 1000, maxBytes: 10_000_000, maxLines: 10_000 })) read.push(line);
+  assert.deepEqual(read, lines);
 });
