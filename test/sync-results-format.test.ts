@@ -15,6 +15,7 @@ import { MessageWriter } from "../src/protocol/output.js";
 import type { ResultLine } from "../src/results/format.js";
 import { publishedLine, rejectedLine, skippedLine } from "../src/results/lines.js";
 import { openSyncResults, syncIdOf } from "../src/results/open.js";
+import { ResultParts } from "../src/results/parts.js";
 import { REJECTED_REASONS, rejectedReasonOfSetting } from "../src/results/reasons.js";
 import { catalogOf, recordLine, stateLine } from "./helpers/airbyte.js";
 import { writeTempJson } from "./helpers/cli.js";
@@ -156,6 +157,34 @@ test("DuckDB reads a results file of many lines, compressed as several gzip memb
     "SELECT count(*) AS rows, count(DISTINCT message_id) AS ids, sum(bytes) AS bytes, min(primary_key) AS first FROM results",
   );
   assert.deepEqual(counts, { rows: "2000", ids: "2000", bytes: String(2000 * 100 + (2000 * 2001) / 2), first: "[1000]" });
+});
+
+test("a part's rows are told with their own tickets once the part is stored, and not before", async () => {
+  const [stream] = loadCatalog(writeTempJson(catalogOf([{ name: "orders" }]))).values();
+  let store: () => void = () => undefined;
+  const stored = new Promise<void>((resolve) => {
+    store = resolve;
+  });
+  const s3 = { send: () => stored.then(() => ({})) } as unknown as S3Client;
+  const parts = new ResultParts({
+    s3,
+    bucket: "results",
+    bucketPath: "sync",
+    syncId: "1",
+    startedAt: new Date(),
+    failure: (error) => error as Error,
+  });
+  const told: number[] = [];
+  const tell = (ticket: number): void => void told.push(ticket);
+  for (const ticket of [7, 7, 9]) parts.add(stream!, `{"ticket":${ticket}}`, tell, ticket);
+  parts.add(stream!, '{"untold":true}');
+  const closed = parts.close();
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(told, [], "nothing is told before its part is stored");
+  store();
+  await closed;
+  assert.deepEqual(told, [7, 7, 9]);
+  assert.equal(parts.files.length, 1);
 });
 
 test("sync_id is the catalog's, or the run's own id when the catalog has none", () => {

@@ -317,7 +317,7 @@ class WriteRun {
     if (outcome.kind === "skipped") {
       this.observer.skipped(stream.stream.name, outcome.change, outcome.reason);
       const { results } = this.options;
-      if (results?.all) results.skipped({ ...origin, stream, change: outcome.change }, outcome.reason, this.settleLater(ticket));
+      if (results?.all) results.skipped({ ...origin, stream, change: outcome.change }, outcome.reason, this.settleStored, ticket);
       else this.tracker.settle(ticket);
       return undefined;
     }
@@ -405,16 +405,14 @@ class WriteRun {
       return;
     }
     const publication = { queue: message.queueUrl, bytes: message.bytes, receipt };
-    results.published(resultRow(row, row.change, message.messageId), publication, this.settleLater(message.ticket));
+    results.published(resultRow(row, row.change, message.messageId), publication, this.settleStored, message.ticket);
   }
 
   /**
-   * Settles a row once its result is stored. Made here, so that the callback holds the ticket
-   * alone and not the row or its message while the result's part fills and uploads.
+   * Settles a row once its result is stored: one function for every row, called with the row's
+   * ticket, so that a row waiting for its result's part holds no closure (nor its row or message).
    */
-  private settleLater(ticket: number): () => void {
-    return () => this.tracker.settle(ticket);
-  }
+  private readonly settleStored = (ticket: number): void => this.tracker.settle(ticket);
 
   private deliveryRejected(message: RowMessage, reason: string, code: string): void {
     const { row } = message;

@@ -25,9 +25,16 @@ const PART_LINGER_MS = 2000;
  */
 const MAX_PENDING_CHARS = 3 * PART_CHARS;
 
-/** Callbacks of the rows whose results a part holds, run once it is stored. */
+/**
+ * Run once a line's part is stored, with the number the line was added with: a row's checkpoint
+ * ticket, so that one function serves every row and a row costs no closure while its part fills.
+ */
+export type OnStored = (ticket: number) => void;
+
+/** What runs once a part is stored: for each of its rows that waits, a callback and its ticket. */
 interface Waiting {
-  callbacks: (() => void)[];
+  callbacks: OnStored[];
+  tickets: number[];
 }
 
 export interface PartsOptions {
@@ -61,10 +68,12 @@ export class ResultParts {
     return this.stored;
   }
 
-  /** Adds a line to its stream's open part; `onStored` runs once the part is stored. */
-  add(stream: ConfiguredStream, line: string, onStored?: () => void): void {
+  /** Adds a line to its stream's open part; `onStored(ticket)` runs once the part is stored. */
+  add(stream: ConfiguredStream, line: string, onStored?: OnStored, ticket = 0): void {
     const chunk = this.writerOf(stream).add(line);
-    if (onStored) chunk.meta.callbacks.push(onStored);
+    if (onStored === undefined) return;
+    chunk.meta.callbacks.push(onStored);
+    chunk.meta.tickets.push(ticket);
   }
 
   /** A promise when the parts hold too much: the reader waits for it before taking more rows. */
@@ -97,7 +106,7 @@ export class ResultParts {
       maxLines: PART_LINES,
       maxBytes: PART_CHARS,
       lingerMs: PART_LINGER_MS,
-      open: () => ({ key: prefix + partName(startedAt, ++this.part), meta: { callbacks: [] } }),
+      open: () => ({ key: prefix + partName(startedAt, ++this.part), meta: { callbacks: [], tickets: [] } }),
       failure: (error, key) => this.options.failure(error, key),
       afterWrite: (chunk, error) => this.afterWrite(chunk, error),
     });
@@ -112,7 +121,8 @@ export class ResultParts {
       return;
     }
     this.stored.push(chunk.key);
-    for (const callback of chunk.meta.callbacks) callback();
+    const { callbacks, tickets } = chunk.meta;
+    for (let index = 0; index < callbacks.length; index++) callbacks[index]!(tickets[index]!);
     if (this.room === undefined || this.pendingChars() >= MAX_PENDING_CHARS) return;
     this.room.resolve(undefined);
     this.room = undefined;

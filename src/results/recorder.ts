@@ -1,10 +1,10 @@
 // What a run records of its rows' outcomes: every rejected row, and with sync_results "all" every
 // other outcome too. A row whose result is recorded is handled (its STATE may pass) only once its
-// part is stored: the caller settles it in `onStored`.
+// part is stored: the caller settles it in `onStored`, called with the `ticket` it gave.
 
 import type { SyncResultsSetting } from "../config/types.js";
 import { type Publication, publishedLine, type Rejection, rejectedLine, type ResultRow, type RunIds, skippedLine } from "./lines.js";
-import type { ResultParts } from "./parts.js";
+import type { OnStored, ResultParts } from "./parts.js";
 import type { RunEnd, RunSummaryObject } from "./run-summary.js";
 
 export class SyncResults {
@@ -33,18 +33,18 @@ export class SyncResults {
     return this.parts.failed;
   }
 
-  rejected(row: ResultRow, rejection: Rejection, onStored?: () => void): void {
-    this.parts.add(row.stream, rejectedLine(this.ids, row, rejection), onStored);
+  rejected(row: ResultRow, rejection: Rejection, onStored?: OnStored, ticket?: number): void {
+    this.parts.add(row.stream, rejectedLine(this.ids, row, rejection), onStored, ticket);
   }
 
   /** With "all" only: the caller asks `all` first. */
-  published(row: ResultRow, publication: Publication, onStored?: () => void): void {
-    this.parts.add(row.stream, publishedLine(this.ids, row, publication), onStored);
+  published(row: ResultRow, publication: Publication, onStored?: OnStored, ticket?: number): void {
+    this.parts.add(row.stream, publishedLine(this.ids, row, publication), onStored, ticket);
   }
 
   /** With "all" only: the caller asks `all` first. */
-  skipped(row: ResultRow, reason: "event_filter" | "unchanged", onStored?: () => void): void {
-    this.parts.add(row.stream, skippedLine(this.ids, row, reason), onStored);
+  skipped(row: ResultRow, reason: "event_filter" | "unchanged", onStored?: OnStored, ticket?: number): void {
+    this.parts.add(row.stream, skippedLine(this.ids, row, reason), onStored, ticket);
   }
 
   /** A promise when the results not yet stored take too much memory: the reader waits for it. */
