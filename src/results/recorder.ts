@@ -33,8 +33,9 @@ export class SyncResults {
     return this.parts.failed;
   }
 
-  rejected(row: ResultRow, rejection: Rejection, onStored?: OnStored, ticket?: number): void {
-    this.parts.add(row.stream, rejectedLine(this.ids, row, rejection), onStored, ticket);
+  /** `onStored` is the row's own: a rejected row may also wait for its dead letter. */
+  rejected(row: ResultRow, rejection: Rejection, onStored?: () => void): void {
+    this.parts.add(row.stream, rejectedLine(this.ids, row, rejection), onStored);
   }
 
   /** With "all" only: the caller asks `all` first. */
