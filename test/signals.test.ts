@@ -1,19 +1,13 @@
 // SIGTERM and SIGINT mid-write, with stdin a pipe that stays open and batches stuck in flight:
 // the connector exits promptly, non-zero, and echoes no STATE whose records were not acknowledged.
 // SIGINT, and SIGTERM during a plain queue lookup, are in test/slow/signals.test.ts.
-import { after, before, describe } from "node:test";
-import { startFauxqs } from "fauxqs";
+import { describe } from "node:test";
+import { fauxqsServerForSuite } from "./helpers/emulators.js";
 import { testSignalWithBatchesInFlight, testSigtermDuringSilentWait } from "./helpers/signals.js";
 
-let server: Awaited<ReturnType<typeof startFauxqs>>;
-before(async () => {
-  server = await startFauxqs({ port: 0, logger: false });
-});
-after(async () => {
-  await server.stop();
-});
+const server = fauxqsServerForSuite();
 
-testSignalWithBatchesInFlight("SIGTERM", () => server);
+testSignalWithBatchesInFlight("SIGTERM", server);
 
 describe("a signal ends the sync whatever it is waiting for", () => {
   testSigtermDuringSilentWait("a role assumption", { role_arn: "arn:aws:iam::123456789012:role/writer" });

@@ -1,12 +1,13 @@
 // Delivery through the SDK sender to fauxqs queues, at a volume the caller picks.
 import assert from "node:assert/strict";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import { after, before } from "node:test";
-import { type FauxqsServer, startFauxqs } from "fauxqs";
+import { after } from "node:test";
+import type { FauxqsServer } from "fauxqs";
 import { Delivery } from "../../src/delivery/delivery.js";
 import { SdkBatchSender } from "../../src/delivery/sdk-sender.js";
 import { ObservedSender } from "../../src/observe/observed-sender.js";
 import type { BatchSender } from "../../src/delivery/types.js";
+import { fauxqsServerForSuite } from "./emulators.js";
 import { failSuffix, options, outgoing, range, recorder, submitAll, throttlingError } from "./delivery-fakes.js";
 
 /** An SQS client for `server` that neither retries nor checks MD5s, so that delivery's own handling is what runs. */
@@ -22,16 +23,20 @@ function fauxqsSqsClient(server: FauxqsServer): SQSClient {
 
 /** fauxqs and a client for it, started before the suite's tests and stopped after them. */
 export function fauxqsForSuite(): { readonly server: FauxqsServer; readonly client: SQSClient } {
-  const suite = {} as { server: FauxqsServer; client: SQSClient };
-  before(async () => {
-    suite.server = await startFauxqs({ port: 0, logger: false });
-    suite.client = fauxqsSqsClient(suite.server);
+  const server = fauxqsServerForSuite();
+  let client: SQSClient | undefined;
+  after(() => {
+    client?.destroy();
   });
-  after(async () => {
-    suite.client.destroy();
-    await suite.server.stop();
-  });
-  return suite;
+  return {
+    get server() {
+      return server();
+    },
+    get client() {
+      client ??= fauxqsSqsClient(server());
+      return client;
+    },
+  };
 }
 
 /** Delivers `count` messages to a new standard queue and checks each is stored and acknowledged exactly once. */

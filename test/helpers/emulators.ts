@@ -10,7 +10,7 @@ import {
   SQSClient,
   type MessageAttributeValue,
 } from "@aws-sdk/client-sqs";
-import { startFauxqs as startFauxqsServer } from "fauxqs";
+import { type FauxqsServer, startFauxqs as startFauxqsServer } from "fauxqs";
 import { validateConfig } from "../../src/config/load.js";
 import type { Config } from "../../src/config/types.js";
 import { writeTempJson } from "./cli.js";
@@ -97,6 +97,21 @@ export function emulatorConfigFile(endpoint: string, settings: Record<string, un
 export async function startFauxqs(): Promise<Emulator> {
   const server = await startFauxqsServer({ port: 0, logger: false });
   return sqsEmulator("fauxqs", server.address, () => server.stop());
+}
+
+/** Within a suite: fauxqs as users start it, started before the suite's tests and stopped after them. */
+export function fauxqsServerForSuite(): () => FauxqsServer {
+  let server: FauxqsServer | undefined;
+  before(async () => {
+    server = await startFauxqsServer({ port: 0, logger: false });
+  });
+  after(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (server === undefined) throw new Error("fauxqs is started in the suite's before hook: read it from a test");
+    return server;
+  };
 }
 
 /** A moto_server on a free port, or null when moto is not installed or does not start. */

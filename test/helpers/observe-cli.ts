@@ -1,30 +1,22 @@
 // What the observability tests of the CLI share: configs, the run summary and the TRACE a write prints.
 import assert from "node:assert/strict";
-import { after, before } from "node:test";
-import { type FauxqsServer, startFauxqs } from "fauxqs";
 import { SUMMARY_PREFIX, type SyncSummary } from "../../src/observe/summary.js";
 import type { AirbyteMessage } from "../../src/protocol/messages.js";
 import { catalogOf, errorTraceOf } from "./airbyte.js";
 import { writeTempJson } from "./cli.js";
-import { emulatorConfigFile, uniqueQueueName } from "./emulators.js";
+import { emulatorConfigFile, fauxqsServerForSuite, uniqueQueueName } from "./emulators.js";
 
 /** Two streams: "orders", and "users" in namespace "crm". */
 export const catalog = writeTempJson(catalogOf([{ name: "orders" }, { name: "users", namespace: "crm" }]));
 
 /** Within a suite: a fauxqs started before the tests and stopped after, and a new queue on it per call. */
 export function fauxqsForSuite(): { address(): string; newQueue(prefix: string): string } {
-  let server: FauxqsServer;
-  before(async () => {
-    server = await startFauxqs({ port: 0, logger: false });
-  });
-  after(async () => {
-    await server.stop();
-  });
+  const server = fauxqsServerForSuite();
   return {
-    address: () => server.address,
+    address: () => server().address,
     newQueue: (prefix) => {
       const name = uniqueQueueName(prefix);
-      server.createQueue(name);
+      server().createQueue(name);
       return name;
     },
   };
