@@ -21,7 +21,9 @@ function isTimeout(error: unknown): boolean {
   return true;
 }
 
-describe("every SDK call has a deadline", () => {
+// The cases only wait out short deadlines, so they run at the same time; the ones that count
+// connections each have a silent endpoint of their own.
+describe("every SDK call has a deadline", { concurrency: true }, () => {
   const endpoints: Record<"silent" | "trickling" | "tricklingBody", FakeEndpoint | undefined> = {
     silent: undefined,
     trickling: undefined,
@@ -81,25 +83,37 @@ describe("every SDK call has a deadline", () => {
     }
   });
 
-  test("a timed-out call is tried again while retry_max_seconds allows, then fails", async () => {
-    const silent = endpoints.silent!;
-    const before = silent.connections;
-    const { sqs } = clientsFor(silent, 1500);
-    await assert.rejects(sqs.send(new ListQueuesCommand({})), isTimeout);
-    assert.ok(silent.connections - before >= 2, `${silent.connections - before} connection(s)`);
-  });
+  /** Runs `use` with a silent endpoint no other case connects to, so its connection count is the case's own. */
+  async function withOwnSilentEndpoint(use: (silent: FakeEndpoint) => Promise<void>): Promise<void> {
+    const silent = await startNeverAnswers();
+    try {
+      await use(silent);
+    } finally {
+      await silent.stop();
+    }
+  }
 
-  test("an S3 client whose caller owns retries (large-message uploads) tries each call once", async () => {
-    const silent = endpoints.silent!;
-    const settings = { bucket: "payloads", endpoint: silent.endpoint, force_path_style: true };
-    const before = silent.connections;
-    const s3 = clientsFor(silent, 1500).s3(settings, { retriedByCaller: true });
-    await assert.rejects(s3.send(new GetObjectCommand({ Bucket: "payloads", Key: "k" })), isTimeout);
-    assert.equal(silent.connections - before, 1);
-    const retrying = clientsFor(silent, 1500).s3(settings);
-    await assert.rejects(retrying.send(new GetObjectCommand({ Bucket: "payloads", Key: "k" })), isTimeout);
-    assert.ok(silent.connections - before >= 3, "the default client tries again within retry_max_seconds");
-  });
+  test("a timed-out call is tried again while retry_max_seconds allows, then fails", () =>
+    withOwnSilentEndpoint(async (silent) => {
+      const { sqs } = clientsFor(silent, 1500);
+      await assert.rejects(sqs.send(new ListQueuesCommand({})), isTimeout);
+      assert.ok(silent.connections >= 2, `${silent.connections} connection(s)`);
+    }));
+
+  test("an S3 client whose caller owns retries (large-message uploads) tries each call once", () =>
+    withOwnSilentEndpoint((once) =>
+      withOwnSilentEndpoint(async (retried) => {
+        const settingsOf = (silent: FakeEndpoint) => ({ bucket: "payloads", endpoint: silent.endpoint, force_path_style: true });
+        const s3 = clientsFor(once, 1500).s3(settingsOf(once), { retriedByCaller: true });
+        const retrying = clientsFor(retried, 1500).s3(settingsOf(retried));
+        await Promise.all([
+          assert.rejects(s3.send(new GetObjectCommand({ Bucket: "payloads", Key: "k" })), isTimeout),
+          assert.rejects(retrying.send(new GetObjectCommand({ Bucket: "payloads", Key: "k" })), isTimeout),
+        ]);
+        assert.equal(once.connections, 1);
+        assert.ok(retried.connections >= 2, "the default client tries again within retry_max_seconds");
+      }),
+    ));
 
   test("the caller's abort signal still ends a call at once", async () => {
     const { sqs } = clientsFor(endpoints.silent, 60_000);
