@@ -1,5 +1,6 @@
-// A write of two interleaved streams through the built CLI, checked end to end: every record lands
-// exactly once and each STATE comes back after its records, with its record count.
+// Writes through the built CLI, checked end to end: two interleaved streams, where every record lands
+// exactly once and each STATE comes back after its records, with its record count; and many FIFO
+// message groups, each of which arrives in order.
 import assert from "node:assert/strict";
 import { catalogOf, recordLine, stateLine, statesOf } from "./airbyte.js";
 import { runCli, writeTempJson } from "./cli.js";
@@ -54,4 +55,41 @@ export async function assertTwoStreamsLandOnce(emulator: Emulator, perStream: nu
   assert.equal(bodies.length, perStream * 2);
   assert.ok(bodies.includes(JSON.stringify({ id: 7, total: 10.5, note: "order 7" })));
   assert.ok(bodies.includes(JSON.stringify({ id: 7, name: "user 7" })));
+}
+
+/** Writes `perGroup` records of each of `groups` FIFO message groups, interleaved, and checks each group arrives in order. */
+export async function assertFifoGroupsKeepOrder(emulator: Emulator, groups: number, perGroup: number): Promise<void> {
+  const queueName = uniqueQueueName("write-fifo", true);
+  const queueUrl = await emulator.createQueue(queueName);
+  const lines: string[] = [];
+  for (let seq = 0; seq < perGroup; seq++) {
+    for (let group = 0; group < groups; group++) lines.push(recordLine("orders", { id: `${group}-${seq}`, group, seq }));
+  }
+  lines.push(stateLine({ done: true }));
+  const config = emulatorConfigFile(emulator.endpoint, {
+    queue: { source: "static", value: queueName },
+    queue_type: "fifo",
+    message_group_id: { source: "column", column: "group" },
+    max_in_flight: 8,
+  });
+  const result = await runCli(["write", "--config", config, "--catalog", TWO_STREAMS_CATALOG], { stdin: lines.join("\n") + "\n" });
+  assert.equal(result.code, 0, result.stdout + result.stderr);
+  assert.equal(statesOf(result.messages).length, 1);
+
+  const received = await emulator.receiveAll(queueUrl, { expected: groups * perGroup, maxPolls: groups * perGroup });
+  assert.equal(received.length, groups * perGroup);
+  // A FIFO queue hands out each group's messages in the order it stored them.
+  const byGroup = new Map<string, number[]>();
+  for (const message of received) {
+    const { seq } = JSON.parse(message.body) as { seq: number };
+    byGroup.set(message.groupId!, [...(byGroup.get(message.groupId!) ?? []), seq]);
+  }
+  assert.equal(byGroup.size, groups);
+  for (const [group, seqs] of byGroup) {
+    assert.deepEqual(
+      seqs,
+      Array.from({ length: perGroup }, (_, i) => i),
+      `group ${group} arrived out of order`,
+    );
+  }
 }
