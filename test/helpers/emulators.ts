@@ -10,7 +10,7 @@ import {
   SQSClient,
   type MessageAttributeValue,
 } from "@aws-sdk/client-sqs";
-import { type FauxqsServer, startFauxqs as startFauxqsServer } from "fauxqs";
+import type { FauxqsServer } from "fauxqs";
 import { validateConfig } from "../../src/config/load.js";
 import type { Config } from "../../src/config/types.js";
 import { writeTempJson } from "./cli.js";
@@ -95,15 +95,24 @@ export function emulatorConfigFile(endpoint: string, settings: Record<string, un
  * 127.0.0.1 endpoint.
  */
 export async function startFauxqs(): Promise<Emulator> {
-  const server = await startFauxqsServer({ port: 0, logger: false });
+  const server = await startFauxqsServer();
   return sqsEmulator("fauxqs", server.address, () => server.stop());
+}
+
+/**
+ * fauxqs with its defaults on a free port. Loaded on first use: many test files use these helpers
+ * without an emulator, and loading fauxqs costs each of them about a third of a second of CPU.
+ */
+async function startFauxqsServer(): Promise<FauxqsServer> {
+  const { startFauxqs: start } = await import("fauxqs");
+  return start({ port: 0, logger: false });
 }
 
 /** Within a suite: fauxqs as users start it, started before the suite's tests and stopped after them. */
 export function fauxqsServerForSuite(): () => FauxqsServer {
   let server: FauxqsServer | undefined;
   before(async () => {
-    server = await startFauxqsServer({ port: 0, logger: false });
+    server = await startFauxqsServer();
   });
   after(async () => {
     await server?.stop();
