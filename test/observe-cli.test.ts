@@ -226,7 +226,8 @@ async function assertThrowsFailure(write: Promise<unknown>, failureType: string,
   return error;
 }
 
-describe("TRACE failure types (fauxqs and closed ports)", () => {
+// The cases are independent and two of them wait out retry_max_seconds: they run at the same time.
+describe("TRACE failure types (fauxqs and closed ports)", { concurrency: true }, () => {
   const fauxqs = fauxqsForSuite();
 
   const oneRow = recordLine("orders", { id: "1" }) + "\n";
