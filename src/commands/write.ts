@@ -150,6 +150,8 @@ class WriteRun {
   /** Whether the source reports stream statuses; if it does, only a COMPLETE status ends a stream complete. */
   private sawStreamStatus = false;
   private readonly clearJob = new ClearJobDetection();
+  /** The last record's stream and its key: records come in runs of one stream, and the key is a JSON string. */
+  private lastStream: { name: string; namespace: string | null | undefined; key: string } | undefined;
   private failure: Error | undefined;
   /** Rejects with the first failure: whatever the run awaits is raced against it. */
   private readonly failed = deferred<never>();
@@ -259,7 +261,7 @@ class WriteRun {
   }
 
   private handleRecord(record: RecordMessage, lineNumber: number): Promise<void> | undefined {
-    const key = streamKey(record.stream, record.namespace);
+    const key = this.streamKeyOf(record);
     const stream = this.options.catalog.get(key);
     if (!stream) {
       throw new UserFacingError(
@@ -271,6 +273,14 @@ class WriteRun {
     const ticket = this.tracker.recordReceived(key);
     const origin: RowOrigin = { data: record.data, emittedAt: record.emitted_at, meta: record.meta };
     return this.handleOutcome(this.pipeline.record(record, stream, lineNumber), stream, origin, ticket, undefined);
+  }
+
+  private streamKeyOf({ stream: name, namespace }: RecordMessage): string {
+    const last = this.lastStream;
+    if (last !== undefined && last.name === name && last.namespace === namespace) return last.key;
+    const key = streamKey(name, namespace);
+    this.lastStream = { name, namespace, key };
+    return key;
   }
 
   private async handleTrace(trace: TraceMessage): Promise<void> {

@@ -30,10 +30,16 @@ export interface RowIdentity {
   primaryKey?: string[][] | undefined;
 }
 
-function primaryKeyValues(row: RowIdentity): unknown[] | undefined {
-  if (!row.primaryKey || row.primaryKey.length === 0) return undefined;
-  const values = row.primaryKey.map((path) => readFieldPath(row.data, path));
-  return values.some((value) => value === null || value === undefined) ? undefined : values;
+/** The row's primary key values, or undefined when it has no primary key or one of them is missing. */
+function primaryKeyValues({ primaryKey, data }: RowIdentity): unknown[] | undefined {
+  if (!primaryKey || primaryKey.length === 0) return undefined;
+  const values = new Array<unknown>(primaryKey.length);
+  for (let index = 0; index < primaryKey.length; index++) {
+    const value = readFieldPath(data, primaryKey[index]!);
+    if (value === null || value === undefined) return undefined;
+    values[index] = value;
+  }
+  return values;
 }
 
 /**
@@ -42,22 +48,14 @@ function primaryKeyValues(row: RowIdentity): unknown[] | undefined {
  */
 export function defaultMessageId(row: RowIdentity): string {
   const keyValues = primaryKeyValues(row);
-  const text =
-    keyValues?.every(isJsonScalar) === true
-      ? scalarIdentityJson(row, keyValues)
-      : canonicalJson([row.namespace ?? null, row.stream, keyValues ?? row.data]);
+  const identity = [row.namespace ?? null, row.stream, keyValues ?? row.data];
+  // Key values that are strings, numbers or booleans hold no object keys to sort: their canonical JSON is plain JSON.
+  const text = keyValues?.every(isJsonScalar) === true ? JSON.stringify(identity) : canonicalJson(identity);
   return sha256Hex(text).slice(0, MESSAGE_ID_HEX_CHARS);
 }
 
 function isJsonScalar(value: unknown): value is string | number | boolean {
   return typeof value === "string" || typeof value === "number" || typeof value === "boolean";
-}
-
-/** Exactly `canonicalJson([namespace, stream, keyValues])`, built without the generic walk (ids are hashed per row). */
-function scalarIdentityJson(row: RowIdentity, keyValues: (string | number | boolean)[]): string {
-  let keys = "";
-  for (const value of keyValues) keys += (keys === "" ? "" : ",") + JSON.stringify(value);
-  return `[${JSON.stringify(row.namespace ?? null)},${JSON.stringify(row.stream)},[${keys}]]`;
 }
 
 /** The default FIFO deduplication id: equal for a resend of the same message, different when the content changes. */
