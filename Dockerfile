@@ -20,7 +20,7 @@ WORKDIR /build
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY tsconfig.json spec.json ./
-COPY scripts/generate-spec-validator.ts scripts/generate-acceptance-spec.ts scripts/spec-validator-source.ts scripts/write-if-changed.ts scripts/bundle.ts ./scripts/
+COPY scripts/generate.ts scripts/generate-spec-validator.ts scripts/generate-acceptance-spec.ts scripts/spec-validator-source.ts scripts/write-if-changed.ts scripts/bundle.ts ./scripts/
 COPY src ./src
 # Type declarations and source maps are of no use at run time (the sources are not shipped),
 # so they are dropped with the dev dependencies (and the scope folders those leave empty). Of
