@@ -3,13 +3,7 @@
 // the canonical request is written out directly and the signing key is derived once a day.
 
 import { createHmac, hash } from "node:crypto";
-
-/** The SQS client's credentials, as its provider resolves them. */
-export interface SigningCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-  sessionToken?: string | undefined;
-}
+import type { AwsCredentialIdentity } from "@smithy/types";
 
 const CONTENT_TYPE = "application/x-amz-json-1.0";
 const TARGET = "AmazonSQS.SendMessageBatch";
@@ -59,7 +53,7 @@ export class BatchRequestSigner {
    * The request's headers, Authorization included, as the flat [name, value, …] list node:http
    * takes. `amzDate` is the request time in SigV4's basic ISO 8601 form (20261128T221500Z).
    */
-  headers(body: Buffer, amzDate: string, credentials: SigningCredentials): string[] {
+  headers(body: Buffer, amzDate: string, credentials: AwsCredentialIdentity): string[] {
     const token = credentials.sessionToken;
     const length = String(body.length);
     const day = amzDate.slice(0, 8);
