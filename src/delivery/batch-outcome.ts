@@ -1,4 +1,4 @@
-import * as crypto from "node:crypto";
+import { hash } from "node:crypto";
 import type { BatchEntry, BatchResult, Receipt } from "./types.js";
 
 /** What became of each entry of a request that SQS answered, by position in the request. */
@@ -14,14 +14,10 @@ interface BatchOutcome {
   retryMessage: string;
 }
 
-/**
- * Hex MD5 of the UTF-8 body. The one-shot `crypto.hash` is about twice as fast as createHash, but
- * only exists from Node 20.12 on (hence the namespace import and the fallback).
- */
-export const bodyMd5: (body: string) => string =
-  typeof crypto.hash === "function"
-    ? (body) => crypto.hash("md5", body, "hex")
-    : (body) => crypto.createHash("md5").update(body, "utf8").digest("hex");
+/** Hex MD5 of the UTF-8 body; the one-shot `hash` is about twice as fast as createHash. */
+export function bodyMd5(body: string): string {
+  return hash("md5", body, "hex");
+}
 
 function positionOf(entries: BatchEntry[], id: string): number {
   const guess = Number(id);
