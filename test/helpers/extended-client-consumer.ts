@@ -4,11 +4,25 @@
 import { S3 } from "@aws-sdk/client-s3";
 import { SQS, type Message } from "@aws-sdk/client-sqs";
 import { setTimeout as sleep } from "node:timers/promises";
-// The module itself: the package's index re-exports it without a file extension, which TypeScript's
-// NodeNext resolution does not follow.
-import { SqsConsumer, SqsConsumerEvents, type SqsConsumerOptions, type SqsMessage } from "@5app/sns-sqs-big-payload/dist/sqs-consumer.js";
+import type { SqsConsumerOptions, SqsMessage } from "@5app/sns-sqs-big-payload/dist/sqs-consumer.js";
+import { tsImport } from "tsx/esm/api";
 import { TEST_CREDENTIALS, TEST_REGION } from "./config.js";
 import type { ReceivedMessage } from "./emulators.js";
+
+// The module itself: the package's index re-exports it without a file extension, which TypeScript's
+// NodeNext resolution does not follow.
+const LIBRARY = "@5app/sns-sqs-big-payload/dist/sqs-consumer.js";
+type ConsumerLibrary = typeof import("@5app/sns-sqs-big-payload/dist/sqs-consumer.js");
+let library: Promise<ConsumerLibrary> | undefined;
+
+/**
+ * The library, loaded the way a service built with a TypeScript loader or bundler gets it: its ES
+ * modules import their siblings without file extensions, which Node.js's own resolver refuses.
+ */
+function consumerLibrary(): Promise<ConsumerLibrary> {
+  library ??= tsImport(LIBRARY, import.meta.url) as Promise<ConsumerLibrary>;
+  return library;
+}
 
 /** How long the library's consumer waits for messages in one receive. */
 const WAIT_TIME_SECONDS = 1;
@@ -41,6 +55,7 @@ function consumed({ payload, s3PayloadMeta }: SqsMessage): ConsumedMessage {
  * itself (with every attribute); checks the size attribute of a body that came from S3.
  */
 export async function consume(endpoint: string, message: ReceivedMessage): Promise<ConsumedMessage> {
+  const { SqsConsumer, SqsConsumerEvents } = await consumerLibrary();
   const clients = consumerClients(endpoint);
   let result: ConsumedMessage | undefined;
   let failure: unknown;
@@ -75,6 +90,7 @@ export async function consume(endpoint: string, message: ReceivedMessage): Promi
  * messages were handled (at most about 20 s); each is deleted once handled.
  */
 export async function consumeQueue(endpoint: string, queueUrl: string, expected: number): Promise<ConsumedMessage[]> {
+  const { SqsConsumer, SqsConsumerEvents } = await consumerLibrary();
   const clients = consumerClients(endpoint);
   const handled: ConsumedMessage[] = [];
   const failures: unknown[] = [];
