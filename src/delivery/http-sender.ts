@@ -126,7 +126,10 @@ export class HttpBatchSender implements BatchSender {
     this.path = this.url.pathname.endsWith("/") ? this.url.pathname : `${this.url.pathname}/`;
     this.signer = new BatchRequestSigner({ host: this.url.host, path: this.path, region: options.region });
     const https = this.url.protocol === "https:";
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
+    // Every socket stays open when it goes idle, not only 256 (Node's default maxFreeSockets): the
+    // requests in flight swing by hundreds when the limit is high, and each socket closed at a dip
+    // was opened again at the next rise, a TCP handshake and a new parser on both ends each time.
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets };
     this.agent = https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
     this.send = https ? httpsRequest : httpRequest;
   }
