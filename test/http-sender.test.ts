@@ -298,6 +298,35 @@ describe("HttpBatchSender error mapping (scripted endpoint)", () => {
     assert.equal(classifySendError(error).kind, "retry");
   });
 
+  it("keeps every socket open between swings of the requests in flight, more than Node's 256 idle ones included", async () => {
+    const answering = createServer((request, response) => {
+      request.resume();
+      request.on("end", () => response.end(JSON.stringify({ Successful: [], Failed: [] })));
+    });
+    let connections = 0;
+    answering.on("connection", () => connections++);
+    await new Promise<void>((resolve) => answering.listen(0, "127.0.0.1", resolve));
+    const address = answering.address();
+    const ownEndpoint = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    const inFlight = 300;
+    const client = new SQSClient({
+      region: TEST_REGION,
+      endpoint: ownEndpoint,
+      credentials: { accessKeyId: "test", secretAccessKey: "test" },
+    });
+    const sender = new HttpBatchSender(client, { region: TEST_REGION, endpoint: ownEndpoint, maxSockets: inFlight });
+    try {
+      for (let swing = 0; swing < 2; swing++) {
+        await Promise.all(Array.from({ length: inFlight }, () => sender.sendBatch(queueUrl, entriesOf(queueUrl, 1), new Cancellation())));
+      }
+      assert.equal(connections, inFlight);
+    } finally {
+      sender.destroy();
+      answering.closeAllConnections();
+      await new Promise((resolve) => answering.close(resolve));
+    }
+  });
+
   it("treats a refused connection as retriable", async () => {
     const sender = senderFor("http://127.0.0.1:1");
     const error = await failureOf(sender.sendBatch(queueUrl, entriesOf(queueUrl, 1), new Cancellation()));

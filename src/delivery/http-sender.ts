@@ -5,6 +5,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage, type RequestOptions } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { MessageAttributeValue, SendMessageBatchRequestEntry, SQSClient } from "@aws-sdk/client-sqs";
+import { type Deferred, deferred } from "../deferred.js";
 import type { Cancellation } from "./cancellation.js";
 import { SendFailure, sendFailureOf } from "../aws/send-failure.js";
 import { BatchRequestSigner } from "./batch-signer.js";
@@ -107,6 +108,34 @@ function parseAnswer(response: IncomingMessage, body: string): BatchResult {
   }
 }
 
+/** Reads the answer to a request whole, then parses it. */
+function readAnswer(response: IncomingMessage, answer: Deferred<BatchResult>): void {
+  const chunks: Buffer[] = [];
+  response.on("data", (chunk: Buffer) => chunks.push(chunk));
+  response.on("error", answer.reject);
+  response.on("end", () => {
+    try {
+      answer.resolve(parseAnswer(response, Buffer.concat(chunks).toString("utf8")));
+    } catch (error) {
+      answer.reject(error as Error);
+    }
+  });
+}
+
+/**
+ * Sends a request and reads its answer. No callback that waits for the answer holds the body or the
+ * headers: at hundreds of requests in flight they would otherwise stay in memory for a round trip
+ * each, and be promoted to the old generation by the collector, after they were written.
+ */
+function post(send: typeof httpRequest, options: RequestOptions, body: Buffer, cancellation: Cancellation): Promise<BatchResult> {
+  const answer = deferred<BatchResult>();
+  const request = send(options, (response) => readAnswer(response, answer));
+  request.on("error", answer.reject);
+  cancellation.onCancel((reason) => request.destroy(reason));
+  request.end(body);
+  return answer.promise;
+}
+
 /** Sends SendMessageBatch requests signed (SigV4) with the SQS client's credentials. */
 export class HttpBatchSender implements BatchSender {
   private readonly url: URL;
@@ -126,7 +155,10 @@ export class HttpBatchSender implements BatchSender {
     this.path = this.url.pathname.endsWith("/") ? this.url.pathname : `${this.url.pathname}/`;
     this.signer = new BatchRequestSigner({ host: this.url.host, path: this.path, region: options.region });
     const https = this.url.protocol === "https:";
-    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets };
+    // Every socket stays open when it goes idle, not only 256 (Node's default maxFreeSockets): the
+    // requests in flight swing by hundreds when the limit is high, and each socket closed at a dip
+    // was opened again at the next rise, a TCP handshake and a new parser on both ends each time.
+    const agentOptions = { keepAlive: true, maxSockets: options.maxSockets, maxFreeSockets: options.maxSockets };
     this.agent = https ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
     this.send = https ? httpsRequest : httpRequest;
   }
@@ -155,23 +187,7 @@ export class HttpBatchSender implements BatchSender {
       headers: this.signer.headers(body, this.requestTime(), credentials),
       agent: this.agent,
     };
-    return new Promise<BatchResult>((resolve, reject) => {
-      const request = this.send(options, (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("error", reject);
-        response.on("end", () => {
-          try {
-            resolve(parseAnswer(response, Buffer.concat(chunks).toString("utf8")));
-          } catch (error) {
-            reject(error);
-          }
-        });
-      });
-      request.on("error", reject);
-      cancellation.onCancel((reason) => request.destroy(reason));
-      request.end(body);
-    });
+    return post(this.send, options, body, cancellation);
   }
 
   /** Now in SigV4's basic ISO 8601 form, e.g. 20261128T221500Z. */
