@@ -176,7 +176,11 @@ async function run(scenario: Scenario, workDir: string): Promise<Result> {
     msgsPerRequest: endpoint.messages / endpoint.requests,
     cpuMsPer1k: measured.cpuMs / (endpoint.messages / 1000),
   };
-  process.stderr.write(`  ${scenario.name}: ${Math.round(result.msgsPerSecond)} msgs/s, ${measured.peakRssMb.toFixed(0)} MB\n`);
+  const throttled =
+    endpoint.throttled > 0
+      ? `, ${fmt((100 * endpoint.throttled) / (endpoint.requests + endpoint.throttled), 1)}% of requests throttled`
+      : "";
+  process.stderr.write(`  ${scenario.name}: ${Math.round(result.msgsPerSecond)} msgs/s, ${measured.peakRssMb.toFixed(0)} MB${throttled}\n`);
   return result;
 }
 

@@ -90,14 +90,14 @@ describe("adaptive concurrency: backing off", () => {
     limit.finished(started[19]!, "throttled");
     const cut = 16 * (1 - 3 / 20);
     assert.equal(limit.current, Math.floor(cut), "3 of 20 answers throttled: the limit keeps 85%");
-    // The other answers were sent before the cut: they say nothing new.
-    for (const at of started.slice(20)) limit.finished(at, "throttled");
+    // The other answers were sent before the cut, throttled no more often than those that caused it: no second cut.
+    for (const [n, at] of started.slice(20).entries()) limit.finished(at, n < 3 ? "throttled" : "answered");
     assert.equal(limit.current, Math.floor(cut));
     const later = start(limit, MIN_ANSWERS_JUDGED);
     clock.t += 20;
     for (const at of later) limit.finished(at, "throttled");
     assert.equal(limit.current, Math.floor(cut * THROTTLE_DECREASE_MOST), "every answer throttled: halved, no more");
-    assert.equal(limit.stats.throttled, 43);
+    assert.equal(limit.stats.throttled, 26);
   });
 
   it("does not take requests that get no answer, or fail, for overload: round trips and throttling tell of that", () => {
@@ -172,6 +172,61 @@ describe("adaptive concurrency: backing off", () => {
         assert.ok(result.throttled <= 0.035 * result.requests, `${result.throttled} of ${result.requests} throttled`);
         assert.ok(answered >= 0.85 * 300 * 20, `${answered} answered`);
       });
+    }
+  }
+
+  it("after a throttling cut, sends nothing in place of a request in flight at the cut that is throttled: the limit ends at the share of that round trip accepted", () => {
+    const { clock, limit } = adaptiveLimit();
+    for (const expected of [32, 64, 128]) {
+      const started = start(limit, limit.current);
+      clock.t += MIN_WINDOW_MS;
+      for (const at of started) limit.finished(at, "answered");
+      assert.equal(limit.current, expected);
+    }
+    // Slow start's last doubling overran a token bucket: its burst covers the first 40 requests, each replaced as it is answered.
+    const round = start(limit, 128);
+    clock.t += 20;
+    for (const at of round.slice(0, 40)) limit.finished(at, "answered");
+    round.push(...start(limit, 40));
+    clock.t += 1;
+    for (const at of round.slice(40, 48)) limit.finished(at, "throttled");
+    assert.equal(limit.current, Math.floor(128 * THROTTLE_DECREASE), "8 of the window's 111 answers throttled: the gentlest cut");
+    // The 120 requests in flight were sent before the first throttled answer; the bucket accepts 1 in 5 of them, at its rate.
+    let inFlight = 120;
+    let sent = 0;
+    for (const [n, at] of round.slice(48).entries()) {
+      limit.finished(at, n % 5 === 4 ? "answered" : "throttled");
+      inFlight--;
+      while (limit.allowsAnother(inFlight)) {
+        limit.started();
+        inFlight++;
+        sent++;
+      }
+    }
+    assert.equal(limit.current, Math.floor(128 * (1 - 96 / 120)), "the limit before the cut, less the 80% of its round trip throttled");
+    assert.ok(sent <= limit.current, `${sent} requests sent while that round trip was answered: no more than the limit it ends at`);
+  });
+
+  for (const burst of [60, 300]) {
+    for (const roundTripMs of [20, 25]) {
+      for (const busyMs of [0, 27]) {
+        it(`throttles little more than one round trip when slow start runs through a token bucket's burst (bursts of ${burst}, ${roundTripMs} ms, answers read ${busyMs ? `every ${busyMs} ms at start-up` : "at once"})`, () => {
+          const bucket = tokenBucket(300, burst);
+          let throttledAtStart = 0;
+          const throttles = (now: number): boolean => {
+            const throttled = bucket(now);
+            if (throttled && now < 1_000) throttledAtStart++;
+            return throttled;
+          };
+          const busyStart = busyMs ? { busyStart: { everyMs: busyMs, untilMs: 1_000 } } : {};
+          const result = simulate({ roundTripMs: () => roundTripMs, throttles }, 3_000, busyStart);
+          const overrun = result.limit.stats.max;
+          assert.ok(
+            throttledAtStart <= 1.2 * overrun,
+            `${throttledAtStart} requests throttled in the first second, slow start reached ${overrun}`,
+          );
+        });
+      }
     }
   }
 

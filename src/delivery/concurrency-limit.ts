@@ -141,12 +141,25 @@ const PROBE_GROWTH_PER_SECOND = 1;
 export const OVERDUE_DEVIATIONS = 4;
 export const OVERDUE_MIN_MS = 1_000;
 
-/** A throttling cut: the value and phase before it, the share of answers throttled that caused it, and the cut's factor. */
+/** A throttling cut: the value and phase before it, the share of answers throttled that caused it (or of its round trip, if more), and the cut's factor. */
 interface ThrottleCut {
   before: number;
   slowStart: boolean;
   share: number;
   factor: number;
+}
+
+/**
+ * The round trip after a throttling cut: the `size` requests in flight at the cut, sent before any
+ * answer could tell of the queue's rate; `pending` answers (or lapses) are still to come before they
+ * are all answered (answers come in the order requests were sent, near enough), `throttled` of those
+ * so far were throttled; `before` is the limit before the cut.
+ */
+interface CutRound {
+  before: number;
+  size: number;
+  pending: number;
+  throttled: number;
 }
 
 /** Whether `cut` left throttling at `share`: eased less than half as much as a queue's rate would, and not so often that it must be overload. */
@@ -179,6 +192,12 @@ function excessShare(throttled: number, answers: number, tolerated: number): num
  *   share not throttled (between THROTTLE_DECREASE_MOST and THROTTLE_DECREASE; at most once per round
  *   trip, since later answers were sent before the cut), and the limit then holds for THROTTLE_HOLD_MS,
  *   twice as long as the last hold when that cut came soon after the last (up to THROTTLE_HOLD_MOST_MS);
+ * - while the requests in flight at that cut (at least MIN_ANSWERS_JUDGED) are answered, the limit is
+ *   at most the one before the cut times the share of them not throttled so far, so that a throttled
+ *   one frees no slot for a new request (TCP's packet conservation); the limit keeps that share once
+ *   they are answered: they were sent before any answer told of the queue's rate, and when slow start
+ *   has run through a token bucket's burst, the share of them accepted is the bucket's rate, while
+ *   the share of all answers since the start, the burst's included, would take cut after cut to reach it;
  * - unless requests sent after the previous throttling cut, during its hold, were throttled at least
  *   halfway from what a queue's rate would leave back to the share before it (see uneased): that
  *   throttling is no overload, the cut is undone, and its share is tolerated from then on, until a
@@ -215,6 +234,8 @@ export class ConcurrencyLimit {
   private toleratedShare = THROTTLED_SHARE_TOLERATED;
   /** The latest throttling cut, until it is judged at the end of its hold. */
   private throttleCut: ThrottleCut | undefined;
+  /** The requests in flight at the latest throttling cut, until each is answered. */
+  private round: CutRound | undefined;
   /** Answers to requests sent after the last cut, and how many of them were throttled: since the cut, and in the window. */
   private answersSinceCut = 0;
   private throttledSinceCut = 0;
@@ -250,7 +271,7 @@ export class ConcurrencyLimit {
 
   /** Requests that may be in flight now. */
   get current(): number {
-    return this.limit;
+    return this.round === undefined ? this.limit : Math.min(this.limit, this.roundCap(this.round));
   }
 
   get stats(): ConcurrencyStats {
@@ -277,11 +298,12 @@ export class ConcurrencyLimit {
 
   /** Whether another request may be sent, with `inFlight` in flight in all (overdue ones included). */
   allowsAnother(inFlight: number): boolean {
-    return inFlight < this.ceiling && this.inFlight < this.limit;
+    return inFlight < this.ceiling && this.inFlight < this.current;
   }
 
   /** A request in flight went unanswered for overdueAfterMs: it no longer counts against the limit. */
   lapsed(): void {
+    this.leaveRound("timed out");
     this.inFlight = Math.max(0, this.inFlight - 1);
     if (this.inFlight === 0) this.lag?.stop();
   }
@@ -300,6 +322,7 @@ export class ConcurrencyLimit {
   /** The request started at `startedAt` ended; `lapsed` when lapsed() was called for it. */
   finished(startedAt: number, outcome: RequestOutcome, lapsed = false): void {
     if (!lapsed) {
+      this.leaveRound(outcome);
       this.inFlight = Math.max(0, this.inFlight - 1);
       if (this.inFlight === 0) this.lag?.stop();
     }
@@ -347,6 +370,9 @@ export class ConcurrencyLimit {
     const factor = Math.min(THROTTLE_DECREASE, Math.max(THROTTLE_DECREASE_MOST, 1 - share));
     this.throttleCut = { before: this.value, slowStart: this.slowStart, share, factor };
     this.decrease(now, factor, "throttled");
+    if (this.inFlight >= MIN_ANSWERS_JUDGED) {
+      this.round = { before: this.throttleCut.before, size: this.inFlight, pending: this.inFlight, throttled: 0 };
+    }
     const recent = now - this.lastThrottleCutAt <= THROTTLE_HOLDS_RECENT * this.holdMs;
     this.holdMs = recent ? Math.min(THROTTLE_HOLD_MOST_MS, 2 * this.holdMs) : THROTTLE_HOLD_MS;
     this.lastThrottleCutAt = now;
@@ -371,6 +397,7 @@ export class ConcurrencyLimit {
   /** Takes a throttling cut back, and tolerates from then on the share throttled (`share`) that it did not ease. */
   private undo(now: number, cut: ThrottleCut, share: number): void {
     this.throttleCut = undefined;
+    this.round = undefined;
     this.toleratedShare = Math.min(THROTTLING_BACKGROUND_MOST, Math.max(this.toleratedShare, share * THROTTLING_BACKGROUND_MARGIN));
     this.holdUntil = Number.NEGATIVE_INFINITY;
     this.holdMs = 0;
@@ -389,8 +416,39 @@ export class ConcurrencyLimit {
     this.smoothedRtt += (rtt - this.smoothedRtt) / 8;
   }
 
+  /** The limit before the cut, cut by the share of the round throttled so far. */
+  private roundCap(round: CutRound): number {
+    return Math.max(1, Math.floor(round.before * (1 - round.throttled / round.size)));
+  }
+
+  /** One of the requests in flight is answered with `outcome`, or lapses. */
+  private leaveRound(outcome: RequestOutcome): void {
+    const round = this.round;
+    if (round === undefined) return;
+    round.pending--;
+    if (outcome === "throttled") round.throttled++;
+    if (round.pending <= 0) this.closeRound(this.clock.now());
+  }
+
+  /** The round after a throttling cut is over (or a cut comes first): the limit keeps what the round left of it. */
+  private closeRound(now: number): void {
+    const round = this.round;
+    if (round === undefined) return;
+    this.round = undefined;
+    const cap = this.roundCap(round);
+    if (cap >= this.limit) return;
+    const cut = this.throttleCut;
+    if (cut !== undefined) {
+      // The cut is judged by how deep it went and by the share of its round trip throttled.
+      cut.factor = cap / round.before;
+      cut.share = Math.max(cut.share, round.throttled / round.size);
+    }
+    this.set(now, cap, "throttled");
+  }
+
   /** Delivery stopped: what was in flight will never finish. */
   abandon(): void {
+    this.round = undefined;
     this.inFlight = 0;
     this.lag?.stop();
   }
@@ -426,6 +484,7 @@ export class ConcurrencyLimit {
   }
 
   private decrease(now: number, factor: number, reason: LimitChangeReason): void {
+    this.closeRound(now);
     this.slowStart = false;
     this.change(now, this.value * factor, reason);
   }

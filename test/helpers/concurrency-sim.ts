@@ -101,6 +101,11 @@ export interface SimulationOptions extends Partial<ConcurrencyLimitOptions> {
   sourceInFlight?: number;
   /** When a request that gets no answer ends, as request_timeout_seconds does; default 30 s. */
   requestTimeoutMs?: number;
+  /**
+   * A connector whose thread is busy at start-up: until `untilMs` it reads answers (and so sends)
+   * only every `everyMs`, in bunches, as while it starts and V8 compiles its hot code.
+   */
+  busyStart?: { everyMs: number; untilMs: number };
 }
 
 /**
@@ -157,7 +162,10 @@ export function simulate(queue: SimulatedQueue, durationMs: number, options: Sim
     const idle = unanswered === inFlight && inFlight < ceiling;
     if (idle) idleSince ??= clock.t;
     else idleSince = undefined;
-    clock.t = next.at;
+    // A busy connector reads an answer at its next turn.
+    const busy = options.busyStart;
+    const readAt = busy && next.at < busy.untilMs ? Math.ceil(next.at / busy.everyMs) * busy.everyMs : next.at;
+    clock.t = Math.max(clock.t, readAt);
     if (idleSince !== undefined) {
       result.longestIdleBehindUnansweredMs = Math.max(result.longestIdleBehindUnansweredMs, clock.t - idleSince);
     }
