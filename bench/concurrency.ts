@@ -187,8 +187,8 @@ function fmt(value: number, digits = 0): string {
   return value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
-function throttledShare(result: ConcurrencyResult): number {
-  const { requests, throttled } = result.endpoint;
+/** The share of all requests the endpoint received that it throttled. */
+export function throttledShare({ requests, throttled }: EndpointStats): number {
   return requests + throttled === 0 ? 0 : throttled / (requests + throttled);
 }
 
@@ -287,7 +287,7 @@ export function concurrencyReport(all: ConcurrencyResult[]): { table: string; ch
   const pairs = pairsOf(results);
   const rows = [...pairs].map(([endpointName, { adaptive, fixed }]) => {
     const records = [adaptive, fixed].flatMap((result) => (result ? [fmt(result.scenario.records)] : [])).join(" / ");
-    const share = (result?: ConcurrencyResult) => (result ? `${fmt(100 * throttledShare(result), 1)}%` : "");
+    const share = (result?: ConcurrencyResult) => (result ? `${fmt(100 * throttledShare(result.endpoint), 1)}%` : "");
     const rss = (result?: ConcurrencyResult) => (result ? fmt(result.peakRssMb) : "");
     const cpu = (result?: ConcurrencyResult) => (result ? fmt(result.cpuMsPer1k, 1) : "");
     return (
@@ -331,9 +331,15 @@ export function concurrencyReport(all: ConcurrencyResult[]): { table: string; ch
   for (const [, { adaptive }] of pairs) {
     if (adaptive === undefined) continue;
     const { kind, latencyMs, endpointName } = adaptive.scenario;
-    const bound = latencyMs === undefined || cpuBound === 0 ? undefined : Math.min(cpuBound, (CEILING * 10) / (latencyMs / 1000));
-    const boundIs = `min(null endpoint ${cpuBoundIs} rate, ${CEILING} × 10 / ${latencyMs} ms)`;
-    if (kind === "latency" && bound !== undefined) {
+    const latencyBound =
+      (kind === "latency" || kind === "sync") && latencyMs !== undefined && cpuBound > 0
+        ? {
+            bound: Math.min(cpuBound, (CEILING * 10) / (latencyMs / 1000)),
+            boundIs: `min(null endpoint ${cpuBoundIs} rate, ${CEILING} × 10 / ${latencyMs} ms)`,
+          }
+        : undefined;
+    if (kind === "latency" && latencyBound !== undefined) {
+      const { bound, boundIs } = latencyBound;
       const { rate, steady } = steadyOrWhole(adaptive);
       checks.push({
         target: `${endpointName}: ${steady ? "steady" : "whole-run"} rate ≥ 0.8 × ${boundIs} = ${fmt(0.8 * bound)} msgs/s`,
@@ -341,7 +347,8 @@ export function concurrencyReport(all: ConcurrencyResult[]): { table: string; ch
         pass: rate >= 0.8 * bound,
       });
     }
-    if (kind === "sync" && bound !== undefined) {
+    if (kind === "sync" && latencyBound !== undefined) {
+      const { bound, boundIs } = latencyBound;
       checks.push({
         target: `${endpointName}: whole-run rate ≥ ${WHOLE_RUN_SHARE} × ${boundIs} = ${fmt(WHOLE_RUN_SHARE * bound)} msgs/s`,
         measured: `${fmt(adaptive.msgsPerSecond)} msgs/s (${fmt(adaptive.msgsPerSecond / bound, 2)}×)`,
@@ -357,8 +364,8 @@ export function concurrencyReport(all: ConcurrencyResult[]): { table: string; ch
         },
         {
           target: `${endpointName}: throttled requests ≤ 5% of all`,
-          measured: `${fmt(100 * throttledShare(adaptive), 1)}% (${fmt(adaptive.endpoint.throttled)} of ${fmt(adaptive.endpoint.requests + adaptive.endpoint.throttled)})`,
-          pass: throttledShare(adaptive) <= 0.05,
+          measured: `${fmt(100 * throttledShare(adaptive.endpoint), 1)}% (${fmt(adaptive.endpoint.throttled)} of ${fmt(adaptive.endpoint.requests + adaptive.endpoint.throttled)})`,
+          pass: throttledShare(adaptive.endpoint) <= 0.05,
         },
       );
     }

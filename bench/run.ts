@@ -18,6 +18,7 @@ import {
   concurrencyReport,
   concurrencyScenarios,
   summaryFromStdout,
+  throttledShare,
   type ConcurrencyResult,
   type ConcurrencyScenario,
 } from "./concurrency.js";
@@ -176,10 +177,7 @@ async function run(scenario: Scenario, workDir: string): Promise<Result> {
     msgsPerRequest: endpoint.messages / endpoint.requests,
     cpuMsPer1k: measured.cpuMs / (endpoint.messages / 1000),
   };
-  const throttled =
-    endpoint.throttled > 0
-      ? `, ${fmt((100 * endpoint.throttled) / (endpoint.requests + endpoint.throttled), 1)}% of requests throttled`
-      : "";
+  const throttled = endpoint.throttled > 0 ? `, ${fmt(100 * throttledShare(endpoint), 1)}% of requests throttled` : "";
   process.stderr.write(`  ${scenario.name}: ${Math.round(result.msgsPerSecond)} msgs/s, ${measured.peakRssMb.toFixed(0)} MB${throttled}\n`);
   return result;
 }
