@@ -52,6 +52,9 @@ interface NewRow {
   data: string;
 }
 
+/** The columns of snapshot_keys that insertKeys binds per row: stream_id, key, hash, row_id. */
+const KEY_COLUMNS = 4;
+
 interface StoredStream {
   id: number;
   /** Whether a sync has completed this stream before (until then `changes_only` only records). */
@@ -74,8 +77,14 @@ export class SnapshotStore {
   private closed = false;
   /** Grows with every write, so that a copy can tell whether anything changed since the last one. */
   private writeCount = 0;
-  /** Saved new keys not inserted yet; `flush` inserts them. */
-  private newRows: NewRow[] = [];
+  /**
+   * Saved new keys not inserted yet, which `flush` inserts: the first `newRowCount` entries of the
+   * batch statements' own parameter arrays, filled in place so that a batch allocates nothing per row.
+   */
+  private newRowCount = 0;
+  private readonly newRowData: string[] = new Array<string>(INSERT_BATCH);
+  /** stream_id, key, hash and row_id of each new key; the row id is filled in once its row is inserted. */
+  private readonly newKeyParams: (string | number)[] = new Array<string | number>(INSERT_BATCH * KEY_COLUMNS);
   /** Streams that held no keys when the sync began, with the keys saved to them since (null: none yet). */
   private readonly startedEmpty = new Map<number, KeyFilter | null>();
 
@@ -163,8 +172,14 @@ export class SnapshotStore {
       this.rowSaved(this.write(() => this.update(streamId, key, hash, data)));
       return;
     }
-    this.newRows.push({ streamId, key, hash, data });
-    if (this.newRows.length >= INSERT_BATCH) this.flush();
+    const index = this.newRowCount++;
+    this.newRowData[index] = data;
+    const params = this.newKeyParams;
+    const at = index * KEY_COLUMNS;
+    params[at] = streamId;
+    params[at + 1] = key;
+    params[at + 2] = hash;
+    if (this.newRowCount === INSERT_BATCH) this.flush();
   }
 
   /**
@@ -272,26 +287,37 @@ export class SnapshotStore {
    * the last save wins.
    */
   private flush(): void {
-    if (this.newRows.length === 0) return;
-    const rows = this.newRows;
-    this.newRows = [];
+    const count = this.newRowCount;
+    if (count === 0) return;
+    // Emptied before inserting: a commit the write makes flushes again, and must find nothing left.
+    this.newRowCount = 0;
     this.write(() => {
-      if (rows.length !== INSERT_BATCH) {
-        for (const row of rows) this.rowSaved(this.insert(row.streamId, row.key, row.hash, row.data));
+      if (count !== INSERT_BATCH) {
+        for (let index = 0; index < count; index++) {
+          const row = this.newRow(index);
+          this.rowSaved(this.insert(row.streamId, row.key, row.hash, row.data));
+        }
         return;
       }
-      const lastRowId = Number(this.statements.insertRows.run(rows.map((row) => row.data)).lastInsertRowid);
+      const lastRowId = Number(this.statements.insertRows.run(this.newRowData).lastInsertRowid);
       // One INSERT numbers its rows consecutively (new rowids follow the largest), so the first is lastRowId - count + 1.
-      const firstRowId = lastRowId - rows.length + 1;
-      const inserted = this.statements.insertKeys.run(
-        rows.flatMap((row, index) => [row.streamId, row.key, row.hash, firstRowId + index]),
-      ).changes;
-      rows.forEach((row, index) => {
+      const firstRowId = lastRowId - count + 1;
+      const params = this.newKeyParams;
+      for (let index = 0; index < count; index++) params[index * KEY_COLUMNS + 3] = firstRowId + index;
+      const inserted = this.statements.insertKeys.run(params).changes;
+      for (let index = 0; index < count; index++) {
         const rowId = firstRowId + index;
-        const keptOwnRow = inserted === rows.length || this.statements.findRowId.get(row.streamId, row.key) === rowId;
-        this.rowSaved(keptOwnRow ? rowId : this.replaceInserted(rowId, row));
-      });
-    }, rows.length);
+        const at = index * KEY_COLUMNS;
+        const keptOwnRow = inserted === count || this.statements.findRowId.get(params[at] as number, params[at + 1] as string) === rowId;
+        this.rowSaved(keptOwnRow ? rowId : this.replaceInserted(rowId, this.newRow(index)));
+      }
+    }, count);
+  }
+
+  private newRow(index: number): NewRow {
+    const params = this.newKeyParams;
+    const at = index * KEY_COLUMNS;
+    return { streamId: params[at] as number, key: params[at + 1] as string, hash: params[at + 2] as string, data: this.newRowData[index]! };
   }
 
   private empty(): void {
