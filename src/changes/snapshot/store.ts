@@ -80,11 +80,12 @@ export class SnapshotStore {
   /**
    * Saved new keys not inserted yet, which `flush` inserts: the first `newRowCount` entries of the
    * batch statements' own parameter arrays, filled in place so that a batch allocates nothing per row.
+   * They are passed spread: better-sqlite3 binds arguments directly, but reads an array's elements through V8's object API.
    */
   private newRowCount = 0;
-  private readonly newRowData: string[] = new Array<string>(INSERT_BATCH);
+  private readonly newRowData: string[] = Array.from({ length: INSERT_BATCH }, () => "");
   /** stream_id, key, hash and row_id of each new key; the row id is filled in once its row is inserted. */
-  private readonly newKeyParams: (string | number)[] = new Array<string | number>(INSERT_BATCH * KEY_COLUMNS);
+  private readonly newKeyParams: (string | number)[] = Array.from({ length: INSERT_BATCH * KEY_COLUMNS }, () => 0);
   /** Streams that held no keys when the sync began, with the keys saved to them since (null: none yet). */
   private readonly startedEmpty = new Map<number, KeyFilter | null>();
 
@@ -299,12 +300,12 @@ export class SnapshotStore {
         }
         return;
       }
-      const lastRowId = Number(this.statements.insertRows.run(this.newRowData).lastInsertRowid);
+      const lastRowId = Number(this.statements.insertRows.run(...this.newRowData).lastInsertRowid);
       // One INSERT numbers its rows consecutively (new rowids follow the largest), so the first is lastRowId - count + 1.
       const firstRowId = lastRowId - count + 1;
       const params = this.newKeyParams;
       for (let index = 0; index < count; index++) params[index * KEY_COLUMNS + 3] = firstRowId + index;
-      const inserted = this.statements.insertKeys.run(params).changes;
+      const inserted = this.statements.insertKeys.run(...params).changes;
       for (let index = 0; index < count; index++) {
         const rowId = firstRowId + index;
         const at = index * KEY_COLUMNS;
@@ -388,8 +389,8 @@ function prepareStatements(db: Database.Database) {
     insertKey: db.prepare<[number, string, string, number]>(
       "INSERT INTO snapshot_keys (stream_id, key, hash, row_id) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
     ),
-    insertRows: db.prepare<[string[]]>(`INSERT INTO snapshot_rows (data) VALUES ${repeated("(?)", INSERT_BATCH)}`),
-    insertKeys: db.prepare<[(string | number)[]]>(
+    insertRows: db.prepare<string[]>(`INSERT INTO snapshot_rows (data) VALUES ${repeated("(?)", INSERT_BATCH)}`),
+    insertKeys: db.prepare<(string | number)[]>(
       `INSERT INTO snapshot_keys (stream_id, key, hash, row_id) VALUES ${repeated("(?, ?, ?, ?)", INSERT_BATCH)} ON CONFLICT DO NOTHING`,
     ),
     deleteKey: db.prepare<[number, string], number>("DELETE FROM snapshot_keys WHERE stream_id = ? AND key = ? RETURNING row_id").pluck(),
