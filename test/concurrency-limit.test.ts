@@ -299,6 +299,13 @@ describe("adaptive concurrency: backing off", () => {
       assert.ok(mean >= 0.9 * 300, `${mean} requests/s answered`);
       assert.ok(result.throttled <= 0.025 * result.requests, `${result.throttled} of ${result.requests} throttled`);
     });
+
+    it(`keeps throttled requests within 5% of all against a token bucket (bursts of ${burst}) when answers are read every 27 ms at start-up`, () => {
+      const result = simulate({ roundTripMs: () => 20, throttles: tokenBucket(300, burst) }, 60_000, {
+        busyStart: { everyMs: 27, untilMs: 1_000 },
+      });
+      assert.ok(result.throttled <= 0.05 * result.requests, `${result.throttled} of ${result.requests} throttled`);
+    });
   }
 
   it("never goes below 1, however long the throttling lasts", () => {
