@@ -11,6 +11,7 @@ import { SdkBatchSender } from "../src/delivery/sdk-sender.js";
 import { classifySendError, SendFailure } from "../src/aws/send-failure.js";
 import type { BatchEntry, BatchResult } from "../src/delivery/types.js";
 import { outgoing } from "./helpers/delivery-fakes.js";
+import { listenOnLoopback } from "./helpers/fake-endpoints.js";
 import { emulatorConfig, forEachEmulator, uniqueQueueName, withMoto, type Emulator } from "./helpers/emulators.js";
 import { TEST_REGION } from "./helpers/config.js";
 
@@ -18,9 +19,9 @@ function entriesOf(queueUrl: string, count: number, fields = {}): BatchEntry[] {
   return Array.from({ length: count }, (_, n) => ({ id: String(n), message: outgoing(queueUrl, n, fields) }));
 }
 
-function senderFor(endpoint: string, credentials = { accessKeyId: "test", secretAccessKey: "test" }): HttpBatchSender {
+function senderFor(endpoint: string, credentials = { accessKeyId: "test", secretAccessKey: "test" }, maxSockets = 8): HttpBatchSender {
   const client = new SQSClient({ region: TEST_REGION, endpoint, credentials });
-  return new HttpBatchSender(client, { region: TEST_REGION, endpoint, maxSockets: 8 });
+  return new HttpBatchSender(client, { region: TEST_REGION, endpoint, maxSockets });
 }
 
 /** What a failed send rejected with, which must be a SendFailure. */
@@ -299,31 +300,22 @@ describe("HttpBatchSender error mapping (scripted endpoint)", () => {
   });
 
   it("keeps every socket open between swings of the requests in flight, more than Node's 256 idle ones included", async () => {
-    const answering = createServer((request, response) => {
-      request.resume();
-      request.on("end", () => response.end(JSON.stringify({ Successful: [], Failed: [] })));
-    });
-    let connections = 0;
-    answering.on("connection", () => connections++);
-    await new Promise<void>((resolve) => answering.listen(0, "127.0.0.1", resolve));
-    const address = answering.address();
-    const ownEndpoint = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    const answering = await listenOnLoopback(
+      createServer((request, response) => {
+        request.resume();
+        request.on("end", () => response.end(JSON.stringify({ Successful: [], Failed: [] })));
+      }),
+    );
     const inFlight = 300;
-    const client = new SQSClient({
-      region: TEST_REGION,
-      endpoint: ownEndpoint,
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-    });
-    const sender = new HttpBatchSender(client, { region: TEST_REGION, endpoint: ownEndpoint, maxSockets: inFlight });
+    const sender = senderFor(answering.endpoint, undefined, inFlight);
     try {
       for (let swing = 0; swing < 2; swing++) {
         await Promise.all(Array.from({ length: inFlight }, () => sender.sendBatch(queueUrl, entriesOf(queueUrl, 1), new Cancellation())));
       }
-      assert.equal(connections, inFlight);
+      assert.equal(answering.connections, inFlight);
     } finally {
       sender.destroy();
-      answering.closeAllConnections();
-      await new Promise((resolve) => answering.close(resolve));
+      await answering.stop();
     }
   });
 
