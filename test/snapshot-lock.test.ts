@@ -123,7 +123,7 @@ test("a lock its holder stopped renewing (a killed sync) is waited for, with pro
   const progress = logs.filter((log) => /^INFO The snapshot store s3:\/\/snapshots\/orders\/ is locked by the killed sync/.test(log));
   const waitedMs = clock.now() - started;
   assert.equal(progress.length, Math.ceil(waitedMs / WAIT_PROGRESS_EVERY_MS), logs.join("\n"));
-  assert.match(progress[0] ?? "", /Waiting for its lease to run out at 2026-03-01T12:05:00\.000Z/);
+  assert.match(progress[0] ?? "", /Waiting for its lease to run out at 2026-03-01T12:05:01\.000Z/);
   assert.match(progress[1] ?? "", /waited 30 s so far/);
   assert.ok(logs.some((log) => /^WARN Took over the snapshot lock of s3:\/\/snapshots\/orders\/ from the killed sync/.test(log)));
 });
@@ -145,6 +145,19 @@ test("a lock that is renewed while the sync watches it fails the sync with a tra
   });
   assert.equal(s3.holderOfLock(), "the running sync", "the running sync keeps its lock");
   assert.ok(clock.now() - started <= LEASE_MS / 3 + 10_000, `refused ${clock.now() - started} ms after it started`);
+});
+
+test("a holder renewing just within its lease keeps its lock though S3's Last-Modified cuts its write time down to the second", async () => {
+  const clock = new FakeClock();
+  const s3 = fakeS3(clock);
+  clock.time += 900; // written at 12:00:00.900; Last-Modified says 12:00:00
+  const writtenAt = clock.now();
+  s3.writeLock("the running sync");
+  clock.at(writtenAt + LEASE_MS - 50, () => s3.writeLock("the running sync"));
+  clock.time += 20_000;
+
+  await assert.rejects(acquire(s3.client, clock, []), SnapshotConflictError);
+  assert.equal(s3.holderOfLock(), "the running sync", "the running sync keeps its lock");
 });
 
 test("a lock released while the sync waits (its holder finished) is taken at once", async () => {

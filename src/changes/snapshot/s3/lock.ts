@@ -200,7 +200,7 @@ class LockWatcher {
 
   /** The lock once its lease has run out, or undefined once it is gone; throws when it is renewed meanwhile. */
   async waitForExpiry(held: HeldLock): Promise<HeldLock | undefined> {
-    const expiresAt = held.renewedAt + held.leaseMs;
+    const expiresAt = leaseEnd(held);
     const pollMs = Math.min(WATCH_POLL_MAX_MS, held.leaseMs / 3 / WATCH_READS_PER_RENEWAL);
     const started = this.clock.now();
     let nextProgress = started;
@@ -218,7 +218,7 @@ class LockWatcher {
   }
 
   private waitingMessage(held: HeldLock, waitedMs: number): string {
-    const expiresAt = new Date(held.renewedAt + held.leaseMs).toISOString();
+    const expiresAt = new Date(leaseEnd(held)).toISOString();
     return (
       `The snapshot store ${this.location} is locked by ${held.holder}, last renewed ${new Date(held.renewedAt).toISOString()}` +
       (waitedMs > 0 ? `; waited ${Math.round(waitedMs / 1000)} s so far. ` : ". ") +
@@ -233,6 +233,14 @@ class LockWatcher {
         "That sync renewed its lock while this one waited, so it is running.",
     );
   }
+}
+
+/** S3's Last-Modified is in whole seconds, cut down: a lock was written up to this much later than it says. */
+const LAST_MODIFIED_RESOLUTION_MS = 1000;
+
+/** When a lock's lease runs out at the latest, counted from the last moment its holder can have written it. */
+function leaseEnd(held: HeldLock): number {
+  return held.renewedAt + LAST_MODIFIED_RESOLUTION_MS + held.leaseMs;
 }
 
 interface HeldLock {
